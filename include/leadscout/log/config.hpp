@@ -1,0 +1,94 @@
+// Configuration of leadscout::log: routes, levels, console, async queue, rotation.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "leadscout/log/level.hpp"
+
+namespace leadscout::log {
+
+/// Thrown for a bad configuration value; the message names the culprit
+/// (environment variable, file and line, or field) and what is accepted.
+class ConfigError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+/// How a file route writes events.
+enum class Format { json, console };
+/// Console output: `automatic` writes to stderr unless stderr is a terminal the process
+/// does not own (a background job), `on` always, `off` never.
+enum class ConsoleMode { automatic, on, off };
+/// What a full async queue does: `block` the caller (nothing is lost) or `drop` the oldest event.
+enum class Overflow { block, drop };
+/// Which calendar the file dates and timestamps use.
+enum class TimeZone { utc, local };
+
+/// One destination file and the events it receives.
+struct Route {
+  /// Path relative to Config::dir (or absolute); "{date}" becomes the event's YYYY-MM-DD,
+  /// which makes the file rotate daily.
+  std::string file;
+  /// Logger globs ('*' and '?'); a logger matches "name" also as "name.child".
+  /// A glob starting with '!' excludes. Empty means every logger.
+  std::vector<std::string> loggers;
+  Level min_level = Level::debug;
+  Level max_level = Level::critical;
+  Format format = Format::json;
+};
+
+/// Returns the current time; injected by tests to drive rotation without waiting.
+using Clock = std::function<std::chrono::system_clock::time_point()>;
+
+struct Config {
+  /// Root of the log tree (LEADSCOUT_LOG_DIR).
+  std::filesystem::path dir = "logs";
+  /// Threshold of every logger (LEADSCOUT_LOG_LEVEL), debug by default so the debug tree
+  /// captures every classification attempt.
+  Level level = Level::debug;
+  /// Per-logger thresholds, "name=level"; "name" also covers "name.*". Longest match wins.
+  std::vector<std::pair<std::string, Level>> logger_levels;
+  /// Console output on stderr (LEADSCOUT_LOG_CONSOLE) and its threshold.
+  ConsoleMode console = ConsoleMode::automatic;
+  Level console_level = Level::info;
+  /// Async by default: the caller only encodes the fields; JSON is rendered on the backend.
+  bool async = true;
+  std::size_t queue_size = 8192;
+  Overflow overflow = Overflow::block;
+  /// Dated files older than this many days are deleted (0 keeps everything).
+  int retention_days = 30;
+  TimeZone time_zone = TimeZone::utc;
+  /// Where events go. Defaults to the standard tree (see default_routes()).
+  std::vector<Route> routes = default_routes();
+  /// Extra key names whose values are written as "***" (besides api_key, password, ...).
+  std::vector<std::string> redact_keys;
+  /// Upper bound of one line in bytes; the longest values are cut to fit.
+  std::size_t max_line = 32 * 1024;
+  /// Time source; empty means std::chrono::system_clock::now.
+  Clock clock;
+
+  /// Builds a Config from the LEADSCOUT_LOG_* environment variables; throws ConfigError
+  /// naming the variable, its value and the accepted values on a bad one.
+  [[nodiscard]] static Config from_env();
+
+  /// The standard log tree: debug/{classification,api-calls,performance},
+  /// production/{operations,errors,metrics} (dated) and progress/current-operation.log.
+  [[nodiscard]] static std::vector<Route> default_routes(Format file_format = Format::json);
+
+  /// Reads routes from a JSON file ({"routes": [...], "replace_default_routes": bool}) and
+  /// adds them, or replaces the current ones; throws ConfigError naming file, line and key.
+  void load_routes_file(const std::filesystem::path& file);
+};
+
+/// Parses the LEADSCOUT_LOG_LEVEL syntax ("info" or "info,classification=debug,api=warning")
+/// into cfg; `what` names the source in error messages.
+void parse_level_spec(std::string_view spec, Config& cfg, std::string_view what = "LEADSCOUT_LOG_LEVEL");
+
+}  // namespace leadscout::log

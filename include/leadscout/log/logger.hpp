@@ -1,0 +1,104 @@
+// Loggers: named categories that emit structured events.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "leadscout/log/config.hpp"
+#include "leadscout/log/detail/category.hpp"
+#include "leadscout/log/level.hpp"
+#include "leadscout/log/value.hpp"
+
+namespace leadscout::log {
+
+namespace detail {
+void emit(const Category& category, const std::string* bound, Level level, std::string_view event, Fields fields,
+          const std::exception* error);
+}  // namespace detail
+
+/// A handle to a named logger plus the fields bound to it. Cheap to copy; thread-safe.
+class Logger {
+ public:
+  /// The logger's name, e.g. "classification".
+  [[nodiscard]] const std::string& name() const noexcept;
+
+  /// True when an event of this level would be written somewhere. A relaxed atomic load.
+  [[nodiscard]] bool enabled(Level level) const noexcept { return level >= detail::category_threshold(*category_); }
+
+  void log(Level level, std::string_view event, Fields fields = {}) const {
+    if (enabled(level)) detail::emit(*category_, bound_.get(), level, event, fields, nullptr);
+  }
+  void trace(std::string_view event, Fields fields = {}) const { log(Level::trace, event, fields); }
+  void debug(std::string_view event, Fields fields = {}) const { log(Level::debug, event, fields); }
+  void info(std::string_view event, Fields fields = {}) const { log(Level::info, event, fields); }
+  void warning(std::string_view event, Fields fields = {}) const { log(Level::warning, event, fields); }
+  void error(std::string_view event, Fields fields = {}) const { log(Level::error, event, fields); }
+  void critical(std::string_view event, Fields fields = {}) const { log(Level::critical, event, fields); }
+
+  /// Adds "exception": "<type>: <what>" and its nested chain (std::rethrow_if_nested).
+  void log(Level level, std::string_view event, const std::exception& e, Fields fields = {}) const {
+    if (enabled(level)) detail::emit(*category_, bound_.get(), level, event, fields, &e);
+  }
+  void warning(std::string_view event, const std::exception& e, Fields fields = {}) const {
+    log(Level::warning, event, e, fields);
+  }
+  void error(std::string_view event, const std::exception& e, Fields fields = {}) const {
+    log(Level::error, event, e, fields);
+  }
+  void critical(std::string_view event, const std::exception& e, Fields fields = {}) const {
+    log(Level::critical, event, e, fields);
+  }
+
+  /// A new logger whose events all carry `fields` too (later fields win on equal keys).
+  [[nodiscard]] Logger bind(Fields fields) const;
+
+ private:
+  friend Logger get(std::string_view name);
+  Logger(const detail::Category* category, std::shared_ptr<const std::string> bound) noexcept
+      : category_(category), bound_(std::move(bound)) {}
+
+  const detail::Category* category_;
+  std::shared_ptr<const std::string> bound_;  // encoded bound fields, shared by copies
+};
+
+/// While it lives, adds its fields to every event logged on this thread (innermost last).
+class ScopedContext {
+ public:
+  explicit ScopedContext(Fields fields);
+  ~ScopedContext();
+  ScopedContext(const ScopedContext&) = delete;
+  ScopedContext& operator=(const ScopedContext&) = delete;
+
+ private:
+  std::size_t previous_size_;
+};
+
+/// Counters of the logging system since init().
+struct Stats {
+  std::array<std::uint64_t, 6> events_by_level{};  ///< written events, indexed by Level
+  std::uint64_t dropped = 0;                         ///< lost to a full queue in drop mode
+  std::uint64_t sink_errors = 0;                     ///< failed writes or opens of log files
+};
+
+/// Starts logging with cfg (replacing a previous configuration). Throws ConfigError when the
+/// log directory cannot be created or written, naming the path and the reason.
+void init(const Config& cfg);
+
+/// The logger of that name ("classification", "api.openai", ...). Before init() and after
+/// shutdown(), warnings and above go to stderr so nothing important is lost.
+[[nodiscard]] Logger get(std::string_view name);
+
+/// Returns once every event logged before the call is written to its files.
+void flush();
+
+/// Flushes, finishes pending compression and closes every file. Also run at exit.
+void shutdown();
+
+/// Current counters; zero before init().
+[[nodiscard]] Stats stats();
+
+}  // namespace leadscout::log

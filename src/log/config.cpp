@@ -1,0 +1,257 @@
+#include "leadscout/log/config.hpp"
+
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace leadscout::log {
+namespace {
+
+constexpr std::string_view level_names = "trace, debug, info, warning, error, critical, off";
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+const char* env(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? v : nullptr;
+}
+
+[[noreturn]] void bad_env(std::string_view name, std::string_view value, std::string_view expected) {
+  throw ConfigError(fmt::format("{}=\"{}\" is not valid: expected {}", name, value, expected));
+}
+
+/// Picks the value of `name` out of `choices` ({"on", x}, ...), or throws naming them.
+template <class T>
+T parse_choice(const char* name, std::string_view value, std::initializer_list<std::pair<std::string_view, T>> choices) {
+  std::string expected;
+  for (const auto& [text, v] : choices) {
+    if (value == text) return v;
+    expected += expected.empty() ? "one of " : ", ";
+    expected += text;
+  }
+  bad_env(name, value, expected);
+}
+
+std::uint64_t parse_uint(const char* name, std::string_view value, std::uint64_t min, std::uint64_t max) {
+  std::uint64_t v = 0;
+  const auto res = std::from_chars(value.data(), value.data() + value.size(), v);
+  if (res.ec != std::errc() || res.ptr != value.data() + value.size() || v < min || v > max) {
+    bad_env(name, value, fmt::format("a whole number from {} to {}", min, max));
+  }
+  return v;
+}
+
+Level parse_level_or_throw(const char* name, std::string_view value) {
+  const auto level = parse_level(value);
+  if (!level) bad_env(name, value, fmt::format("one of {}", level_names));
+  return *level;
+}
+
+// ---- routes file ---------------------------------------------------------------------
+
+/// Line number of byte offset `at` in text (1-based).
+std::size_t line_at(std::string_view text, std::size_t at) {
+  std::size_t line = 1;
+  for (std::size_t i = 0; i < at && i < text.size(); ++i) line += text[i] == '\n';
+  return line;
+}
+
+/// Best-effort line of `"key"` inside the index-th element of the "routes" array, found by a
+/// small scanner (nlohmann does not keep positions), so errors can name the line.
+std::size_t line_of_route_key(std::string_view text, std::size_t index, std::string_view key) {
+  const std::size_t routes = text.find("\"routes\"");
+  if (routes == std::string_view::npos) return 0;
+  std::size_t i = text.find('[', routes);
+  if (i == std::string_view::npos) return 0;
+  int depth = 0;
+  std::size_t element = 0, element_start = i + 1;
+  for (++i; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '"') {
+      const std::size_t start = i;
+      for (++i; i < text.size() && text[i] != '"'; ++i) i += text[i] == '\\';
+      if (depth == 1 && element == index && !key.empty() &&
+          text.substr(start + 1, i - start - 1) == key) {
+        return line_at(text, start);
+      }
+    } else if (c == '{' || c == '[') {
+      if (depth++ == 0 && element == index) element_start = i;
+    } else if (c == '}' || c == ']') {
+      if (--depth < 0) break;
+    } else if (c == ',' && depth == 0) {
+      if (element++ == index) break;
+    }
+  }
+  return element >= index ? line_at(text, element_start) : 0;
+}
+
+Route parse_route(const nlohmann::json& j, std::size_t index, std::string_view text, const std::string& file) {
+  auto fail = [&](std::string_view key, const std::string& why) -> ConfigError {
+    const std::size_t line = line_of_route_key(text, index, key);
+    return ConfigError(fmt::format("{}:{}: routes[{}]{}{}: {}", file, line, index, key.empty() ? "" : ".", key, why));
+  };
+  if (!j.is_object()) throw fail("", "a route must be an object");
+  Route r;
+  bool has_file = false;
+  for (const auto& [key, value] : j.items()) {
+    if (key == "file") {
+      if (!value.is_string() || value.get<std::string>().empty()) throw fail(key, "expected a non-empty string");
+      r.file = value.get<std::string>();
+      has_file = true;
+    } else if (key == "loggers") {
+      if (!value.is_array()) throw fail(key, "expected an array of logger globs");
+      for (const auto& g : value) {
+        if (!g.is_string()) throw fail(key, "expected an array of logger globs");
+        r.loggers.push_back(g.get<std::string>());
+      }
+    } else if (key == "min_level" || key == "max_level") {
+      const auto level = value.is_string() ? parse_level(value.get<std::string>()) : std::nullopt;
+      if (!level) throw fail(key, fmt::format("expected one of {}", level_names));
+      (key == "min_level" ? r.min_level : r.max_level) = *level;
+    } else if (key == "format") {
+      if (value == "json") {
+        r.format = Format::json;
+      } else if (value == "console") {
+        r.format = Format::console;
+      } else {
+        throw fail(key, "expected \"json\" or \"console\"");
+      }
+    } else {
+      throw fail(key, "unknown key; expected file, loggers, min_level, max_level, format");
+    }
+  }
+  if (!has_file) throw fail("", "missing \"file\"");
+  if (r.min_level > r.max_level) throw fail("min_level", "min_level is above max_level");
+  return r;
+}
+
+}  // namespace
+
+void parse_level_spec(std::string_view spec, Config& cfg, std::string_view what) {
+  std::vector<std::pair<std::string, Level>> per_logger;
+  Level global = cfg.level;
+  std::string_view rest = spec;
+  while (!rest.empty()) {
+    const std::size_t comma = rest.find(',');
+    const std::string_view item = trim(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    if (item.empty()) continue;
+    const std::size_t eq = item.find('=');
+    const std::string_view name = eq == std::string_view::npos ? std::string_view() : trim(item.substr(0, eq));
+    const std::string_view level_text = eq == std::string_view::npos ? item : trim(item.substr(eq + 1));
+    const auto level = parse_level(level_text);
+    if (!level || (eq != std::string_view::npos && name.empty())) {
+      throw ConfigError(fmt::format("{}=\"{}\" is not valid: \"{}\" {}; expected LEVEL or LOGGER=LEVEL, "
+                                    "comma-separated, with LEVEL one of {}",
+                                    what, spec, item, level ? "has no logger name" : "has an unknown level",
+                                    level_names));
+    }
+    if (name.empty()) {
+      global = *level;
+    } else {
+      per_logger.emplace_back(std::string(name), *level);
+    }
+  }
+  cfg.level = global;
+  cfg.logger_levels = std::move(per_logger);
+}
+
+std::vector<Route> Config::default_routes(Format file_format) {
+  auto dated = [&](std::string file, std::vector<std::string> loggers, Level min, Level max = Level::critical) {
+    return Route{std::move(file), std::move(loggers), min, max, file_format};
+  };
+  return {
+      dated("debug/classification-{date}.log", {"classification"}, Level::debug),
+      dated("debug/api-calls-{date}.log", {"api"}, Level::debug),
+      dated("debug/performance-{date}.log", {"performance"}, Level::debug),
+      dated("production/operations-{date}.log", {"*", "!progress"}, Level::info),
+      dated("production/errors-{date}.log", {"*"}, Level::error),
+      dated("production/metrics-{date}.log", {"metrics"}, Level::info),
+      Route{"progress/current-operation.log", {"progress"}, Level::trace, Level::critical, Format::console},
+  };
+}
+
+void Config::load_routes_file(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) throw ConfigError(fmt::format("cannot read log routes file {}", file.string()));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string text = buffer.str();
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw ConfigError(fmt::format("{}:{}: invalid JSON: {}", file.string(), line_at(text, e.byte == 0 ? 0 : e.byte - 1),
+                                  e.what()));
+  }
+  if (!doc.is_object()) throw ConfigError(fmt::format("{}:1: expected an object with \"routes\"", file.string()));
+  bool replace = false;
+  std::vector<Route> loaded;
+  for (const auto& [key, value] : doc.items()) {
+    if (key == "replace_default_routes") {
+      if (!value.is_boolean()) {
+        throw ConfigError(fmt::format("{}: replace_default_routes: expected true or false", file.string()));
+      }
+      replace = value.get<bool>();
+    } else if (key == "routes") {
+      if (!value.is_array()) throw ConfigError(fmt::format("{}: routes: expected an array", file.string()));
+      for (std::size_t i = 0; i < value.size(); ++i) loaded.push_back(parse_route(value[i], i, text, file.string()));
+    } else {
+      throw ConfigError(fmt::format("{}: unknown key \"{}\"; expected routes, replace_default_routes", file.string(),
+                                    key));
+    }
+  }
+  if (replace) routes.clear();
+  routes.insert(routes.end(), loaded.begin(), loaded.end());
+}
+
+Config Config::from_env() {
+  Config cfg;
+  if (const char* v = env("LEADSCOUT_LOG_LEVEL")) parse_level_spec(v, cfg);
+  if (const char* v = env("LEADSCOUT_LOG_DIR")) cfg.dir = v;
+  if (const char* v = env("LEADSCOUT_LOG_FORMAT")) {
+    cfg.routes = default_routes(parse_choice<Format>("LEADSCOUT_LOG_FORMAT", v, {{"json", Format::json},
+                                                                                  {"console", Format::console}}));
+  }
+  if (const char* v = env("LEADSCOUT_LOG_CONSOLE")) {
+    cfg.console = parse_choice<ConsoleMode>(
+        "LEADSCOUT_LOG_CONSOLE", v, {{"auto", ConsoleMode::automatic}, {"on", ConsoleMode::on}, {"off", ConsoleMode::off}});
+  }
+  if (const char* v = env("LEADSCOUT_LOG_CONSOLE_LEVEL")) cfg.console_level = parse_level_or_throw("LEADSCOUT_LOG_CONSOLE_LEVEL", v);
+  if (const char* v = env("LEADSCOUT_LOG_ASYNC")) {
+    cfg.async = parse_choice<bool>("LEADSCOUT_LOG_ASYNC", v, {{"on", true}, {"off", false}});
+  }
+  if (const char* v = env("LEADSCOUT_LOG_QUEUE")) cfg.queue_size = parse_uint("LEADSCOUT_LOG_QUEUE", v, 16, 1u << 24);
+  if (const char* v = env("LEADSCOUT_LOG_OVERFLOW")) {
+    cfg.overflow = parse_choice<Overflow>("LEADSCOUT_LOG_OVERFLOW", v, {{"block", Overflow::block}, {"drop", Overflow::drop}});
+  }
+  if (const char* v = env("LEADSCOUT_LOG_RETENTION_DAYS")) {
+    cfg.retention_days = static_cast<int>(parse_uint("LEADSCOUT_LOG_RETENTION_DAYS", v, 0, 36500));
+  }
+  if (const char* v = env("LEADSCOUT_LOG_TZ")) {
+    cfg.time_zone = parse_choice<TimeZone>("LEADSCOUT_LOG_TZ", v, {{"utc", TimeZone::utc}, {"local", TimeZone::local}});
+  }
+  if (const char* v = env("LEADSCOUT_LOG_CONFIG")) cfg.load_routes_file(v);
+  if (const char* v = env("LEADSCOUT_LOG_REDACT")) {
+    std::string_view rest = v;
+    while (!rest.empty()) {
+      const std::size_t comma = rest.find(',');
+      const std::string_view name = trim(rest.substr(0, comma));
+      if (!name.empty()) cfg.redact_keys.emplace_back(name);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    }
+  }
+  if (const char* v = env("LEADSCOUT_LOG_MAX_LINE")) cfg.max_line = parse_uint("LEADSCOUT_LOG_MAX_LINE", v, 1024, 16u << 20);
+  return cfg;
+}
+
+}  // namespace leadscout::log

@@ -1,0 +1,343 @@
+// The logging front end: the logger registry, the emit path and the lifecycle.
+#include "leadscout/log/logger.hpp"
+
+#include <cxxabi.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <typeinfo>
+#include <unordered_map>
+
+#include <fmt/format.h>
+#include <spdlog/async_logger.h>
+#include <spdlog/details/periodic_worker.h>
+#include <spdlog/details/thread_pool.h>
+#include <spdlog/logger.h>
+
+#include "encoding.hpp"
+#include "router_sink.hpp"
+
+namespace leadscout::log {
+namespace detail {
+namespace {
+
+constexpr std::size_t max_logger_name = 256;
+constexpr auto flush_period = std::chrono::seconds(1);
+constexpr auto drop_mode_barrier_retry = std::chrono::milliseconds(50);
+
+spdlog::level::level_enum to_spdlog(Level l) {
+  switch (l) {
+    case Level::trace: return spdlog::level::trace;
+    case Level::debug: return spdlog::level::debug;
+    case Level::info: return spdlog::level::info;
+    case Level::warning: return spdlog::level::warn;
+    case Level::error: return spdlog::level::err;
+    case Level::critical: return spdlog::level::critical;
+    case Level::off: break;
+  }
+  return spdlog::level::off;
+}
+
+/// Everything that exists between init() and shutdown().
+struct State {
+  Config cfg;
+  std::shared_ptr<RouterSink> sink;
+  std::shared_ptr<spdlog::details::thread_pool> pool;  // async only
+  std::shared_ptr<spdlog::async_logger> async_logger;  // async only
+  spdlog::async_overflow_policy overflow = spdlog::async_overflow_policy::block;
+  std::unique_ptr<spdlog::details::periodic_worker> flusher;
+  std::atomic<std::uint64_t> next_ticket{0};
+
+  [[nodiscard]] std::chrono::system_clock::time_point now() const {
+    return cfg.clock ? cfg.clock() : std::chrono::system_clock::now();
+  }
+  /// Queues msg for the backend, or writes it here in sync mode. The message is posted to the
+  /// pool directly so its logger-name slot can carry the category name.
+  void submit(const spdlog::details::log_msg& msg) const {
+    if (pool) {
+      pool->post_log(std::shared_ptr<spdlog::async_logger>(async_logger), msg, overflow);
+    } else {
+      sink->log(msg);
+    }
+  }
+  /// Writes out the file buffers: posted to the backend in async mode, at once otherwise.
+  void flush_buffers() const {
+    if (async_logger) {
+      async_logger->flush();
+    } else {
+      sink->flush();
+    }
+  }
+};
+
+// The active state, and how many threads are inside emit(): shutdown() unpublishes the state,
+// then waits for the count to drain before it destroys anything.
+std::atomic<State*> g_state{nullptr};
+std::atomic<int> g_emitters{0};
+
+struct EmitterGuard {
+  EmitterGuard() { g_emitters.fetch_add(1); }
+  ~EmitterGuard() { g_emitters.fetch_sub(1); }
+};
+
+// ---- registry ------------------------------------------------------------------------
+
+struct Registry {
+  std::mutex mutex;  // also serialises init() and shutdown()
+  std::deque<Category> categories;
+  std::unordered_map<std::string, Category*> by_name;
+  bool exit_hook_installed = false;
+};
+
+Registry& registry() {
+  static auto* r = new Registry();  // never destroyed: handles stay valid during exit
+  return *r;
+}
+
+/// Lowest level of `name` that reaches any destination under cfg (nullptr: not initialised).
+Level threshold_for(const std::string& name, const Config* cfg) {
+  if (cfg == nullptr) return Level::warning;  // the stderr fallback
+  Level own = cfg->level;
+  std::size_t best = 0;
+  for (const auto& [prefix, level] : cfg->logger_levels) {
+    const bool covers = name == prefix || (name.size() > prefix.size() && name.compare(0, prefix.size(), prefix) == 0 &&
+                                           name[prefix.size()] == '.');
+    if (covers && prefix.size() >= best) own = level, best = prefix.size();
+  }
+  Level reach = Level::off;
+  for (const Route& r : cfg->routes) {
+    if (route_matches(r.loggers, name)) reach = std::min(reach, r.min_level);
+  }
+  if (cfg->console != ConsoleMode::off && name != "progress") reach = std::min(reach, cfg->console_level);
+  return std::max(own, reach);
+}
+
+void recompute_thresholds(const Config* cfg) {
+  for (auto& c : registry().categories) c.threshold.store(threshold_for(c.name, cfg), std::memory_order_relaxed);
+}
+
+// ---- the fallback before init() ------------------------------------------------------
+
+void fallback_write(const Category& c, Level level, std::chrono::system_clock::time_point t, std::string_view payload) {
+  static std::mutex mutex;
+  static Renderer renderer(32 * 1024, TimeZone::utc, Redactor());
+  static DecodedEvent decoded;
+  static std::string line;
+  std::lock_guard lock(mutex);
+  if (!decode_event(payload, decoded)) return;
+  renderer.console(line, EventView{t, level, c.name, &decoded}, false);
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+// ---- context -------------------------------------------------------------------------
+
+thread_local std::string t_context;  // encoded fields of the live ScopedContexts
+thread_local std::string t_payload;  // reused encode buffer
+
+std::string demangle(const char* name) {
+  int status = 0;
+  char* d = abi::__cxa_demangle(name, nullptr, nullptr, &status);
+  std::string out = status == 0 && d != nullptr ? d : name;
+  std::free(d);
+  return out;
+}
+
+void describe(const std::exception& e, std::string& out, int depth) {
+  out += demangle(typeid(e).name());
+  out += ": ";
+  out += e.what();
+  if (depth > 16) return;
+  try {
+    std::rethrow_if_nested(e);
+  } catch (const std::exception& inner) {
+    out += "; caused by ";
+    describe(inner, out, depth + 1);
+  } catch (...) {
+    out += "; caused by an exception of unknown type";
+  }
+}
+
+void check_writable(const Config& cfg) {
+  try {
+    make_directories(cfg.dir);
+  } catch (const std::system_error& e) {
+    throw ConfigError(fmt::format("log directory {} cannot be created: {}", cfg.dir.string(), e.code().message()));
+  }
+  const std::filesystem::path probe = cfg.dir / fmt::format(".leadscout-write-test-{}", ::getpid());
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  if (fd < 0) {
+    throw ConfigError(fmt::format("log directory {} is not writable: {}", cfg.dir.string(), std::strerror(errno)));
+  }
+  ::close(fd);
+  ::unlink(probe.c_str());
+  for (const Route& r : cfg.routes) {
+    if (r.file.empty()) throw ConfigError("log route with an empty file name");
+    const std::filesystem::path file(r.file);
+    if (file.parent_path().string().find("{date}") != std::string::npos) {
+      throw ConfigError(fmt::format("log route \"{}\": {{date}} may only appear in the file name", r.file));
+    }
+    if (r.min_level > r.max_level) {
+      throw ConfigError(fmt::format("log route \"{}\": min_level {} is above max_level {}", r.file,
+                                    to_string(r.min_level), to_string(r.max_level)));
+    }
+  }
+  if (cfg.max_line < 1024) throw ConfigError(fmt::format("max_line {} is below the minimum of 1024", cfg.max_line));
+  if (cfg.queue_size < 16) throw ConfigError(fmt::format("queue_size {} is below the minimum of 16", cfg.queue_size));
+}
+
+/// Stops and destroys the state; called with the registry mutex held.
+void stop_locked() {
+  State* st = g_state.exchange(nullptr);
+  recompute_thresholds(nullptr);
+  if (st == nullptr) return;
+  while (g_emitters.load() != 0) std::this_thread::yield();
+  st->flusher.reset();
+  std::uint64_t dropped = 0;
+  st->flush_buffers();
+  if (st->pool) {
+    dropped = st->pool->overrun_counter();
+    st->async_logger.reset();
+    st->pool.reset();  // joins the backend after it has drained the queue
+  }
+  st->sink->flush();
+  st->sink->wait_for_maintenance();
+  if (dropped != 0) {
+    std::fprintf(stderr, "leadscout: %llu log events were dropped because the queue was full (overflow=drop)\n",
+                 static_cast<unsigned long long>(dropped));
+  }
+  delete st;
+}
+
+}  // namespace
+
+void emit(const Category& category, const std::string* bound, Level level, std::string_view event, Fields fields,
+          const std::exception* error) {
+  EmitterGuard guard;
+  const State* st = g_state.load();
+  std::string error_text;
+  if (error != nullptr) describe(*error, error_text, 0);
+  const auto now = st != nullptr ? st->now() : std::chrono::system_clock::now();
+  encode_event(t_payload, category.id, event, t_context, bound != nullptr ? std::string_view(*bound) : std::string_view(),
+               fields, error_text, error != nullptr);
+  if (st == nullptr) {
+    fallback_write(category, level, now, t_payload);
+    return;
+  }
+  spdlog::details::log_msg msg(now, spdlog::source_loc{}, category.name, to_spdlog(level), t_payload);
+  st->submit(msg);
+}
+
+}  // namespace detail
+
+// ---- public API ----------------------------------------------------------------------
+
+const std::string& Logger::name() const noexcept { return category_->name; }
+
+Logger Logger::bind(Fields fields) const {
+  auto bound = std::make_shared<std::string>(bound_ ? *bound_ : std::string());
+  detail::encode_fields(*bound, fields);
+  return Logger(category_, std::move(bound));
+}
+
+ScopedContext::ScopedContext(Fields fields) : previous_size_(detail::t_context.size()) {
+  detail::encode_fields(detail::t_context, fields);
+}
+
+ScopedContext::~ScopedContext() { detail::t_context.resize(previous_size_); }
+
+Logger get(std::string_view name) {
+  auto& reg = detail::registry();
+  std::lock_guard lock(reg.mutex);
+  const std::string key(name.substr(0, detail::max_logger_name));
+  auto it = reg.by_name.find(key);
+  if (it == reg.by_name.end()) {
+    auto& c = reg.categories.emplace_back(key, static_cast<std::uint32_t>(reg.categories.size()));
+    const detail::State* st = detail::g_state.load();
+    c.threshold.store(detail::threshold_for(key, st != nullptr ? &st->cfg : nullptr));
+    it = reg.by_name.emplace(key, &c).first;
+  }
+  return Logger(it->second, nullptr);
+}
+
+void init(const Config& cfg) {
+  using namespace detail;
+  check_writable(cfg);
+  auto& reg = registry();
+  std::lock_guard lock(reg.mutex);
+  stop_locked();
+
+  auto st = std::make_unique<State>();
+  st->cfg = cfg;
+  const auto now = st->now();
+  st->sink = std::make_shared<RouterSink>(cfg, now);
+  auto on_error = [sink = st->sink.get()](const std::string& msg) {
+    sink->sink_errors.fetch_add(1, std::memory_order_relaxed);
+    std::fprintf(stderr, "leadscout: logging error: %s\n", msg.c_str());
+  };
+  if (cfg.async) {
+    st->overflow = cfg.overflow == Overflow::block ? spdlog::async_overflow_policy::block
+                                                   : spdlog::async_overflow_policy::overrun_oldest;
+    st->pool = std::make_shared<spdlog::details::thread_pool>(cfg.queue_size, 1);
+    st->async_logger = std::make_shared<spdlog::async_logger>("leadscout", st->sink, st->pool, st->overflow);
+    st->async_logger->set_level(spdlog::level::trace);
+    st->async_logger->set_error_handler(on_error);
+  }
+  st->sink->schedule_maintenance(st->sink->current_date());
+  State* raw = st.release();
+  raw->flusher = std::make_unique<spdlog::details::periodic_worker>([raw] { raw->flush_buffers(); }, flush_period);
+  g_state.store(raw);
+  recompute_thresholds(&raw->cfg);
+  if (!reg.exit_hook_installed) {
+    std::atexit([] { shutdown(); });
+    reg.exit_hook_installed = true;
+  }
+}
+
+void flush() {
+  using namespace detail;
+  EmitterGuard guard;
+  State* st = g_state.load();
+  if (st == nullptr) return;
+  if (!st->pool) {
+    st->sink->flush();
+    return;
+  }
+  // A barrier event: the backend flushes every file when it reaches it, so everything queued
+  // before it is on disk once its ticket is done (spdlog's own flush() does not wait).
+  const std::uint64_t ticket = st->next_ticket.fetch_add(1) + 1;
+  const std::string ticket_text = std::to_string(ticket);
+  std::string payload;
+  encode_event(payload, barrier_category, ticket_text, {}, {}, {}, {}, false);
+  const spdlog::details::log_msg msg(st->now(), spdlog::source_loc{}, "leadscout", spdlog::level::critical, payload);
+  st->submit(msg);
+  while (st->sink->barriers_done() < ticket) {
+    st->sink->wait_for_barrier(ticket, drop_mode_barrier_retry);
+    // In drop mode a full queue may have discarded the barrier itself: send it again.
+    if (st->sink->barriers_done() < ticket && st->cfg.overflow == Overflow::drop) st->submit(msg);
+  }
+}
+
+void shutdown() {
+  auto& reg = detail::registry();
+  std::lock_guard lock(reg.mutex);
+  detail::stop_locked();
+}
+
+Stats stats() {
+  using namespace detail;
+  EmitterGuard guard;
+  Stats s;
+  const State* st = g_state.load();
+  if (st == nullptr) return s;
+  for (std::size_t i = 0; i < s.events_by_level.size(); ++i) s.events_by_level[i] = st->sink->events_by_level[i].load();
+  s.sink_errors = st->sink->sink_errors.load();
+  s.dropped = st->pool ? st->pool->overrun_counter() : 0;
+  return s;
+}
+
+}  // namespace leadscout::log

@@ -1,0 +1,229 @@
+#include "router_sink.hpp"
+
+#include <unistd.h>
+
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+
+namespace leadscout::log::detail {
+namespace {
+
+Level from_spdlog(spdlog::level::level_enum l) {
+  switch (l) {
+    case spdlog::level::trace: return Level::trace;
+    case spdlog::level::debug: return Level::debug;
+    case spdlog::level::info: return Level::info;
+    case spdlog::level::warn: return Level::warning;
+    case spdlog::level::err: return Level::error;
+    case spdlog::level::critical: return Level::critical;
+    default: return Level::off;
+  }
+}
+
+bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
+
+/// A terminal we own: not a background job of an interactive shell (`prog &`).
+bool console_allowed(ConsoleMode mode) {
+  if (mode == ConsoleMode::on) return true;
+  if (mode == ConsoleMode::off) return false;
+  return !stderr_is_terminal() || ::tcgetpgrp(STDERR_FILENO) == ::getpgrp();
+}
+
+bool color_wanted() {
+  const char* no_color = std::getenv("NO_COLOR");
+  const char* term = std::getenv("TERM");
+  return stderr_is_terminal() && (no_color == nullptr || *no_color == '\0') &&
+         (term == nullptr || std::string_view(term) != "dumb");
+}
+
+/// The calendar day containing t: [begin, end) in the given time zone.
+void day_bounds(std::chrono::system_clock::time_point t, TimeZone tz, std::chrono::system_clock::time_point& begin,
+                std::chrono::system_clock::time_point& end) {
+  using namespace std::chrono;
+  if (tz == TimeZone::utc) {
+    begin = floor<days>(t);
+    end = begin + days{1};
+    return;
+  }
+  const std::time_t tt = system_clock::to_time_t(t);
+  std::tm tm{};
+  localtime_r(&tt, &tm);
+  tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+  tm.tm_isdst = -1;
+  begin = system_clock::from_time_t(std::mktime(&tm));
+  tm.tm_mday += 1;
+  tm.tm_isdst = -1;
+  end = system_clock::from_time_t(std::mktime(&tm));
+}
+
+}  // namespace
+
+bool glob_match(std::string_view pattern, std::string_view text) {
+  std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
+      ++p, ++t;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+bool route_matches(const std::vector<std::string>& globs, std::string_view logger) {
+  bool included = globs.empty();
+  bool has_include = false;
+  for (const auto& g : globs) {
+    const bool exclude = !g.empty() && g[0] == '!';
+    const std::string_view pat = exclude ? std::string_view(g).substr(1) : std::string_view(g);
+    // "name" covers its children "name.x" too, as logger hierarchies do.
+    const bool hit = glob_match(pat, logger) ||
+                     (logger.size() > pat.size() && logger[pat.size()] == '.' && glob_match(pat, logger.substr(0, pat.size())));
+    if (exclude) {
+      if (hit) return false;
+    } else {
+      has_include = true;
+      included = included || hit;
+    }
+  }
+  return included || !has_include;
+}
+
+RouterSink::RouterSink(const Config& cfg, std::chrono::system_clock::time_point now)
+    : retention_days_(cfg.retention_days),
+      console_level_(cfg.console_level),
+      console_mode_(cfg.console),
+      color_(color_wanted()),
+      renderer_(cfg.max_line, cfg.time_zone, Redactor(cfg.redact_keys)),
+      maintenance_(sink_errors) {
+  for (const Route& r : cfg.routes) {
+    const std::filesystem::path file(r.file);
+    const std::filesystem::path full = file.is_absolute() ? file : cfg.dir / file;
+    routes_.push_back({r, std::make_unique<RouteFile>(FilePattern(full), sink_errors)});
+  }
+  current_date_ = date_for(now);
+}
+
+RouterSink::~RouterSink() {
+  std::lock_guard lock(mutex_);
+  flush_files();
+  for (auto& r : routes_) r.file->close();
+}
+
+const std::vector<std::uint16_t>& RouterSink::routes_for(std::uint32_t category, std::string_view logger) {
+  if (category >= category_routes_.size()) {
+    category_routes_.resize(category + 1);
+    category_known_.resize(category + 1, false);
+  }
+  if (!category_known_[category]) {
+    for (std::size_t i = 0; i < routes_.size(); ++i) {
+      if (route_matches(routes_[i].route.loggers, logger)) category_routes_[category].push_back(static_cast<std::uint16_t>(i));
+    }
+    category_known_[category] = true;
+  }
+  return category_routes_[category];
+}
+
+const std::string& RouterSink::date_for(std::chrono::system_clock::time_point t) {
+  if (day_cache_.empty() || t < day_begin_ || t >= day_end_) {
+    day_bounds(t, renderer_.time_zone(), day_begin_, day_end_);
+    day_cache_ = renderer_.date_of(t);
+  }
+  return day_cache_;
+}
+
+void RouterSink::schedule_maintenance(const std::string& today) {
+  std::vector<FilePattern> patterns;
+  for (const auto& r : routes_) {
+    if (r.file->pattern().dated()) patterns.push_back(r.file->pattern());
+  }
+  maintenance_.post([patterns = std::move(patterns), today, days = retention_days_] {
+    for (const auto& p : patterns) {
+      compress_stale(p, today);
+      delete_expired(p, today, days);
+    }
+  });
+}
+
+void RouterSink::rotate_to(const std::string& date) {
+  for (auto& r : routes_) {
+    if (r.file->pattern().dated()) r.file->close();
+  }
+  current_date_ = date;
+  schedule_maintenance(date);
+}
+
+void RouterSink::write_console(const EventView& ev) {
+  if (!console_allowed(console_mode_)) return;
+  renderer_.console(console_line_, ev, color_);
+  std::fwrite(console_line_.data(), 1, console_line_.size(), stderr);
+  std::fflush(stderr);
+}
+
+void RouterSink::sink_it_(const spdlog::details::log_msg& msg) {
+  const std::string_view payload(msg.payload.data(), msg.payload.size());
+  if (!decode_event(payload, decoded_)) {
+    sink_errors.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  if (decoded_.category == barrier_category) {
+    flush_files();
+    std::uint64_t ticket = 0;
+    std::from_chars(decoded_.event.data(), decoded_.event.data() + decoded_.event.size(), ticket);
+    {
+      std::lock_guard lock(barrier_mutex_);
+      if (ticket > barriers_done_.load()) barriers_done_.store(ticket);
+    }
+    barrier_cv_.notify_all();
+    return;
+  }
+  const Level level = from_spdlog(msg.level);
+  const std::string_view logger(msg.logger_name.data(), msg.logger_name.size());
+  const EventView ev{msg.time, level, logger, &decoded_};
+
+  // Dates only move forward: an event stamped just before midnight that arrives after the
+  // rotation goes to the new day's file instead of re-opening a file being compressed.
+  const std::string& date = date_for(msg.time);
+  if (date > current_date_) rotate_to(date);
+
+  bool rendered = false;
+  bool rendered_console = false;
+  for (const std::uint16_t i : routes_for(decoded_.category, logger)) {
+    RouteState& r = routes_[i];
+    if (level < r.route.min_level || level > r.route.max_level) continue;
+    std::string* line = &json_line_;
+    if (r.route.format == Format::console) {
+      if (!rendered_console) renderer_.console(console_line_, ev, false), rendered_console = true;
+      line = &console_line_;
+    } else if (!rendered) {
+      renderer_.json(json_line_, ev);
+      rendered = true;
+    }
+    r.file->write(*line, current_date_, msg.time);
+    if (level >= Level::error) r.file->flush();
+  }
+  if (level >= console_level_ && console_mode_ != ConsoleMode::off && logger != "progress") write_console(ev);
+  events_by_level[static_cast<std::size_t>(level)].fetch_add(1, std::memory_order_relaxed);
+}
+
+void RouterSink::flush_files() {
+  for (auto& r : routes_) r.file->flush();
+}
+
+void RouterSink::flush_() { flush_files(); }
+
+void RouterSink::wait_for_barrier(std::uint64_t ticket, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(barrier_mutex_);
+  barrier_cv_.wait_for(lock, timeout, [&] { return barriers_done_.load() >= ticket; });
+}
+
+}  // namespace leadscout::log::detail

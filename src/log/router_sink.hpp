@@ -1,0 +1,88 @@
+// The backend sink: decodes each event once, renders it once per format and writes it to
+// every route whose logger globs and level range match; rotates dated files at midnight.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <spdlog/sinks/base_sink.h>
+
+#include "encoding.hpp"
+#include "file_sink.hpp"
+#include "leadscout/log/config.hpp"
+#include "maintenance.hpp"
+#include "render.hpp"
+
+namespace leadscout::log::detail {
+
+/// The category id that marks a flush barrier; its event text is the ticket number.
+inline constexpr std::uint32_t barrier_category = 0xFFFFFFFFu;
+
+/// True when a logger name matches a route's globs (see Route::loggers).
+[[nodiscard]] bool route_matches(const std::vector<std::string>& globs, std::string_view logger);
+
+/// '*' and '?' glob match.
+[[nodiscard]] bool glob_match(std::string_view pattern, std::string_view text);
+
+class RouterSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  RouterSink(const Config& cfg, std::chrono::system_clock::time_point now);
+  ~RouterSink() override;
+
+  /// Waits until the barrier with this ticket (or a later one) has been processed.
+  void wait_for_barrier(std::uint64_t ticket, std::chrono::milliseconds timeout);
+  [[nodiscard]] std::uint64_t barriers_done() const noexcept { return barriers_done_.load(); }
+
+  /// Runs compression and retention for the files of every dated route (at start-up and at
+  /// each new day), off the logging thread.
+  void schedule_maintenance(const std::string& today);
+  void wait_for_maintenance() { maintenance_.wait_idle(); }
+  [[nodiscard]] const std::string& current_date() const noexcept { return current_date_; }
+
+  std::array<std::atomic<std::uint64_t>, 6> events_by_level{};
+  std::atomic<std::uint64_t> sink_errors{0};
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override;
+  void flush_() override;
+
+ private:
+  struct RouteState {
+    Route route;
+    std::unique_ptr<RouteFile> file;
+  };
+  const std::vector<std::uint16_t>& routes_for(std::uint32_t category, std::string_view logger);
+  const std::string& date_for(std::chrono::system_clock::time_point t);
+  void rotate_to(const std::string& date);
+  void write_console(const EventView& ev);
+  void flush_files();
+
+  int retention_days_;
+  Level console_level_;
+  ConsoleMode console_mode_;
+  bool color_;
+  Renderer renderer_;
+  Maintenance maintenance_;
+  std::vector<RouteState> routes_;
+  std::vector<std::vector<std::uint16_t>> category_routes_;  // by category id
+  std::vector<bool> category_known_;
+  DecodedEvent decoded_;
+  std::string json_line_;
+  std::string console_line_;
+  std::string current_date_;
+  std::chrono::system_clock::time_point day_begin_{}, day_end_{};
+  std::string day_cache_;
+
+  std::atomic<std::uint64_t> barriers_done_{0};
+  std::mutex barrier_mutex_;
+  std::condition_variable barrier_cv_;
+};
+
+}  // namespace leadscout::log::detail
