@@ -1,0 +1,55 @@
+// What a batch callback gets besides its item.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stop_token>
+#include <string_view>
+#include <utility>
+
+#include "leadscout/batch/clock.hpp"
+#include "leadscout/log/logger.hpp"
+
+namespace leadscout::batch {
+
+namespace detail {
+struct Worker;
+class Engine;
+}  // namespace detail
+
+/// Per-attempt context. Lives on the worker's stack; use it only inside the callback.
+class Context {
+ public:
+  /// Stop is requested when the attempt times out or the batch is cancelled.
+  [[nodiscard]] std::stop_token stop_token() const noexcept { return stop_; }
+  /// When this attempt times out (Clock::time_point::max() without item_timeout).
+  [[nodiscard]] Clock::time_point deadline() const noexcept { return deadline_; }
+  /// 1 for the first attempt.
+  [[nodiscard]] int attempt() const noexcept { return attempt_; }
+  [[nodiscard]] std::string_view item_id() const noexcept { return id_; }
+  /// The batch's clock.
+  [[nodiscard]] Clock& clock() const noexcept { return *clock_; }
+  /// A logger bound with item_id and operation (created on first use).
+  [[nodiscard]] const leadscout::log::Logger& log();
+  /// Adds `delta` to a business counter; the item's final attempt counts. Summed in the
+  /// summary, the "Business results" event and the Prometheus file.
+  void metric(std::string_view name, std::int64_t delta = 1);
+  /// Names what is being worked on for the progress file and bar ("MOKGADI MOTALE").
+  void set_current(std::string_view text);
+
+ private:
+  friend class detail::Engine;
+  Context(std::stop_token stop, Clock::time_point deadline, int attempt, std::string_view id, Clock* clock,
+          detail::Worker* worker) noexcept
+      : stop_(std::move(stop)), deadline_(deadline), attempt_(attempt), id_(id), clock_(clock), worker_(worker) {}
+
+  std::stop_token stop_;
+  Clock::time_point deadline_;
+  int attempt_;
+  std::string_view id_;
+  Clock* clock_;
+  detail::Worker* worker_;
+  std::optional<leadscout::log::Logger> log_;
+};
+
+}  // namespace leadscout::batch

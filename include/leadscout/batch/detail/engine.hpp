@@ -1,0 +1,65 @@
+// The non-template core of BackgroundProcessor: workers, scheduling, timing, journal,
+// progress files, signals and logging. The template side (processor.hpp) only adapts the
+// user's Item and Result types through Job.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "leadscout/batch/context.hpp"
+#include "leadscout/batch/options.hpp"
+#include "leadscout/batch/outcome.hpp"
+#include "leadscout/batch/summary.hpp"
+
+namespace leadscout::batch::detail {
+
+/// The typed side of a run, seen by the engine through item indices.
+class Job {
+ public:
+  virtual ~Job() = default;
+  [[nodiscard]] virtual std::size_t size() const noexcept = 0;
+  /// Ids of all items (computed once, unique checked by the engine).
+  [[nodiscard]] virtual const std::vector<std::string>& ids() const noexcept = 0;
+  /// Runs one attempt of item `index` on worker `worker`. On success stages the result (for
+  /// commit) and sets `result_json` to its JSON; on failure fills `failure`. Never throws.
+  virtual bool attempt(std::size_t worker, std::size_t index, Context& ctx, Failure& failure,
+                       std::string& result_json) noexcept = 0;
+  /// Keeps the result staged by `worker` as the result of `index`.
+  virtual void commit(std::size_t worker, std::size_t index) noexcept = 0;
+  /// Drops the result staged by `worker` (a late or cancelled attempt).
+  virtual void discard(std::size_t worker) noexcept = 0;
+  /// Loads a journaled result of `index`; false with `error` when it does not convert.
+  virtual bool load(std::size_t index, const nlohmann::json& result, std::string& error) noexcept = 0;
+};
+
+/// One run of a batch. Construct, run() once.
+class Engine {
+ public:
+  explicit Engine(const Options& options);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  /// Runs the batch to its end (completed, interrupted, deadline_exceeded or failed). Throws
+  /// Error for setup problems found before anything starts.
+  RunStats run(Job& job);
+  /// Graceful stop from any thread (a second call cancels in-flight items at once). `signal`
+  /// is recorded in the summary (0 for a plain stop request).
+  void request_stop(int signal) noexcept;
+
+  // Used by Context.
+  static const leadscout::log::Logger& context_log(Context& ctx);
+  static void context_metric(Context& ctx, std::string_view name, std::int64_t delta);
+  static void context_set_current(Context& ctx, std::string_view text);
+
+  struct State;
+
+ private:
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace leadscout::batch::detail

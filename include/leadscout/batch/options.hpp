@@ -1,0 +1,129 @@
+// Configuration of a batch run.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <typeinfo>
+#include <utility>
+
+#include "leadscout/batch/clock.hpp"
+#include "leadscout/batch/shard.hpp"
+#include "leadscout/log/level.hpp"
+
+namespace leadscout::batch {
+
+/// A usage or setup error found before anything starts (duplicate ids, a journal written for
+/// another input, a bad environment value, an unwritable progress directory, ...).
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Lifecycle of a run, as written to the progress file.
+enum class Status { starting, running, completed, interrupted, deadline_exceeded, failed };
+
+/// "starting", "running", "completed", "interrupted", "deadline_exceeded", "failed".
+[[nodiscard]] std::string_view to_string(Status status) noexcept;
+/// Inverse of to_string(); nullopt for anything else.
+[[nodiscard]] std::optional<Status> parse_status(std::string_view text) noexcept;
+
+/// Exponential backoff with full jitter: before attempt n+1 wait a uniformly random time in
+/// [0, min(max_backoff, initial_backoff * multiplier^(n-1))].
+struct RetryPolicy {
+  int max_attempts = 3;  ///< attempts per item, the first one included
+  std::chrono::milliseconds initial_backoff{500};
+  std::chrono::milliseconds max_backoff{30000};
+  double multiplier = 2.0;
+  bool jitter = true;  ///< false waits the full computed backoff
+};
+
+/// Where a progress bar may be drawn: `automatic` only on a foreground terminal.
+enum class ProgressBarMode { automatic, on, off };
+
+/// Extracts an item's id; built with id_function<Item>(f). Empty means "use the `id` member".
+class IdFunction {
+ public:
+  IdFunction() = default;
+  [[nodiscard]] explicit operator bool() const noexcept { return static_cast<bool>(fn_); }
+  [[nodiscard]] const std::type_info& item_type() const noexcept { return *type_; }
+  [[nodiscard]] std::string operator()(const void* item) const { return fn_(item); }
+
+ private:
+  template <class Item, class F>
+  friend IdFunction id_function(F f);
+  std::function<std::string(const void*)> fn_;
+  const std::type_info* type_ = &typeid(void);
+};
+
+/// An id function for items of type Item: `opt.id = lb::id_function<Lead>([](const Lead& l) { return l.email; });`
+template <class Item, class F>
+[[nodiscard]] IdFunction id_function(F f) {
+  IdFunction id;
+  id.fn_ = [f = std::move(f)](const void* item) { return std::string(f(*static_cast<const Item*>(item))); };
+  id.type_ = &typeid(Item);
+  return id;
+}
+
+struct Options {
+  /// Names the progress, journal and Prometheus files and appears in every log line.
+  std::string operation = "batch";
+  /// Worker threads; items start in input order.
+  std::size_t concurrency = 4;
+  /// Per attempt; zero means none. A timed-out attempt fails with reason "timeout" (retryable).
+  std::chrono::milliseconds item_timeout{0};
+  /// From the start of run(); zero means none. Then no new item starts, in-flight ones get
+  /// shutdown_grace, and the status is deadline_exceeded.
+  std::chrono::milliseconds deadline{0};
+  /// How long in-flight items may finish after a stop (deadline, signal, halt) before they are cancelled.
+  std::chrono::milliseconds shutdown_grace{std::chrono::seconds(10)};
+  /// A cancelled callback still running after this long is logged as ignoring cancellation.
+  std::chrono::milliseconds cancel_grace{std::chrono::seconds(5)};
+  RetryPolicy retry;
+  /// Item starts per second (token bucket); zero means unlimited.
+  double rate_limit_per_second = 0.0;
+  /// Starts the bucket may save up.
+  double rate_limit_burst = 1.0;
+  /// Stops the batch (status failed) when this share of the last halt_window finished items
+  /// failed; zero disables it. Like GNU parallel's --halt soon,fail=X%.
+  double halt_failure_rate = 0.0;
+  std::size_t halt_window = 50;
+  /// Progress, journal and Prometheus files; empty means <LEADSCOUT_LOG_DIR or logs>/progress.
+  std::filesystem::path progress_dir;
+  /// The progress file is rewritten at most this often (and at every status change).
+  std::chrono::milliseconds progress_interval{500};
+  /// The journal is fsync'ed at least this often (and at every stop).
+  std::chrono::milliseconds checkpoint_interval{1000};
+  /// Ignore and truncate an existing journal instead of resuming from it.
+  bool fresh = false;
+  /// On resume, run the items the journal records as failed again.
+  bool retry_failed = true;
+  /// Install SIGINT/SIGTERM handlers while run() is active; false leaves signals to the
+  /// application, which calls BackgroundProcessor::stop().
+  bool handle_signals = true;
+  ProgressBarMode progress_bar = ProgressBarMode::automatic;
+  /// Level of the per-item "Item processed" event.
+  leadscout::log::Level item_log_level = leadscout::log::Level::debug;
+  /// Logger of the processor's own events.
+  std::string logger = "batch";
+  /// This process's shard; unset means the environment (shard_from_env()) or the whole input.
+  std::optional<ShardSpec> shard;
+  /// Item ids; empty means the item's `id` member (a string or an integer).
+  IdFunction id;
+  /// Time source; empty means the real clocks.
+  std::shared_ptr<Clock> clock;
+  /// Seed of the backoff jitter; zero means a random seed.
+  std::uint64_t seed = 0;
+};
+
+/// The default progress directory: <LEADSCOUT_LOG_DIR or "logs">/progress.
+[[nodiscard]] std::filesystem::path default_progress_dir();
+
+}  // namespace leadscout::batch

@@ -1,0 +1,40 @@
+// What a batch callback returns: a result, or a failure that may be retried.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace leadscout::batch {
+
+/// Whether a failed attempt may be tried again.
+enum class Retry : bool { no = false, yes = true };
+
+/// A failed attempt: a short reason ("rate_limited", "timeout"), whether to retry, and an
+/// optional delay that replaces the computed backoff (an API's 429 Retry-After).
+struct Failure {
+  std::string reason;
+  Retry retry = Retry::yes;
+  std::chrono::milliseconds retry_after{0};
+};
+
+/// The callback's answer: either a Result or a Failure. Implicitly built from either.
+template <class Result>
+class Outcome {
+ public:
+  Outcome(Result result) : v_(std::in_place_index<0>, std::move(result)) {}
+  Outcome(Failure failure) : v_(std::in_place_index<1>, std::move(failure)) {}
+
+  [[nodiscard]] bool ok() const noexcept { return v_.index() == 0; }
+  [[nodiscard]] Result& value() & { return std::get<0>(v_); }
+  [[nodiscard]] Result&& value() && { return std::get<0>(std::move(v_)); }
+  [[nodiscard]] const Result& value() const& { return std::get<0>(v_); }
+  [[nodiscard]] Failure& failure() & { return std::get<1>(v_); }
+  [[nodiscard]] const Failure& failure() const& { return std::get<1>(v_); }
+
+ private:
+  std::variant<Result, Failure> v_;
+};
+
+}  // namespace leadscout::batch
