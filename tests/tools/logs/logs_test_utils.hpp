@@ -1,0 +1,195 @@
+// Helpers for the leadscout-logs tests: a fresh temp directory per test, fixture files (plain
+// and gzip), and running the real binary as a child process.
+#pragma once
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace logs_test {
+
+namespace fs = std::filesystem;
+
+/// A fresh directory under the system temp dir, removed with its contents on destruction.
+class temp_dir {
+ public:
+  temp_dir() {
+    std::random_device rd;
+    for (int i = 0; i < 100; ++i) {
+      path_ = fs::temp_directory_path() /
+              ("leadscout-logs-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
+      if (fs::create_directories(path_)) return;
+    }
+    throw std::runtime_error("cannot create a temp dir");
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ec);
+    fs::remove_all(path_, ec);
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+
+  [[nodiscard]] const fs::path& path() const noexcept { return path_; }
+  [[nodiscard]] fs::path operator/(const std::string& rel) const { return path_ / rel; }
+
+ private:
+  fs::path path_;
+};
+
+/// Writes `content` to `path` (creating parent directories), replacing the file.
+inline void write_file(const fs::path& path, const std::string& content) {
+  fs::create_directories(path.parent_path());
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f << content;
+  if (!f) throw std::runtime_error("cannot write " + path.string());
+}
+
+/// Appends `content` to `path`.
+inline void append_file(const fs::path& path, const std::string& content) {
+  fs::create_directories(path.parent_path());
+  std::ofstream f(path, std::ios::binary | std::ios::app);
+  f << content;
+  if (!f) throw std::runtime_error("cannot append to " + path.string());
+}
+
+/// Writes `content` gzip-compressed to `path`.
+inline void write_gz(const fs::path& path, const std::string& content) {
+  fs::create_directories(path.parent_path());
+  gzFile gz = gzopen(path.c_str(), "wb");
+  if (gz == nullptr) throw std::runtime_error("cannot create " + path.string());
+  if (!content.empty() &&
+      gzwrite(gz, content.data(), static_cast<unsigned>(content.size())) <= 0) {
+    gzclose(gz);
+    throw std::runtime_error("cannot write " + path.string());
+  }
+  gzclose(gz);
+}
+
+inline std::string read_file(const fs::path& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+
+/// One JSON log line as leadscout writes it; `extra` is the text after the event field,
+/// e.g. `,"provider":"openai"`.
+inline std::string line(const std::string& ts, const std::string& level, const std::string& logger,
+                        const std::string& event, const std::string& extra = "") {
+  return "{\"timestamp\":\"" + ts + "\",\"level\":\"" + level + "\",\"logger\":\"" + logger +
+         "\",\"event\":\"" + event + "\"" + extra + "}\n";
+}
+
+inline std::size_t count_lines(const std::string& s) {
+  std::size_t n = 0;
+  for (char c : s) n += c == '\n' ? 1 : 0;
+  return n;
+}
+
+inline std::size_t count_of(const std::string& hay, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto pos = hay.find(needle); pos != std::string::npos; pos = hay.find(needle, pos + 1)) ++n;
+  return n;
+}
+
+/// The result of running the tool.
+struct run_result {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+/// A running child process with stdout and stderr going to files in `dir`.
+class child {
+ public:
+  child(const std::vector<std::string>& args, const fs::path& dir, const fs::path& cwd)
+      : out_(dir / ("out-" + std::to_string(++serial()))), err_(dir / ("err-" + std::to_string(serial()))) {
+    std::vector<char*> argv;
+    std::vector<std::string> copy = args;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_ = ::fork();
+    if (pid_ < 0) throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+      const int o = ::open(out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      const int e = ::open(err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      if (o < 0 || e < 0 || ::dup2(o, 1) < 0 || ::dup2(e, 2) < 0 || ::chdir(cwd.c_str()) != 0) {
+        ::_exit(127);
+      }
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+  }
+  ~child() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      int status = 0;
+      ::waitpid(pid_, &status, 0);
+    }
+  }
+  child(const child&) = delete;
+  child& operator=(const child&) = delete;
+
+  [[nodiscard]] std::string out() const { return read_file(out_); }
+  [[nodiscard]] std::string err() const { return read_file(err_); }
+  void signal(int sig) const { ::kill(pid_, sig); }
+
+  /// Waits for the exit; returns the exit code, or 128 + signal when killed.
+  int wait() {
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    return 128 + WTERMSIG(status);
+  }
+
+  /// Waits until stdout contains `text`, at most `limit`; true when it does.
+  [[nodiscard]] bool wait_for_output(const std::string& text,
+                                     std::chrono::milliseconds limit = std::chrono::seconds(20)) const {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (out().find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return out().find(text) != std::string::npos;
+  }
+
+ private:
+  static int& serial() {
+    static int n = 0;
+    return n;
+  }
+  fs::path out_;
+  fs::path err_;
+  pid_t pid_ = -1;
+};
+
+#ifdef LEADSCOUT_LOGS_BIN
+/// Runs leadscout-logs with `args` in `cwd` and waits for it.
+inline run_result run_tool(const std::vector<std::string>& args, const fs::path& work,
+                           const fs::path& cwd) {
+  std::vector<std::string> all{LEADSCOUT_LOGS_BIN};
+  all.insert(all.end(), args.begin(), args.end());
+  child c(all, work, cwd);
+  run_result r;
+  r.exit_code = c.wait();
+  r.out = c.out();
+  r.err = c.err();
+  return r;
+}
+#endif
+
+}  // namespace logs_test

@@ -1,0 +1,647 @@
+#include "commands.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <deque>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <system_error>
+#include <utility>
+
+namespace leadscout::logs {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view program = "leadscout-logs";
+
+bool is_ws(char c) noexcept { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+std::string resolved(std::string_view raw, bool escaped) {
+  return escaped ? unescape(raw) : std::string(raw);
+}
+
+bool is_standard_key(const field& f) noexcept {
+  return !f.key_escaped &&
+         (f.key == "timestamp" || f.key == "level" || f.key == "logger" || f.key == "event");
+}
+
+bool needs_quotes(std::string_view s) noexcept {
+  if (s.empty()) return true;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == ' ' || c == '=' || c == '"' || u < 0x20 || u == 0x7f) return true;
+  }
+  return false;
+}
+
+// A number for people: integers as integers, others with up to three decimals.
+std::string format_number(double v) {
+  char buf[64];
+  if (std::isfinite(v) && std::fabs(v) < 1e15 && v == std::floor(v)) {
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+    return buf;
+  }
+  std::snprintf(buf, sizeof buf, "%.3f", v);
+  std::string s(buf);
+  if (s.find('.') != std::string::npos) {
+    while (!s.empty() && s.back() == '0') s.pop_back();
+    if (!s.empty() && s.back() == '.') s.pop_back();
+  }
+  return s;
+}
+
+std::string format_duration(std::int64_t us) {
+  std::int64_t s = us / 1000000;
+  char buf[64];
+  if (s >= 86400) {
+    std::snprintf(buf, sizeof buf, "%lldd%02lldh%02lldm", static_cast<long long>(s / 86400),
+                  static_cast<long long>(s / 3600 % 24), static_cast<long long>(s / 60 % 60));
+  } else if (s >= 3600) {
+    std::snprintf(buf, sizeof buf, "%lldh%02lldm%02llds", static_cast<long long>(s / 3600),
+                  static_cast<long long>(s / 60 % 60), static_cast<long long>(s % 60));
+  } else if (s >= 60) {
+    std::snprintf(buf, sizeof buf, "%lldm%02llds", static_cast<long long>(s / 60),
+                  static_cast<long long>(s % 60));
+  } else {
+    std::snprintf(buf, sizeof buf, "%.3fs", static_cast<double>(us) / 1e6);
+  }
+  return buf;
+}
+
+// Splits a summary key "level\0logger\0event".
+std::array<std::string, 3> split_key(const std::string& key) {
+  std::array<std::string, 3> parts{"", "", key};
+  const auto a = key.find('\0');
+  if (a == std::string::npos) return parts;
+  const auto b = key.find('\0', a + 1);
+  if (b == std::string::npos) return parts;
+  return {key.substr(0, a), key.substr(a + 1, b - a - 1), key.substr(b + 1)};
+}
+
+void pad_right(std::string& out, std::string_view s, std::size_t width) {
+  out.append(s);
+  if (s.size() < width) out.append(width - s.size(), ' ');
+}
+
+void pad_left(std::string& out, std::string_view s, std::size_t width) {
+  if (s.size() < width) out.append(width - s.size(), ' ');
+  out.append(s);
+}
+
+std::string percentile_method() {
+  return "nearest rank; exact up to " + std::to_string(quantile_sketch::exact_limit) +
+         " values per group, then log buckets with relative error <= " +
+         format_number(quantile_sketch::relative_error * 100) + "%";
+}
+
+nlohmann::ordered_json usage_json(const usage_totals& u) {
+  return {{"calls", u.calls},
+          {"tokens", u.tokens},
+          {"prompt_tokens", u.prompt_tokens},
+          {"completion_tokens", u.completion_tokens},
+          {"cost_usd", u.cost_usd}};
+}
+
+}  // namespace
+
+void corrupt_reporter::report(std::string_view path, std::uint64_t line, std::string_view reason) {
+  ++count_;
+  if (count_ <= limit_) {
+    err_ << program << ": " << path << ':' << line << ": corrupt line skipped (" << reason
+         << ")\n";
+  }
+}
+
+void corrupt_reporter::finish() {
+  if (count_ > limit_) {
+    err_ << program << ": " << count_ << " corrupt lines skipped in total (the first " << limit_
+         << " shown above)\n";
+  }
+  err_.flush();
+}
+
+const event* event_pipeline::process(const input_file& file, std::string_view line,
+                                     std::uint64_t line_no, bool overlong) {
+  if ((line.empty() || is_ws(line.front())) && is_blank(line)) return nullptr;
+  ++lines;
+  if (overlong) {
+    corrupt_.report(file.path.string(), line_no, "line longer than 4 MiB");
+    return nullptr;
+  }
+  const scan_error rc = scan_line(line, event_);
+  if (rc != scan_error::none) {
+    corrupt_.report(file.path.string(), line_no, describe(rc));
+    return nullptr;
+  }
+  if (dedup_ == dedup_mode::routes) {
+    if (!counted_here(file, event_)) {
+      ++duplicates;
+      return nullptr;
+    }
+  } else if (dedup_ == dedup_mode::lines) {
+    if (!seen_.insert(std::hash<std::string_view>{}(line)).second) {
+      ++duplicates;
+      return nullptr;
+    }
+  }
+  if (!filter_.matches(event_)) return nullptr;
+  ++selected;
+  return &event_;
+}
+
+read_totals for_each_event(const input_options& in, std::ostream& err,
+                           const std::function<void(const input_file&, const event&)>& on_event) {
+  read_totals totals;
+  const auto files = collect_files(in.paths, totals.skipped);
+  corrupt_reporter corrupt(err, in.corrupt_shown);
+  event_pipeline pipe(in.filter, in.dedup, corrupt);
+  for (const auto& f : files) {
+    std::unique_ptr<line_reader> reader;
+    try {
+      reader = std::make_unique<line_reader>(f.path);
+    } catch (const path_error&) {
+      std::error_code ec;
+      if (f.from_directory && !fs::exists(f.path, ec)) continue;  // rotated away meanwhile
+      throw;
+    }
+    ++totals.files;
+    std::string_view line;
+    while (reader->next(line)) {
+      if (const event* e = pipe.process(f, line, reader->line_number(), reader->overlong())) {
+        on_event(f, *e);
+      }
+    }
+    if (!reader->stream_error().empty()) {
+      corrupt.report(f.path.string(), reader->line_number() + 1,
+                     "compressed data damaged: " + reader->stream_error());
+    }
+    totals.bytes += reader->bytes();
+  }
+  corrupt.finish();
+  totals.lines = pipe.lines;
+  totals.corrupt = corrupt.count();
+  totals.duplicates = pipe.duplicates;
+  totals.selected = pipe.selected;
+  return totals;
+}
+
+void render_pretty(const event& e, std::string& out) {
+  const std::string_view ts = e.timestamp;
+  out.append(ts.substr(0, 19));
+  if (!ts.empty() && ts.back() == 'Z') {
+    out.push_back('Z');
+  } else if (ts.size() >= 25) {
+    out.append(ts.substr(ts.size() - 6));
+  }
+  out.push_back(' ');
+  out.append(level_upper(e.lvl));
+  out.push_back(' ');
+  out.append(resolved(e.name, e.name_escaped));
+  for (const auto& f : e.fields) {
+    if (is_standard_key(f)) continue;
+    out.push_back(' ');
+    out.append(resolved(f.key, f.key_escaped));
+    out.push_back('=');
+    if (f.kind != value_kind::string) {
+      out.append(f.value);
+      continue;
+    }
+    const std::string v = value_string(f);
+    if (needs_quotes(v)) {
+      append_json_quoted(out, v);
+    } else {
+      out.append(v);
+    }
+  }
+}
+
+int run_summary(const summary_options& opt, std::ostream& out, std::ostream& err) {
+  summary_stats stats;
+  const read_totals t =
+      for_each_event(opt.in, err, [&](const input_file&, const event& e) { stats.add(e); });
+
+  if (opt.json) {
+    nlohmann::ordered_json j;
+    j["files"] = t.files;
+    j["skipped_files"] = t.skipped;
+    j["bytes"] = t.bytes;
+    j["lines"] = t.lines;
+    j["events"] = stats.events;
+    j["corrupt_lines"] = t.corrupt;
+    j["duplicates_skipped"] = t.duplicates;
+    if (stats.events > 0) {
+      j["time_range"] = {{"first", format_timestamp_us(stats.first_us)},
+                         {"last", format_timestamp_us(stats.last_us)},
+                         {"seconds", static_cast<double>(stats.last_us - stats.first_us) / 1e6}};
+    } else {
+      j["time_range"] = nullptr;
+    }
+    nlohmann::ordered_json levels = nlohmann::ordered_json::object();
+    for (std::size_t i = 0; i < level_count; ++i) {
+      levels[std::string(level_name(static_cast<level>(i)))] = stats.by_level[i];
+    }
+    j["levels"] = levels;
+    nlohmann::ordered_json loggers = nlohmann::ordered_json::array();
+    for (const auto& [name, n] : stats.by_logger.top(stats.by_logger.size())) {
+      loggers.push_back({{"logger", name}, {"count", n}});
+    }
+    j["loggers"] = loggers;
+    for (const auto& [key, counter] :
+         {std::pair{"top_errors", &stats.errors}, std::pair{"top_warnings", &stats.warnings}}) {
+      nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+      for (const auto& [k, n] : counter->top(opt.top)) {
+        const auto parts = split_key(k);
+        rows.push_back({{"level", parts[0]}, {"logger", parts[1]}, {"event", parts[2]}, {"count", n}});
+      }
+      j[key] = rows;
+    }
+    out << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
+    out.flush();
+    return exit_ok;
+  }
+
+  std::string s;
+  s += "Files       " + std::to_string(t.files) + " read";
+  if (!t.skipped.empty()) s += ", " + std::to_string(t.skipped.size()) + " skipped (not JSON lines)";
+  s += "\nLines       " + std::to_string(t.lines) + " (" + std::to_string(t.corrupt) + " corrupt, " +
+       std::to_string(t.duplicates) + " duplicates skipped)\n";
+  s += "Events      " + std::to_string(stats.events) + "\n";
+  if (stats.events > 0) {
+    s += "Time range  " + format_timestamp_us(stats.first_us) + " .. " +
+         format_timestamp_us(stats.last_us) + " (" +
+         format_duration(stats.last_us - stats.first_us) + ")\n";
+  } else {
+    s += "Time range  -\n";
+  }
+  s += "\nBy level\n";
+  for (std::size_t i = 0; i < level_count; ++i) {
+    s += "  ";
+    pad_right(s, level_name(static_cast<level>(i)), 10);
+    pad_left(s, std::to_string(stats.by_level[i]), 12);
+    s += '\n';
+  }
+  s += "\nBy logger\n";
+  const auto loggers = stats.by_logger.top(stats.by_logger.size());
+  std::size_t width = 10;
+  for (const auto& [name, n] : loggers) width = std::max(width, name.size());
+  for (const auto& [name, n] : loggers) {
+    s += "  ";
+    pad_right(s, name, width);
+    pad_left(s, std::to_string(n), 12);
+    s += '\n';
+  }
+  for (const auto& [title, counter] : {std::pair{"Top errors", &stats.errors},
+                                       std::pair{"Top warnings", &stats.warnings}}) {
+    s += "\n";
+    s += title;
+    s += '\n';
+    const auto rows = counter->top(opt.top);
+    if (rows.empty()) s += "  (none)\n";
+    for (const auto& [k, n] : rows) {
+      const auto parts = split_key(k);
+      s += "  ";
+      pad_left(s, std::to_string(n), 10);
+      s += "  ";
+      pad_right(s, parts[0], 8);
+      s += "  ";
+      pad_right(s, parts[1], 16);
+      s += "  " + parts[2] + '\n';
+    }
+  }
+  out << s;
+  out.flush();
+  return exit_ok;
+}
+
+int run_filter(const filter_options& opt, std::ostream& out, std::ostream& err) {
+  std::string buf;
+  buf.reserve(std::size_t{1} << 16);
+  (void)for_each_event(opt.in, err, [&](const input_file&, const event& e) {
+    if (opt.pretty) {
+      render_pretty(e, buf);
+    } else {
+      buf.append(e.line);
+      while (!buf.empty() && (buf.back() == '\r' || buf.back() == ' ')) buf.pop_back();
+    }
+    buf.push_back('\n');
+    if (buf.size() >= (std::size_t{1} << 16)) {
+      out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
+      buf.clear();
+    }
+  });
+  out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
+  out.flush();
+  return exit_ok;
+}
+
+int run_perf(const perf_options& opt, std::ostream& out, std::ostream& err) {
+  perf_stats stats;
+  stats.field = opt.field;
+  stats.by = opt.by;
+  (void)for_each_event(opt.in, err, [&](const input_file&, const event& e) { stats.add(e); });
+  const std::string field_label = opt.field.empty() ? "latency_ms|elapsed_ms" : opt.field;
+
+  if (opt.json) {
+    nlohmann::ordered_json j;
+    j["field"] = field_label;
+    j["by"] = opt.by;
+    j["percentile_method"] = percentile_method();
+    nlohmann::ordered_json groups = nlohmann::ordered_json::array();
+    for (const auto& [name, g] : stats.groups) {
+      nlohmann::ordered_json row{{"group", name}, {"count", g.values.count()}};
+      if (g.values.count() > 0) {
+        row["p50"] = g.values.quantile(0.50);
+        row["p90"] = g.values.quantile(0.90);
+        row["p99"] = g.values.quantile(0.99);
+        row["max"] = g.values.max();
+        row["min"] = g.values.min();
+        row["mean"] = g.values.mean();
+        row["exact"] = g.values.exact();
+      }
+      if (g.usage.calls > 0) row["usage"] = usage_json(g.usage);
+      groups.push_back(row);
+    }
+    j["groups"] = groups;
+    j["usage"] = usage_json(stats.total_usage);
+    out << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << '\n';
+    out.flush();
+    return exit_ok;
+  }
+
+  std::string s = field_label + " by " + opt.by + "\n";
+  std::size_t width = 8;
+  for (const auto& [name, g] : stats.groups) width = std::max(width, name.size());
+  pad_right(s, "group", width);
+  for (const char* h : {"count", "p50", "p90", "p99", "max", "mean"}) pad_left(s, h, 12);
+  s += '\n';
+  bool approximate = false;
+  for (const auto& [name, g] : stats.groups) {
+    if (g.values.count() == 0) continue;
+    pad_right(s, name, width);
+    pad_left(s, std::to_string(g.values.count()), 12);
+    for (double q : {0.50, 0.90, 0.99}) pad_left(s, format_number(g.values.quantile(q)), 12);
+    pad_left(s, format_number(g.values.max()), 12);
+    pad_left(s, format_number(g.values.mean()), 12);
+    if (!g.values.exact()) {
+      s += " ~";
+      approximate = true;
+    }
+    s += '\n';
+  }
+  if (stats.measured == 0) s += "(no events with " + field_label + ")\n";
+  if (approximate) s += "~ percentiles from log buckets, relative error <= 0.5%\n";
+
+  if (stats.total_usage.calls > 0) {
+    s += "\nLLM usage by " + opt.by + "\n";
+    pad_right(s, "group", width);
+    for (const char* h : {"calls", "tokens", "prompt", "completion", "cost_usd"}) pad_left(s, h, 12);
+    s += '\n';
+    auto row = [&](const std::string& name, const usage_totals& u) {
+      pad_right(s, name, width);
+      pad_left(s, std::to_string(u.calls), 12);
+      pad_left(s, format_number(u.tokens), 12);
+      pad_left(s, format_number(u.prompt_tokens), 12);
+      pad_left(s, format_number(u.completion_tokens), 12);
+      char cost[64];
+      std::snprintf(cost, sizeof cost, "%.4f", u.cost_usd);
+      pad_left(s, cost, 12);
+      s += '\n';
+    };
+    for (const auto& [name, g] : stats.groups) {
+      if (g.usage.calls > 0) row(name, g.usage);
+    }
+    row("total", stats.total_usage);
+  }
+  out << s;
+  out.flush();
+  return exit_ok;
+}
+
+// ---- tail -------------------------------------------------------------------------------
+
+namespace {
+
+struct followed_file {
+  input_file info;
+  int fd = -1;
+  std::uint64_t offset = 0;
+  std::uint64_t line_no = 0;
+  std::string partial;
+  bool skipping = false;  // inside an overlong line already reported
+  bool sniffed = false;
+  bool ignored = false;   // not a JSON lines file
+
+  followed_file() = default;
+  followed_file(const followed_file&) = delete;
+  followed_file& operator=(const followed_file&) = delete;
+  ~followed_file() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+bool is_dated_name(const std::string& name, const std::string& date) {
+  const std::string suffix = "-" + date + ".log";
+  return name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// Reads what was appended since the last call and hands over each complete line.
+template <typename F>
+void read_new(followed_file& f, F&& on_line) {
+  if (f.fd < 0 || f.ignored) return;
+  struct stat st {};
+  if (::fstat(f.fd, &st) == 0 && static_cast<std::uint64_t>(st.st_size) < f.offset) {
+    f.offset = 0;  // truncated: start over
+    f.line_no = 0;
+    f.partial.clear();
+    f.skipping = false;
+  }
+  char buf[1 << 16];
+  for (;;) {
+    const ssize_t n = ::pread(f.fd, buf, sizeof buf, static_cast<off_t>(f.offset));
+    if (n <= 0) return;
+    f.offset += static_cast<std::uint64_t>(n);
+    std::string_view chunk(buf, static_cast<std::size_t>(n));
+    if (!f.sniffed) {
+      const auto pos = chunk.find_first_not_of(" \t\r\n");
+      if (pos != std::string_view::npos || !f.partial.empty()) {
+        f.sniffed = true;
+        if (pos != std::string_view::npos && f.partial.empty() && chunk[pos] != '{') {
+          f.ignored = true;
+          return;
+        }
+      }
+    }
+    while (!chunk.empty()) {
+      const auto nl = chunk.find('\n');
+      if (nl == std::string_view::npos) {
+        if (!f.skipping) f.partial.append(chunk);
+        if (f.partial.size() > line_reader::max_line) {
+          ++f.line_no;
+          on_line(std::string_view(f.partial), f.line_no, true);
+          f.partial.clear();
+          f.skipping = true;
+        }
+        break;
+      }
+      if (f.skipping) {
+        f.skipping = false;
+      } else if (f.partial.empty()) {
+        ++f.line_no;
+        on_line(chunk.substr(0, nl), f.line_no, false);
+      } else {
+        f.partial.append(chunk.substr(0, nl));
+        ++f.line_no;
+        on_line(std::string_view(f.partial), f.line_no, false);
+        f.partial.clear();
+      }
+      chunk.remove_prefix(nl + 1);
+    }
+  }
+}
+
+}  // namespace
+
+int run_tail(const tail_options& opt, const tail_hooks& hooks, std::ostream& out,
+             std::ostream& err) {
+  const fs::path dir(opt.dir);
+  {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) throw path_error(opt.dir + ": no such directory");
+    fs::directory_iterator probe(dir, ec);
+    if (ec) throw path_error(opt.dir + ": cannot read directory: " + ec.message());
+  }
+  corrupt_reporter corrupt(err, opt.corrupt_shown);
+  event_pipeline pipe(opt.filter, opt.dedup, corrupt);
+  std::map<std::string, std::unique_ptr<followed_file>> files;  // by path: date order per name
+  std::string current = hooks.today();
+  std::string previous;
+
+  // Starts following files of `date` not followed yet; returns how many were added.
+  auto discover = [&](const std::string& date) {
+    std::size_t added = 0;
+    std::error_code ec;
+    fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec);
+    for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      std::error_code fec;
+      if (!it->is_regular_file(fec)) continue;
+      const std::string name = it->path().filename().string();
+      if (!is_dated_name(name, date)) continue;
+      const std::string key = it->path().string();
+      if (files.count(key) != 0) continue;
+      auto f = std::make_unique<followed_file>();
+      f->info.path = it->path();
+      classify(f->info);
+      f->fd = ::open(key.c_str(), O_RDONLY | O_CLOEXEC);
+      if (f->fd < 0) continue;  // appears again at the next poll
+      files.emplace(key, std::move(f));
+      ++added;
+    }
+    if (added > 0) {
+      std::vector<input_file> infos;
+      for (const auto& [k, f] : files) infos.push_back(f->info);
+      mark_present(infos);
+      std::size_t i = 0;
+      for (auto& [k, f] : files) f->info.present = infos[i++].present;
+    }
+    return added;
+  };
+
+  auto ordered = [&]() {
+    std::vector<followed_file*> v;
+    for (auto& [k, f] : files) v.push_back(f.get());
+    std::stable_sort(v.begin(), v.end(), [](const followed_file* a, const followed_file* b) {
+      return a->info.date < b->info.date;
+    });
+    return v;
+  };
+
+  std::string line_out;
+  auto render = [&](const event& e) {
+    line_out.clear();
+    if (opt.pretty) {
+      render_pretty(e, line_out);
+    } else {
+      line_out.assign(e.line);
+      while (!line_out.empty() && (line_out.back() == '\r' || line_out.back() == ' ')) line_out.pop_back();
+    }
+    line_out.push_back('\n');
+  };
+
+  // The last `opt.lines` selected events of today's files, in timestamp order.
+  discover(current);
+  {
+    struct kept {
+      std::int64_t time_us;
+      std::uint64_t seq;
+      std::string text;
+    };
+    std::deque<kept> last;
+    std::uint64_t seq = 0;
+    for (followed_file* f : ordered()) {
+      read_new(*f, [&](std::string_view line, std::uint64_t no, bool overlong) {
+        const event* e = pipe.process(f->info, line, no, overlong);
+        if (e == nullptr || opt.lines == 0) return;
+        render(*e);
+        last.push_back({e->time_us, seq++, line_out});
+        // keep at most `lines` per file pass plus what earlier files left
+        if (last.size() > opt.lines * 4 + 64) {
+          std::stable_sort(last.begin(), last.end(), [](const kept& a, const kept& b) {
+            return a.time_us != b.time_us ? a.time_us < b.time_us : a.seq < b.seq;
+          });
+          last.erase(last.begin(), last.end() - static_cast<std::ptrdiff_t>(opt.lines));
+        }
+      });
+    }
+    std::stable_sort(last.begin(), last.end(), [](const kept& a, const kept& b) {
+      return a.time_us != b.time_us ? a.time_us < b.time_us : a.seq < b.seq;
+    });
+    const std::size_t skip = last.size() > opt.lines ? last.size() - opt.lines : 0;
+    for (std::size_t i = skip; i < last.size(); ++i) out << last[i].text;
+    out.flush();
+  }
+  if (!opt.follow) {
+    corrupt.finish();
+    return exit_ok;
+  }
+
+  while (!hooks.stop()) {
+    hooks.sleep(opt.interval);
+    if (hooks.stop()) break;
+    const std::string today = hooks.today();
+    if (today != current) {
+      previous = current;
+      current = today;
+    }
+    discover(current);
+    for (followed_file* f : ordered()) {
+      read_new(*f, [&](std::string_view line, std::uint64_t no, bool overlong) {
+        if (const event* e = pipe.process(f->info, line, no, overlong)) {
+          render(*e);
+          out << line_out;
+        }
+      });
+    }
+    out.flush();
+    // Forget files of older days, and yesterday's once they are rotated away.
+    for (auto it = files.begin(); it != files.end();) {
+      const auto& info = it->second->info;
+      std::error_code ec;
+      const bool stale = info.date != current &&
+                         (info.date != previous || !fs::exists(info.path, ec));
+      it = stale ? files.erase(it) : std::next(it);
+    }
+  }
+  corrupt.finish();
+  out.flush();
+  return exit_ok;
+}
+
+}  // namespace leadscout::logs

@@ -1,0 +1,266 @@
+// leadscout-logs: summary, filter, perf and tail over leadscout's JSON-lines log tree.
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+
+namespace ll = leadscout::logs;
+
+namespace {
+
+volatile std::sig_atomic_t stop_requested = 0;
+
+extern "C" void on_stop_signal(int) { stop_requested = 1; }
+
+void install_stop_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: a blocking call returns so the loop sees the flag
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+constexpr const char* footer = R"(Inputs: a log directory (default `logs`) is walked recursively for *.log and *.log.gz files;
+files that do not start with '{' (such as progress/current-operation.log) are skipped.
+Files given by name are always read. .gz files are decompressed while streaming.
+
+Each event once (--dedup routes, the default): leadscout writes one event to several files
+(an error is in production/operations and production/errors). Under the default routing table
+an event is counted only in the first of its files that exists, in the order operations, errors,
+metrics, classification, api-calls, performance; files outside that table count every line.
+--dedup lines skips exact repeated lines instead (memory grows with distinct lines);
+--dedup none reads every line of every file.
+
+Corrupt lines (not JSON, truncated, invalid UTF-8, missing timestamp/level/logger/event) are
+skipped, counted, and reported on stderr with file and line number: the first few one by one,
+then a total. They never stop the run.
+
+perf percentiles: nearest rank, exact up to 2048 values per group; past that values go into
+logarithmic buckets with a relative error of at most 0.5%. count, max and mean are exact.
+
+Exit codes: 0 success, 1 failure, 2 bad usage or a missing or unreadable path.)";
+
+struct filter_args {
+  std::string level;
+  std::vector<std::string> loggers;
+  std::string since;
+  std::string until;
+  std::vector<std::string> where;
+  std::string grep;
+  bool regex = false;
+};
+
+CLI::Validator time_validator() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        bool date_only = false;
+        if (ll::parse_time_bound(value, date_only)) return {};
+        return "'" + value +
+               "' is not a date or timestamp (expected YYYY-MM-DD or "
+               "YYYY-MM-DDTHH:MM[:SS[.ffffff]][Z|+HH:MM])";
+      },
+      "TIME");
+}
+
+CLI::Validator level_validator() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        if (ll::parse_level_lenient(value)) return {};
+        return "'" + value + "' is not a level (trace, debug, info, warning, error, critical)";
+      },
+      "LEVEL");
+}
+
+CLI::Validator where_validator() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        const auto eq = value.find('=');
+        if (eq == std::string::npos || eq == 0) return "'" + value + "' is not key=value";
+        return {};
+      },
+      "KEY=VALUE");
+}
+
+void add_filter_options(CLI::App& app, filter_args& f) {
+  app.add_option("--level", f.level, "Only events at this level or above")
+      ->check(level_validator());
+  app.add_option("--logger", f.loggers,
+                 "Only these loggers (glob; `api` also matches `api.*`); repeatable")
+      ->take_all();
+  app.add_option("--since", f.since, "Only events at or after this time (date or ISO-8601, UTC if no zone)")
+      ->check(time_validator());
+  app.add_option("--until", f.until,
+                 "Only events at or before this time (a date includes the whole day)")
+      ->check(time_validator());
+  app.add_option("--where", f.where,
+                 "Only events whose field equals the value (string form); repeatable, all must hold")
+      ->check(where_validator())
+      ->take_all();
+  app.add_option("--grep", f.grep, "Only lines containing this text (raw JSON line)");
+  app.add_flag("--regex", f.regex, "--grep is an ECMAScript regular expression");
+}
+
+ll::filter_spec make_filter(const filter_args& a) {
+  ll::filter_spec f;
+  if (!a.level.empty()) f.min_level = ll::parse_level_lenient(a.level);
+  f.loggers = a.loggers;
+  bool date_only = false;
+  if (!a.since.empty()) f.since_us = ll::parse_time_bound(a.since, date_only);
+  if (!a.until.empty()) {
+    f.until_us = ll::parse_time_bound(a.until, date_only);
+    if (f.until_us && date_only) *f.until_us += std::int64_t{86400} * 1000000 - 1;
+  }
+  for (const auto& w : a.where) {
+    const auto eq = w.find('=');
+    f.where.emplace_back(w.substr(0, eq), w.substr(eq + 1));
+  }
+  f.grep = a.grep;
+  f.regex = a.regex;
+  try {
+    f.prepare();
+  } catch (const std::regex_error& e) {
+    throw CLI::ValidationError("--grep", "'" + a.grep + "' is not a valid regex: " + e.what());
+  }
+  return f;
+}
+
+ll::dedup_mode parse_dedup(const std::string& s) {
+  if (s == "lines") return ll::dedup_mode::lines;
+  if (s == "none") return ll::dedup_mode::none;
+  return ll::dedup_mode::routes;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::ios::sync_with_stdio(false);
+
+  CLI::App app{"leadscout-logs: analyse leadscout's JSON-lines logs (plain and .gz)", "leadscout-logs"};
+  app.footer(footer);
+  app.set_version_flag("--version", std::string(LEADSCOUT_LOGS_VERSION));
+  app.require_subcommand(1);
+
+  std::vector<std::string> paths;
+  std::string dedup = "routes";
+  std::size_t corrupt_shown = 10;
+  auto add_inputs = [&](CLI::App& sub) {
+    sub.add_option("paths", paths, "Log directories or files (default: logs)");
+    sub.add_option("--dedup", dedup, "How events written to several files are counted")
+        ->check(CLI::IsMember({"routes", "lines", "none"}))
+        ->capture_default_str();
+    sub.add_option("--show-corrupt", corrupt_shown, "Corrupt lines reported one by one")
+        ->capture_default_str();
+  };
+
+  filter_args fargs;
+
+  ll::summary_options summary;
+  auto* summary_cmd = app.add_subcommand("summary", "Time range, counts by level and logger, top errors and warnings");
+  add_inputs(*summary_cmd);
+  add_filter_options(*summary_cmd, fargs);
+  summary_cmd->add_flag("--json", summary.json, "Machine-readable JSON output");
+  summary_cmd->add_option("--top", summary.top, "How many error and warning events to list")
+      ->capture_default_str();
+
+  ll::filter_options filter;
+  auto* filter_cmd = app.add_subcommand("filter", "Print the selected events as JSON lines or --pretty console lines");
+  add_inputs(*filter_cmd);
+  add_filter_options(*filter_cmd, fargs);
+  filter_cmd->add_flag("--pretty", filter.pretty, "Console format instead of JSON lines");
+
+  ll::perf_options perf;
+  auto* perf_cmd = app.add_subcommand("perf", "p50/p90/p99/max of a numeric field per group; LLM token and cost totals");
+  add_inputs(*perf_cmd);
+  add_filter_options(*perf_cmd, fargs);
+  perf_cmd->add_option("--field", perf.field, "Numeric field to measure (default: latency_ms, else elapsed_ms)");
+  perf_cmd->add_option("--by", perf.by, "Group by this field (logger, event, provider, ...)")
+      ->capture_default_str();
+  perf_cmd->add_flag("--json", perf.json, "Machine-readable JSON output");
+
+  ll::tail_options tail;
+  double interval_s = 0.5;
+  std::string tz;
+  std::string fixed_today;
+  auto* tail_cmd = app.add_subcommand("tail", "Last lines of today's files; -f follows them across midnight rotation");
+  tail_cmd->add_option("dir", tail.dir, "Log directory")->capture_default_str();
+  tail_cmd->add_flag("-f,--follow", tail.follow, "Keep printing new lines until SIGINT/SIGTERM");
+  tail_cmd->add_option("-n,--lines", tail.lines, "Lines to print first")->capture_default_str();
+  tail_cmd->add_option("--interval", interval_s, "Polling interval in seconds")
+      ->check(CLI::Range(0.001, 3600.0))
+      ->capture_default_str();
+  tail_cmd->add_option("--tz", tz, "Time zone of the dates in file names (default: LEADSCOUT_LOG_TZ, else utc)")
+      ->check(CLI::IsMember({"utc", "local"}));
+  tail_cmd->add_flag("--pretty", tail.pretty, "Console format instead of JSON lines");
+  tail_cmd->add_option("--dedup", dedup, "How events written to several files are counted")
+      ->check(CLI::IsMember({"routes", "lines", "none"}));
+  tail_cmd->add_option("--today", fixed_today, "")->group("");  // fixed date, for tests
+  add_filter_options(*tail_cmd, fargs);
+
+  try {
+    app.parse(argc, argv);
+    const ll::filter_spec spec = make_filter(fargs);
+    auto inputs = [&]() {
+      ll::input_options in;
+      if (!paths.empty()) in.paths = paths;
+      in.dedup = parse_dedup(dedup);
+      in.filter = spec;
+      in.filter.prepare();
+      in.corrupt_shown = corrupt_shown;
+      return in;
+    };
+    if (*summary_cmd) {
+      summary.in = inputs();
+      return ll::run_summary(summary, std::cout, std::cerr);
+    }
+    if (*filter_cmd) {
+      filter.in = inputs();
+      return ll::run_filter(filter, std::cout, std::cerr);
+    }
+    if (*perf_cmd) {
+      perf.in = inputs();
+      return ll::run_perf(perf, std::cout, std::cerr);
+    }
+    tail.filter = spec;
+    tail.filter.prepare();
+    tail.dedup = parse_dedup(dedup);
+    tail.interval = std::chrono::milliseconds(static_cast<long long>(interval_s * 1000));
+    if (tail.interval.count() < 1) tail.interval = std::chrono::milliseconds(1);
+    if (tz.empty()) {
+      const char* env = std::getenv("LEADSCOUT_LOG_TZ");
+      tz = env != nullptr && std::string(env) == "local" ? "local" : "utc";
+    }
+    const bool local = tz == "local";
+    install_stop_handlers();
+    ll::tail_hooks hooks;
+    hooks.today = [&]() { return fixed_today.empty() ? ll::today_string(local) : fixed_today; };
+    hooks.stop = []() { return stop_requested != 0; };
+    hooks.sleep = [](std::chrono::milliseconds d) {
+      const auto slice = std::chrono::milliseconds(50);
+      while (d.count() > 0 && stop_requested == 0) {
+        const auto step = std::min(d, slice);
+        std::this_thread::sleep_for(step);
+        d -= step;
+      }
+    };
+    return ll::run_tail(tail, hooks, std::cout, std::cerr);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? ll::exit_ok : ll::exit_usage;
+  } catch (const ll::path_error& e) {
+    std::cout.flush();
+    std::cerr << "leadscout-logs: " << e.what() << '\n';
+    return ll::exit_usage;
+  } catch (const std::exception& e) {
+    std::cout.flush();
+    std::cerr << "leadscout-logs: " << e.what() << '\n';
+    return ll::exit_failure;
+  }
+}
