@@ -115,7 +115,7 @@ Route parse_route(const nlohmann::json& j, std::size_t index, std::string_view t
       }
     } else if (key == "min_level" || key == "max_level") {
       const auto level = value.is_string() ? parse_level(value.get<std::string>()) : std::nullopt;
-      if (!level) throw fail(key, fmt::format("expected one of {}", level_names));
+      if (!level) throw fail(key, fmt::format("got {}, expected one of {}", value.dump(), level_names));
       (key == "min_level" ? r.min_level : r.max_level) = *level;
     } else if (key == "format") {
       if (value == "json") {
@@ -123,7 +123,7 @@ Route parse_route(const nlohmann::json& j, std::size_t index, std::string_view t
       } else if (value == "console") {
         r.format = Format::console;
       } else {
-        throw fail(key, "expected \"json\" or \"console\"");
+        throw fail(key, fmt::format("got {}, expected \"json\" or \"console\"", value.dump()));
       }
     } else {
       throw fail(key, "unknown key; expected file, loggers, min_level, max_level, format");
@@ -240,7 +240,13 @@ Config Config::from_env() {
   if (const char* v = env("LEADSCOUT_LOG_TZ")) {
     cfg.time_zone = parse_choice<TimeZone>("LEADSCOUT_LOG_TZ", v, {{"utc", TimeZone::utc}, {"local", TimeZone::local}});
   }
-  if (const char* v = env("LEADSCOUT_LOG_CONFIG")) cfg.load_routes_file(v);
+  if (const char* v = env("LEADSCOUT_LOG_CONFIG")) {
+    try {
+      cfg.load_routes_file(v);
+    } catch (const ConfigError& e) {
+      throw ConfigError(fmt::format("LEADSCOUT_LOG_CONFIG=\"{}\": {}", v, e.what()));
+    }
+  }
   if (const char* v = env("LEADSCOUT_LOG_REDACT")) {
     std::string_view rest = v;
     while (!rest.empty()) {

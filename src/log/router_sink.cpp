@@ -148,8 +148,8 @@ void RouterSink::schedule_maintenance(const std::string& today) {
   }
   maintenance_.post([patterns = std::move(patterns), today, days = retention_days_] {
     for (const auto& p : patterns) {
-      compress_stale(p, today);
       delete_expired(p, today, days);
+      compress_stale(p, today);
     }
   });
 }

@@ -27,7 +27,9 @@ class Logger {
   [[nodiscard]] const std::string& name() const noexcept;
 
   /// True when an event of this level would be written somewhere. A relaxed atomic load.
-  [[nodiscard]] bool enabled(Level level) const noexcept { return level >= detail::category_threshold(*category_); }
+  [[nodiscard]] bool enabled(Level level) const noexcept {
+    return level >= detail::category_threshold(*category_) && level != Level::off;
+  }
 
   void log(Level level, std::string_view event, Fields fields = {}) const {
     if (enabled(level)) detail::emit(*category_, bound_.get(), level, event, fields, nullptr);

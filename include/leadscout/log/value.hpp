@@ -128,7 +128,11 @@ class Value {
 };
 
 /// A key and its value, as in `{"item_id", 7}`.
+///
+/// A constructor rather than an aggregate: with an aggregate, `ScopedContext ctx{{{"k", "v"}}}`
+/// would pick std::string_view's (first, last) constructor for the key.
 struct Field {
+  Field(std::string_view k, Value v) noexcept : key(k), value(v) {}
   std::string_view key;
   Value value;
 };

@@ -1,0 +1,125 @@
+// Configuration from the environment: every variable, good and bad values.
+#include <gtest/gtest.h>
+
+#include "log_test_support.hpp"
+
+namespace lt = leadscout::test;
+namespace ll = leadscout::log;
+
+TEST(LogConfig, Defaults) {
+  const auto cfg = ll::Config::from_env();
+  EXPECT_EQ(cfg.dir, "logs");
+  EXPECT_EQ(cfg.level, ll::Level::debug);
+  EXPECT_EQ(cfg.console, ll::ConsoleMode::automatic);
+  EXPECT_EQ(cfg.console_level, ll::Level::info);
+  EXPECT_TRUE(cfg.async);
+  EXPECT_EQ(cfg.overflow, ll::Overflow::block);
+  EXPECT_EQ(cfg.retention_days, 30);
+  EXPECT_EQ(cfg.time_zone, ll::TimeZone::utc);
+  EXPECT_EQ(cfg.max_line, 32u * 1024);
+  EXPECT_EQ(cfg.routes.size(), 7u);
+}
+
+TEST(LogConfig, EveryVariable) {
+  lt::TempDir dir;
+  const auto routes = dir.path() / "routes.json";
+  std::ofstream(routes) << R"({"routes": [{"file": "extra.log"}]})";
+  lt::ScopedEnv e1("LEADSCOUT_LOG_LEVEL", "info,classification=debug,api=warning");
+  lt::ScopedEnv e2("LEADSCOUT_LOG_DIR", "/var/log/leadscout");
+  lt::ScopedEnv e3("LEADSCOUT_LOG_FORMAT", "console");
+  lt::ScopedEnv e4("LEADSCOUT_LOG_CONSOLE", "off");
+  lt::ScopedEnv e5("LEADSCOUT_LOG_CONSOLE_LEVEL", "warning");
+  lt::ScopedEnv e6("LEADSCOUT_LOG_ASYNC", "off");
+  lt::ScopedEnv e7("LEADSCOUT_LOG_QUEUE", "4096");
+  lt::ScopedEnv e8("LEADSCOUT_LOG_OVERFLOW", "drop");
+  lt::ScopedEnv e9("LEADSCOUT_LOG_RETENTION_DAYS", "7");
+  lt::ScopedEnv e10("LEADSCOUT_LOG_TZ", "local");
+  lt::ScopedEnv e11("LEADSCOUT_LOG_CONFIG", routes.c_str());
+  lt::ScopedEnv e12("LEADSCOUT_LOG_REDACT", "ssn, session_id");
+  lt::ScopedEnv e13("LEADSCOUT_LOG_MAX_LINE", "4096");
+  const auto cfg = ll::Config::from_env();
+  EXPECT_EQ(cfg.level, ll::Level::info);
+  ASSERT_EQ(cfg.logger_levels.size(), 2u);
+  EXPECT_EQ(cfg.logger_levels[0], (std::pair<std::string, ll::Level>{"classification", ll::Level::debug}));
+  EXPECT_EQ(cfg.logger_levels[1], (std::pair<std::string, ll::Level>{"api", ll::Level::warning}));
+  EXPECT_EQ(cfg.dir, "/var/log/leadscout");
+  EXPECT_EQ(cfg.routes.front().format, ll::Format::console);
+  EXPECT_EQ(cfg.console, ll::ConsoleMode::off);
+  EXPECT_EQ(cfg.console_level, ll::Level::warning);
+  EXPECT_FALSE(cfg.async);
+  EXPECT_EQ(cfg.queue_size, 4096u);
+  EXPECT_EQ(cfg.overflow, ll::Overflow::drop);
+  EXPECT_EQ(cfg.retention_days, 7);
+  EXPECT_EQ(cfg.time_zone, ll::TimeZone::local);
+  EXPECT_EQ(cfg.routes.size(), 8u);
+  EXPECT_EQ(cfg.routes.back().file, "extra.log");
+  EXPECT_EQ(cfg.redact_keys, (std::vector<std::string>{"ssn", "session_id"}));
+  EXPECT_EQ(cfg.max_line, 4096u);
+}
+
+struct BadValue {
+  const char* name;
+  const char* value;
+  const char* expected_hint;
+};
+
+class LogConfigBad : public ::testing::TestWithParam<BadValue> {};
+
+TEST_P(LogConfigBad, ErrorNamesVariableValueAndAcceptedValues) {
+  const BadValue& bad = GetParam();
+  lt::ScopedEnv env(bad.name, bad.value);
+  try {
+    (void)ll::Config::from_env();
+    FAIL() << bad.name << "=" << bad.value << " was accepted";
+  } catch (const ll::ConfigError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find(bad.name), std::string::npos) << msg;
+    EXPECT_NE(msg.find(bad.value), std::string::npos) << msg;
+    EXPECT_NE(msg.find(bad.expected_hint), std::string::npos) << msg;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    AllVariables, LogConfigBad,
+    ::testing::Values(BadValue{"LEADSCOUT_LOG_LEVEL", "loud", "warning"},
+                      BadValue{"LEADSCOUT_LOG_LEVEL", "info,api=chatty", "critical"},
+                      BadValue{"LEADSCOUT_LOG_LEVEL", "info,=debug", "LOGGER=LEVEL"},
+                      BadValue{"LEADSCOUT_LOG_FORMAT", "xml", "json"},
+                      BadValue{"LEADSCOUT_LOG_CONSOLE", "yes", "auto"},
+                      BadValue{"LEADSCOUT_LOG_CONSOLE_LEVEL", "verbose", "debug"},
+                      BadValue{"LEADSCOUT_LOG_ASYNC", "maybe", "on"},
+                      BadValue{"LEADSCOUT_LOG_QUEUE", "12x", "whole number"},
+                      BadValue{"LEADSCOUT_LOG_QUEUE", "0", "whole number"},
+                      BadValue{"LEADSCOUT_LOG_OVERFLOW", "spill", "block"},
+                      BadValue{"LEADSCOUT_LOG_RETENTION_DAYS", "-1", "whole number"},
+                      BadValue{"LEADSCOUT_LOG_TZ", "cet", "utc"},
+                      BadValue{"LEADSCOUT_LOG_CONFIG", "/nonexistent/routes.json", "cannot read"},
+                      BadValue{"LEADSCOUT_LOG_MAX_LINE", "10", "1024"}),
+    [](const ::testing::TestParamInfo<BadValue>& info) {
+      return std::string(info.param.name).substr(std::string("LEADSCOUT_LOG_").size()) + "_" +
+             std::to_string(info.index);
+    });
+
+TEST(LogConfig, UnwritableDirectoryAtInitIsAClearError) {
+  lt::TempDir dir;
+  const auto file = dir.path() / "a-file";
+  std::ofstream(file) << "x";
+  ll::Config cfg;
+  cfg.dir = file / "logs";  // a path below a regular file: fails even for root
+  try {
+    ll::init(cfg);
+    FAIL() << "init accepted an impossible directory";
+  } catch (const ll::ConfigError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find((file / "logs").string()), std::string::npos) << msg;
+    EXPECT_NE(msg.find("Not a directory"), std::string::npos) << msg;
+  }
+}
+
+TEST(LogConfig, RouteWithDateInDirectoryIsRejected) {
+  lt::TempDir dir;
+  ll::Config cfg;
+  cfg.dir = dir.path();
+  cfg.routes = {ll::Route{"{date}/x.log", {}}};
+  EXPECT_THROW(ll::init(cfg), ll::ConfigError);
+}

@@ -1,0 +1,125 @@
+// Small helpers shared by the tests: temporary directories, file contents, a fake clock.
+#pragma once
+
+#include <unistd.h>
+#include <zlib.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace leadscout::test {
+
+/// A fresh directory, removed with everything in it at scope exit.
+class TempDir {
+ public:
+  TempDir() {
+    std::string templ = (std::filesystem::temp_directory_path() / "leadscout-test-XXXXXX").string();
+    if (::mkdtemp(templ.data()) == nullptr) std::abort();
+    path_ = templ;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::permissions(path_, std::filesystem::perms::owner_all, std::filesystem::perm_options::add, ec);
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+  [[nodiscard]] std::filesystem::path operator/(const std::string& rel) const { return path_ / rel; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+inline std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const std::size_t nl = text.find('\n', start);
+    if (nl == std::string::npos) {
+      lines.push_back(text.substr(start));
+      break;
+    }
+    lines.push_back(text.substr(start, nl - start));
+    start = nl + 1;
+  }
+  return lines;
+}
+
+inline std::vector<std::string> read_lines(const std::filesystem::path& p) { return split_lines(read_file(p)); }
+
+/// The decompressed contents of a .gz file (all members).
+inline std::string read_gzip(const std::filesystem::path& p) {
+  std::string out;
+  gzFile gz = gzopen(p.c_str(), "rb");
+  if (gz == nullptr) return out;
+  char buf[8192];
+  int n;
+  while ((n = gzread(gz, buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
+  gzclose(gz);
+  return out;
+}
+
+/// A settable wall clock for Config::clock.
+class FakeClock {
+ public:
+  explicit FakeClock(std::chrono::system_clock::time_point start) : now_(start.time_since_epoch().count()) {}
+  [[nodiscard]] std::chrono::system_clock::time_point now() const {
+    return std::chrono::system_clock::time_point(std::chrono::system_clock::duration(now_.load()));
+  }
+  void set(std::chrono::system_clock::time_point t) { now_.store(t.time_since_epoch().count()); }
+  void advance(std::chrono::system_clock::duration d) { now_.fetch_add(d.count()); }
+
+ private:
+  std::atomic<std::chrono::system_clock::rep> now_;
+};
+
+/// 2025-07-06 10:30:15 UTC plus an offset: a fixed day for rotation tests.
+inline std::chrono::system_clock::time_point utc(int year, unsigned month, unsigned day, int hour = 0, int minute = 0,
+                                                 int second = 0) {
+  using namespace std::chrono;
+  return sys_days{std::chrono::year{year} / std::chrono::month{month} / std::chrono::day{day}} + hours{hour} +
+         minutes{minute} + seconds{second};
+}
+
+/// Sets an environment variable for the life of the object.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old, had_ = true;
+    if (value != nullptr) {
+      ::setenv(name, value, 1);
+    } else {
+      ::unsetenv(name);
+    }
+  }
+  ~ScopedEnv() {
+    if (had_) {
+      ::setenv(name_.c_str(), old_.c_str(), 1);
+    } else {
+      ::unsetenv(name_.c_str());
+    }
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  std::string name_, old_;
+  bool had_ = false;
+};
+
+}  // namespace leadscout::test
