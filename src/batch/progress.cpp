@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <bit>
+#include <charconv>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -176,8 +177,8 @@ std::string prom_escape(std::string_view v) {
 
 std::string number(double v) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);  // shortest round-trip form
+  return std::string(buf, r.ptr);
 }
 
 }  // namespace

@@ -30,9 +30,8 @@ concept has_string_id = requires(const Item& item) {
   { item.id } -> std::convertible_to<std::string_view>;
 };
 template <class Item>
-concept has_integer_id = requires(const Item& item) {
-  { item.id } -> std::integral;
-};
+concept has_integer_id = requires(const Item& item) { item.id; } &&
+                         std::integral<std::remove_cvref_t<decltype(std::declval<const Item&>().id)>>;
 
 template <class Item>
 std::string item_id(const Item& item, const IdFunction& id) {

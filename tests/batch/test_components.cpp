@@ -1,0 +1,564 @@
+// The parts of the batch engine on their own: journal, progress files, Prometheus text,
+// rate limiter, backoff, estimator, shards, progress bar, export.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <regex>
+#include <thread>
+
+#include <leadscout/batch/detail/estimator.hpp>
+#include <leadscout/batch/detail/files.hpp>
+#include <leadscout/batch/detail/journal.hpp>
+#include <leadscout/batch/detail/progress_bar.hpp>
+#include <leadscout/batch/detail/rate_limiter.hpp>
+#include <leadscout/batch/detail/retry.hpp>
+
+#include "batch_test_utils.hpp"
+
+using namespace batch_test;
+using namespace std::chrono_literals;
+namespace lbd = leadscout::batch::detail;
+
+namespace {
+
+lbd::JournalHeader header_for(std::initializer_list<std::string_view> ids) {
+  lbd::Fingerprint fp;
+  for (auto id : ids) fp.add(id);
+  return lbd::JournalHeader{"op", fp.hex(), ids.size(), "2025-07-06T10:30:15.000Z", std::nullopt};
+}
+
+std::string record_line(std::string_view id, std::string_view result = "{\"x\":1}") {
+  std::string line;
+  lbd::format_record(line, id, true, 1, 12.5, result, {}, {});
+  return line;
+}
+
+std::vector<std::string> replay(const fs::path& path, const lbd::JournalHeader& h, lbd::JournalOpenReport* report = nullptr,
+                                bool fresh = false) {
+  std::vector<std::string> ids;
+  lbd::Journal j;
+  auto r = j.open(path, h, fresh, [&](const lbd::JournalRecord& rec) { ids.emplace_back(rec.id); });
+  if (report != nullptr) *report = r;
+  return ids;
+}
+
+void append_raw(const fs::path& p, std::string_view data) {
+  std::ofstream out(p, std::ios::binary | std::ios::app);
+  out << data;
+}
+
+}  // namespace
+
+// ---- journal ----
+
+TEST(BatchJournal, RecordsRoundTripWithHostileIds) {
+  TempDir dir;
+  const auto path = dir.path() / "j.jsonl";
+  const std::string hostile = "a\"b\\c\nd\x01 \xff\xfe é";
+  const auto h = header_for({"plain", hostile});
+  {
+    lbd::Journal j;
+    EXPECT_FALSE(j.open(path, h, false, [](const lbd::JournalRecord&) {}).resumed);
+    std::string line;
+    lbd::format_record(line, "plain", true, 2, 1.5, "{\"label\":\"african\"}", {}, {{"african_businesses", 1}});
+    lbd::format_record(line, hostile, false, 3, 30000.0, {}, "timeout \"x\"", {});
+    EXPECT_EQ(j.append(line), 0);
+  }
+  for (const auto& line : read_lines(path)) {
+    EXPECT_FALSE(nlohmann::json::parse(line, nullptr, false).is_discarded()) << line;
+  }
+  lbd::Journal j;
+  std::vector<nlohmann::json> seen;
+  auto report = j.open(path, h, false, [&](const lbd::JournalRecord& r) {
+    seen.push_back({{"id", r.id}, {"ok", r.ok}, {"attempts", r.attempts}, {"error", r.error}});
+    if (r.ok) {
+      EXPECT_EQ((*r.result)["label"], "african");
+      EXPECT_EQ((*r.metrics)["african_businesses"], 1);
+    }
+  });
+  EXPECT_TRUE(report.resumed);
+  EXPECT_EQ(report.records, 2U);
+  ASSERT_EQ(seen.size(), 2U);
+  EXPECT_EQ(seen[0]["attempts"], 2);
+  EXPECT_EQ(seen[1]["ok"], false);
+  EXPECT_EQ(seen[1]["error"], "timeout \"x\"");
+  EXPECT_EQ(seen[1]["attempts"], 3);
+}
+
+TEST(BatchJournal, TornLastLineIsReportedAndCutOff) {
+  TempDir dir;
+  const auto path = dir.path() / "j.jsonl";
+  const auto h = header_for({"a", "b", "c"});
+  EXPECT_TRUE(replay(path, h).empty());
+  append_raw(path, record_line("a") + record_line("b"));
+  const auto good_size = fs::file_size(path);
+  append_raw(path, R"({"id":"c","status":"ok","attem)");
+  lbd::JournalOpenReport report;
+  EXPECT_EQ(replay(path, h, &report), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(report.dropped_lines, 1U);
+  EXPECT_NE(report.dropped_detail.find("torn"), std::string::npos) << report.dropped_detail;
+  EXPECT_EQ(fs::file_size(path), good_size);
+  // Appending after the cut gives clean lines again.
+  append_raw(path, record_line("c"));
+  EXPECT_EQ(replay(path, h, &report), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(report.dropped_lines, 0U);
+}
+
+TEST(BatchJournal, CorruptLastLineIsCutAndTornMiddleLineRecoversTheNextRecord) {
+  TempDir dir;
+  const auto path = dir.path() / "j.jsonl";
+  const auto h = header_for({"a", "b", "c"});
+  (void)replay(path, h);
+  // A write torn mid-line directly followed by the next complete record, then garbage.
+  append_raw(path, record_line("a") + R"({"id":"b","sta)" + record_line("c") + "garbage\n");
+  lbd::JournalOpenReport report;
+  EXPECT_EQ(replay(path, h, &report), (std::vector<std::string>{"a", "c"}));
+  EXPECT_EQ(report.dropped_lines, 2U);
+  EXPECT_EQ(read_file(path).find("garbage"), std::string::npos);
+}
+
+TEST(BatchJournal, AnotherInputIsAClearErrorAndFreshStartsOver) {
+  TempDir dir;
+  const auto path = dir.path() / "j.jsonl";
+  (void)replay(path, header_for({"a", "b"}));
+  append_raw(path, record_line("a"));
+  try {
+    (void)replay(path, header_for({"a", "b", "c"}));
+    FAIL();
+  } catch (const lb::Error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("different input"), std::string::npos) << what;
+    EXPECT_NE(what.find(path.string()), std::string::npos) << what;
+  }
+  EXPECT_TRUE(replay(path, header_for({"a", "b", "c"}), nullptr, true).empty());
+  EXPECT_EQ(read_lines(path).size(), 1U);
+}
+
+TEST(BatchJournal, SecondWriterIsRefused) {
+  TempDir dir;
+  const auto path = dir.path() / "j.jsonl";
+  const auto h = header_for({"a"});
+  lbd::Journal first;
+  (void)first.open(path, h, false, [](const lbd::JournalRecord&) {});
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    try {
+      (void)replay(path, h);
+      ::_exit(0);
+    } catch (const lb::Error& e) {
+      ::_exit(std::string(e.what()).find("in use") != std::string::npos ? 7 : 1);
+    }
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  EXPECT_EQ(WEXITSTATUS(status), 7);
+}
+
+TEST(BatchJournal, FingerprintIgnoresOrder) {
+  lbd::Fingerprint a, b, c;
+  a.add("x");
+  a.add("y");
+  b.add("y");
+  b.add("x");
+  c.add("x");
+  EXPECT_EQ(a.hex(), b.hex());
+  EXPECT_NE(a.hex(), c.hex());
+  EXPECT_EQ(a.hex().size(), 16U);
+}
+
+// ---- progress files ----
+
+TEST(BatchProgress, SnapshotRoundTripsWithEverySchemaField) {
+  lb::ProgressSnapshot s;
+  s.operation = "logistics_demo";
+  s.status = lb::Status::running;
+  s.processed = 120;
+  s.total = 500;
+  s.percentage = 24.0;
+  s.succeeded = 118;
+  s.failed = 2;
+  s.retried = 5;
+  s.skipped_resumed = 40;
+  s.in_flight = 16;
+  s.rate_per_second = 8.1;
+  s.elapsed_seconds = 14.8;
+  s.eta_seconds = 47;
+  s.current_item = "MOKGADI MOTALE";
+  s.started_at = "2025-07-06T10:30:15.000Z";
+  s.timestamp = "2025-07-06T10:30:29.800Z";
+  s.pid = 4242;
+  s.host = "worker-1";
+  s.shard = lb::ShardSpec{1, 4};
+  s.metrics = {{"african_businesses", 97}};
+  const nlohmann::json j = s;
+  for (const char* key : {"schema_version", "operation", "status", "processed", "total", "percentage", "succeeded",
+                          "failed", "retried", "skipped_resumed", "in_flight", "rate_per_second", "elapsed_seconds",
+                          "eta_seconds", "current_item", "started_at", "timestamp", "pid", "host", "shard"}) {
+    EXPECT_TRUE(j.contains(key)) << key;
+  }
+  EXPECT_EQ(j["schema_version"], 1);
+  EXPECT_EQ(j["status"], "running");
+  const auto back = j.get<lb::ProgressSnapshot>();
+  EXPECT_EQ(back.processed, 120U);
+  EXPECT_EQ(back.eta_seconds, 47.0);
+  EXPECT_EQ(back.shard, (lb::ShardSpec{1, 4}));
+  EXPECT_EQ(back.metrics.at("african_businesses"), 97);
+  s.eta_seconds.reset();
+  s.shard.reset();
+  const nlohmann::json j2 = s;
+  EXPECT_TRUE(j2["eta_seconds"].is_null());
+  EXPECT_TRUE(j2["shard"].is_null());
+  EXPECT_FALSE(j2.get<lb::ProgressSnapshot>().eta_seconds.has_value());
+}
+
+TEST(BatchProgress, AtomicWriteLeavesNoTemporaryFile) {
+  TempDir dir;
+  lbd::write_file_atomic(dir.path() / "a.json", "{\"v\":1}\n");
+  lbd::write_file_atomic(dir.path() / "a.json", "{\"v\":2}\n");
+  EXPECT_EQ(read_file(dir.path() / "a.json"), "{\"v\":2}\n");
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator{}), 1);
+  EXPECT_THROW(lbd::write_file_atomic(dir.path() / "missing" / "a.json", "x"), lb::Error);
+}
+
+TEST(BatchProgress, ReaderNeverSeesATornFile) {
+  TempDir dir;
+  auto opt = test_options(dir.path());
+  opt.concurrency = 2;
+  opt.progress_interval = 0ms;  // rewrite as often as the coordinator can
+  const auto file = dir.path() / "progress" / "test_op.json";
+  std::atomic<bool> done{false};
+  std::atomic<int> reads{0}, bad{0};
+  std::thread reader([&] {
+    while (!done.load()) {
+      std::ifstream in(file, std::ios::binary);
+      if (!in) continue;
+      const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      const auto j = nlohmann::json::parse(text, nullptr, false);
+      if (j.is_discarded()) {
+        ++bad;
+      } else {
+        try {
+          (void)j.get<lb::ProgressSnapshot>();
+        } catch (const std::exception&) {
+          ++bad;
+        }
+      }
+      ++reads;
+    }
+  });
+  lb::BackgroundProcessor<Item, Out> proc(opt);
+  auto items = make_items(3000);
+  auto s = proc.run(items, [](const Item& item, lb::Context&) -> lb::Outcome<Out> {
+    std::this_thread::sleep_for(50us);
+    return Out{item.value, ""};
+  });
+  for (int i = 0; i < 200 && reads.load() < 200; ++i) std::this_thread::sleep_for(1ms);
+  done = true;
+  reader.join();
+  EXPECT_EQ(s.status, lb::Status::completed);
+  EXPECT_GT(reads.load(), 100);
+  EXPECT_EQ(bad.load(), 0);
+}
+
+TEST(BatchProgress, FileNamesAndDefaultDirectory) {
+  const auto f = lb::progress_files("p", "demo", std::nullopt);
+  EXPECT_EQ(f.progress, fs::path("p/demo.json"));
+  EXPECT_EQ(f.status, fs::path("p/batch-status.json"));
+  EXPECT_EQ(f.prometheus, fs::path("p/demo.prom"));
+  EXPECT_EQ(f.journal, fs::path("p/demo.checkpoint.jsonl"));
+  const auto s = lb::progress_files("p", "demo", lb::ShardSpec{2, 5});
+  EXPECT_EQ(s.progress, fs::path("p/demo.shard-2-of-5.json"));
+  EXPECT_EQ(s.journal, fs::path("p/demo.shard-2-of-5.checkpoint.jsonl"));
+  {
+    ScopedEnv env("LEADSCOUT_LOG_DIR", "/var/log/leads");
+    EXPECT_EQ(lb::default_progress_dir(), fs::path("/var/log/leads/progress"));
+  }
+  ScopedEnv env("LEADSCOUT_LOG_DIR", nullptr);
+  EXPECT_EQ(lb::default_progress_dir(), fs::path("logs/progress"));
+}
+
+TEST(BatchProgress, CompletedRunWritesProgressStatusAndPrometheusFiles) {
+  TempDir dir;
+  auto clock = std::make_shared<lb::ManualClock>();
+  auto opt = test_options(dir.path(), clock);
+  opt.operation = "prom_demo";
+  lb::BackgroundProcessor<Item, Out> proc(opt);
+  auto items = make_items(5);
+  auto s = proc.run(items, [&](const Item& item, lb::Context& ctx) -> lb::Outcome<Out> {
+    clock->advance(std::chrono::milliseconds(20 * (item.value + 1)));
+    ctx.metric("african_businesses", 1);
+    if (item.value == 4) return lb::Failure{"no", lb::Retry::no};
+    return Out{item.value, ""};
+  });
+  const auto p = lb::read_progress(dir.path() / "progress" / "prom_demo.json");
+  EXPECT_EQ(p.status, lb::Status::completed);
+  EXPECT_EQ(p.processed, 5U);
+  EXPECT_EQ(p.total, 5U);
+  EXPECT_DOUBLE_EQ(p.percentage, 100.0);
+  EXPECT_EQ(p.succeeded, 4U);
+  EXPECT_EQ(p.failed, 1U);
+  EXPECT_EQ(p.in_flight, 0U);
+  EXPECT_EQ(p.pid, ::getpid());
+  EXPECT_FALSE(p.host.empty());
+  EXPECT_TRUE(p.last_success_at.has_value());
+  EXPECT_EQ(read_file(dir.path() / "progress" / "batch-status.json"),
+            read_file(dir.path() / "progress" / "prom_demo.json"));
+
+  const std::string prom = read_file(dir.path() / "progress" / "prom_demo.prom");
+  const std::regex sample(R"(^[a-z_]+(\{[^}]*\})? [-+0-9.eEInf]+$)");
+  std::istringstream lines(prom);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("# HELP ", 0) == 0 || line.rfind("# TYPE ", 0) == 0) continue;
+    EXPECT_TRUE(std::regex_match(line, sample)) << line;
+  }
+  for (const char* expected :
+       {"leadscout_batch_items_total{operation=\"prom_demo\",status=\"succeeded\"} 4\n",
+        "leadscout_batch_items_total{operation=\"prom_demo\",status=\"failed\"} 1\n",
+        "leadscout_batch_in_flight{operation=\"prom_demo\"} 0\n", "leadscout_batch_retries_total{operation=\"prom_demo\"} 0\n",
+        "# TYPE leadscout_batch_item_duration_seconds histogram\n",
+        "leadscout_batch_item_duration_seconds_bucket{operation=\"prom_demo\",le=\"0.05\"} 2\n",
+        "leadscout_batch_item_duration_seconds_bucket{operation=\"prom_demo\",le=\"0.1\"} 5\n",
+        "leadscout_batch_item_duration_seconds_bucket{operation=\"prom_demo\",le=\"+Inf\"} 5\n",
+        "leadscout_batch_item_duration_seconds_count{operation=\"prom_demo\"} 5\n",
+        "leadscout_batch_last_progress_timestamp_seconds{operation=\"prom_demo\"} ",
+        "leadscout_batch_last_success_timestamp_seconds{operation=\"prom_demo\"} ",
+        "leadscout_batch_business_total{operation=\"prom_demo\",name=\"african_businesses\"} 5\n"}) {
+    EXPECT_NE(prom.find(expected), std::string::npos) << expected << "\n--- in ---\n" << prom;
+  }
+}
+
+TEST(BatchProgress, DurationQuantiles) {
+  lbd::DurationStats d;
+  for (int i = 1; i <= 100; ++i) d.add(i / 1000.0);
+  EXPECT_EQ(d.count, 100U);
+  EXPECT_NEAR(d.quantile(0.95), 0.095, 0.095 * 0.3);
+  EXPECT_NEAR(d.quantile(0.5), 0.050, 0.050 * 0.3);
+}
+
+// ---- rate limiter, backoff, estimator ----
+
+TEST(BatchRateLimiter, TokenBucket) {
+  const lb::Clock::time_point t0{};
+  lbd::RateLimiter r(2.0, 3.0, t0);
+  EXPECT_TRUE(r.try_acquire(t0));
+  EXPECT_TRUE(r.try_acquire(t0));
+  EXPECT_TRUE(r.try_acquire(t0));  // burst of 3
+  EXPECT_FALSE(r.try_acquire(t0));
+  EXPECT_EQ(r.next_available(t0), t0 + 500ms);
+  EXPECT_FALSE(r.try_acquire(t0 + 499ms));
+  EXPECT_TRUE(r.try_acquire(t0 + 500ms));
+  EXPECT_TRUE(r.try_acquire(t0 + 10s));
+  EXPECT_TRUE(r.try_acquire(t0 + 10s));
+  EXPECT_TRUE(r.try_acquire(t0 + 10s));
+  EXPECT_FALSE(r.try_acquire(t0 + 10s));  // saved up no more than the burst
+  lbd::RateLimiter unlimited(0.0, 1.0, t0);
+  for (int i = 0; i < 1000; ++i) EXPECT_TRUE(unlimited.try_acquire(t0));
+}
+
+TEST(BatchBackoff, ExponentialCapsAndFullJitter) {
+  lb::RetryPolicy p;
+  p.initial_backoff = 500ms;
+  p.max_backoff = 30s;
+  lbd::Backoff b(p, 1);
+  EXPECT_EQ(b.cap(1), 500ms);
+  EXPECT_EQ(b.cap(2), 1000ms);
+  EXPECT_EQ(b.cap(3), 2000ms);
+  EXPECT_EQ(b.cap(10), 30s);
+  std::set<std::int64_t> seen;
+  for (int i = 0; i < 200; ++i) {
+    const auto d = b.delay(3, 0ms);
+    EXPECT_GE(d, 0ms);
+    EXPECT_LE(d, 2000ms);
+    seen.insert(d.count());
+  }
+  EXPECT_GT(seen.size(), 50U);
+  EXPECT_EQ(b.delay(3, 42s), 42s);
+  lbd::Backoff same1(p, 7), same2(p, 7);
+  EXPECT_EQ(same1.delay(2, 0ms), same2.delay(2, 0ms));
+  p.jitter = false;
+  lbd::Backoff fixed(p, 1);
+  EXPECT_EQ(fixed.delay(2, 0ms), 1000ms);
+}
+
+TEST(BatchEstimator, BurstDoesNotMakeTheEtaJump) {
+  lbd::RateEstimator e;
+  EXPECT_FALSE(e.eta(100).has_value());
+  std::uint64_t done = 0;
+  double t = 0;
+  e.update(t, done);
+  for (int i = 0; i < 120; ++i) {  // a minute at 10 items/s
+    t += 0.5;
+    done += 5;
+    e.update(t, done);
+  }
+  EXPECT_NEAR(e.rate(), 10.0, 0.01);
+  const double eta_before = *e.eta(1000);
+  t += 0.5;
+  done += 100;  // a burst: 200 items/s for half a second
+  e.update(t, done);
+  EXPECT_LT(e.rate(), 25.0);
+  EXPECT_GT(*e.eta(1000), eta_before / 2.5);
+  EXPECT_EQ(*e.eta(0), 0.0);
+}
+
+// ---- shards ----
+
+TEST(BatchShard, ParseAndEnvironment) {
+  EXPECT_EQ(lb::parse_shard("0/4"), (lb::ShardSpec{0, 4}));
+  EXPECT_EQ(lb::parse_shard("3/4"), (lb::ShardSpec{3, 4}));
+  for (const char* bad : {"4/4", "1", "a/b", "1/0", "-1/3", "1/3x", ""}) {
+    EXPECT_THROW((void)lb::parse_shard(bad), lb::Error) << bad;
+  }
+  {
+    ScopedEnv a("LEADSCOUT_SHARD", nullptr);
+    ScopedEnv b("JOB_COMPLETION_INDEX", nullptr);
+    EXPECT_FALSE(lb::shard_from_env().has_value());
+  }
+  {
+    ScopedEnv a("LEADSCOUT_SHARD", "2/3");
+    EXPECT_EQ(lb::shard_from_env(), (lb::ShardSpec{2, 3}));
+  }
+  {
+    ScopedEnv a("LEADSCOUT_SHARD", "3/3");
+    try {
+      (void)lb::shard_from_env();
+      FAIL();
+    } catch (const lb::Error& e) {
+      EXPECT_NE(std::string(e.what()).find("LEADSCOUT_SHARD=\"3/3\""), std::string::npos) << e.what();
+    }
+  }
+  {
+    ScopedEnv a("LEADSCOUT_SHARD", nullptr);
+    ScopedEnv b("JOB_COMPLETION_INDEX", "2");
+    ScopedEnv c("LEADSCOUT_SHARD_COUNT", "5");
+    EXPECT_EQ(lb::shard_from_env(), (lb::ShardSpec{2, 5}));
+  }
+  {
+    ScopedEnv a("LEADSCOUT_SHARD", nullptr);
+    ScopedEnv b("JOB_COMPLETION_INDEX", "2");
+    ScopedEnv c("LEADSCOUT_SHARD_COUNT", nullptr);
+    try {
+      (void)lb::shard_from_env();
+      FAIL();
+    } catch (const lb::Error& e) {
+      EXPECT_NE(std::string(e.what()).find("LEADSCOUT_SHARD_COUNT"), std::string::npos) << e.what();
+    }
+  }
+  {
+    ScopedEnv a("LEADSCOUT_SHARD", nullptr);
+    ScopedEnv b("JOB_COMPLETION_INDEX", "x");
+    ScopedEnv c("LEADSCOUT_SHARD_COUNT", "5");
+    try {
+      (void)lb::shard_from_env();
+      FAIL();
+    } catch (const lb::Error& e) {
+      EXPECT_NE(std::string(e.what()).find("JOB_COMPLETION_INDEX"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(BatchShard, StableHashSplitsEvenly) {
+  EXPECT_EQ(lb::stable_hash(""), 14695981039346656037ULL);
+  EXPECT_EQ(lb::stable_hash("a"), 0xaf63dc4c8601ec8cULL);  // FNV-1a 64 test vector
+  std::array<int, 4> counts{};
+  for (int i = 0; i < 4000; ++i) ++counts[lb::shard_of("lead-" + std::to_string(i), 4)];
+  for (int c : counts) EXPECT_NEAR(c, 1000, 150);
+}
+
+// ---- progress bar ----
+
+TEST(BatchProgressBar, RendersPercentageCountRateEtaAndCurrentItem) {
+  lb::ProgressSnapshot s;
+  s.operation = "demo";
+  s.processed = 120;
+  s.total = 500;
+  s.percentage = 24.0;
+  s.rate_per_second = 8.1;
+  s.eta_seconds = 47;
+  s.current_item = "MOKGADI MOTALE";
+  const auto line = lbd::render_bar(s, 200);
+  EXPECT_NE(line.find("24.0%"), std::string::npos) << line;
+  EXPECT_NE(line.find("120/500"), std::string::npos) << line;
+  EXPECT_NE(line.find("8.1/s"), std::string::npos) << line;
+  EXPECT_NE(line.find("ETA 00:47"), std::string::npos) << line;
+  EXPECT_NE(line.find("MOKGADI MOTALE"), std::string::npos) << line;
+  EXPECT_LE(lbd::render_bar(s, 30).size(), 30U);
+  s.eta_seconds.reset();
+  EXPECT_NE(lbd::render_bar(s, 200).find("ETA ?"), std::string::npos);
+}
+
+TEST(BatchProgressBar, HiddenWithoutAForegroundTerminal) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  EXPECT_FALSE(lbd::terminal_allows_bar(fds[0]));
+  ::close(fds[0]);
+  ::close(fds[1]);
+  // A terminal that is not this process's controlling terminal: not in its foreground group.
+  const int master = ::posix_openpt(O_RDWR | O_NOCTTY);
+  ASSERT_GE(master, 0);
+  ASSERT_EQ(::grantpt(master), 0);
+  ASSERT_EQ(::unlockpt(master), 0);
+  const std::string slave_name = ::ptsname(master);
+  const int slave = ::open(slave_name.c_str(), O_RDWR | O_NOCTTY);
+  ASSERT_GE(slave, 0);
+  EXPECT_FALSE(lbd::terminal_allows_bar(slave));
+  // In a new session that owns the terminal, the bar shows, unless TERM=dumb.
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setsid();
+    const int tty = ::open(slave_name.c_str(), O_RDWR);  // becomes the controlling terminal
+    ::setenv("TERM", "xterm", 1);
+    const bool shown = lbd::terminal_allows_bar(tty);
+    ::setenv("TERM", "dumb", 1);
+    const bool dumb = lbd::terminal_allows_bar(tty);
+    ::_exit(shown && !dumb ? 0 : 1);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  ::close(slave);
+  ::close(master);
+}
+
+TEST(BatchProgressBar, DrawsNothingWhenStderrIsNotATerminal) {
+  TempDir dir;
+  auto opt = test_options(dir.path());
+  opt.progress_bar = lb::ProgressBarMode::automatic;
+  lb::BackgroundProcessor<Item, Out> proc(opt);
+  auto items = make_items(50);
+  testing::internal::CaptureStderr();
+  auto s = proc.run(items, [](const Item& item, lb::Context&) -> lb::Outcome<Out> { return Out{item.value, ""}; });
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(s.succeeded, 50U);
+  EXPECT_EQ(err.find('\r'), std::string::npos) << err;
+}
+
+TEST(BatchProgressBar, ThrottledToTenRedrawsASecond) {
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  lbd::ProgressBar bar(fds[1], true);
+  lb::ProgressSnapshot s;
+  const lb::Clock::time_point t0{};
+  for (int i = 0; i < 1000; ++i) bar.draw(s, t0 + std::chrono::milliseconds(i));  // one second
+  EXPECT_EQ(bar.draws(), 10);
+  ::close(fds[0]);
+  ::close(fds[1]);
+}
+
+// ---- export ----
+
+TEST(BatchExport, JsonlAndCsv) {
+  lb::Summary<Out> s;
+  s.results = {{"a", Out{2, "plain"}}, {"b,1", Out{4, "with \"quotes\", comma"}}};
+  TempDir dir;
+  lb::export_jsonl(s, dir.path() / "r.jsonl");
+  const auto lines = read_lines(dir.path() / "r.jsonl");
+  ASSERT_EQ(lines.size(), 2U);
+  EXPECT_EQ(nlohmann::json::parse(lines[1])["result"]["doubled"], 4);
+  EXPECT_EQ(nlohmann::json::parse(lines[1])["id"], "b,1");
+  lb::export_csv(s, dir.path() / "r.csv");
+  EXPECT_EQ(read_file(dir.path() / "r.csv"),
+            "id,doubled,note\r\na,2,plain\r\n\"b,1\",4,\"with \"\"quotes\"\", comma\"\r\n");
+}
