@@ -94,7 +94,7 @@ void add_filter_options(CLI::App& app, filter_args& f) {
       ->check(level_validator());
   app.add_option("--logger", f.loggers,
                  "Only these loggers (glob; `api` also matches `api.*`); repeatable")
-      ->take_all();
+      ->allow_extra_args(false);
   app.add_option("--since", f.since, "Only events at or after this time (date or ISO-8601, UTC if no zone)")
       ->check(time_validator());
   app.add_option("--until", f.until,
@@ -103,7 +103,7 @@ void add_filter_options(CLI::App& app, filter_args& f) {
   app.add_option("--where", f.where,
                  "Only events whose field equals the value (string form); repeatable, all must hold")
       ->check(where_validator())
-      ->take_all();
+      ->allow_extra_args(false);
   app.add_option("--grep", f.grep, "Only lines containing this text (raw JSON line)");
   app.add_flag("--regex", f.regex, "--grep is an ECMAScript regular expression");
 }
@@ -185,6 +185,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   perf_cmd->add_flag("--json", perf.json, "Machine-readable JSON output");
 
+  for (auto* sub : {summary_cmd, filter_cmd, perf_cmd}) sub->footer(footer);
+
   ll::tail_options tail;
   double interval_s = 0.5;
   std::string tz;
@@ -203,6 +205,11 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"routes", "lines", "none"}));
   tail_cmd->add_option("--today", fixed_today, "")->group("");  // fixed date, for tests
   add_filter_options(*tail_cmd, fargs);
+  tail_cmd->footer(
+      "Follows the files named *-YYYY-MM-DD.log for today's date under DIR (recursively), polling\n"
+      "every --interval; files that appear later (the next day's files after midnight) are read\n"
+      "from their start, and yesterday's files are drained until the logger compresses them away.\n"
+      "Each event is printed once (the --dedup routes rule). SIGINT or SIGTERM ends it with exit 0.");
 
   try {
     app.parse(argc, argv);

@@ -142,6 +142,9 @@ TEST_F(LogsCli, FilterSelectsAndPrintsJsonLines) {
   EXPECT_EQ(count_lines(r.out), 1u) << r.out;
   EXPECT_NE(r.out.find("\"latency_ms\":1800"), std::string::npos);
 
+  r = run({"filter", "--logger", "production", "logs/production"});
+  EXPECT_EQ(count_lines(r.out), 3u) << "the path after --logger is a path:\n" << r.out << r.err;
+
   r = run({"filter", "--logger", "api"});
   EXPECT_EQ(count_lines(r.out), 6u) << "api and api.openai:\n" << r.out;
 
