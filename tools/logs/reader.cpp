@@ -53,7 +53,7 @@ char first_byte(const fs::path& path) {
     const int n = gzread(gz, buf, sizeof buf);
     if (n < 0) {
       int errnum = 0;
-      const std::string msg = gzerror(gz, &errnum);
+      (void)gzerror(gz, &errnum);
       gzclose(gz);
       if (errnum == Z_ERRNO) throw path_error(path.string() + ": cannot read: " + std::strerror(errno));
       return '?';  // damaged compressed data: not a JSON lines file we can use

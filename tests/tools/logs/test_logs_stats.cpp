@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <random>
 #include <string>
 #include <vector>
@@ -16,9 +17,12 @@ namespace ll = leadscout::logs;
 
 namespace {
 
+// An event views into its line, so the lines are kept for the whole test program.
 ll::event parse(const std::string& line) {
+  static std::deque<std::string> lines;
+  lines.push_back(line);
   ll::event e;
-  EXPECT_EQ(ll::scan_line(line, e), ll::scan_error::none) << line;
+  EXPECT_EQ(ll::scan_line(lines.back(), e), ll::scan_error::none) << line;
   return e;
 }
 
