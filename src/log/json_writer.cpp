@@ -1,5 +1,6 @@
 #include "json_writer.hpp"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 
@@ -9,6 +10,13 @@ namespace leadscout::log::detail {
 namespace {
 
 constexpr char hex_digits[] = "0123456789abcdef";
+
+/// Bytes that leave the fast path: control characters, '"', '\\' and every non-ASCII byte.
+constexpr auto special_bytes = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) t[static_cast<std::size_t>(c)] = c < 0x20 || c == '"' || c == '\\' || c >= 0x80;
+  return t;
+}();
 constexpr std::string_view replacement_character = "\xEF\xBF\xBD";
 
 /// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is invalid
@@ -43,7 +51,7 @@ void append_json_escaped(std::string& out, std::string_view s) {
   std::size_t i = 0;
   while (i < s.size()) {
     const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+    if (!special_bytes[c]) {
       ++i;
       continue;
     }

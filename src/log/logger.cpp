@@ -14,11 +14,7 @@
 #include <unordered_map>
 
 #include <fmt/format.h>
-#include <spdlog/async_logger.h>
-#include <spdlog/details/periodic_worker.h>
-#include <spdlog/details/thread_pool.h>
-#include <spdlog/logger.h>
-
+#include "async_queue.hpp"
 #include "encoding.hpp"
 #include "router_sink.hpp"
 
@@ -27,8 +23,6 @@ namespace detail {
 namespace {
 
 constexpr std::size_t max_logger_name = 256;
-constexpr auto flush_period = std::chrono::seconds(1);
-constexpr auto drop_mode_barrier_retry = std::chrono::milliseconds(50);
 
 spdlog::level::level_enum to_spdlog(Level l) {
   switch (l) {
@@ -47,29 +41,19 @@ spdlog::level::level_enum to_spdlog(Level l) {
 struct State {
   Config cfg;
   std::shared_ptr<RouterSink> sink;
-  std::shared_ptr<spdlog::details::thread_pool> pool;  // async only
-  std::shared_ptr<spdlog::async_logger> async_logger;  // async only
-  spdlog::async_overflow_policy overflow = spdlog::async_overflow_policy::block;
-  std::unique_ptr<spdlog::details::periodic_worker> flusher;
+  std::unique_ptr<AsyncQueue> queue;  // async only
   std::atomic<std::uint64_t> next_ticket{0};
 
   [[nodiscard]] std::chrono::system_clock::time_point now() const {
     return cfg.clock ? cfg.clock() : std::chrono::system_clock::now();
   }
-  /// Queues msg for the backend, or writes it here in sync mode. The message is posted to the
-  /// pool directly so its logger-name slot can carry the category name.
-  void submit(const spdlog::details::log_msg& msg) const {
-    if (pool) {
-      pool->post_log(std::shared_ptr<spdlog::async_logger>(async_logger), msg, overflow);
+  /// Queues the event for the backend, or writes it through here in sync mode.
+  void submit(std::chrono::system_clock::time_point time, Level level, std::string_view logger,
+              std::string_view payload) const {
+    if (queue) {
+      queue->push(time, to_spdlog(level), logger, payload);
     } else {
-      sink->log(msg);
-    }
-  }
-  /// Writes out the file buffers: posted to the backend in async mode, at once otherwise.
-  void flush_buffers() const {
-    if (async_logger) {
-      async_logger->flush();
-    } else {
+      sink->log(spdlog::details::log_msg(time, spdlog::source_loc{}, logger, to_spdlog(level), payload));
       sink->flush();
     }
   }
@@ -196,14 +180,8 @@ void stop_locked() {
   recompute_thresholds(nullptr);
   if (st == nullptr) return;
   while (g_emitters.load() != 0) std::this_thread::yield();
-  st->flusher.reset();
-  std::uint64_t dropped = 0;
-  st->flush_buffers();
-  if (st->pool) {
-    dropped = st->pool->overrun_counter();
-    st->async_logger.reset();
-    st->pool.reset();  // joins the backend after it has drained the queue
-  }
+  const std::uint64_t dropped = st->queue ? st->queue->dropped() : 0;
+  st->queue.reset();  // writes out everything queued, then joins the backend
   st->sink->flush();
   st->sink->wait_for_maintenance();
   if (dropped != 0) {
@@ -228,8 +206,7 @@ void emit(const Category& category, const std::string* bound, Level level, std::
     fallback_write(category, level, now, t_payload);
     return;
   }
-  spdlog::details::log_msg msg(now, spdlog::source_loc{}, category.name, to_spdlog(level), t_payload);
-  st->submit(msg);
+  st->submit(now, level, category.name, t_payload);
 }
 
 }  // namespace detail
@@ -275,21 +252,22 @@ void init(const Config& cfg) {
   st->cfg = cfg;
   const auto now = st->now();
   st->sink = std::make_shared<RouterSink>(cfg, now);
-  auto on_error = [sink = st->sink.get()](const std::string& msg) {
-    sink->sink_errors.fetch_add(1, std::memory_order_relaxed);
-    std::fprintf(stderr, "leadscout: logging error: %s\n", msg.c_str());
-  };
   if (cfg.async) {
-    st->overflow = cfg.overflow == Overflow::block ? spdlog::async_overflow_policy::block
-                                                   : spdlog::async_overflow_policy::overrun_oldest;
-    st->pool = std::make_shared<spdlog::details::thread_pool>(cfg.queue_size, 1);
-    st->async_logger = std::make_shared<spdlog::async_logger>("leadscout", st->sink, st->pool, st->overflow);
-    st->async_logger->set_level(spdlog::level::trace);
-    st->async_logger->set_error_handler(on_error);
+    RouterSink* sink = st->sink.get();
+    st->queue = std::make_unique<AsyncQueue>(
+        cfg.queue_size, cfg.overflow == Overflow::block,
+        [sink](const spdlog::details::log_msg& msg) {
+          try {
+            sink->log(msg);
+          } catch (const std::exception& e) {  // e.g. bad_alloc: count it, keep the backend alive
+            sink->sink_errors.fetch_add(1, std::memory_order_relaxed);
+            std::fprintf(stderr, "leadscout: logging error: %s\n", e.what());
+          }
+        },
+        [sink] { sink->flush(); });  // an idle backend writes its buffers out for tail -f
   }
   st->sink->schedule_maintenance(st->sink->current_date());
   State* raw = st.release();
-  raw->flusher = std::make_unique<spdlog::details::periodic_worker>([raw] { raw->flush_buffers(); }, flush_period);
   g_state.store(raw);
   recompute_thresholds(&raw->cfg);
   if (!reg.exit_hook_installed) {
@@ -303,23 +281,17 @@ void flush() {
   EmitterGuard guard;
   State* st = g_state.load();
   if (st == nullptr) return;
-  if (!st->pool) {
+  if (!st->queue) {
     st->sink->flush();
     return;
   }
   // A barrier event: the backend flushes every file when it reaches it, so everything queued
-  // before it is on disk once its ticket is done (spdlog's own flush() does not wait).
+  // before it is on disk once its ticket is done. Barriers are never dropped, even in drop mode.
   const std::uint64_t ticket = st->next_ticket.fetch_add(1) + 1;
-  const std::string ticket_text = std::to_string(ticket);
   std::string payload;
-  encode_event(payload, barrier_category, ticket_text, {}, {}, {}, {}, false);
-  const spdlog::details::log_msg msg(st->now(), spdlog::source_loc{}, "leadscout", spdlog::level::critical, payload);
-  st->submit(msg);
-  while (st->sink->barriers_done() < ticket) {
-    st->sink->wait_for_barrier(ticket, drop_mode_barrier_retry);
-    // In drop mode a full queue may have discarded the barrier itself: send it again.
-    if (st->sink->barriers_done() < ticket && st->cfg.overflow == Overflow::drop) st->submit(msg);
-  }
+  encode_event(payload, barrier_category, std::to_string(ticket), {}, {}, {}, {}, false);
+  st->queue->push(st->now(), spdlog::level::critical, "leadscout", payload, true);
+  st->sink->wait_for_barrier(ticket);
 }
 
 void shutdown() {
@@ -336,7 +308,7 @@ Stats stats() {
   if (st == nullptr) return s;
   for (std::size_t i = 0; i < s.events_by_level.size(); ++i) s.events_by_level[i] = st->sink->events_by_level[i].load();
   s.sink_errors = st->sink->sink_errors.load();
-  s.dropped = st->pool ? st->pool->overrun_counter() : 0;
+  s.dropped = st->queue ? st->queue->dropped() : 0;
   return s;
 }
 

@@ -84,7 +84,8 @@ bool Redactor::is_secret(std::string_view key) const noexcept {
     if (off != 0 && key[off - 1] != '_' && key[off - 1] != '-' && key[off - 1] != '.') continue;
     bool same = true;
     for (std::size_t i = 0; i < name.size() && same; ++i) {
-      char c = static_cast<char>(std::tolower(static_cast<unsigned char>(key[off + i])));
+      char c = key[off + i];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');  // ASCII only: no locale calls
       if (c == '-') c = '_';
       same = c == name[i];
     }

@@ -221,9 +221,9 @@ void RouterSink::flush_files() {
 
 void RouterSink::flush_() { flush_files(); }
 
-void RouterSink::wait_for_barrier(std::uint64_t ticket, std::chrono::milliseconds timeout) {
+void RouterSink::wait_for_barrier(std::uint64_t ticket) {
   std::unique_lock lock(barrier_mutex_);
-  barrier_cv_.wait_for(lock, timeout, [&] { return barriers_done_.load() >= ticket; });
+  barrier_cv_.wait(lock, [&] { return barriers_done_.load() >= ticket; });
 }
 
 }  // namespace leadscout::log::detail

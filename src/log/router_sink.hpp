@@ -37,7 +37,7 @@ class RouterSink final : public spdlog::sinks::base_sink<std::mutex> {
   ~RouterSink() override;
 
   /// Waits until the barrier with this ticket (or a later one) has been processed.
-  void wait_for_barrier(std::uint64_t ticket, std::chrono::milliseconds timeout);
+  void wait_for_barrier(std::uint64_t ticket);
   [[nodiscard]] std::uint64_t barriers_done() const noexcept { return barriers_done_.load(); }
 
   /// Runs compression and retention for the files of every dated route (at start-up and at

@@ -26,7 +26,8 @@ enum class Format { json, console };
 /// Console output: `automatic` writes to stderr unless stderr is a terminal the process
 /// does not own (a background job), `on` always, `off` never.
 enum class ConsoleMode { automatic, on, off };
-/// What a full async queue does: `block` the caller (nothing is lost) or `drop` the oldest event.
+/// What a full async queue does: `block` the caller (nothing is lost) or `drop` the new event
+/// (counted in Stats::dropped and reported at shutdown).
 enum class Overflow { block, drop };
 /// Which calendar the file dates and timestamps use.
 enum class TimeZone { utc, local };

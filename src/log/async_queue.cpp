@@ -1,0 +1,98 @@
+#include "async_queue.hpp"
+
+#include <cstring>
+
+namespace leadscout::log::detail {
+namespace {
+
+// Record layout in the arena: Header, logger name bytes, payload bytes.
+struct Header {
+  std::int64_t time_ns;
+  std::uint32_t logger_size;
+  std::uint32_t payload_size;
+  std::int32_t level;
+};
+
+}  // namespace
+
+AsyncQueue::AsyncQueue(std::size_t capacity_events, bool block_when_full, Handler handler, IdleHandler on_idle)
+    : capacity_(capacity_events), block_(block_when_full), handler_(std::move(handler)), on_idle_(std::move(on_idle)) {
+  front_.reserve(capacity_events * 128);
+  thread_ = std::thread([this] { run(); });
+}
+
+AsyncQueue::~AsyncQueue() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  backend_cv_.notify_one();
+  thread_.join();
+}
+
+void AsyncQueue::push(std::chrono::system_clock::time_point time, spdlog::level::level_enum level,
+                      std::string_view logger, std::string_view payload, bool always) {
+  const Header h{std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count(),
+                 static_cast<std::uint32_t>(logger.size()), static_cast<std::uint32_t>(payload.size()),
+                 static_cast<std::int32_t>(level)};
+  std::unique_lock lock(mutex_);
+  if (front_events_ >= capacity_ && !always) {
+    if (!block_) {
+      dropped_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    producers_cv_.wait(lock, [this] { return front_events_ < capacity_; });
+  }
+  const char* header = reinterpret_cast<const char*>(&h);
+  front_.insert(front_.end(), header, header + sizeof h);
+  front_.insert(front_.end(), logger.begin(), logger.end());
+  front_.insert(front_.end(), payload.begin(), payload.end());
+  ++front_events_;
+  if (backend_waiting_) {
+    backend_waiting_ = false;
+    lock.unlock();
+    backend_cv_.notify_one();
+  }
+}
+
+void AsyncQueue::run() {
+  std::vector<char> batch;
+  batch.reserve(front_.capacity());
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    if (front_events_ == 0) {
+      if (stopping_) return;
+      lock.unlock();
+      on_idle_();
+      lock.lock();
+      if (front_events_ == 0 && !stopping_) {
+        backend_waiting_ = true;
+        backend_cv_.wait(lock, [this] { return front_events_ != 0 || stopping_; });
+        backend_waiting_ = false;
+      }
+      continue;
+    }
+    batch.swap(front_);
+    front_events_ = 0;
+    lock.unlock();
+    producers_cv_.notify_all();  // once per batch, not once per event
+
+    for (std::size_t at = 0; at < batch.size();) {
+      Header h;
+      std::memcpy(&h, batch.data() + at, sizeof h);
+      const char* name = batch.data() + at + sizeof h;
+      const char* payload = name + h.logger_size;
+      const spdlog::details::log_msg msg(
+          std::chrono::system_clock::time_point(
+              std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds(h.time_ns))),
+          spdlog::source_loc{}, spdlog::string_view_t(name, h.logger_size),
+          static_cast<spdlog::level::level_enum>(h.level), spdlog::string_view_t(payload, h.payload_size));
+      handler_(msg);
+      at += sizeof h + h.logger_size + h.payload_size;
+    }
+    batch.clear();
+    lock.lock();
+  }
+}
+
+}  // namespace leadscout::log::detail
