@@ -256,6 +256,18 @@ Config Config::from_env() {
       rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     }
   }
+  if (const char* v = env("LEADSCOUT_ALERT_COMMAND")) cfg.alerts.command = v;
+  if (const char* v = env("LEADSCOUT_ALERT_LEVEL")) {
+    cfg.alerts.level = parse_choice<Level>("LEADSCOUT_ALERT_LEVEL", v, {{"warning", Level::warning},
+                                                                         {"error", Level::error},
+                                                                         {"critical", Level::critical}});
+  }
+  if (const char* v = env("LEADSCOUT_ALERT_WINDOW")) {
+    cfg.alerts.window = std::chrono::seconds(parse_uint("LEADSCOUT_ALERT_WINDOW", v, 0, 7 * 86400));
+  }
+  if (const char* v = env("LEADSCOUT_ALERT_TIMEOUT")) {
+    cfg.alerts.command_timeout = std::chrono::seconds(parse_uint("LEADSCOUT_ALERT_TIMEOUT", v, 1, 3600));
+  }
   if (const char* v = env("LEADSCOUT_LOG_MAX_LINE")) cfg.max_line = parse_uint("LEADSCOUT_LOG_MAX_LINE", v, 1024, 16u << 20);
   return cfg;
 }

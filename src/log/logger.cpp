@@ -98,6 +98,7 @@ Level threshold_for(const std::string& name, const Config* cfg) {
     if (route_matches(r.loggers, name)) reach = std::min(reach, r.min_level);
   }
   if (cfg->console != ConsoleMode::off && name != "progress") reach = std::min(reach, cfg->console_level);
+  if (!cfg->alerts.file.empty() || !cfg->alerts.command.empty()) reach = std::min(reach, cfg->alerts.level);
   return std::max(own, reach);
 }
 

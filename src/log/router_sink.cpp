@@ -104,11 +104,21 @@ RouterSink::RouterSink(const Config& cfg, std::chrono::system_clock::time_point 
       console_mode_(cfg.console),
       color_(color_wanted()),
       renderer_(cfg.max_line, cfg.time_zone, Redactor(cfg.redact_keys)),
-      maintenance_(sink_errors) {
+      maintenance_(sink_errors),
+      alert_level_(cfg.alerts.level),
+      alert_gate_(cfg.alerts) {
+  auto under_dir = [&](const std::string& f) {
+    const std::filesystem::path file(f);
+    return file.is_absolute() ? file : cfg.dir / file;
+  };
   for (const Route& r : cfg.routes) {
-    const std::filesystem::path file(r.file);
-    const std::filesystem::path full = file.is_absolute() ? file : cfg.dir / file;
-    routes_.push_back({r, std::make_unique<RouteFile>(FilePattern(full), sink_errors)});
+    routes_.push_back({r, std::make_unique<RouteFile>(FilePattern(under_dir(r.file)), sink_errors)});
+  }
+  if (!cfg.alerts.file.empty()) {
+    alert_file_ = std::make_unique<RouteFile>(FilePattern(under_dir(cfg.alerts.file)), sink_errors);
+  }
+  if (!cfg.alerts.command.empty()) {
+    alert_command_ = std::make_unique<AlertCommandRunner>(cfg.alerts.command, cfg.alerts.command_timeout, sink_errors);
   }
   current_date_ = date_for(now);
 }
@@ -117,6 +127,7 @@ RouterSink::~RouterSink() {
   std::lock_guard lock(mutex_);
   flush_files();
   for (auto& r : routes_) r.file->close();
+  if (alert_file_) alert_file_->close();
 }
 
 const std::vector<std::uint16_t>& RouterSink::routes_for(std::uint32_t category, std::string_view logger) {
@@ -146,6 +157,7 @@ void RouterSink::schedule_maintenance(const std::string& today) {
   for (const auto& r : routes_) {
     if (r.file->pattern().dated()) patterns.push_back(r.file->pattern());
   }
+  if (alert_file_ && alert_file_->pattern().dated()) patterns.push_back(alert_file_->pattern());
   maintenance_.post([patterns = std::move(patterns), today, days = retention_days_] {
     for (const auto& p : patterns) {
       delete_expired(p, today, days);
@@ -158,6 +170,7 @@ void RouterSink::rotate_to(const std::string& date) {
   for (auto& r : routes_) {
     if (r.file->pattern().dated()) r.file->close();
   }
+  if (alert_file_) alert_file_->close();
   current_date_ = date;
   schedule_maintenance(date);
 }
@@ -211,12 +224,33 @@ void RouterSink::sink_it_(const spdlog::details::log_msg& msg) {
     r.file->write(*line, current_date_, msg.time);
     if (level >= Level::error) r.file->flush();
   }
+  if (level >= alert_level_ && level != Level::off && (alert_file_ || alert_command_)) raise_alert(ev, rendered);
   if (level >= console_level_ && console_mode_ != ConsoleMode::off && logger != "progress") write_console(ev);
   events_by_level[static_cast<std::size_t>(level)].fetch_add(1, std::memory_order_relaxed);
 }
 
+void RouterSink::raise_alert(const EventView& ev, bool& rendered) {
+  std::uint64_t suppressed = 0;
+  if (!alert_gate_.admit(ev.logger, ev.decoded->event, ev.time, suppressed)) return;
+  if (!rendered) {
+    renderer_.json(json_line_, ev);
+    rendered = true;
+  }
+  alert_line_ = json_line_;
+  if (suppressed != 0) {
+    // How many alerts of this event were held back since the previous one went out.
+    alert_line_.insert(alert_line_.size() - 2, ",\"suppressed\":" + std::to_string(suppressed));
+  }
+  if (alert_file_) {
+    alert_file_->write(alert_line_, current_date_, ev.time);
+    alert_file_->flush();
+  }
+  if (alert_command_) alert_command_->post(alert_line_);
+}
+
 void RouterSink::flush_files() {
   for (auto& r : routes_) r.file->flush();
+  if (alert_file_) alert_file_->flush();
 }
 
 void RouterSink::flush_() { flush_files(); }

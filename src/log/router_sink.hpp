@@ -14,6 +14,7 @@
 
 #include <spdlog/sinks/base_sink.h>
 
+#include "alerts.hpp"
 #include "encoding.hpp"
 #include "file_sink.hpp"
 #include "leadscout/log/config.hpp"
@@ -62,6 +63,7 @@ class RouterSink final : public spdlog::sinks::base_sink<std::mutex> {
   const std::string& date_for(std::chrono::system_clock::time_point t);
   void rotate_to(const std::string& date);
   void write_console(const EventView& ev);
+  void raise_alert(const EventView& ev, bool& rendered);
   void flush_files();
 
   int retention_days_;
@@ -71,6 +73,11 @@ class RouterSink final : public spdlog::sinks::base_sink<std::mutex> {
   Renderer renderer_;
   Maintenance maintenance_;
   std::vector<RouteState> routes_;
+  Level alert_level_;
+  AlertGate alert_gate_;
+  std::unique_ptr<RouteFile> alert_file_;                 // when AlertConfig::file is set
+  std::unique_ptr<AlertCommandRunner> alert_command_;     // when AlertConfig::command is set
+  std::string alert_line_;
   std::vector<std::vector<std::uint16_t>> category_routes_;  // by category id
   std::vector<bool> category_known_;
   DecodedEvent decoded_;

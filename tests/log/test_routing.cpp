@@ -58,6 +58,7 @@ TEST(LogRouting, DefaultTree) {
        S{"cls-child-info", "api-child-error", "prod-info", "metrics-info", "other-critical"}},
       {"production/errors-2025-07-06.log", S{"api-child-error", "progress-error", "other-critical"}},
       {"production/metrics-2025-07-06.log", S{"metrics-info"}},
+      {"production/alerts-2025-07-06.log", S{"other-critical"}},
       {"progress/current-operation.log", S{"INFO progress-info", "ERROR progress-error"}},
   };
   EXPECT_EQ(files, expected);

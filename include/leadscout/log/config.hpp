@@ -45,6 +45,22 @@ struct Route {
   Format format = Format::json;
 };
 
+/// Alerting: events at `level` and above also go to `file` and, when set, to `command`.
+struct AlertConfig {
+  /// critical by default; error to alert on errors too (LEADSCOUT_ALERT_LEVEL).
+  Level level = Level::critical;
+  /// Dated alert file relative to Config::dir; empty for none.
+  std::string file = "production/alerts-{date}.log";
+  /// Run through /bin/sh with the alert's JSON line on stdin (LEADSCOUT_ALERT_COMMAND).
+  std::string command;
+  /// The same logger+event within this window is counted, not re-sent (LEADSCOUT_ALERT_WINDOW).
+  std::chrono::seconds window{300};
+  /// At most this many alerts of any kind per window.
+  std::size_t max_per_window = 20;
+  /// A command still running after this is killed (LEADSCOUT_ALERT_TIMEOUT).
+  std::chrono::milliseconds command_timeout{10000};
+};
+
 /// Returns the current time; injected by tests to drive rotation without waiting.
 using Clock = std::function<std::chrono::system_clock::time_point()>;
 
@@ -70,6 +86,8 @@ struct Config {
   std::vector<Route> routes = default_routes();
   /// Extra key names whose values are written as "***" (besides api_key, password, ...).
   std::vector<std::string> redact_keys;
+  /// Alert file and command, deduplicated and rate-limited.
+  AlertConfig alerts;
   /// Upper bound of one line in bytes; the longest values are cut to fit.
   std::size_t max_line = 32 * 1024;
   /// Time source; empty means std::chrono::system_clock::now.
