@@ -313,4 +313,12 @@ Stats stats() {
   return s;
 }
 
+std::vector<std::string> recent_events(Level min_level, std::size_t limit) {
+  using namespace detail;
+  EmitterGuard guard;
+  const State* st = g_state.load();
+  if (st == nullptr) return {};
+  return st->sink->recent_events(min_level, limit);
+}
+
 }  // namespace leadscout::log

@@ -10,6 +10,8 @@
 namespace leadscout::log::detail {
 namespace {
 
+constexpr std::size_t recent_events_kept = 256;  // of warnings, and as many of errors and worse
+
 Level from_spdlog(spdlog::level::level_enum l) {
   switch (l) {
     case spdlog::level::trace: return Level::trace;
@@ -225,6 +227,13 @@ void RouterSink::sink_it_(const spdlog::details::log_msg& msg) {
     if (level >= Level::error) r.file->flush();
   }
   if (level >= alert_level_ && level != Level::off && (alert_file_ || alert_command_)) raise_alert(ev, rendered);
+  if (level >= Level::warning) {
+    if (!rendered) renderer_.json(json_line_, ev), rendered = true;
+    std::lock_guard lock(recent_mutex_);
+    auto& ring = level == Level::warning ? recent_warnings_ : recent_errors_;
+    if (ring.size() == recent_events_kept) ring.pop_front();
+    ring.push_back({++recent_seq_, level, json_line_.substr(0, json_line_.size() - 1)});
+  }
   if (level >= console_level_ && console_mode_ != ConsoleMode::off && logger != "progress") write_console(ev);
   events_by_level[static_cast<std::size_t>(level)].fetch_add(1, std::memory_order_relaxed);
 }
@@ -246,6 +255,21 @@ void RouterSink::raise_alert(const EventView& ev, bool& rendered) {
     alert_file_->flush();
   }
   if (alert_command_) alert_command_->post(alert_line_);
+}
+
+std::vector<std::string> RouterSink::recent_events(Level min_level, std::size_t limit) const {
+  std::vector<std::string> out;
+  std::lock_guard lock(recent_mutex_);
+  auto w = recent_warnings_.rbegin(), e = recent_errors_.rbegin();
+  const bool with_warnings = min_level <= Level::warning;
+  while (out.size() < limit) {
+    const bool has_w = with_warnings && w != recent_warnings_.rend();
+    const bool has_e = e != recent_errors_.rend();
+    if (!has_w && !has_e) break;
+    const RecentEvent& next = !has_e || (has_w && w->seq > e->seq) ? *w++ : *e++;
+    if (next.level >= min_level) out.push_back(next.json);
+  }
+  return out;
 }
 
 void RouterSink::flush_files() {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -47,6 +48,9 @@ class RouterSink final : public spdlog::sinks::base_sink<std::mutex> {
   void wait_for_maintenance() { maintenance_.wait_idle(); }
   [[nodiscard]] const std::string& current_date() const noexcept { return current_date_; }
 
+  /// The most recent warning-or-worse events as JSON lines, newest first.
+  [[nodiscard]] std::vector<std::string> recent_events(Level min_level, std::size_t limit) const;
+
   std::array<std::atomic<std::uint64_t>, 6> events_by_level{};
   std::atomic<std::uint64_t> sink_errors{0};
 
@@ -78,6 +82,16 @@ class RouterSink final : public spdlog::sinks::base_sink<std::mutex> {
   std::unique_ptr<RouteFile> alert_file_;                 // when AlertConfig::file is set
   std::unique_ptr<AlertCommandRunner> alert_command_;     // when AlertConfig::command is set
   std::string alert_line_;
+
+  struct RecentEvent {
+    std::uint64_t seq;
+    Level level;
+    std::string json;  // without the newline
+  };
+  mutable std::mutex recent_mutex_;
+  // Warnings and errors are kept apart, so a flood of warnings never pushes errors out.
+  std::deque<RecentEvent> recent_warnings_, recent_errors_;
+  std::uint64_t recent_seq_ = 0;
   std::vector<std::vector<std::uint16_t>> category_routes_;  // by category id
   std::vector<bool> category_known_;
   DecodedEvent decoded_;

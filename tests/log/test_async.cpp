@@ -140,3 +140,29 @@ TEST_P(LogExit, ProcessExitFlushesEverything) {
 }
 
 INSTANTIATE_TEST_SUITE_P(ReturnAndExit, LogExit, ::testing::Values("return", "exit"));
+
+TEST(LogAsync, RecentEventsKeepsWarningsAndWorseNewestFirst) {
+  lt::TempDir dir;
+  lt::FakeClock clock(lt::utc(2025, 7, 6, 12));
+  ll::init(lt::test_config(dir, &clock));
+  EXPECT_TRUE(ll::recent_events().empty());
+  auto log = ll::get("api");
+  log.info("not kept");
+  log.warning("w1");
+  log.error("e1");
+  log.critical("c1");
+  for (int i = 0; i < 600; ++i) log.warning("flood");
+  log.error("e2");
+  ll::flush();
+  const auto all = ll::recent_events(ll::Level::warning, 1000);
+  EXPECT_EQ(all.size(), 256u + 3u) << "bounded; the warning flood does not push errors out";
+  EXPECT_EQ(nlohmann::json::parse(all.front())["event"], "e2");
+  const auto errors = ll::recent_events(ll::Level::error, 10);
+  ASSERT_EQ(errors.size(), 3u);
+  EXPECT_EQ(nlohmann::json::parse(errors[0])["event"], "e2");
+  EXPECT_EQ(nlohmann::json::parse(errors[1])["event"], "c1");
+  EXPECT_EQ(nlohmann::json::parse(errors[2])["event"], "e1");
+  EXPECT_EQ(ll::recent_events(ll::Level::warning, 2).size(), 2u);
+  ll::shutdown();
+  EXPECT_TRUE(ll::recent_events().empty());
+}

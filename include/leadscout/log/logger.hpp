@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "leadscout/log/config.hpp"
 #include "leadscout/log/detail/category.hpp"
@@ -102,5 +103,10 @@ void shutdown();
 
 /// Current counters; zero before init().
 [[nodiscard]] Stats stats();
+
+/// The most recent events at min_level or above, as JSON lines without the newline, newest
+/// first: the last 256 warnings and, apart from them, the last 256 errors and criticals.
+/// Empty before init().
+[[nodiscard]] std::vector<std::string> recent_events(Level min_level = Level::warning, std::size_t limit = 100);
 
 }  // namespace leadscout::log
