@@ -1,0 +1,188 @@
+// Helpers for the leadscout-status tests: fabricated progress files and running the real binary
+// as a child process.
+#pragma once
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "leadscout/batch/detail/files.hpp"
+#include "leadscout/batch/progress.hpp"
+
+namespace status_test {
+
+namespace fs = std::filesystem;
+namespace lb = leadscout::batch;
+using time_point = std::chrono::system_clock::time_point;
+
+/// 2025-07-06T10:30:15Z: "now" for the tests that pass --now.
+inline time_point fixed_now() {
+  using namespace std::chrono;
+  return sys_days{year{2025} / July / 6} + hours{10} + minutes{30} + seconds{15};
+}
+inline constexpr const char* fixed_now_text = "2025-07-06T10:30:15Z";
+
+inline std::string local_host() {
+  char buf[256] = {};
+  ::gethostname(buf, sizeof buf - 1);
+  return buf;
+}
+
+/// A snapshot of a healthy run on this host by this (live) process, its heartbeat `age` before
+/// fixed_now().
+inline lb::ProgressSnapshot snapshot(const std::string& operation, lb::Status status, std::uint64_t processed,
+                                     std::uint64_t total, std::chrono::milliseconds age = std::chrono::seconds(2)) {
+  lb::ProgressSnapshot s;
+  s.operation = operation;
+  s.status = status;
+  s.processed = processed;
+  s.succeeded = processed;
+  s.total = total;
+  s.percentage = total > 0 ? static_cast<double>(processed * 1000 / total) / 10.0 : 0.0;
+  s.rate_per_second = 2.0;
+  s.elapsed_seconds = static_cast<double>(processed) / 2.0;
+  if (status == lb::Status::running) s.eta_seconds = static_cast<double>(total - processed) / 2.0;
+  s.current_item = "MOKGADI MOTALE";
+  s.started_at = lb::detail::iso8601(fixed_now() - std::chrono::minutes(5));
+  s.timestamp = lb::detail::iso8601(fixed_now() - age);
+  s.pid = ::getpid();
+  s.host = local_host();
+  return s;
+}
+
+/// Writes `content` to `path` atomically (temporary file, rename), as the processor does.
+inline void write_atomic(const fs::path& path, const std::string& content) {
+  lb::detail::write_file_atomic(path, content);
+}
+
+/// Writes the progress file of `s` into `dir` under its (shard) name.
+inline fs::path write_progress(const fs::path& dir, const lb::ProgressSnapshot& s) {
+  const fs::path file = lb::progress_files(dir, s.operation, s.shard).progress;
+  write_atomic(file, nlohmann::json(s).dump(2));
+  return file;
+}
+
+/// Writes raw text (corrupt files).
+inline void write_raw(const fs::path& path, const std::string& content) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f << content;
+  if (!f) throw std::runtime_error("cannot write " + path.string());
+}
+
+inline std::string read_file(const fs::path& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+
+/// The pid of a process that has exited and been reaped: no process has it (until reuse).
+inline pid_t dead_pid() {
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) ::_exit(0);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return pid;
+}
+
+#ifdef LEADSCOUT_STATUS_BIN
+struct run_result {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+/// The real binary running as a child, stdout and stderr going to files in `work`.
+class child {
+ public:
+  child(const std::vector<std::string>& args, const fs::path& work)
+      : out_(work / ("out-" + std::to_string(++serial()))), err_(work / ("err-" + std::to_string(serial()))) {
+    std::vector<std::string> copy{LEADSCOUT_STATUS_BIN};
+    copy.insert(copy.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_ = ::fork();
+    if (pid_ < 0) throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+      const int o = ::open(out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      const int e = ::open(err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      if (o < 0 || e < 0 || ::dup2(o, 1) < 0 || ::dup2(e, 2) < 0) ::_exit(127);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+  }
+  ~child() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      int status = 0;
+      ::waitpid(pid_, &status, 0);
+    }
+  }
+  child(const child&) = delete;
+  child& operator=(const child&) = delete;
+
+  [[nodiscard]] std::string out() const { return read_file(out_); }
+  [[nodiscard]] std::string err() const { return read_file(err_); }
+
+  /// Waits at most `limit` for the exit; the exit code, 128 + signal, or -1 after killing it at
+  /// the limit.
+  int wait(std::chrono::milliseconds limit = std::chrono::seconds(20)) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    int status = 0;
+    while (::waitpid(pid_, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, &status, 0);
+        pid_ = -1;
+        return -1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+  /// Waits until stdout contains `text`, at most `limit`.
+  [[nodiscard]] bool wait_for_output(const std::string& text,
+                                     std::chrono::milliseconds limit = std::chrono::seconds(10)) const {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (out().find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return out().find(text) != std::string::npos;
+  }
+
+ private:
+  static int& serial() {
+    static int n = 0;
+    return n;
+  }
+  fs::path out_;
+  fs::path err_;
+  pid_t pid_ = -1;
+};
+
+/// Runs leadscout-status with `args` and waits for it.
+inline run_result run_tool(const std::vector<std::string>& args, const fs::path& work) {
+  child c(args, work);
+  run_result r;
+  r.exit_code = c.wait();
+  r.out = c.out();
+  r.err = c.err();
+  return r;
+}
+#endif
+
+}  // namespace status_test

@@ -1,0 +1,569 @@
+// leadscout-status core: directory scan, shard aggregation, health check and rendering.
+#include "status.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <climits>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+#include <tuple>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+namespace leadscout::status {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view json_suffix = ".json";
+constexpr std::string_view shard_marker = ".shard-";
+
+/// Parses all of `text` as an unsigned number.
+template <class T>
+std::optional<T> parse_number(std::string_view text) {
+  T value{};
+  if (text.empty()) return std::nullopt;
+  const auto r = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (r.ec != std::errc() || r.ptr != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+/// Replaces line breaks so that a message stays on one line.
+std::string one_line(std::string text) {
+  for (char& c : text) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return text;
+}
+
+std::string fixed(double value, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, value);
+  return buf;
+}
+
+std::string shard_label(const lb::ShardSpec& s) {
+  return "shard " + std::to_string(s.index) + "/" + std::to_string(s.count);
+}
+
+/// `operation` or `operation shard i/n`.
+std::string file_label(const shard_file& f) {
+  return f.name.shard ? f.name.operation + " " + shard_label(*f.name.shard) : f.name.operation;
+}
+
+std::string status_name(lb::Status s) { return std::string(lb::to_string(s)); }
+
+/// `3 shards`, or `2/3 shards` when some shard has no file (yet).
+std::string shards_text(const operation_row& row) {
+  const std::string present = std::to_string(row.shards.size());
+  return row.shards.size() == row.shard_count ? present + " shards"
+                                              : present + "/" + std::to_string(row.shard_count) + " shards";
+}
+
+nlohmann::json pid_json(pid_state p) {
+  switch (p) {
+    case pid_state::alive:
+      return true;
+    case pid_state::dead:
+      return false;
+    case pid_state::unknown:
+      break;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::optional<progress_name> parse_progress_name(std::string_view filename) {
+  if (filename.empty() || filename.front() == '.') return std::nullopt;
+  if (filename.size() <= json_suffix.size() || !filename.ends_with(json_suffix)) return std::nullopt;
+  if (filename == "batch-status.json") return std::nullopt;
+  const std::string_view stem = filename.substr(0, filename.size() - json_suffix.size());
+  progress_name name;
+  name.operation = std::string(stem);
+  if (const auto pos = stem.rfind(shard_marker); pos != std::string_view::npos && pos > 0) {
+    const std::string_view spec = stem.substr(pos + shard_marker.size());
+    if (const auto of = spec.find("-of-"); of != std::string_view::npos) {
+      const auto index = parse_number<std::uint32_t>(spec.substr(0, of));
+      const auto count = parse_number<std::uint32_t>(spec.substr(of + 4));
+      if (index && count && *index < *count) {
+        name.operation = std::string(stem.substr(0, pos));
+        name.shard = lb::ShardSpec{*index, *count};
+      }
+    }
+  }
+  return name;
+}
+
+std::optional<time_point> parse_iso8601(std::string_view text) {
+  // YYYY-MM-DD[T ]HH:MM:SS[.fraction][Z|+HH:MM|-HH:MM]
+  if (text.size() < 19 || text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != ' ') ||
+      text[13] != ':' || text[16] != ':') {
+    return std::nullopt;
+  }
+  const auto year = parse_number<int>(text.substr(0, 4));
+  const auto month = parse_number<unsigned>(text.substr(5, 2));
+  const auto day = parse_number<unsigned>(text.substr(8, 2));
+  const auto hour = parse_number<int>(text.substr(11, 2));
+  const auto minute = parse_number<int>(text.substr(14, 2));
+  const auto second = parse_number<int>(text.substr(17, 2));
+  if (!year || !month || !day || !hour || !minute || !second || *hour > 23 || *minute > 59 || *second > 60) {
+    return std::nullopt;
+  }
+  const std::chrono::year_month_day ymd{std::chrono::year{*year}, std::chrono::month{*month},
+                                        std::chrono::day{*day}};
+  if (!ymd.ok()) return std::nullopt;
+  std::string_view rest = text.substr(19);
+  std::chrono::nanoseconds fraction{0};
+  if (!rest.empty() && rest.front() == '.') {
+    std::size_t n = 1;
+    std::int64_t scale = 100'000'000;
+    std::int64_t ns = 0;
+    while (n < rest.size() && rest[n] >= '0' && rest[n] <= '9') {
+      ns += (rest[n] - '0') * scale;
+      scale /= 10;
+      ++n;
+    }
+    if (n == 1) return std::nullopt;
+    fraction = std::chrono::nanoseconds(ns);
+    rest.remove_prefix(n);
+  }
+  std::chrono::minutes offset{0};
+  if (rest == "Z" || rest.empty()) {
+    // UTC
+  } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':') {
+    const auto oh = parse_number<int>(rest.substr(1, 2));
+    const auto om = parse_number<int>(rest.substr(4, 2));
+    if (!oh || !om || *oh > 23 || *om > 59) return std::nullopt;
+    offset = std::chrono::hours(*oh) + std::chrono::minutes(*om);
+    if (rest[0] == '-') offset = -offset;
+  } else {
+    return std::nullopt;
+  }
+  const auto t = std::chrono::sys_days{ymd} + std::chrono::hours(*hour) + std::chrono::minutes(*minute) +
+                 std::chrono::seconds(*second) + fraction - offset;
+  return std::chrono::time_point_cast<time_point::duration>(t);
+}
+
+std::string format_iso8601(time_point t) {
+  const std::time_t secs = std::chrono::system_clock::to_time_t(std::chrono::floor<std::chrono::seconds>(t));
+  std::tm tm{};
+  ::gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string format_duration(double seconds) {
+  if (!(seconds > 0.0)) return "0s";  // also NaN
+  if (seconds > 1e12) seconds = 1e12;
+  const auto total = static_cast<std::int64_t>(std::floor(seconds));
+  char buf[48];
+  if (total < 60) {
+    std::snprintf(buf, sizeof buf, "%llds", static_cast<long long>(total));
+  } else if (total < 3600) {
+    std::snprintf(buf, sizeof buf, "%lldm%02llds", static_cast<long long>(total / 60),
+                  static_cast<long long>(total % 60));
+  } else if (total < 86400) {
+    std::snprintf(buf, sizeof buf, "%lldh%02lldm", static_cast<long long>(total / 3600),
+                  static_cast<long long>(total % 3600 / 60));
+  } else {
+    std::snprintf(buf, sizeof buf, "%lldd%02lldh", static_cast<long long>(total / 86400),
+                  static_cast<long long>(total % 86400 / 3600));
+  }
+  return buf;
+}
+
+std::variant<shard_file, file_error> read_progress_file(const fs::path& file, const progress_name& name) {
+  const auto fail = [&](std::string message) {
+    return file_error{file, name.operation, one_line(std::move(message))};
+  };
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return fail(std::string("cannot open: ") + std::strerror(errno));
+  std::ostringstream content;
+  content << in.rdbuf();
+  if (in.bad()) return fail("cannot read");
+  const std::string text = content.str();
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos) return fail("empty file (half-written?)");
+
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    return fail(std::string("not valid JSON (truncated or corrupt): ") + e.what());
+  }
+  if (!j.is_object()) return fail("not a JSON object");
+  if (const auto it = j.find("schema_version");
+      it != j.end() && it->is_number_integer() && it->get<int>() != lb::ProgressSnapshot::current_schema_version) {
+    return fail("unsupported schema_version " + it->dump() + " (this tool reads " +
+                std::to_string(lb::ProgressSnapshot::current_schema_version) + ")");
+  }
+  shard_file f;
+  f.file = file;
+  f.name = name;
+  try {
+    f.snapshot = j.get<lb::ProgressSnapshot>();
+  } catch (const nlohmann::json::exception& e) {
+    return fail(std::string("not a progress file: ") + e.what());
+  }
+  const auto heartbeat = parse_iso8601(f.snapshot.timestamp);
+  if (!heartbeat) return fail("unreadable timestamp '" + f.snapshot.timestamp + "'");
+  f.heartbeat = *heartbeat;
+  return f;
+}
+
+scan_result scan_directory(const fs::path& dir, std::string_view operation) {
+  std::error_code ec;
+  const auto st = fs::status(dir, ec);
+  if (!fs::exists(st)) throw std::runtime_error("progress directory " + dir.string() + " does not exist");
+  if (!fs::is_directory(st)) throw std::runtime_error("progress directory " + dir.string() + " is not a directory");
+  fs::directory_iterator it(dir, ec);
+  if (ec) throw std::runtime_error("cannot read progress directory " + dir.string() + ": " + ec.message());
+
+  scan_result result;
+  for (const fs::directory_iterator end; it != end; it.increment(ec)) {
+    if (ec) throw std::runtime_error("cannot read progress directory " + dir.string() + ": " + ec.message());
+    const auto name = parse_progress_name(it->path().filename().string());
+    if (!name || (!operation.empty() && name->operation != operation)) continue;
+    std::error_code type_ec;
+    if (!it->is_regular_file(type_ec)) continue;
+    auto read = read_progress_file(it->path(), *name);
+    if (auto* ok = std::get_if<shard_file>(&read)) {
+      result.files.push_back(std::move(*ok));
+    } else {
+      result.errors.push_back(std::get<file_error>(std::move(read)));
+    }
+  }
+  std::sort(result.files.begin(), result.files.end(), [](const shard_file& a, const shard_file& b) {
+    const auto key = [](const shard_file& f) {
+      return std::tuple<const std::string&, std::uint32_t, std::uint32_t>(
+          f.name.operation, f.name.shard ? f.name.shard->count : 0U, f.name.shard ? f.name.shard->index : 0U);
+    };
+    return key(a) < key(b);
+  });
+  std::sort(result.errors.begin(), result.errors.end(),
+            [](const file_error& a, const file_error& b) { return a.file < b.file; });
+  return result;
+}
+
+pid_state probe_local_process(std::string_view host, std::int64_t pid) {
+  if (host.empty() || pid <= 0 || pid > INT_MAX) return pid_state::unknown;
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return pid_state::unknown;
+  if (host != std::string_view(buf)) return pid_state::unknown;
+  if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM) return pid_state::alive;
+  return errno == ESRCH ? pid_state::dead : pid_state::unknown;
+}
+
+bool is_active(lb::Status status) noexcept {
+  return status == lb::Status::starting || status == lb::Status::running;
+}
+
+lb::Status combine_status(const std::vector<lb::Status>& statuses) {
+  const auto any = [&](lb::Status s) { return std::find(statuses.begin(), statuses.end(), s) != statuses.end(); };
+  if (any(lb::Status::failed)) return lb::Status::failed;
+  if (any(lb::Status::running)) return lb::Status::running;
+  if (any(lb::Status::starting)) return lb::Status::starting;
+  if (any(lb::Status::deadline_exceeded)) return lb::Status::deadline_exceeded;
+  if (any(lb::Status::interrupted)) return lb::Status::interrupted;
+  return lb::Status::completed;
+}
+
+std::vector<operation_row> aggregate(const std::vector<shard_file>& files, const environment& env) {
+  std::map<std::pair<std::string, std::uint32_t>, std::vector<const shard_file*>> groups;
+  for (const auto& f : files) {
+    groups[{f.name.operation, f.name.shard ? f.name.shard->count : 0U}].push_back(&f);
+  }
+  std::vector<operation_row> rows;
+  for (const auto& [key, members] : groups) {
+    operation_row row;
+    row.operation = key.first;
+    row.shard_count = key.second;
+    std::vector<lb::Status> statuses;
+    bool any_active = false;
+    for (const shard_file* f : members) {
+      const auto& s = f->snapshot;
+      shard_row sr;
+      sr.source = f;
+      sr.heartbeat_age_seconds = std::max(0.0, std::chrono::duration<double>(env.now - f->heartbeat).count());
+      sr.pid = env.probe ? env.probe(s.host, s.pid) : pid_state::unknown;
+      row.shards.push_back(sr);
+      statuses.push_back(s.status);
+      any_active = any_active || is_active(s.status);
+      row.processed += s.processed;
+      row.total += s.total;
+      row.succeeded += s.succeeded;
+      row.failed += s.failed;
+      row.retried += s.retried;
+      row.skipped_resumed += s.skipped_resumed;
+      row.in_flight += s.in_flight;
+      row.heartbeat_age_seconds = std::max(row.heartbeat_age_seconds, sr.heartbeat_age_seconds);
+      if (!s.reason.empty()) {
+        row.reasons.push_back(members.size() > 1 && f->name.shard ? shard_label(*f->name.shard) + ": " + s.reason
+                                                                  : s.reason);
+      }
+    }
+    row.status = combine_status(statuses);
+    if (row.total > 0) {
+      row.percentage = std::floor(static_cast<double>(row.processed) * 1000.0 / static_cast<double>(row.total)) / 10.0;
+    } else {
+      row.percentage = row.status == lb::Status::completed ? 100.0 : 0.0;
+    }
+    // Rate, ETA and liveness come from the shards still at work; when none is, from all of them.
+    bool eta_known = any_active;
+    bool any_dead = false, all_alive = true;
+    for (const auto& sr : row.shards) {
+      const auto& s = sr.source->snapshot;
+      if (any_active && !is_active(s.status)) continue;
+      row.rate_per_second += s.rate_per_second;
+      if (s.eta_seconds) {
+        row.eta_seconds = std::max(row.eta_seconds.value_or(0.0), *s.eta_seconds);
+      } else {
+        eta_known = false;
+      }
+      any_dead = any_dead || sr.pid == pid_state::dead;
+      all_alive = all_alive && sr.pid == pid_state::alive;
+    }
+    if (!eta_known) row.eta_seconds.reset();
+    row.pid = any_dead ? pid_state::dead : all_alive ? pid_state::alive : pid_state::unknown;
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::string_view to_string(check_state s) noexcept {
+  switch (s) {
+    case check_state::ok:
+      return "OK";
+    case check_state::warning:
+      return "WARNING";
+    case check_state::critical:
+      return "CRITICAL";
+    case check_state::unknown:
+      break;
+  }
+  return "UNKNOWN";
+}
+
+check_state worse(check_state a, check_state b) noexcept {
+  const auto rank = [](check_state s) {
+    switch (s) {
+      case check_state::ok:
+        return 0;
+      case check_state::unknown:
+        return 1;
+      case check_state::warning:
+        return 2;
+      case check_state::critical:
+        return 3;
+    }
+    return 1;
+  };
+  return rank(a) >= rank(b) ? a : b;
+}
+
+check_result evaluate_check(const scan_result& scan, const std::vector<operation_row>& rows,
+                            const check_options& options, const environment& /*env*/, const fs::path& dir,
+                            std::string_view operation) {
+  std::vector<std::pair<check_state, std::string>> problems;
+  const auto problem = [&](check_state s, std::string text) { problems.emplace_back(s, one_line(std::move(text))); };
+
+  if (scan.files.empty() && scan.errors.empty()) {
+    problem(check_state::unknown, operation.empty()
+                                      ? "no progress file in " + dir.string()
+                                      : "no progress file for operation " + std::string(operation) + " in " +
+                                            dir.string());
+  }
+  for (const auto& e : scan.errors) {
+    problem(check_state::unknown, "unreadable progress file " + e.file.string() + ": " + e.message);
+  }
+  for (const auto& row : rows) {
+    for (const auto& sr : row.shards) {
+      const shard_file& f = *sr.source;
+      const auto& s = f.snapshot;
+      const std::string label = file_label(f);
+      if (s.status == lb::Status::failed) {
+        problem(check_state::critical, label + " failed" + (s.reason.empty() ? "" : ": " + s.reason));
+      }
+      if (is_active(s.status) && sr.pid == pid_state::dead) {
+        problem(check_state::critical, label + " " + status_name(s.status) + " but pid " + std::to_string(s.pid) +
+                                           " is gone on " + s.host);
+      }
+      if (is_active(s.status) && sr.heartbeat_age_seconds > options.stale_after_seconds) {
+        problem(check_state::warning, label + " heartbeat " + format_duration(sr.heartbeat_age_seconds) +
+                                          " ago (stale after " + format_duration(options.stale_after_seconds) + ")");
+      }
+    }
+    if (row.processed > 0) {
+      const double rate = static_cast<double>(row.failed) / static_cast<double>(row.processed);
+      if (rate > options.max_failure_rate) {
+        problem(check_state::warning, row.operation + " failure rate " + fixed(rate * 100.0, 1) + "% (" +
+                                          std::to_string(row.failed) + "/" + std::to_string(row.processed) +
+                                          " failed) above " + fixed(options.max_failure_rate * 100.0, 1) + "%");
+      }
+    }
+  }
+
+  check_result result;
+  std::string text;
+  if (problems.empty()) {
+    for (const auto& row : rows) {
+      if (!text.empty()) text += "; ";
+      text += row.operation + " " + status_name(row.status) + " " + std::to_string(row.processed) + "/" +
+              std::to_string(row.total) + " (" + fixed(row.percentage, 1) + "%)";
+      if (row.shard_count > 0) text += " [" + shards_text(row) + "]";
+      text += (is_active(row.status) ? ", heartbeat " : ", ended ") + format_duration(row.heartbeat_age_seconds) +
+              " ago";
+    }
+  } else {
+    std::stable_sort(problems.begin(), problems.end(), [](const auto& a, const auto& b) {
+      return worse(a.first, b.first) == a.first && a.first != b.first;
+    });
+    for (const auto& [state, message] : problems) {
+      result.state = worse(result.state, state);
+      if (!text.empty()) text += "; ";
+      text += message;
+    }
+  }
+  result.line = "LEADSCOUT " + std::string(to_string(result.state)) + " - " + text;
+  return result;
+}
+
+namespace {
+
+enum class align { left, right };
+
+std::string render_cells(const std::vector<std::vector<std::string>>& cells, const std::vector<align>& aligns) {
+  std::vector<std::size_t> widths(aligns.size(), 0);
+  for (const auto& r : cells) {
+    for (std::size_t c = 0; c < r.size(); ++c) widths[c] = std::max(widths[c], r[c].size());
+  }
+  std::string out;
+  for (const auto& r : cells) {
+    std::string line;
+    for (std::size_t c = 0; c < r.size(); ++c) {
+      if (c > 0) line += "  ";
+      const std::string pad(widths[c] - r[c].size(), ' ');
+      line += aligns[c] == align::left ? r[c] + pad : pad + r[c];
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line;
+    out += '\n';
+  }
+  return out;
+}
+
+std::string pid_text(pid_state p, bool active) {
+  switch (p) {
+    case pid_state::alive:
+      return "alive";
+    case pid_state::dead:
+      return active ? "GONE" : "exited";
+    case pid_state::unknown:
+      break;
+  }
+  return "?";
+}
+
+std::vector<std::string> cells_of(std::string name, lb::Status status, std::uint64_t processed, std::uint64_t total,
+                                  double percentage, double rate, std::optional<double> eta, double age,
+                                  std::string pid) {
+  const bool active = is_active(status);
+  return {std::move(name),
+          status_name(status),
+          std::to_string(processed) + "/" + std::to_string(total),
+          fixed(percentage, 1) + "%",
+          fixed(rate, 1) + "/s",
+          active && eta ? format_duration(*eta) : "-",
+          format_duration(age) + " ago",
+          std::move(pid)};
+}
+
+}  // namespace
+
+std::string render_table(const std::vector<operation_row>& rows, bool show_shards) {
+  std::vector<std::vector<std::string>> cells;
+  cells.push_back({"OPERATION", "STATUS", "PROCESSED", "%", "RATE", "ETA", "HEARTBEAT", "PID"});
+  for (const auto& row : rows) {
+    std::string name = row.operation;
+    if (row.shard_count > 0) name += " [" + shards_text(row) + "]";
+    const bool active = is_active(row.status);
+    std::string pid = pid_text(row.pid, active);
+    if (row.shard_count == 0 && !row.shards.empty()) {
+      pid = std::to_string(row.shards.front().source->snapshot.pid) + " " + pid;
+    }
+    cells.push_back(cells_of(std::move(name), row.status, row.processed, row.total, row.percentage,
+                             row.rate_per_second, row.eta_seconds, row.heartbeat_age_seconds, std::move(pid)));
+    if (show_shards && row.shard_count > 0) {
+      for (const auto& sr : row.shards) {
+        const auto& s = sr.source->snapshot;
+        cells.push_back(cells_of("  " + shard_label(*sr.source->name.shard), s.status, s.processed, s.total,
+                                 s.percentage, s.rate_per_second, s.eta_seconds, sr.heartbeat_age_seconds,
+                                 std::to_string(s.pid) + " " + pid_text(sr.pid, is_active(s.status)) +
+                                     (sr.pid == pid_state::unknown && !s.host.empty() ? " (" + s.host + ")" : "")));
+      }
+    }
+  }
+  std::string out = render_cells(cells, {align::left, align::left, align::right, align::right, align::right,
+                                         align::right, align::right, align::left});
+  for (const auto& row : rows) {
+    for (const auto& reason : row.reasons) out += row.operation + " " + status_name(row.status) + ": " + reason + "\n";
+  }
+  return out;
+}
+
+nlohmann::json render_json(const scan_result& scan, const std::vector<operation_row>& rows, const environment& env,
+                           const fs::path& dir) {
+  nlohmann::json operations = nlohmann::json::array();
+  for (const auto& row : rows) {
+    nlohmann::json files = nlohmann::json::array();
+    for (const auto& sr : row.shards) {
+      nlohmann::json f = sr.source->snapshot;
+      f["file"] = sr.source->file.string();
+      f["heartbeat_age_seconds"] = sr.heartbeat_age_seconds;
+      f["pid_alive"] = pid_json(sr.pid);
+      files.push_back(std::move(f));
+    }
+    operations.push_back({
+        {"operation", row.operation},
+        {"status", status_name(row.status)},
+        {"processed", row.processed},
+        {"total", row.total},
+        {"percentage", row.percentage},
+        {"succeeded", row.succeeded},
+        {"failed", row.failed},
+        {"retried", row.retried},
+        {"skipped_resumed", row.skipped_resumed},
+        {"in_flight", row.in_flight},
+        {"rate_per_second", row.rate_per_second},
+        {"eta_seconds", row.eta_seconds ? nlohmann::json(*row.eta_seconds) : nlohmann::json(nullptr)},
+        {"heartbeat_age_seconds", row.heartbeat_age_seconds},
+        {"pid_alive", pid_json(row.pid)},
+        {"shard_count", row.shard_count > 0 ? nlohmann::json(row.shard_count) : nlohmann::json(nullptr)},
+        {"reasons", row.reasons},
+        {"files", std::move(files)},
+    });
+  }
+  nlohmann::json errors = nlohmann::json::array();
+  for (const auto& e : scan.errors) {
+    errors.push_back({{"file", e.file.string()}, {"operation", e.operation}, {"error", e.message}});
+  }
+  return {{"now", format_iso8601(env.now)},
+          {"dir", dir.string()},
+          {"operations", std::move(operations)},
+          {"errors", std::move(errors)}};
+}
+
+}  // namespace leadscout::status
