@@ -98,6 +98,44 @@ std::string format_ms(std::chrono::milliseconds d) {
 
 double round1(double v) { return std::round(v * 10.0) / 10.0; }
 
+/// Item ids to input positions: open addressing over precomputed stable hashes.
+class IdIndex {
+ public:
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+
+  IdIndex(const std::vector<std::string>& ids, const std::vector<std::uint64_t>& hashes) : ids_(ids), hashes_(hashes) {
+    std::size_t cap = 16;
+    while (cap < ids.size() * 2) cap <<= 1;
+    slots_.assign(cap, npos);
+    mask_ = cap - 1;
+  }
+  /// Adds position i; returns the position already holding the same id, or npos.
+  std::size_t insert(std::size_t i) {
+    for (std::size_t s = hashes_[i] & mask_;; s = (s + 1) & mask_) {
+      const std::size_t j = slots_[s];
+      if (j == npos) {
+        slots_[s] = i;
+        return npos;
+      }
+      if (hashes_[j] == hashes_[i] && ids_[j] == ids_[i]) return j;
+    }
+  }
+  [[nodiscard]] std::size_t find(std::string_view id) const noexcept {
+    const std::uint64_t h = stable_hash(id);
+    for (std::size_t s = h & mask_;; s = (s + 1) & mask_) {
+      const std::size_t j = slots_[s];
+      if (j == npos) return npos;
+      if (hashes_[j] == h && ids_[j] == id) return j;
+    }
+  }
+
+ private:
+  const std::vector<std::string>& ids_;
+  const std::vector<std::uint64_t>& hashes_;
+  std::vector<std::size_t> slots_;
+  std::size_t mask_ = 0;
+};
+
 }  // namespace
 
 struct Engine::State {
@@ -636,13 +674,14 @@ RunStats Engine::run(Job& job) {
   s.ids = &job.ids();
   const auto& ids = *s.ids;
 
-  // Ids must be unique: found before anything starts.
-  std::unordered_map<std::string_view, std::size_t> index_of;
-  index_of.reserve(ids.size());
+  // Ids must be unique: found before anything starts. Each id is hashed once, for the
+  // index, the shard and the fingerprint.
+  std::vector<std::uint64_t> hashes(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) hashes[i] = stable_hash(ids[i]);
+  IdIndex index_of(ids, hashes);
   for (std::size_t i = 0; i < ids.size(); ++i) {
-    auto [it, inserted] = index_of.emplace(ids[i], i);
-    if (!inserted) {
-      throw Error("duplicate item id \"" + ids[i] + "\" at positions " + std::to_string(it->second) + " and " +
+    if (const std::size_t j = index_of.insert(i); j != IdIndex::npos) {
+      throw Error("duplicate item id \"" + ids[i] + "\" at positions " + std::to_string(j) + " and " +
                   std::to_string(i) + "; item ids must be unique");
     }
   }
@@ -655,11 +694,11 @@ RunStats Engine::run(Job& job) {
   std::vector<std::uint8_t> member(ids.size(), 1);
   Fingerprint fingerprint;
   for (std::size_t i = 0; i < ids.size(); ++i) {
-    if (s.shard && shard_of(ids[i], s.shard->count) != s.shard->index) {
+    if (s.shard && hashes[i] % s.shard->count != s.shard->index) {
       member[i] = 0;
       continue;
     }
-    fingerprint.add(ids[i]);
+    fingerprint.add_hash(hashes[i]);
     ++s.total;
   }
 
@@ -686,25 +725,31 @@ RunStats Engine::run(Job& job) {
   std::string load_error;
   std::size_t unloadable = 0;
   JournalHeader header{opt.operation, fingerprint.hex(), s.total, s.started_at, s.shard};
-  const JournalOpenReport report = s.journal.open(s.files.journal, header, opt.fresh, [&](const JournalRecord& r) {
-    auto it = index_of.find(r.id);
-    if (it == index_of.end() || member[it->second] == 0 || journaled[it->second] == kOk) return;
-    const std::size_t i = it->second;
-    metrics_buf.clear();
-    if (r.metrics != nullptr) {
-      for (const auto& [k, v] : r.metrics->items()) {
-        if (v.is_number_integer()) metrics_buf.emplace_back(k, v.get<std::int64_t>());
-      }
+  // Journal lines are mostly in input order: try the position after the previous record
+  // (and a few around it) before the hash lookup.
+  std::size_t hint = 0;
+  auto position = [&](std::string_view id) {
+    for (std::size_t k = hint > 4 ? hint - 4 : 0, stop = std::min(ids.size(), hint + 4); k < stop; ++k) {
+      if (ids[k] == id) return k;
     }
+    return index_of.find(id);
+  };
+  const JournalOpenReport report = s.journal.open(s.files.journal, header, opt.fresh, [&](const JournalRecord& r) {
+    const std::size_t i = position(r.id);
+    if (i == IdIndex::npos) return;
+    hint = i + 1;
+    if (member[i] == 0 || journaled[i] == kOk) return;
+    metrics_buf.clear();
+    for (const auto& [k, v] : r.metrics) metrics_buf.emplace_back(k, v);
     if (r.ok) {
-      if (!job.load(i, *r.result, load_error)) {
+      if (!job.load(i, r.result, load_error)) {
         if (unloadable++ == 0) {
           s.log.warning("Journaled result not loadable, item runs again", {{"item_id", r.id}, {"error", load_error}});
         }
         return;
       }
       journaled[i] = kOk;
-      old_failures.erase(i);
+      if (!old_failures.empty()) old_failures.erase(i);
       s.merge_metrics(metrics_buf);
     } else {
       journaled[i] = kFailed;

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "leadscout/batch/options.hpp"
@@ -48,6 +49,15 @@ std::string header_line(const JournalHeader& h) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
+/// A hint to the CPU inside a spin loop.
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
 bool write_all(int fd, std::string_view data, int& err) noexcept {
   const char* p = data.data();
   std::size_t left = data.size();
@@ -64,35 +74,405 @@ bool write_all(int fd, std::string_view data, int& err) noexcept {
   return true;
 }
 
-/// Parses a record line; false when it is not a valid record.
-bool parse_record(std::string_view line, nlohmann::json& j, JournalRecord& r) {
-  j = nlohmann::json::parse(line, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return false;
-  auto id = j.find("id");
-  auto status = j.find("status");
-  if (id == j.end() || !id->is_string() || status == j.end() || !status->is_string()) return false;
-  const auto& st = status->get_ref<const std::string&>();
-  if (st != "ok" && st != "failed") return false;
-  r = JournalRecord{};
-  r.id = id->get_ref<const std::string&>();
-  r.ok = st == "ok";
-  if (auto a = j.find("attempts"); a != j.end() && a->is_number_integer()) r.attempts = a->get<int>();
-  if (auto d = j.find("duration_ms"); d != j.end() && d->is_number()) r.duration_ms = d->get<double>();
-  if (r.ok) {
-    auto res = j.find("result");
-    if (res == j.end()) return false;
-    r.result = &*res;
-  } else if (auto e = j.find("error"); e != j.end() && e->is_string()) {
-    r.error = e->get_ref<const std::string&>();
+/// A validating scanner over one JSON text: accepts exactly what a strict JSON parser
+/// accepts (RFC 8259, valid UTF-8, paired surrogates), without building a document.
+class Scanner {
+ public:
+  Scanner(std::string_view text, RecordScratch& scratch) noexcept
+      : p_(text.data()), end_(text.data() + text.size()), scratch_(scratch) {}
+
+  [[nodiscard]] bool at_end() noexcept {
+    ws();
+    return p_ == end_;
   }
-  if (auto m = j.find("metrics"); m != j.end() && m->is_object()) r.metrics = &*m;
-  return true;
+  /// True when the next token starts a number.
+  [[nodiscard]] bool number_ahead() noexcept {
+    ws();
+    return p_ < end_ && (*p_ == '-' || (*p_ >= '0' && *p_ <= '9'));
+  }
+  void ws() noexcept {
+    while (p_ < end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) ++p_;
+  }
+  [[nodiscard]] bool consume(char c) noexcept {
+    ws();
+    if (p_ < end_ && *p_ == c) {
+      ++p_;
+      return true;
+    }
+    return false;
+  }
+  [[nodiscard]] bool peek(char c) noexcept {
+    ws();
+    return p_ < end_ && *p_ == c;
+  }
+
+  /// A string; `out` views the text when it has no escapes, else an unescaped copy in scratch.
+  [[nodiscard]] bool string(std::string_view& out) {
+    ws();
+    if (p_ == end_ || *p_ != '"') return false;
+    ++p_;
+    const char* begin = p_;
+    while (p_ < end_) {
+      const auto c = static_cast<unsigned char>(*p_);
+      if (c == '"') {
+        out = std::string_view(begin, static_cast<std::size_t>(p_ - begin));
+        ++p_;
+        return true;
+      }
+      if (c == '\\') break;
+      if (c < 0x20) return false;
+      if (c < 0x80) {
+        ++p_;
+      } else if (!utf8()) {
+        return false;
+      }
+    }
+    if (p_ == end_) return false;
+    // Escapes: unescape into a scratch string.
+    if (scratch_.used == scratch_.strings.size()) scratch_.strings.emplace_back();
+    std::string& buf = scratch_.strings[scratch_.used++];
+    buf.assign(begin, p_);
+    while (p_ < end_) {
+      const auto c = static_cast<unsigned char>(*p_);
+      if (c == '"') {
+        ++p_;
+        out = buf;
+        return true;
+      }
+      if (c < 0x20) return false;
+      if (c == '\\') {
+        if (!escape(&buf)) return false;
+        continue;
+      }
+      const char* s = p_;
+      if (c < 0x80) {
+        ++p_;
+      } else if (!utf8()) {
+        return false;
+      }
+      buf.append(s, p_);
+    }
+    return false;
+  }
+
+  /// A number; `is_integer` when it has neither fraction nor exponent.
+  [[nodiscard]] bool number(std::string_view& text, bool& is_integer) noexcept {
+    ws();
+    const char* s = p_;
+    if (p_ < end_ && *p_ == '-') ++p_;
+    if (p_ == end_) return false;
+    if (*p_ == '0') {
+      ++p_;
+    } else if (*p_ >= '1' && *p_ <= '9') {
+      while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+    } else {
+      return false;
+    }
+    is_integer = true;
+    if (p_ < end_ && *p_ == '.') {
+      is_integer = false;
+      ++p_;
+      if (!digits()) return false;
+    }
+    if (p_ < end_ && (*p_ == 'e' || *p_ == 'E')) {
+      is_integer = false;
+      ++p_;
+      if (p_ < end_ && (*p_ == '+' || *p_ == '-')) ++p_;
+      if (!digits()) return false;
+    }
+    text = std::string_view(s, static_cast<std::size_t>(p_ - s));
+    return true;
+  }
+
+  /// Any value, validated and skipped; `text` is its exact span.
+  [[nodiscard]] bool value(std::string_view* text = nullptr, int depth = 0) {
+    ws();
+    if (p_ == end_ || depth > kMaxDepth) return false;
+    const char* s = p_;
+    bool ok = false;
+    switch (*p_) {
+      case '"': {
+        std::string_view v;
+        const std::size_t used = scratch_.used;
+        ok = string(v);
+        scratch_.used = used;
+        break;
+      }
+      case '{':
+        ++p_;
+        if (consume('}')) {
+          ok = true;
+          break;
+        }
+        for (;;) {
+          std::string_view key;
+          const std::size_t used = scratch_.used;
+          if (!string(key) || !consume(':') || !value(nullptr, depth + 1)) return false;
+          scratch_.used = used;
+          if (consume(',')) continue;
+          ok = consume('}');
+          break;
+        }
+        break;
+      case '[':
+        ++p_;
+        if (consume(']')) {
+          ok = true;
+          break;
+        }
+        for (;;) {
+          if (!value(nullptr, depth + 1)) return false;
+          if (consume(',')) continue;
+          ok = consume(']');
+          break;
+        }
+        break;
+      case 't': ok = literal("true"); break;
+      case 'f': ok = literal("false"); break;
+      case 'n': ok = literal("null"); break;
+      default: {
+        std::string_view num;
+        bool integer = false;
+        ok = number(num, integer);
+      }
+    }
+    if (ok && text != nullptr) *text = std::string_view(s, static_cast<std::size_t>(p_ - s));
+    return ok;
+  }
+
+ private:
+  static constexpr int kMaxDepth = 1000;
+
+  bool literal(std::string_view word) noexcept {
+    if (static_cast<std::size_t>(end_ - p_) < word.size() || std::string_view(p_, word.size()) != word) return false;
+    p_ += word.size();
+    return true;
+  }
+  bool digits() noexcept {
+    const char* s = p_;
+    while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+    return p_ > s;
+  }
+  /// One multi-byte UTF-8 sequence at p_ (RFC 3629: no overlongs, no surrogates, <= U+10FFFF).
+  bool utf8() noexcept {
+    const auto* u = reinterpret_cast<const unsigned char*>(p_);
+    const auto left = end_ - p_;
+    auto cont = [&](int i, unsigned lo = 0x80, unsigned hi = 0xBF) {
+      return i < left && u[i] >= lo && u[i] <= hi;
+    };
+    int len = 0;
+    if (u[0] >= 0xC2 && u[0] <= 0xDF) {
+      len = cont(1) ? 2 : 0;
+    } else if (u[0] == 0xE0) {
+      len = cont(1, 0xA0) && cont(2) ? 3 : 0;
+    } else if ((u[0] >= 0xE1 && u[0] <= 0xEC) || u[0] == 0xEE || u[0] == 0xEF) {
+      len = cont(1) && cont(2) ? 3 : 0;
+    } else if (u[0] == 0xED) {
+      len = cont(1, 0x80, 0x9F) && cont(2) ? 3 : 0;
+    } else if (u[0] == 0xF0) {
+      len = cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
+    } else if (u[0] >= 0xF1 && u[0] <= 0xF3) {
+      len = cont(1) && cont(2) && cont(3) ? 4 : 0;
+    } else if (u[0] == 0xF4) {
+      len = cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0;
+    }
+    p_ += len;
+    return len > 0;
+  }
+  bool hex4(std::uint32_t& v) noexcept {
+    if (end_ - p_ < 4) return false;
+    v = 0;
+    for (int i = 0; i < 4; ++i) {
+      const char c = *p_++;
+      v <<= 4;
+      if (c >= '0' && c <= '9') {
+        v |= static_cast<std::uint32_t>(c - '0');
+      } else if (c >= 'a' && c <= 'f') {
+        v |= static_cast<std::uint32_t>(c - 'a' + 10);
+      } else if (c >= 'A' && c <= 'F') {
+        v |= static_cast<std::uint32_t>(c - 'A' + 10);
+      } else {
+        return false;
+      }
+    }
+    return true;
+  }
+  /// An escape sequence at p_ (the backslash); appends the character to `out`.
+  bool escape(std::string* out) {
+    ++p_;
+    if (p_ == end_) return false;
+    const char c = *p_++;
+    char simple = 0;
+    switch (c) {
+      case '"': simple = '"'; break;
+      case '\\': simple = '\\'; break;
+      case '/': simple = '/'; break;
+      case 'b': simple = '\b'; break;
+      case 'f': simple = '\f'; break;
+      case 'n': simple = '\n'; break;
+      case 'r': simple = '\r'; break;
+      case 't': simple = '\t'; break;
+      case 'u': break;
+      default: return false;
+    }
+    if (simple != 0) {
+      out->push_back(simple);
+      return true;
+    }
+    std::uint32_t cp = 0;
+    if (!hex4(cp)) return false;
+    if (cp >= 0xDC00 && cp <= 0xDFFF) return false;
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+      std::uint32_t lo = 0;
+      if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u') return false;
+      p_ += 2;
+      if (!hex4(lo) || lo < 0xDC00 || lo > 0xDFFF) return false;
+      cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+    }
+    if (cp < 0x80) {
+      out->push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+      out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
+      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+      out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
+      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else {
+      out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
+      out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    }
+    return true;
+  }
+
+  const char* p_;
+  const char* end_;
+  RecordScratch& scratch_;
+};
+
+template <class T>
+bool to_integer(std::string_view text, T& out) noexcept {
+  const auto r = std::from_chars(text.data(), text.data() + text.size(), out);
+  return r.ec == std::errc() && r.ptr == text.data() + text.size();
 }
 
 }  // namespace
 
-void Fingerprint::add(std::string_view id) noexcept {
-  sum_ += mix(stable_hash(id));
+bool parse_record(std::string_view line, JournalRecord& r, RecordScratch& scratch) {
+  scratch.used = 0;
+  scratch.metrics.clear();
+  r = JournalRecord{};
+  Scanner in(line, scratch);
+  if (!in.consume('{')) return false;
+  bool has_id = false;
+  bool has_status = false;
+  bool has_result = false;
+  bool has_error = false;
+  bool has_metrics = false;
+  if (!in.consume('}')) {
+    for (;;) {
+      std::string_view key;
+      if (!in.string(key) || !in.consume(':')) return false;
+      in.ws();
+      // Duplicate keys: the last one counts, as in nlohmann::json.
+      if (key == "id" || key == "status" || key == "error") {
+        std::string_view v;
+        bool is_string = false;
+        if (in.peek('"')) {
+          if (!in.string(v)) return false;
+          is_string = true;
+        } else if (!in.value()) {
+          return false;
+        }
+        if (key == "id") {
+          has_id = is_string;
+          r.id = v;
+        } else if (key == "status") {
+          has_status = is_string && (v == "ok" || v == "failed");
+          r.ok = v == "ok";
+        } else {
+          has_error = is_string;
+          r.error = v;
+        }
+      } else if (key == "attempts" || key == "duration_ms") {
+        std::string_view num;
+        bool integer = false;
+        if (in.number_ahead()) {
+          if (!in.number(num, integer)) return false;
+          if (key == "attempts") {
+            std::int64_t a = 0;
+            std::uint64_t u = 0;
+            if (integer && to_integer(num, a)) {
+              r.attempts = static_cast<int>(a);
+            } else if (integer && to_integer(num, u)) {
+              r.attempts = static_cast<int>(u);
+            }
+          } else {
+            double d = 0.0;
+            const auto res = std::from_chars(num.data(), num.data() + num.size(), d);
+            r.duration_ms = res.ec == std::errc() ? d : 0.0;
+          }
+        } else if (!in.value()) {
+          return false;
+        }
+      } else if (key == "result") {
+        if (!in.value(&r.result)) return false;
+        has_result = true;
+      } else if (key == "metrics" && in.peek('{')) {
+        scratch.metrics.clear();
+        has_metrics = true;
+        (void)in.consume('{');
+        if (!in.consume('}')) {
+          for (;;) {
+            std::string_view name;
+            if (!in.string(name) || !in.consume(':')) return false;
+            in.ws();
+            std::string_view num;
+            bool integer = false;
+            if (in.number_ahead()) {
+              if (!in.number(num, integer)) return false;
+              std::int64_t v = 0;
+              std::uint64_t u = 0;
+              if (integer && to_integer(num, v)) {
+                scratch.metrics.emplace_back(name, v);
+              } else if (integer && to_integer(num, u)) {
+                scratch.metrics.emplace_back(name, static_cast<std::int64_t>(u));
+              }
+            } else if (!in.value()) {
+              return false;
+            }
+            if (in.consume(',')) continue;
+            if (!in.consume('}')) return false;
+            break;
+          }
+        }
+      } else {
+        if (key == "metrics") {
+          has_metrics = false;
+          scratch.metrics.clear();
+        }
+        if (!in.value()) return false;
+      }
+      if (in.consume(',')) continue;
+      if (!in.consume('}')) return false;
+      break;
+    }
+  }
+  if (!in.at_end()) return false;
+  if (!has_id || !has_status) return false;
+  if (r.ok && !has_result) return false;
+  if (r.ok || !has_error) r.error = {};
+  if (!r.ok) r.result = {};
+  if (has_metrics) r.metrics = scratch.metrics;
+  return true;
+}
+
+void Fingerprint::add(std::string_view id) noexcept { add_hash(stable_hash(id)); }
+
+void Fingerprint::add_hash(std::uint64_t id_hash) noexcept {
+  sum_ += mix(id_hash);
   ++count_;
 }
 
@@ -207,10 +587,56 @@ void Journal::close() noexcept {
 }
 
 int Journal::append(std::string_view data) noexcept {
-  int err = 0;
-  if (!write_all(fd_, data, err)) return err;
-  dirty_.store(true, std::memory_order_relaxed);
-  return 0;
+  std::unique_lock lock(gm_);
+  if (error_ != 0) return error_;
+  try {
+    pending_.append(data);
+  } catch (const std::bad_alloc&) {
+    return ENOMEM;
+  }
+  appended_ += data.size();
+  const std::uint64_t mine = appended_;
+  for (;;) {
+    if (written_.load(std::memory_order_relaxed) >= mine) return 0;
+    if (error_ != 0) return error_;
+    if (!writing_.load(std::memory_order_relaxed)) {
+      // Become the writer of everything pending, ours included.
+      writing_.store(true, std::memory_order_relaxed);
+      batch_.swap(pending_);
+      const std::uint64_t end = appended_;
+      lock.unlock();
+      int err = 0;
+      const bool ok = write_all(fd_, batch_, err);
+      batch_.clear();
+      if (ok) dirty_.store(true, std::memory_order_relaxed);
+      lock.lock();
+      if (ok) {
+        written_.store(end, std::memory_order_release);
+      } else {
+        error_ = err;
+      }
+      writing_.store(false, std::memory_order_release);
+      if (waiters_ > 0) gcv_.notify_all();
+      continue;
+    }
+    // Another worker is writing (maybe our line too): spin briefly, then sleep.
+    lock.unlock();
+    for (int i = 0; i < 1020; ++i) {
+      if (written_.load(std::memory_order_acquire) >= mine || !writing_.load(std::memory_order_acquire)) break;
+      if (i < 1000) {
+        cpu_relax();
+      } else {
+        std::this_thread::yield();
+      }
+    }
+    lock.lock();
+    if (written_.load(std::memory_order_relaxed) >= mine || !writing_.load(std::memory_order_relaxed) || error_ != 0) {
+      continue;
+    }
+    ++waiters_;
+    gcv_.wait(lock);
+    --waiters_;
+  }
 }
 
 int Journal::sync() noexcept {
@@ -250,7 +676,7 @@ JournalOpenReport Journal::open(const std::filesystem::path& path, const Journal
   off_t good_end = 0;       // end of the last line worth keeping
   bool header_seen = false;
   std::size_t line_no = 0;
-  nlohmann::json j;
+  RecordScratch scratch;
   JournalRecord record;
   auto drop = [&](std::size_t no, std::string_view why) {
     if (report.dropped_lines++ == 0) {
@@ -274,7 +700,7 @@ JournalOpenReport Journal::open(const std::filesystem::path& path, const Journal
       report.resumed = true;
       return true;
     }
-    if (parse_record(line, j, record)) {
+    if (parse_record(line, record, scratch)) {
       on_record(record);
       ++report.records;
       return true;
@@ -282,7 +708,7 @@ JournalOpenReport Journal::open(const std::filesystem::path& path, const Journal
     // A write torn by a crash, followed by the next record: recover the record after it.
     if (!last_complete_line) {
       if (auto pos = line.rfind("{\"id\":"); pos != std::string_view::npos && pos > 0 &&
-                                              parse_record(line.substr(pos), j, record)) {
+                                              parse_record(line.substr(pos), record, scratch)) {
         drop(line_no, "torn record followed by a complete one");
         on_record(record);
         ++report.records;

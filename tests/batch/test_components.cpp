@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <random>
 #include <regex>
 #include <thread>
 
@@ -74,8 +75,10 @@ TEST(BatchJournal, RecordsRoundTripWithHostileIds) {
   auto report = j.open(path, h, false, [&](const lbd::JournalRecord& r) {
     seen.push_back({{"id", r.id}, {"ok", r.ok}, {"attempts", r.attempts}, {"error", r.error}});
     if (r.ok) {
-      EXPECT_EQ((*r.result)["label"], "african");
-      EXPECT_EQ((*r.metrics)["african_businesses"], 1);
+      EXPECT_EQ(nlohmann::json::parse(r.result)["label"], "african");
+      ASSERT_EQ(r.metrics.size(), 1U);
+      EXPECT_EQ(r.metrics[0].first, "african_businesses");
+      EXPECT_EQ(r.metrics[0].second, 1);
     }
   });
   EXPECT_TRUE(report.resumed);
@@ -154,6 +157,125 @@ TEST(BatchJournal, SecondWriterIsRefused) {
   int status = 0;
   ::waitpid(pid, &status, 0);
   EXPECT_EQ(WEXITSTATUS(status), 7);
+}
+
+// The hand-written record scanner must judge every line as a JSON parser does: compared with
+// nlohmann::json on valid records, every torn prefix, and many random corruptions.
+namespace {
+
+struct Judged {
+  bool ok = false;
+  std::string id;
+  bool item_ok = false;
+  int attempts = 0;
+  double duration_ms = 0.0;
+  nlohmann::json result;
+  std::string error;
+  std::vector<std::pair<std::string, std::int64_t>> metrics;
+  bool operator==(const Judged&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& os, const Judged& j) {
+  return os << (j.ok ? "valid" : "invalid") << " id=" << j.id << " ok=" << j.item_ok << " attempts=" << j.attempts
+            << " duration_ms=" << j.duration_ms << " result=" << j.result.dump() << " error=" << j.error
+            << " metrics=" << j.metrics.size();
+}
+
+Judged judge_reference(std::string_view line) {
+  Judged out;
+  const auto j = nlohmann::json::parse(line, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return {};
+  auto id = j.find("id");
+  auto status = j.find("status");
+  if (id == j.end() || !id->is_string() || status == j.end() || !status->is_string()) return {};
+  const auto& st = status->get_ref<const std::string&>();
+  if (st != "ok" && st != "failed") return {};
+  out.id = id->get<std::string>();
+  out.item_ok = st == "ok";
+  if (auto a = j.find("attempts"); a != j.end() && a->is_number_integer()) out.attempts = a->get<int>();
+  if (auto d = j.find("duration_ms"); d != j.end() && d->is_number()) out.duration_ms = d->get<double>();
+  if (out.item_ok) {
+    auto res = j.find("result");
+    if (res == j.end()) return {};
+    out.result = *res;
+  } else if (auto e = j.find("error"); e != j.end() && e->is_string()) {
+    out.error = e->get<std::string>();
+  }
+  if (auto m = j.find("metrics"); m != j.end() && m->is_object()) {
+    for (const auto& [k, v] : m->items()) {
+      if (v.is_number_integer()) out.metrics.emplace_back(k, v.get<std::int64_t>());
+    }
+    std::sort(out.metrics.begin(), out.metrics.end());
+  }
+  out.ok = true;
+  return out;
+}
+
+Judged judge_scanner(std::string_view line) {
+  Judged out;
+  lbd::JournalRecord r;
+  lbd::RecordScratch scratch;
+  if (!lbd::parse_record(line, r, scratch)) return out;
+  out.id = std::string(r.id);
+  out.item_ok = r.ok;
+  out.attempts = r.attempts;
+  out.duration_ms = r.duration_ms;
+  if (r.ok) out.result = nlohmann::json::parse(r.result);
+  out.error = std::string(r.error);
+  for (const auto& [k, v] : r.metrics) out.metrics.emplace_back(std::string(k), v);
+  std::sort(out.metrics.begin(), out.metrics.end());
+  out.ok = true;
+  return out;
+}
+
+}  // namespace
+
+TEST(BatchJournal, RecordScannerJudgesLinesLikeAJsonParser) {
+  std::vector<std::string> lines;
+  lbd::format_record(lines.emplace_back(), "lead-1", true, 1, 1840.212,
+                     R"({"label":"african","confidence":0.85,"tags":["a","b\"c"],"n":null,"t":true,"e":-1.5e-3})", {},
+                     {{"african_businesses", 1}, {"x\ty", -7}});
+  lbd::format_record(lines.emplace_back(), "a\"b\\c\nd\x01 \xff é 😀", false, 3, 30000.0, {}, "timeout \"x\"\n", {});
+  lbd::format_record(lines.emplace_back(), "lead-3", true, 2, 0.5, "[]", {}, {});
+  lines.push_back(R"( { "status" : "ok" , "id":"\u00e9\ud83d\ude00\/" , "result" : 0 , "attempts" : 2.0 , "extra":{} } )");
+  lines.push_back(R"({"id":"x","status":"failed","error":7,"metrics":{"a":1.5,"b":2,"c":"3"},"attempts":1e2})");
+  lines.push_back(R"({"id":"x","status":"ok","result":{},"metrics":[1],"duration_ms":-0})");
+  lines.push_back(R"({"id":"x","status":"ok"})");                       // no result
+  lines.push_back(R"({"id":1,"status":"ok","result":1})");              // id not a string
+  lines.push_back(R"({"id":"x","status":"done","result":1})");          // unknown status
+  lines.push_back(R"({"id":"x","status":"ok","result":01})");           // leading zero
+  lines.push_back(R"({"id":"x","status":"ok","result":"\ud800"})");     // lone surrogate
+  lines.push_back("{\"id\":\"x\",\"status\":\"ok\",\"result\":\"\xc0\xaf\"}");  // overlong UTF-8
+  lines.push_back(R"({"id":"x","status":"ok","result":1} x)");          // trailing garbage
+  lines.push_back(R"({"id":"x","status":"ok","result":[1,]})");         // trailing comma
+  lines.push_back(R"({"id":"x","id":"y","status":"failed","status":"ok","result":tru})");
+  lines.push_back(R"({"id":"x","id":"y","status":"failed","status":"ok","result":true})");  // last key wins
+
+  std::size_t compared = 0;
+  auto check = [&](const std::string& line) {
+    ++compared;
+    EXPECT_EQ(judge_scanner(line), judge_reference(line)) << line;
+  };
+  std::mt19937_64 rng(42);
+  const std::string alphabet = "{}[]\",:\\u0123456789.eE+-ntrfalsx \t\x80\xc3\xa9\xff";
+  for (const auto& line : lines) {
+    for (std::size_t n = 0; n <= line.size(); ++n) check(line.substr(0, n));  // every torn prefix
+    for (int k = 0; k < 3000; ++k) {
+      std::string m = line;
+      const int edits = 1 + static_cast<int>(rng() % 3);
+      for (int e = 0; e < edits && !m.empty(); ++e) {
+        const std::size_t at = rng() % m.size();
+        const char c = alphabet[rng() % alphabet.size()];
+        switch (rng() % 3) {
+          case 0: m[at] = c; break;
+          case 1: m.insert(m.begin() + static_cast<std::ptrdiff_t>(at), c); break;
+          default: m.erase(at, 1);
+        }
+      }
+      check(m);
+    }
+  }
+  EXPECT_GT(compared, 40000U);
 }
 
 TEST(BatchJournal, FingerprintIgnoresOrder) {

@@ -87,9 +87,9 @@ class TypedJob final : public Job {
   }
   void discard(std::size_t worker) noexcept override { staged_[worker].reset(); }
 
-  bool load(std::size_t index, const nlohmann::json& result, std::string& error) noexcept override {
+  bool load(std::size_t index, std::string_view result_json, std::string& error) noexcept override {
     try {
-      results_[index].emplace(result.template get<Result>());
+      results_[index].emplace(nlohmann::json::parse(result_json).template get<Result>());
       return true;
     } catch (const std::exception& e) {
       error = e.what();

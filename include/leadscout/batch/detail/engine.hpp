@@ -7,8 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json_fwd.hpp>
+#include <vector>
 
 #include "leadscout/batch/context.hpp"
 #include "leadscout/batch/options.hpp"
@@ -32,8 +31,9 @@ class Job {
   virtual void commit(std::size_t worker, std::size_t index) noexcept = 0;
   /// Drops the result staged by `worker` (a late or cancelled attempt).
   virtual void discard(std::size_t worker) noexcept = 0;
-  /// Loads a journaled result of `index`; false with `error` when it does not convert.
-  virtual bool load(std::size_t index, const nlohmann::json& result, std::string& error) noexcept = 0;
+  /// Loads a journaled result of `index` from its JSON text; false with `error` when it does
+  /// not parse or convert.
+  virtual bool load(std::size_t index, std::string_view result_json, std::string& error) noexcept = 0;
 };
 
 /// One run of a batch. Construct, run() once.
