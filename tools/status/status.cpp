@@ -263,8 +263,17 @@ pid_state probe_local_process(std::string_view host, std::int64_t pid) {
   char buf[256] = {};
   if (::gethostname(buf, sizeof buf - 1) != 0) return pid_state::unknown;
   if (host != std::string_view(buf)) return pid_state::unknown;
-  if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM) return pid_state::alive;
-  return errno == ESRCH ? pid_state::dead : pid_state::unknown;
+  if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno != EPERM) {
+    return errno == ESRCH ? pid_state::dead : pid_state::unknown;
+  }
+  // A killed process that its parent has not reaped yet is a zombie: it still answers kill().
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (std::getline(stat, line)) {
+    const auto paren = line.rfind(')');  // the command name may contain spaces and parentheses
+    if (paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'Z') return pid_state::dead;
+  }
+  return pid_state::alive;
 }
 
 bool is_active(lb::Status status) noexcept {

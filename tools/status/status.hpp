@@ -81,7 +81,7 @@ enum class pid_state { alive, dead, unknown };
 using process_probe = std::function<pid_state(std::string_view host, std::int64_t pid)>;
 
 /// The real probe: compares `host` with gethostname() and asks kill(pid, 0), EPERM counting as
-/// alive.
+/// alive; a zombie (killed, not reaped yet, per /proc/<pid>/stat) counts as dead.
 [[nodiscard]] pid_state probe_local_process(std::string_view host, std::int64_t pid);
 
 /// The world as seen by one evaluation.

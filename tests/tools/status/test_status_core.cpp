@@ -5,6 +5,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <variant>
 
 #include "status.hpp"
@@ -364,6 +365,18 @@ TEST(StatusProbe, LocalProcesses) {
   EXPECT_EQ(ls::probe_local_process(host, ::getpid()), ls::pid_state::alive);
   EXPECT_EQ(ls::probe_local_process(host, status_test::dead_pid()), ls::pid_state::dead);
   EXPECT_EQ(ls::probe_local_process(host, 1), ls::pid_state::alive) << "EPERM counts as alive";
+  // A child that has exited but is not reaped yet is a zombie: gone, though kill() still works.
+  const pid_t zombie = ::fork();
+  ASSERT_GE(zombie, 0);
+  if (zombie == 0) ::_exit(0);
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (ls::probe_local_process(host, zombie) != ls::pid_state::dead && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_EQ(ls::probe_local_process(host, zombie), ls::pid_state::dead);
+  EXPECT_EQ(::kill(zombie, 0), 0) << "still a zombie";
+  int status = 0;
+  ::waitpid(zombie, &status, 0);
   EXPECT_EQ(ls::probe_local_process("not-" + host, ::getpid()), ls::pid_state::unknown);
   EXPECT_EQ(ls::probe_local_process(host, 0), ls::pid_state::unknown);
   EXPECT_EQ(ls::probe_local_process("", ::getpid()), ls::pid_state::unknown);
