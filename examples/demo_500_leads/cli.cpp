@@ -1,0 +1,105 @@
+// The demo's command line.
+#include "cli.hpp"
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+
+namespace demo {
+
+std::filesystem::path DemoOptions::output_path() const {
+  return output.empty() ? std::filesystem::path("results") / (operation + ".csv") : output;
+}
+
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
+  double value = 0.0;
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (ec != std::errc() || ptr == text.data() || !(value >= 0.0) || !std::isfinite(value)) return std::nullopt;
+  const std::string_view unit(ptr, static_cast<std::size_t>(end - ptr));
+  double ms_per_unit = 0.0;
+  if (unit.empty() || unit == "s") {
+    ms_per_unit = 1e3;
+  } else if (unit == "ms") {
+    ms_per_unit = 1.0;
+  } else if (unit == "m" || unit == "min") {
+    ms_per_unit = 60e3;
+  } else if (unit == "h") {
+    ms_per_unit = 3600e3;
+  } else {
+    return std::nullopt;
+  }
+  const double ms = value * ms_per_unit;
+  if (ms > 1e15) return std::nullopt;
+  return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(ms)));
+}
+
+namespace {
+
+/// A CLI11 option that takes a duration ("30s", "1500ms", "2m").
+void add_duration(CLI::App& app, const std::string& name, std::chrono::milliseconds& target, const std::string& help) {
+  app.add_option_function<std::string>(
+         name,
+         [&target](const std::string& text) {
+           target = *parse_duration(text);  // validated by the check below
+         },
+         help)
+      ->type_name("DURATION")
+      ->check(CLI::Validator(
+          [](std::string& text) {
+            return parse_duration(text) ? std::string() : "expected a duration like 30s, 1500ms, 2m or 1h";
+          },
+          "DURATION"));
+}
+
+}  // namespace
+
+void add_options(CLI::App& app, DemoOptions& o) {
+  app.description(
+      "Classifies South-African business leads (rule lookup, phonetic match, simulated LLM fallback) as a\n"
+      "resumable background batch: logs in --log-dir, progress in <log-dir>/progress, results in --output.\n"
+      "Running the same command again resumes; --fresh starts over.");
+  app.add_option("--input", o.input, "CSV file with the columns id,name (default: generated leads)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--leads", o.leads, "Number of generated leads")->check(CLI::Range(1, 10'000'000))->capture_default_str();
+  app.get_option("--leads")->excludes(app.get_option("--input"));
+  app.add_option("--seed", o.seed, "Seed of the generated leads and the simulated LLM")->capture_default_str();
+  app.add_option("--concurrency", o.concurrency, "Leads classified at the same time")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  add_duration(app, "--item-timeout", o.item_timeout, "Time limit of one attempt, 0 for none (default 10s)");
+  add_duration(app, "--deadline", o.deadline, "Time limit of the whole run, 0 for none (default none); exit code 3");
+  app.add_option("--log-dir", o.log_dir, "Log directory (default: $LEADSCOUT_LOG_DIR or logs)");
+  app.add_option("--operation", o.operation, "Operation name: names the progress, journal and results files")
+      ->check([](const std::string& s) {
+        for (const char c : s) {
+          if (!(std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-' || c == '.')) {
+            return std::string("use letters, digits, '_', '-' and '.' only");
+          }
+        }
+        return s.empty() ? std::string("must not be empty") : std::string();
+      })
+      ->capture_default_str();
+  app.add_flag("--fresh", o.fresh, "Start over instead of resuming from the journal");
+  app.add_option("--output", o.output, "Results file, .csv or .jsonl (default: results/<operation>.csv)")
+      ->check([](const std::string& s) {
+        const std::string ext = std::filesystem::path(s).extension().string();
+        return ext == ".csv" || ext == ".jsonl" ? std::string() : std::string("the file must end in .csv or .jsonl");
+      });
+  app.add_option("--llm-latency-ms", o.llm_latency_ms, "Mean simulated LLM latency (uniform within +-50%)")
+      ->check(CLI::Range(0, 600'000))
+      ->capture_default_str();
+  app.add_option("--llm-failure-rate", o.llm_failure_rate, "Share of simulated LLM calls that fail")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  app.add_option("--llm-hang-rate", o.llm_hang_rate,
+                 "Share of simulated LLM calls that never answer (ended by --item-timeout)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  app.footer(
+      "Exit codes: 0 completed, 130 interrupted by SIGINT, 143 by SIGTERM, 2 bad usage or input,\n"
+      "3 deadline exceeded, 1 other failure.\n"
+      "Environment: LEADSCOUT_LOG_DIR, LEADSCOUT_LOG_LEVEL, LEADSCOUT_LOG_CONSOLE (see the README).");
+}
+
+}  // namespace demo
