@@ -290,7 +290,12 @@ TEST_F(StatusCli, WatchWaitsForTheFileAndStopsWhenTheProcessIsGone) {
   write(s);
   EXPECT_EQ(c.wait(std::chrono::seconds(15)), 1) << c.out() << c.err();
   EXPECT_NE(c.out().find("a process is gone"), std::string::npos) << c.out();
-  EXPECT_NE(c.out().find("GONE"), std::string::npos) << c.out();
+  std::string row;
+  for (const auto& line : leadscout::test::split_lines(c.out())) {
+    if (line.rfind("logistics_demo", 0) == 0) row = line;  // the last table row
+  }
+  EXPECT_NE(row.find(std::to_string(s.pid) + " GONE"), std::string::npos) << row;
+  EXPECT_NE(row.find("  -  "), std::string::npos) << "no ETA for a run whose process is gone: " << row;
 }
 
 TEST_F(StatusCli, BadUsage) {
