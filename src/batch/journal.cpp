@@ -9,7 +9,6 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "leadscout/batch/options.hpp"
@@ -20,6 +19,8 @@ namespace {
 
 constexpr std::string_view kMagic = "leadscout.batch";
 constexpr int kVersion = 1;
+/// Pause instructions a worker spins for the current writer before it sleeps (a few µs).
+constexpr int kSpins = 200;
 
 std::uint64_t mix(std::uint64_t x) noexcept {  // splitmix64 finalizer
   x ^= x >> 30;
@@ -601,33 +602,32 @@ int Journal::append(std::string_view data) noexcept {
     if (error_ != 0) return error_;
     if (!writing_.load(std::memory_order_relaxed)) {
       // Become the writer of everything pending, ours included.
+      // While others wait for lines that arrived during the write, keep writing for them.
       writing_.store(true, std::memory_order_relaxed);
-      batch_.swap(pending_);
-      const std::uint64_t end = appended_;
-      lock.unlock();
-      int err = 0;
-      const bool ok = write_all(fd_, batch_, err);
-      batch_.clear();
-      if (ok) dirty_.store(true, std::memory_order_relaxed);
-      lock.lock();
-      if (ok) {
-        written_.store(end, std::memory_order_release);
-      } else {
-        error_ = err;
-      }
+      do {
+        batch_.swap(pending_);
+        const std::uint64_t end = appended_;
+        lock.unlock();
+        int err = 0;
+        const bool ok = write_all(fd_, batch_, err);
+        batch_.clear();
+        if (ok) dirty_.store(true, std::memory_order_relaxed);
+        lock.lock();
+        if (ok) {
+          written_.store(end, std::memory_order_release);
+        } else {
+          error_ = err;
+        }
+        if (waiters_ > 0) gcv_.notify_all();
+      } while (error_ == 0 && waiters_ > 0 && !pending_.empty());
       writing_.store(false, std::memory_order_release);
-      if (waiters_ > 0) gcv_.notify_all();
       continue;
     }
     // Another worker is writing (maybe our line too): spin briefly, then sleep.
     lock.unlock();
-    for (int i = 0; i < 1020; ++i) {
+    for (int i = 0; i < kSpins; ++i) {
       if (written_.load(std::memory_order_acquire) >= mine || !writing_.load(std::memory_order_acquire)) break;
-      if (i < 1000) {
-        cpu_relax();
-      } else {
-        std::this_thread::yield();
-      }
+      cpu_relax();
     }
     lock.lock();
     if (written_.load(std::memory_order_relaxed) >= mine || !writing_.load(std::memory_order_relaxed) || error_ != 0) {
