@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# The 500-lead demo in one command: installs what is missing (Debian packages), builds Release,
+# starts examples/demo_500_leads in the background, shows its progress until it ends, then
+# prints the summary and where the results and logs are.
+#   scripts/demo.sh                     500 generated leads, about a minute
+#   scripts/demo.sh --leads 2000        any demo_500_leads option is passed through
+#   scripts/demo.sh --fresh             start over instead of resuming an earlier run
+# Ctrl-C stops the watching, not the demo. The exit status is the demo's.
+# LEADSCOUT_DEMO_BUILD_DIR overrides the build directory (build/release).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(g++ cmake make pkg-config libspdlog-dev libfmt-dev nlohmann-json3-dev libgtest-dev libgmock-dev
+          libbenchmark-dev zlib1g-dev libcli11-dev libcpp-httplib-dev)
+build_dir=${LEADSCOUT_DEMO_BUILD_DIR:-build/release}
+
+# The demo's own options that decide where things go (everything is passed through unchanged).
+log_dir=${LEADSCOUT_LOG_DIR:-logs}
+operation=logistics_demo
+output=
+args=("$@")
+all_args="$*"
+for ((i = 0; i < ${#args[@]}; i++)); do
+  a=${args[$i]}
+  next=${args[$((i + 1))]:-}
+  case "$a" in
+    -h|--help)
+      sed -n '2,10p' "$0"
+      echo "Demo options: $build_dir/examples/demo_500_leads/demo_500_leads --help"
+      exit 0 ;;
+    --log-dir) log_dir=$next ;;
+    --log-dir=*) log_dir=${a#*=} ;;
+    --operation) operation=$next ;;
+    --operation=*) operation=${a#*=} ;;
+    --output) output=$next ;;
+    --output=*) output=${a#*=} ;;
+  esac
+done
+output=${output:-results/$operation.csv}
+progress_file=$log_dir/progress/$operation.json
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    echo "== installing: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  else
+    echo "scripts/demo.sh: missing packages; run as root:" >&2
+    echo "  apt-get update && apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+jobs=$(nproc 2>/dev/null || echo 2)
+echo "== configure ($build_dir, Release)"
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DLEADSCOUT_BUILD_TESTS=OFF -DLEADSCOUT_BUILD_BENCH=OFF >/dev/null
+targets=(demo_500_leads)
+available=$(cmake --build "$build_dir" --target help 2>/dev/null || true)
+for t in leadscout-status leadscout-logs; do
+  if grep -qw -- "$t" <<<"$available"; then targets+=("$t"); fi
+done
+echo "== build: ${targets[*]}"
+cmake --build "$build_dir" -j "$jobs" --target "${targets[@]}" >/dev/null
+
+demo_bin=$build_dir/examples/demo_500_leads/demo_500_leads
+status_bin=$build_dir/tools/status/leadscout-status
+logs_bin=$build_dir/tools/logs/leadscout-logs
+mkdir -p "$log_dir"
+console_file=$log_dir/demo_500_leads.out
+
+# setsid: its own session, so a Ctrl-C here (or closing this terminal) does not reach it;
+# nohup and the redirections: it never needs a terminal.
+started_at=$(date +%s)
+setsid nohup "$demo_bin" "$@" >"$console_file" 2>&1 </dev/null &
+pid=$!
+cat <<EOF
+== demo_500_leads started in the background
+   pid       $pid
+   command   $demo_bin $*
+   console   $console_file
+   logs      $log_dir/{debug,production,progress}/
+   progress  $progress_file
+   results   $output (written when it ends)
+   Ctrl-C stops watching, not the demo.
+EOF
+
+# shellcheck disable=SC2317  # called by the INT trap
+stop_watching() {
+  trap - INT
+  echo
+  echo "== stopped watching; demo_500_leads keeps running (pid $pid)"
+  echo "   watch again:  ${status_bin} --watch --dir $log_dir/progress $operation"
+  echo "   or:           cat $progress_file"
+  echo "   stop it:      kill -TERM $pid    (exits 143; finished leads are kept)"
+  echo "   resume it:    scripts/demo.sh $all_args    (the same command continues where it stopped)"
+  exit 130
+}
+trap stop_watching INT
+
+# Wait for the first progress file of this run (or an early exit, e.g. bad usage).
+while kill -0 "$pid" 2>/dev/null; do
+  if [ -f "$progress_file" ] && [ "$(stat -c %Y "$progress_file")" -ge "$started_at" ]; then break; fi
+  sleep 0.2
+done
+
+json_field() {  # json_field FILE KEY: a top-level number or string of the pretty-printed progress file
+  sed -n "s/^  \"$2\": *\"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p" "$1" 2>/dev/null | head -n 1
+}
+
+if kill -0 "$pid" 2>/dev/null; then
+  if [ -x "$status_bin" ]; then
+    echo "== $status_bin --watch --dir $log_dir/progress $operation"
+    "$status_bin" --watch --dir "$log_dir/progress" "$operation" || true
+  else
+    echo "== progress (leadscout-status is not built; reading $progress_file)"
+    while kill -0 "$pid" 2>/dev/null; do
+      line="$(json_field "$progress_file" status) $(json_field "$progress_file" processed)/$(json_field "$progress_file" total) leads ($(json_field "$progress_file" percentage)%)"
+      if [ -t 1 ]; then printf '\r   %s\033[K' "$line"; else echo "   $line"; fi
+      sleep 1
+    done
+    if [ -t 1 ]; then echo; fi
+  fi
+fi
+
+set +e
+wait "$pid"
+code=$?
+set -e
+trap - INT
+
+case "$code" in
+  0) meaning="completed" ;;
+  130) meaning="interrupted by SIGINT; run the same command to resume" ;;
+  143) meaning="interrupted by SIGTERM; run the same command to resume" ;;
+  2) meaning="bad usage or input (see $console_file)" ;;
+  3) meaning="deadline exceeded; run the same command to resume" ;;
+  *) meaning="failed (see $log_dir/production/errors-*.log)" ;;
+esac
+echo "== demo_500_leads exited with $code: $meaning"
+if [ -f "$progress_file" ]; then
+  echo "   status    $(json_field "$progress_file" status), $(json_field "$progress_file" processed)/$(json_field "$progress_file" total) leads, $(json_field "$progress_file" failed) failed, $(json_field "$progress_file" elapsed_seconds) s"
+  skipped=$(json_field "$progress_file" skipped_resumed)
+  if [ -n "$skipped" ] && [ "$skipped" != 0 ]; then
+    echo "   resumed   $skipped leads were already done by an earlier run (add --fresh to start over)"
+  fi
+fi
+if [ -f "$output" ]; then
+  echo "   results   $output ($(($(wc -l <"$output") - 1)) rows)"
+  head -n 4 "$output" | sed 's/^/             /'
+fi
+echo "   logs      $log_dir"
+find "$log_dir" -type f | sort | while read -r f; do
+  printf '             %-60s %8s bytes\n' "$f" "$(stat -c %s "$f")"
+done
+grep -E ' (Batch processing (complete|stopped)|Performance metrics|Business results|Results written) ' \
+  "$console_file" 2>/dev/null | tail -n 4 | sed 's/^/   /' || true
+if [ -x "$logs_bin" ]; then
+  echo "   analyse   $logs_bin summary $log_dir    |    $logs_bin perf --by provider $log_dir"
+fi
+exit "$code"
