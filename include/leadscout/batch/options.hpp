@@ -109,6 +109,9 @@ struct Options {
   /// application, which calls BackgroundProcessor::stop().
   bool handle_signals = true;
   ProgressBarMode progress_bar = ProgressBarMode::automatic;
+  /// Under systemd (NOTIFY_SOCKET set): send READY=1, STATUS= at each progress write,
+  /// WATCHDOG=1 at half of WATCHDOG_USEC while the batch makes progress, and STOPPING=1.
+  bool systemd_notify = true;
   /// Level of the per-item "Item processed" event.
   leadscout::log::Level item_log_level = leadscout::log::Level::debug;
   /// Logger of the processor's own events.
