@@ -1,0 +1,5 @@
+// leadscout::monitor — the opt-in HTTP endpoint (health, readiness, metrics, progress, recent
+// events) and the live dashboard.
+#pragma once
+
+#include "leadscout/monitor/server.hpp"
