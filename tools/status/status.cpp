@@ -514,15 +514,17 @@ std::string render_table(const std::vector<operation_row>& rows, bool show_shard
       pid = std::to_string(row.shards.front().source->snapshot.pid) + " " + pid;
     }
     // No ETA for a run whose process is gone: it will not finish by itself.
-    const auto eta = row.pid == pid_state::dead ? std::nullopt : row.eta_seconds;
+    std::optional<double> eta;  // assigned, not a ?: of optionals, which GCC 12 -O2 warns about
+    if (row.pid != pid_state::dead) eta = row.eta_seconds;
     cells.push_back(cells_of(std::move(name), row.status, row.processed, row.total, row.percentage,
                              row.rate_per_second, eta, row.heartbeat_age_seconds, std::move(pid)));
     if (show_shards && row.shard_count > 0) {
       for (const auto& sr : row.shards) {
         const auto& s = sr.source->snapshot;
+        std::optional<double> shard_eta;
+        if (sr.pid != pid_state::dead) shard_eta = s.eta_seconds;
         cells.push_back(cells_of("  " + shard_label(*sr.source->name.shard), s.status, s.processed, s.total,
-                                 s.percentage, s.rate_per_second,
-                                 sr.pid == pid_state::dead ? std::nullopt : s.eta_seconds, sr.heartbeat_age_seconds,
+                                 s.percentage, s.rate_per_second, shard_eta, sr.heartbeat_age_seconds,
                                  std::to_string(s.pid) + " " + pid_text(sr.pid, is_active(s.status)) +
                                      (sr.pid == pid_state::unknown && !s.host.empty() ? " (" + s.host + ")" : "")));
       }
