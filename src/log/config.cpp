@@ -185,28 +185,31 @@ void Config::load_routes_file(const std::filesystem::path& file) {
   if (!in) throw ConfigError(fmt::format("cannot read log routes file {}", file.string()));
   std::stringstream buffer;
   buffer << in.rdbuf();
-  const std::string text = buffer.str();
+  load_routes(buffer.str(), file.string());
+}
+
+void Config::load_routes(std::string_view text, const std::string& source) {
   nlohmann::json doc;
   try {
     doc = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
-    throw ConfigError(fmt::format("{}:{}: invalid JSON: {}", file.string(), line_at(text, e.byte == 0 ? 0 : e.byte - 1),
+    throw ConfigError(fmt::format("{}:{}: invalid JSON: {}", source, line_at(text, e.byte == 0 ? 0 : e.byte - 1),
                                   e.what()));
   }
-  if (!doc.is_object()) throw ConfigError(fmt::format("{}:1: expected an object with \"routes\"", file.string()));
+  if (!doc.is_object()) throw ConfigError(fmt::format("{}:1: expected an object with \"routes\"", source));
   bool replace = false;
   std::vector<Route> loaded;
   for (const auto& [key, value] : doc.items()) {
     if (key == "replace_default_routes") {
       if (!value.is_boolean()) {
-        throw ConfigError(fmt::format("{}: replace_default_routes: expected true or false", file.string()));
+        throw ConfigError(fmt::format("{}: replace_default_routes: expected true or false", source));
       }
       replace = value.get<bool>();
     } else if (key == "routes") {
-      if (!value.is_array()) throw ConfigError(fmt::format("{}: routes: expected an array", file.string()));
-      for (std::size_t i = 0; i < value.size(); ++i) loaded.push_back(parse_route(value[i], i, text, file.string()));
+      if (!value.is_array()) throw ConfigError(fmt::format("{}: routes: expected an array", source));
+      for (std::size_t i = 0; i < value.size(); ++i) loaded.push_back(parse_route(value[i], i, text, source));
     } else {
-      throw ConfigError(fmt::format("{}: unknown key \"{}\"; expected routes, replace_default_routes", file.string(),
+      throw ConfigError(fmt::format("{}: unknown key \"{}\"; expected routes, replace_default_routes", source,
                                     key));
     }
   }

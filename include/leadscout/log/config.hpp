@@ -104,6 +104,9 @@ struct Config {
   /// Reads routes from a JSON file ({"routes": [...], "replace_default_routes": bool}) and
   /// adds them, or replaces the current ones; throws ConfigError naming file, line and key.
   void load_routes_file(const std::filesystem::path& file);
+
+  /// The same for JSON text already in memory; `source` names it in error messages.
+  void load_routes(std::string_view json_text, const std::string& source);
 };
 
 /// Parses the LEADSCOUT_LOG_LEVEL syntax ("info" or "info,classification=debug,api=warning")
