@@ -29,7 +29,7 @@ main { padding:16px 20px 32px; max-width:1400px; margin:0 auto; }
 #banner { display:none; margin-bottom:14px; padding:10px 14px; border-radius:8px;
   background:#fee2e2; color:#7f1d1d; border:1px solid #fecaca; font-weight:600; }
 #banner.show { display:block; }
-#ops { display:grid; grid-template-columns:repeat(auto-fill, minmax(340px, 1fr)); gap:14px; }
+#ops { display:grid; grid-template-columns:repeat(auto-fit, minmax(340px, 1fr)); gap:14px; }
 .card { background:var(--card); border:1px solid var(--line); border-radius:10px; padding:14px 16px; }
 .card h2 { font-size:15px; margin:0; word-break:break-all; }
 .top { display:flex; align-items:center; gap:10px; justify-content:space-between; margin-bottom:10px; }
@@ -44,7 +44,7 @@ main { padding:16px 20px 32px; max-width:1400px; margin:0 auto; }
 .card[data-status=failed] .bar > div { background:var(--red); }
 .barline { display:flex; justify-content:space-between; margin:5px 0 10px; font-size:13px; }
 .pct { font-weight:700; font-size:15px; }
-.stats { display:grid; grid-template-columns:repeat(3, 1fr); gap:8px 12px; margin-bottom:10px; }
+.stats { display:grid; grid-template-columns:repeat(auto-fit, minmax(96px, 1fr)); gap:8px 12px; margin-bottom:10px; }
 .stats div { min-width:0; }
 .stats dt { color:var(--muted); font-size:11px; text-transform:uppercase; letter-spacing:.4px; }
 .stats dd { margin:0; font-weight:600; font-variant-numeric:tabular-nums; white-space:nowrap;
@@ -68,7 +68,7 @@ td.fields { color:var(--muted); word-break:break-word; font-family:ui-monospace,
   header, main { padding-left:10px; padding-right:10px; }
   #ops { grid-template-columns:1fr; }
   .stats { grid-template-columns:repeat(2, 1fr); }
-  th.fields, td.fields { display:none; }
+  th.fields, td.fields, th.lg, td.lg { display:none; }
 }
 </style>
 </head>
@@ -80,7 +80,7 @@ td.fields { color:var(--muted); word-break:break-word; font-family:ui-monospace,
 <div id="ops"></div>
 <div id="empty">No operation yet.</div>
 <h3>Recent warnings and errors</h3>
-<div class="tablewrap"><table><thead><tr><th>Time</th><th>Level</th><th>Logger</th><th>Event</th>
+<div class="tablewrap"><table><thead><tr><th>Time</th><th>Level</th><th class="lg">Logger</th><th>Event</th>
 <th class="fields">Fields</th></tr></thead><tbody id="events"></tbody></table></div>
 <p id="noevents" style="color:var(--muted)">None.</p>
 </main>
@@ -219,7 +219,7 @@ td.fields { color:var(--muted); word-break:break-word; font-family:ui-monospace,
       var t = String(e.timestamp || "");
       tr.appendChild(el("td", "when", t.replace("T", " ").replace(/\.\d+/, "")));
       tr.appendChild(el("td", "lvl l-" + e.level, e.level));
-      tr.appendChild(el("td", null, e.logger));
+      tr.appendChild(el("td", "lg", e.logger));
       tr.appendChild(el("td", null, e.event));
       var rest = [];
       Object.keys(e).forEach(function (k) {
