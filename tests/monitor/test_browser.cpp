@@ -189,7 +189,7 @@ TEST(MonitorBrowser, DashboardShowsTheRunningBatchAndItsEnd) {
   if (!chromium) GTEST_SKIP() << "chromium is not installed (scripts/test.sh --browser installs it)";
 
   leadscout::test::TempDir work;
-  Child child({DASHBOARD_CHILD, work.path().string(), "800", "1", "20"});
+  Child child({DASHBOARD_CHILD, work.path().string(), "1000", "1", "20"});
   const auto first = child.read_line(30s);
   ASSERT_TRUE(first && first->rfind("port=", 0) == 0) << (first ? *first : "no output");
   const std::string url = "http://127.0.0.1:" + first->substr(5) + "/";
