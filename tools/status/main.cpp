@@ -11,7 +11,9 @@
 #include <thread>
 
 #include <CLI/CLI.hpp>
+#include <leadscout/monitor.hpp>
 #include <nlohmann/json.hpp>
+#include <signal.h>
 
 #include "status.hpp"
 
@@ -43,6 +45,7 @@ struct arguments {
   double stale_after = 60.0;
   double max_failure_rate = 0.1;
   std::string now;
+  std::string serve;  // host:port of the dashboard and JSON endpoints
 };
 
 CLI::Validator time_validator() {
@@ -163,6 +166,34 @@ int run_watch(const arguments& a, const clock_source& clock) {
   }
 }
 
+/// Serves the dashboard, /progress, /healthz and /metrics for every operation of the
+/// directory until SIGINT or SIGTERM.
+int run_serve(const arguments& a) {
+  namespace lm = leadscout::monitor;
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);  // before the server's threads start
+  lm::Options o;
+  o.progress_dir = a.dir;
+  o.scope = lm::Scope::all;
+  o.initial_readiness = lm::Readiness::ready;
+  if (const char* token = std::getenv("LEADSCOUT_HTTP_TOKEN"); token != nullptr) o.token = token;
+  std::unique_ptr<lm::Server> server;
+  try {
+    server = lm::serve(a.serve, o);
+  } catch (const std::exception& e) {
+    std::cerr << "leadscout-status: --serve " << a.serve << ": " << e.what() << "\n";
+    return 2;
+  }
+  std::cout << "serving " << a.dir << " on http://" << server->address() << "/ (Ctrl-C stops)" << std::endl;
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  server->stop();
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -189,6 +220,10 @@ int main(int argc, char** argv) {
                       ->check(CLI::Range(0.0, 1.0));
   // Tests pin "now" so that heartbeat ages and staleness need no sleeping; hidden from --help.
   app.add_option("--now", a.now, "")->group("")->check(time_validator());
+  auto* serve = app.add_option("--serve", a.serve,
+                               "Serve the dashboard and JSON endpoints for every operation in DIR on HOST:PORT "
+                               "(e.g. 127.0.0.1:9464); LEADSCOUT_HTTP_TOKEN protects a non-loopback address");
+  serve->excludes(watch)->excludes(check)->excludes(json);
   watch->excludes(check)->excludes(json);
   check->excludes(json);
   interval->needs(watch);
@@ -206,6 +241,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const clock_source clock(a.now);
+  if (!a.serve.empty()) return run_serve(a);
   if (a.check) return run_check(a, clock);
   if (a.watch) return run_watch(a, clock);
   return run_show(a, clock);

@@ -132,6 +132,7 @@ class child {
   child(const child&) = delete;
   child& operator=(const child&) = delete;
 
+  [[nodiscard]] pid_t pid() const noexcept { return pid_; }
   [[nodiscard]] std::string out() const { return read_file(out_); }
   [[nodiscard]] std::string err() const { return read_file(err_); }
 

@@ -2,6 +2,11 @@
 // codes, stdout and stderr of the table, --json, --check and --watch.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
 #include <atomic>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -308,4 +313,58 @@ TEST_F(StatusCli, BadUsage) {
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("--check"), std::string::npos);
   EXPECT_EQ(help.out.find("--now"), std::string::npos) << "hidden";
+}
+
+namespace {
+
+/// A plain HTTP/1.0 GET on 127.0.0.1:port; returns the whole response.
+std::string http_get(int port, const std::string& path) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string response;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+    const std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    (void)::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+    char buf[4096];
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) response.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return response;
+}
+
+}  // namespace
+
+TEST_F(StatusCli, ServeShowsEveryOperationOfTheDirectoryUntilSigterm) {
+  auto a = snapshot("logistics_demo", lb::Status::running, 120, 500);
+  a.timestamp = lb::detail::iso8601(std::chrono::system_clock::now());
+  write(a);
+  write(sharded(snapshot("other_batch", lb::Status::completed, 10, 10), 0, 2));
+  status_test::child c({"--dir", progress_.string(), "--serve", "127.0.0.1:0"}, work_.path());
+  ASSERT_TRUE(c.wait_for_output("serving")) << c.out() << c.err();
+  const std::string out = c.out();
+  const auto colon = out.find(':', out.find("http://127.0.0.1") + 7);
+  const int port = std::stoi(out.substr(colon + 1));
+  ASSERT_GT(port, 0) << out;
+
+  const std::string progress = http_get(port, "/progress");
+  ASSERT_NE(progress.find("200"), std::string::npos) << progress;
+  const auto body = nlohmann::json::parse(progress.substr(progress.find("\r\n\r\n") + 4));
+  std::vector<std::string> operations;
+  for (const auto& op : body) operations.push_back(op["operation"]);
+  std::sort(operations.begin(), operations.end());
+  EXPECT_EQ(operations, (std::vector<std::string>{"logistics_demo", "other_batch"})) << "every process's files";
+  EXPECT_NE(http_get(port, "/").find("<html"), std::string::npos) << "the dashboard";
+  EXPECT_NE(http_get(port, "/readyz").find("200 OK"), std::string::npos);
+
+  ::kill(c.pid(), SIGTERM);
+  EXPECT_EQ(c.wait(std::chrono::seconds(10)), 0) << c.err();
+}
+
+TEST_F(StatusCli, ServeOnANonLoopbackAddressWithoutTokenIsRefused) {
+  status_test::child c({"--dir", progress_.string(), "--serve", "0.0.0.0:0"}, work_.path());
+  EXPECT_EQ(c.wait(std::chrono::seconds(10)), 2);
+  EXPECT_NE(c.err().find("--serve 0.0.0.0:0"), std::string::npos) << c.err();
 }
