@@ -20,6 +20,7 @@
 #include "leads.hpp"
 #include "leadscout/batch.hpp"
 #include "leadscout/log.hpp"
+#include "leadscout/monitor.hpp"
 #include "name_data.hpp"
 #include "results_file.hpp"
 #include "simulated_llm.hpp"
@@ -122,6 +123,8 @@ int run(const demo::DemoOptions& o, const ll::Config& log_config) {
     return c;
   };
 
+  // LEADSCOUT_HTTP=127.0.0.1:9464 serves the dashboard, /metrics, /healthz while it runs.
+  leadscout::monitor::attach(opt);
   lb::BackgroundProcessor<demo::Lead, demo::Classification> processor(opt);
   lb::Summary<demo::Classification> summary;
   try {
@@ -130,6 +133,9 @@ int run(const demo::DemoOptions& o, const ll::Config& log_config) {
     operations.error("Batch not started", {{"error", e.what()},
                                            {"hint", "a journal of another input needs --fresh"}});
     return kExitFailure;
+  } catch (const leadscout::monitor::Error& e) {  // a bad LEADSCOUT_HTTP or a busy port
+    operations.error("Batch not started", {{"error", e.what()}});
+    return kExitUsage;
   }
 
   const std::vector<demo::ResultRow> rows = result_rows(leads, summary);

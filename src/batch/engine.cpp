@@ -258,7 +258,14 @@ struct Engine::State {
   }
 
   void notify_stopping() {
-    if (!stopping_notified.exchange(true)) systemd.send("STOPPING=1");
+    if (!stopping_notified.exchange(true)) {
+      systemd.send("STOPPING=1");
+      phase(RunPhase::stopping);
+    }
+  }
+
+  void phase(RunPhase p) const {
+    if (opt.on_phase) opt.on_phase(p, files.progress.parent_path());
   }
 
   /// WATCHDOG=1 when due and the batch makes progress: items finished or were retried since
@@ -832,6 +839,7 @@ RunStats Engine::run(Job& job) {
                                                  : std::string()},
                                {"journal", s.files.journal.string()}});
 
+  s.phase(RunPhase::starting);
   std::unique_lock lock(s.m);
   s.publish(lock, Status::starting, s.clock->now());
   std::optional<SignalWatch> signals;
@@ -846,6 +854,7 @@ RunStats Engine::run(Job& job) {
     s.workers.push_back(std::make_unique<Worker>(&s, n, opt.retry, seed + 0x9E3779B97F4A7C15ULL * (n + 1)));
   }
   s.publish(lock, Status::running, s.clock->now());
+  s.phase(RunPhase::running);
   if (opt.systemd_notify) s.systemd.open_from_env();  // after the first write: READY=1 comes first
   if (s.systemd.active()) {
     s.systemd.send("READY=1");
@@ -923,6 +932,7 @@ RunStats Engine::run(Job& job) {
   lock.unlock();
   s.write_files(final_snapshot, durations);
   s.notify_stopping();
+  s.phase(RunPhase::finished);
   s.bar.finish(final_snapshot);
 
   // The summary, as in the original request.

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <optional>
 #include <regex>
 #include <set>
 #include <thread>
@@ -478,4 +479,81 @@ TEST(MonitorServer, HangingClientsStallNeitherTheBatchNorShutdown) {
   const auto stop_time = std::chrono::steady_clock::now() - s0;
   EXPECT_LT(stop_time, 4s) << std::chrono::duration<double>(stop_time).count() << " s";
   for (int fd : sockets) ::close(fd);
+}
+
+namespace {
+/// A loopback port that was free a moment ago.
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+}  // namespace
+
+TEST(MonitorAttach, TheProcessorServesWhileItRunsAndReadinessFollowsTheRun) {
+  leadscout::test::TempDir dir;
+  const int port = free_port();
+  struct Item {
+    int id;
+  };
+  std::vector<Item> items;
+  for (int i = 0; i < 50; ++i) items.push_back({i});
+  lb::Options bo;
+  bo.operation = "attached";
+  bo.progress_dir = dir.path();
+  bo.concurrency = 2;
+  bo.handle_signals = false;
+  bo.progress_bar = lb::ProgressBarMode::off;
+  bo.progress_interval = 10ms;
+  lm::attach(bo, "127.0.0.1:" + std::to_string(port));
+  std::optional<lb::BackgroundProcessor<Item, int>> proc(std::in_place, bo);
+  std::atomic<int> ready_status{0};
+  auto summary = proc->run(std::span<const Item>(items), [&](const Item& it, lb::Context&) -> lb::Outcome<int> {
+    if (it.id == 10) {
+      httplib::Client c("127.0.0.1", port);
+      if (auto r = c.Get("/readyz")) ready_status = r->status;
+    }
+    return it.id;
+  });
+  EXPECT_EQ(summary.status, lb::Status::completed);
+  EXPECT_EQ(ready_status.load(), 200) << "ready while items run";
+
+  httplib::Client c("127.0.0.1", port);
+  auto ready = c.Get("/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 503) << "stopping once the run has ended";
+  auto progress = c.Get("/progress");
+  ASSERT_TRUE(progress);
+  const auto j = body_json(progress);
+  ASSERT_EQ(j.size(), 1U);
+  EXPECT_EQ(j[0]["status"], "completed") << "the final state stays visible";
+
+  bo.on_phase = nullptr;
+  proc.reset();  // the last copy of the hook goes with the processor, and the server with it
+  EXPECT_LT(monitor_test::connect_raw(port), 0);
+}
+
+TEST(MonitorAttach, WithoutAddressOrLeadscoutHttpNothingListens) {
+  ::unsetenv("LEADSCOUT_HTTP");
+  leadscout::test::TempDir dir;
+  lb::Options bo;
+  bo.operation = "quiet";
+  bo.progress_dir = dir.path();
+  bo.handle_signals = false;
+  bo.progress_bar = lb::ProgressBarMode::off;
+  lm::attach(bo);
+  struct Item {
+    int id;
+  };
+  std::vector<Item> items{{1}, {2}, {3}};
+  lb::BackgroundProcessor<Item, int> proc(bo);
+  auto summary = proc.run(std::span<const Item>(items), [](const Item& v, lb::Context&) -> lb::Outcome<int> { return v.id; });
+  EXPECT_EQ(summary.status, lb::Status::completed);
+  EXPECT_LT(monitor_test::connect_raw(9464), 0) << "nothing on the default port";
 }
