@@ -5,6 +5,9 @@
 namespace leadscout::log::detail {
 namespace {
 
+constexpr auto nap = std::chrono::microseconds(200);
+constexpr int naps_before_sleep = 50;  // 10 ms of quiet
+
 // Record layout in the arena: Header, logger name bytes, payload bytes.
 struct Header {
   std::int64_t time_ns;
@@ -48,8 +51,8 @@ void AsyncQueue::push(std::chrono::system_clock::time_point time, spdlog::level:
   front_.insert(front_.end(), logger.begin(), logger.end());
   front_.insert(front_.end(), payload.begin(), payload.end());
   ++front_events_;
-  if (backend_waiting_) {
-    backend_waiting_ = false;
+  if (backend_asleep_ || always) {  // a flush barrier must not wait for the next nap to end
+    backend_asleep_ = false;
     lock.unlock();
     backend_cv_.notify_one();
   }
@@ -59,19 +62,30 @@ void AsyncQueue::run() {
   std::vector<char> batch;
   batch.reserve(front_.capacity());
   std::unique_lock lock(mutex_);
+  int quiet_naps = 0;
+  bool flushed = true;
   for (;;) {
     if (front_events_ == 0) {
       if (stopping_) return;
-      lock.unlock();
-      on_idle_();
-      lock.lock();
-      if (front_events_ == 0 && !stopping_) {
-        backend_waiting_ = true;
+      if (!flushed) {
+        lock.unlock();
+        on_idle_();
+        lock.lock();
+        flushed = true;
+        continue;
+      }
+      if (quiet_naps < naps_before_sleep) {
+        ++quiet_naps;
+        backend_cv_.wait_for(lock, nap);
+      } else {
+        backend_asleep_ = true;
         backend_cv_.wait(lock, [this] { return front_events_ != 0 || stopping_; });
-        backend_waiting_ = false;
+        backend_asleep_ = false;
       }
       continue;
     }
+    quiet_naps = 0;
+    flushed = false;
     batch.swap(front_);
     front_events_ = 0;
     lock.unlock();

@@ -4,7 +4,8 @@
 // backend is the slower side each event costs two context switches. This queue is double
 // buffered instead: producers append encoded events to one byte arena under a mutex, the
 // backend swaps the whole arena out and writes the batch without holding the lock, and blocked
-// producers are released once per batch.
+// producers are released once per batch. While events keep coming the backend polls every
+// 200 µs instead of being woken by each producer.
 #pragma once
 
 #include <atomic>
@@ -53,7 +54,9 @@ class AsyncQueue {
   std::condition_variable producers_cv_;
   std::vector<char> front_;  // producers append here
   std::size_t front_events_ = 0;
-  bool backend_waiting_ = false;
+  // The backend naps (timed waits nobody has to signal) while events keep coming, and only in
+  // a deep sleep after a quiet spell does a producer pay for a wake-up.
+  bool backend_asleep_ = false;
   bool stopping_ = false;
   std::atomic<std::uint64_t> dropped_{0};
   std::thread thread_;
