@@ -830,7 +830,7 @@ RunStats Engine::run(Job& job) {
   }
   const bool bar_on = opt.progress_bar == ProgressBarMode::on ||
                       (opt.progress_bar == ProgressBarMode::automatic && terminal_allows_bar(2));
-  s.bar = ProgressBar(2, bar_on);
+  s.bar = ProgressBar(2, bar_on, opt.progress_bar == ProgressBarMode::automatic);
   s.log.info("Batch started", {{"total", s.total},
                                {"pending", s.pending.size()},
                                {"resumed", s.skipped_resumed},

@@ -53,9 +53,12 @@ std::string render_bar(const ProgressSnapshot& s, int width) {
 void ProgressBar::draw(const ProgressSnapshot& s, Clock::time_point now, bool force) {
   if (!enabled_) return;
   if (drawn_ && !force && now - last_ < std::chrono::milliseconds(100)) return;
+  if (recheck_ && !terminal_allows_bar(fd_)) return;
   const char* cols = std::getenv("COLUMNS");
   const int width = cols != nullptr && std::atoi(cols) > 0 ? std::atoi(cols) - 1 : 99;
-  std::string out = "\r" + render_bar(s, width) + "\x1b[K";
+  std::string out = "\r";
+  out += render_bar(s, width);
+  out += "\x1b[K";
   [[maybe_unused]] const ssize_t n = ::write(fd_, out.data(), out.size());
   drawn_ = true;
   last_ = now;
@@ -63,7 +66,7 @@ void ProgressBar::draw(const ProgressSnapshot& s, Clock::time_point now, bool fo
 }
 
 void ProgressBar::finish(const ProgressSnapshot& s) {
-  if (!enabled_) return;
+  if (!enabled_ || (recheck_ && !terminal_allows_bar(fd_))) return;
   draw(s, last_, true);
   [[maybe_unused]] const ssize_t n = ::write(fd_, "\n", 1);
 }

@@ -18,7 +18,10 @@ namespace leadscout::batch::detail {
 /// Draws to a file descriptor at most 10 times a second.
 class ProgressBar {
  public:
-  ProgressBar(int fd, bool enabled) noexcept : fd_(fd), enabled_(enabled) {}
+  /// With `recheck_foreground`, every draw first checks terminal_allows_bar() again, so a run
+  /// moved to the background (Ctrl-Z, `bg`) stops drawing on a terminal it no longer owns.
+  ProgressBar(int fd, bool enabled, bool recheck_foreground = false) noexcept
+      : fd_(fd), enabled_(enabled), recheck_(recheck_foreground) {}
   [[nodiscard]] bool enabled() const noexcept { return enabled_; }
   /// Redraws when at least 100 ms passed since the last draw (or `force`).
   void draw(const ProgressSnapshot& s, Clock::time_point now, bool force = false);
@@ -30,6 +33,7 @@ class ProgressBar {
  private:
   int fd_;
   bool enabled_;
+  bool recheck_;
   bool drawn_ = false;
   int draws_ = 0;
   Clock::time_point last_{};

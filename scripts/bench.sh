@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Builds release and runs every benchmark side by side in one go, then prints one table of
+# figures and ratios. Takes ~5 minutes on 2 cores (plus the build).
+#   scripts/bench.sh                   the full run (1 GB log for leadscout-logs)
+#   LEADSCOUT_BENCH_QUICK=1 scripts/bench.sh   smaller inputs, for a check that it works
+# Record the printed table in docs/performance.md together with the machine it ran on.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build_dir=build/release
+out=$build_dir/bench-results
+quick=${LEADSCOUT_BENCH_QUICK:-0}
+items=1000000 log_mb=1000 demo_leads=20000
+if [ "$quick" = 1 ]; then items=100000 log_mb=100 demo_leads=5000; fi
+
+packages=(g++ cmake make python3 libspdlog-dev libfmt-dev nlohmann-json3-dev zlib1g-dev libbenchmark-dev libcli11-dev
+          libcpp-httplib-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then echo "scripts/bench.sh: run as root: apt-get install -y ${missing[*]}" >&2; exit 1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DLEADSCOUT_BUILD_TESTS=OFF -DLEADSCOUT_BUILD_BENCH=ON \
+  -DLEADSCOUT_BUILD_TOOLS=ON -DLEADSCOUT_BUILD_EXAMPLES=ON >/dev/null
+cmake --build "$build_dir" -j "$(nproc)" --target bench_logging bench_batch bench_logs_summary demo_500_leads >/dev/null
+mkdir -p "$out"
+
+echo "== logging: leadscout vs plain spdlog, disabled event"
+"$build_dir/bench/log/bench_logging" --benchmark_format=json --benchmark_out="$out/logging.json" \
+  --benchmark_out_format=json >/dev/null
+echo "== batch: no-op items and resume ($items items)"
+LEADSCOUT_BENCH_ITEMS=$items "$build_dir/bench/batch/bench_batch" --benchmark_out="$out/batch.json" \
+  --benchmark_out_format=json >/dev/null
+echo "== leadscout-logs summary on a ${log_mb} MB log"
+"$build_dir/bench/logs/bench_logs_summary" --size-mb "$log_mb" --runs 3 >"$out/logs.txt"
+
+echo "== logging overhead inside demo_500_leads ($demo_leads leads: enough to time, 1 ms simulated latency)"
+demo_run() {  # demo_run LABEL ENV...: wall milliseconds of a fresh run, median of 3
+  local label=$1; shift
+  local times=()
+  for _ in 1 2 3; do
+    local dir; dir=$(mktemp -d)
+    local t0; t0=$(date +%s%N)
+    (cd "$dir" && env "$@" LEADSCOUT_LOG_CONSOLE=off "$OLDPWD/$build_dir/examples/demo_500_leads/demo_500_leads" \
+       --leads "$demo_leads" --llm-latency-ms 1 --llm-hang-rate 0 --fresh >/dev/null 2>&1)
+    local t1; t1=$(date +%s%N)
+    times+=("$(( (t1 - t0) / 1000000 ))")
+    rm -rf "$dir"
+  done
+  printf '%s\n' "${times[@]}" | sort -n | sed -n 2p >"$out/demo-$label.txt"
+}
+demo_run debug LEADSCOUT_LOG_LEVEL=debug
+demo_run off LEADSCOUT_LOG_LEVEL=off
+
+python3 - "$out" <<'PY'
+import json, os, re, sys
+out = sys.argv[1]
+def bench(path):
+    with open(os.path.join(out, path)) as f:
+        return {b["name"]: b for b in json.load(f)["benchmarks"]}
+log = bench("logging.json")
+batch = bench("batch.json")
+rows = []
+def row(what, value, unit, note=""):
+    rows.append((what, value, unit, note))
+for threads in (1, 2):
+    a = log[f"a_leadscout_throughput/real_time/threads:{threads}"]["items_per_second"]
+    b = log[f"b_spdlog_json_throughput/real_time/threads:{threads}"]["items_per_second"]
+    row(f"events/s until flushed, {threads} thread(s): leadscout routed JSON", f"{a/1e6:.2f} M", "events/s", f"{a/b:.2f}x plain spdlog")
+    row(f"events/s until flushed, {threads} thread(s): spdlog + hand-made JSON", f"{b/1e6:.2f} M", "events/s", "")
+for threads in (1, 2):
+    a = log[f"a_leadscout_caller/manual_time/threads:{threads}"]
+    b = log[f"b_spdlog_json_caller/manual_time/threads:{threads}"]
+    row(f"caller p50 / p99, {threads} thread(s): leadscout", f"{a['p50_ns']:.0f} / {a['p99_ns']:.0f}", "ns", f"p50 {a['p50_ns']/b['p50_ns']:.2f}x spdlog")
+    row(f"caller p50 / p99, {threads} thread(s): spdlog + hand-made JSON", f"{b['p50_ns']:.0f} / {b['p99_ns']:.0f}", "ns", "")
+for name, label in (("c_disabled_debug", "disabled debug event (function)"), ("c_disabled_debug_macro", "disabled debug event (macro)")):
+    row(label, f"{log[name]['real_time']:.1f}", "ns", "")
+for k, v in batch.items():
+    if k.startswith("BM_NoOpCallback"):
+        row(f"batch no-op items, concurrency {k.split('/')[1]}", f"{v['items_per_second']/1e3:.0f} k", "items/s", f"{v['us_per_item']:.2f} us/item, peak {v['peak_rss_MiB']:.0f} MiB")
+    if k.startswith("BM_ResumeFromFullJournal"):
+        row("resume from the full journal", f"{v['real_time']/1000:.2f}", "s", f"peak {v['peak_rss_MiB']:.0f} MiB")
+with open(os.path.join(out, "logs.txt")) as f:
+    m = re.search(r"median (\d+) MB/s, best (\d+) MB/s \(\d+ runs, ([\d.]+) MB file\)", f.read())
+if m:
+    row(f"leadscout-logs summary, {m.group(3)} MB log", m.group(1), "MB/s", f"best {m.group(2)}")
+debug = float(open(os.path.join(out, "demo-debug.txt")).read()) / 1000
+off = float(open(os.path.join(out, "demo-off.txt")).read()) / 1000
+row("demo_500_leads wall time, default routes + DEBUG", f"{debug:.2f}", "s", f"{(debug/off-1)*100:+.1f}% vs logging off")
+row("demo_500_leads wall time, logging off", f"{off:.2f}", "s", "")
+w = max(len(r[0]) for r in rows)
+print()
+print(f"{'measure':<{w}}  {'value':>12}  {'unit':<9} note")
+for r in rows:
+    print(f"{r[0]:<{w}}  {r[1]:>12}  {r[2]:<9} {r[3]}")
+PY
+echo
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
