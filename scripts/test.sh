@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # Installs what is missing (Debian packages), configures, builds and runs every test.
 #   scripts/test.sh             the test suite (RelWithDebInfo, warnings as errors)
+#   scripts/test.sh --all       also the whole suite under ASan+UBSan and the concurrency tests
+#                               (logging, batch, monitor) under TSan; any report fails the run
 #   scripts/test.sh --browser   installs Chromium first, so the browser test runs too
-# The exit status is ctest's.
+# The exit status is ctest's (the first failing stage's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(g++ cmake make pkg-config libspdlog-dev libfmt-dev nlohmann-json3-dev libgtest-dev libgmock-dev
           libbenchmark-dev zlib1g-dev libcli11-dev libcpp-httplib-dev)
-build_dir=build/test
+all=0
 for arg in "$@"; do
   case "$arg" in
     --browser) packages+=(chromium) ;;
-    -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
+    --all) all=1 ;;
+    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
     *) echo "scripts/test.sh: unknown option '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -35,10 +38,32 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
-echo "== configure ($build_dir)"
-cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLEADSCOUT_WERROR=ON >/dev/null
-echo "== build"
-cmake --build "$build_dir" -j "$jobs"
-echo "== test"
-cd "$build_dir"
-ctest --output-on-failure -j "$jobs" --timeout 300
+
+# stage NAME BUILD_DIR CTEST_ARGS CMAKE_ARGS...: configure, build and test one configuration.
+stage() {
+  local name=$1 dir=$2 ctest_args=$3
+  shift 3
+  echo "== $name: configure ($dir)"
+  cmake -S . -B "$dir" -DLEADSCOUT_WERROR=ON "$@" >/dev/null
+  echo "== $name: build"
+  cmake --build "$dir" -j "$jobs"
+  echo "== $name: test"
+  # shellcheck disable=SC2086  # ctest_args holds several words on purpose
+  (cd "$dir" && ctest --output-on-failure -j "$jobs" --timeout 300 $ctest_args)
+}
+
+stage "tests" build/test "" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+if [ "$all" = 1 ]; then
+  # Sanitizer builds skip what they cannot add to: benchmarks, and the consumer projects,
+  # which build leadscout again without the sanitizer flags.
+  san_common=(-DCMAKE_BUILD_TYPE=Debug -DLEADSCOUT_BUILD_BENCH=OFF)
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  stage "asan+ubsan" build/asan "-E ^consume\\." "${san_common[@]}" \
+    "-DCMAKE_CXX_FLAGS=-O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+  export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+  stage "tsan" build/tsan "-E ^consume\\.|Browser -R ^(Log|Batch|Monitor|batch)" "${san_common[@]}" \
+    -DLEADSCOUT_BUILD_TOOLS=OFF -DLEADSCOUT_BUILD_EXAMPLES=OFF \
+    "-DCMAKE_CXX_FLAGS=-O1 -fsanitize=thread -fno-omit-frame-pointer"
+fi
