@@ -99,6 +99,9 @@ std::string format_ms(std::chrono::milliseconds d) {
 
 double round1(double v) { return std::round(v * 10.0) / 10.0; }
 
+/// Milliseconds to the microsecond, so logs say 1840.275 rather than 1840.2750000000001.
+double rounded_ms(double seconds) { return std::round(seconds * 1e6) / 1e3; }
+
 /// The sd_notify STATUS= line: "STATUS=op: 120/500 (24.0%), 8.1/s, ETA 47s".
 std::string systemd_status(const ProgressSnapshot& s) {
   char buf[160];
@@ -352,7 +355,7 @@ struct Engine::State {
       case Finished::Kind::dropped:
         if (w.warned_ignoring) {
           log.warning("Cancelled callback returned",
-                      {{"item_id", id(f.index)}, {"attempt", f.attempts}, {"duration_ms", f.seconds * 1e3}});
+                      {{"item_id", id(f.index)}, {"attempt", f.attempts}, {"duration_ms", rounded_ms(f.seconds)}});
           w.warned_ignoring = false;
         }
         break;
@@ -552,10 +555,10 @@ void Engine::State::run_attempt(Worker& w) {
     if (expected == kTimedOut) {
       log.warning("Late result discarded", {{"item_id", item},
                                             {"attempt", attempt},
-                                            {"duration_ms", seconds * 1e3},
+                                            {"duration_ms", rounded_ms(seconds)},
                                             {"outcome", ok ? std::string_view("ok") : std::string_view(w.failure.reason)}});
     } else {
-      log.info("Cancelled item returned", {{"item_id", item}, {"attempt", attempt}, {"duration_ms", seconds * 1e3}});
+      log.info("Cancelled item returned", {{"item_id", item}, {"attempt", attempt}, {"duration_ms", rounded_ms(seconds)}});
     }
     w.stop = std::stop_source();
     f.kind = Finished::Kind::dropped;
@@ -572,7 +575,7 @@ void Engine::State::run_attempt(Worker& w) {
     } else {
       job->commit(w.number, index);
       log.log(opt.item_log_level, "Item processed",
-              {{"item_id", item}, {"attempt", attempt}, {"duration_ms", seconds * 1e3}});
+              {{"item_id", item}, {"attempt", attempt}, {"duration_ms", rounded_ms(seconds)}});
       f.kind = Finished::Kind::ok;
     }
   } else {
@@ -963,8 +966,9 @@ RunStats Engine::run(Job& job) {
             {{"operation", opt.operation},
              {"avg_time_ms", durations.count == 0 ? 0.0 : round1(durations.sum_seconds * 1e3 / static_cast<double>(durations.count))},
              {"p95_ms", round1(durations.quantile(0.95) * 1e3)},
-             {"items_per_second", elapsed > 0.0 ? round1(static_cast<double>(s.finished_this_run) / elapsed) : 0.0},
-             {"items", s.finished_this_run}});
+             {opt.item_noun + "_per_second",
+              elapsed > 0.0 ? round1(static_cast<double>(s.finished_this_run) / elapsed) : 0.0},
+             {opt.item_noun, s.finished_this_run}});
   ll::Logger business = ll::get("metrics").bind({{"operation", opt.operation}});
   for (const auto& [name, value] : stats.metrics) business = business.bind({{name, value}});
   business.info("Business results");

@@ -245,7 +245,11 @@ TEST(DemoEndToEnd, DetachedRunCompletesWithResultsLogsAndProgress) {
   const auto* business = find_event(metrics, "Business results");
   ASSERT_NE(business, nullptr);
   EXPECT_GT(business->value("african_businesses", 0), 100);
-  EXPECT_NE(find_event(json_lines(dated_log(dir / "logs/debug", "performance")), "Performance metrics"), nullptr);
+  const auto performance = json_lines(dated_log(dir / "logs/debug", "performance"));
+  const auto* perf = find_event(performance, "Performance metrics");
+  ASSERT_NE(perf, nullptr);
+  EXPECT_TRUE(perf->contains("leads_per_second")) << perf->dump() << ": the original request's field name";
+  EXPECT_TRUE(perf->contains("avg_time_ms"));
 
   // Progress.
   const auto progress = leadscout::batch::read_progress(dir / "logs/progress/logistics_demo.json");

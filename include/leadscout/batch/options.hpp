@@ -125,6 +125,8 @@ struct Options {
   std::function<void(RunPhase, const std::filesystem::path& progress_dir)> on_phase;
   /// Level of the per-item "Item processed" event.
   leadscout::log::Level item_log_level = leadscout::log::Level::debug;
+  /// What the items are called in the summary's field names ("leads" gives leads_per_second).
+  std::string item_noun = "items";
   /// Logger of the processor's own events.
   std::string logger = "batch";
   /// This process's shard; unset means the environment (shard_from_env()) or the whole input.
