@@ -12,17 +12,9 @@ quick=${LEADSCOUT_BENCH_QUICK:-0}
 items=1000000 log_mb=1000 demo_leads=20000
 if [ "$quick" = 1 ]; then items=100000 log_mb=100 demo_leads=5000; fi
 
-packages=(g++ cmake make python3 libspdlog-dev libfmt-dev nlohmann-json3-dev zlib1g-dev libbenchmark-dev libcli11-dev
-          libcpp-httplib-dev)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then echo "scripts/bench.sh: run as root: apt-get install -y ${missing[*]}" >&2; exit 1; fi
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+# shellcheck source=scripts/lib/packages.sh
+. scripts/lib/packages.sh
+ensure_packages scripts/bench.sh "${leadscout_build_packages[@]}" python3
 
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DLEADSCOUT_BUILD_TESTS=OFF -DLEADSCOUT_BUILD_BENCH=ON \
   -DLEADSCOUT_BUILD_TOOLS=ON -DLEADSCOUT_BUILD_EXAMPLES=ON >/dev/null

@@ -10,8 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(g++ cmake make pkg-config libspdlog-dev libfmt-dev nlohmann-json3-dev libgtest-dev libgmock-dev
-          libbenchmark-dev zlib1g-dev libcli11-dev libcpp-httplib-dev)
+# shellcheck source=scripts/lib/packages.sh
+. scripts/lib/packages.sh
 build_dir=${LEADSCOUT_DEMO_BUILD_DIR:-build/release}
 
 # The demo's own options that decide where things go (everything is passed through unchanged).
@@ -39,22 +39,7 @@ done
 output=${output:-results/$operation.csv}
 progress_file=$log_dir/progress/$operation.json
 
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" -eq 0 ]; then
-    echo "== installing: ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}"
-  else
-    echo "scripts/demo.sh: missing packages; run as root:" >&2
-    echo "  apt-get update && apt-get install -y ${missing[*]}" >&2
-    exit 1
-  fi
-fi
+ensure_packages scripts/demo.sh "${leadscout_build_packages[@]}"
 
 jobs=$(nproc 2>/dev/null || echo 2)
 echo "== configure ($build_dir, Release)"

@@ -109,6 +109,7 @@ void recompute_thresholds(const Config* cfg) {
 // ---- the fallback before init() ------------------------------------------------------
 
 void fallback_write(const Category& c, Level level, std::chrono::system_clock::time_point t, std::string_view payload) {
+  if (level < Level::warning) return;  // a call that passed its level check just before shutdown()
   static std::mutex mutex;
   static Renderer renderer(32 * 1024, TimeZone::utc, Redactor());
   static DecodedEvent decoded;

@@ -2,6 +2,9 @@
 #pragma once
 
 #include <leadscout/log.hpp>
+#include <unistd.h>
+
+#include <cstdio>
 
 #include <nlohmann/json.hpp>
 
@@ -34,6 +37,23 @@ inline std::vector<std::string> keys_in_order(const std::string& line) {
   const auto parsed = nlohmann::json::parse(line, cb);
   (void)parsed;
   return keys;
+}
+
+/// Runs fn with stderr captured into a file, and returns what was written.
+template <class F>
+std::string capture_stderr(F&& fn) {
+  TempDir dir;
+  const auto path = dir.path() / "stderr.txt";
+  std::fflush(stderr);
+  const int saved = ::dup(2);
+  FILE* f = std::fopen(path.c_str(), "w");
+  ::dup2(::fileno(f), 2);
+  fn();
+  std::fflush(stderr);
+  ::dup2(saved, 2);
+  ::close(saved);
+  std::fclose(f);
+  return read_file(path);
 }
 
 }  // namespace leadscout::test

@@ -12,22 +12,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-template <class F>
-std::string capture_stderr(F&& fn) {
-  lt::TempDir dir;
-  const auto path = dir.path() / "stderr.txt";
-  std::fflush(stderr);
-  const int saved = ::dup(2);
-  FILE* f = std::fopen(path.c_str(), "w");
-  ::dup2(::fileno(f), 2);
-  fn();
-  std::fflush(stderr);
-  ::dup2(saved, 2);
-  ::close(saved);
-  std::fclose(f);
-  return lt::read_file(path);
-}
-
 std::filesystem::path alert_file(const lt::TempDir& dir) { return dir.path() / "logs/production/alerts-2025-07-06.log"; }
 
 }  // namespace
@@ -109,7 +93,7 @@ TEST(LogAlerts, HangingCommandIsKilledAndReported) {
   auto cfg = lt::test_config(dir, &clock);
   cfg.alerts.command = "sleep 60";
   cfg.alerts.command_timeout = 200ms;
-  const std::string err = capture_stderr([&] {
+  const std::string err = lt::capture_stderr([&] {
     ll::init(cfg);
     ll::get("api").critical("Provider unreachable");
     ll::get("production").info("the application goes on");
@@ -126,7 +110,7 @@ TEST(LogAlerts, FailingCommandIsReportedOnce) {
   lt::FakeClock clock(lt::utc(2025, 7, 6, 10));
   auto cfg = lt::test_config(dir, &clock);
   cfg.alerts.command = "exit 3";
-  const std::string err = capture_stderr([&] {
+  const std::string err = lt::capture_stderr([&] {
     ll::init(cfg);
     ll::get("api").critical("a");
     ll::get("api").critical("b");

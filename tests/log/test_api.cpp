@@ -150,19 +150,11 @@ TEST(LogApi, NestedExceptionChain) {
 
 TEST(LogApi, BeforeInitWarningsGoToStderr) {
   namespace ll = leadscout::log;
-  lt::TempDir dir;
-  const auto captured = dir.path() / "stderr.txt";
-  std::fflush(stderr);
-  const int saved = ::dup(2);
-  FILE* f = std::fopen(captured.c_str(), "w");
-  ::dup2(::fileno(f), 2);
-  auto log = ll::get("early");
-  log.info("not shown");
-  log.warning("shown", {{"k", 1}});
-  std::fflush(stderr);
-  ::dup2(saved, 2);
-  std::fclose(f);
-  const std::string text = lt::read_file(captured);
+  const std::string text = lt::capture_stderr([] {
+    auto log = ll::get("early");
+    log.info("not shown");
+    log.warning("shown", {{"k", 1}});
+  });
   EXPECT_EQ(text.find("not shown"), std::string::npos);
   EXPECT_NE(text.find("WARNING shown k=1"), std::string::npos) << text;
 }

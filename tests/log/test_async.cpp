@@ -166,3 +166,45 @@ TEST(LogAsync, RecentEventsKeepsWarningsAndWorseNewestFirst) {
   ll::shutdown();
   EXPECT_TRUE(ll::recent_events().empty());
 }
+
+TEST(LogAsync, SigtermWhileEightThreadsLogFlushesEverythingLoggedBefore) {
+  lt::TempDir dir;
+  int out[2];
+  ASSERT_EQ(::pipe(out), 0);
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::dup2(out[1], 1);
+    ::setenv("LEADSCOUT_LOG_DIR", (dir.path() / "logs").c_str(), 1);
+    ::setenv("LEADSCOUT_LOG_CONSOLE", "off", 1);
+    ::execl(LOG_CHILD, LOG_CHILD, "0", "sigterm", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  char ready[8] = {};
+  ASSERT_GT(::read(out[0], ready, sizeof ready - 1), 0);  // the producers are running
+  ::close(out[0]);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // let them log for a while
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 143);
+
+  // Each thread's events form an unbroken run 0, 1, 2, ...: nothing logged before the
+  // shutdown is missing, and every line is whole.
+  std::map<int, int> next;
+  std::size_t lines = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path() / "logs/production")) {
+    if (e.path().filename().string().rfind("operations-", 0) != 0) continue;
+    for (const auto& line : lt::read_lines(e.path())) {
+      const auto j = nlohmann::json::parse(line);
+      const int t = j["thread"];
+      ASSERT_EQ(j["seq"].get<int>(), next[t]) << "thread " << t << " lost an event";
+      ++next[t];
+      ++lines;
+    }
+  }
+  EXPECT_EQ(next.size(), 8u);
+  EXPECT_GT(lines, 1000u);
+}

@@ -12,23 +12,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// Runs fn with stderr captured into a string.
-template <class F>
-std::string capture_stderr(F&& fn) {
-  lt::TempDir dir;
-  const auto path = dir.path() / "stderr.txt";
-  std::fflush(stderr);
-  const int saved = ::dup(2);
-  FILE* f = std::fopen(path.c_str(), "w");
-  ::dup2(::fileno(f), 2);
-  fn();
-  std::fflush(stderr);
-  ::dup2(saved, 2);
-  ::close(saved);
-  std::fclose(f);
-  return lt::read_file(path);
-}
-
 mode_t mode_of(const std::filesystem::path& p) {
   struct stat st {};
   ::stat(p.c_str(), &st);
@@ -60,7 +43,7 @@ TEST(LogFiles, FailingFileIsReportedOnceCountedAndOthersKeepWorking) {
   auto cfg = lt::test_config(dir, &clock);
   cfg.routes.push_back({"/dev/full", {"*"}, ll::Level::debug});
   ll::init(cfg);
-  const std::string err = capture_stderr([&] {
+  const std::string err = lt::capture_stderr([&] {
     for (int i = 0; i < 50; ++i) {
       ll::get("production").info("event", {{"i", i}});
       ll::flush();  // every flush hits ENOSPC on /dev/full
@@ -104,7 +87,7 @@ TEST(LogFiles, UnwritablePathRecoversWhenItBecomesWritable) {
   // A regular file where the directory should be: creating the log fails even for root.
   std::ofstream(dir.path() / "logs/blocked") << "in the way";
   auto log = ll::get("x");
-  const std::string err = capture_stderr([&] {
+  const std::string err = lt::capture_stderr([&] {
     log.info("lost while blocked");
     ll::flush();
   });

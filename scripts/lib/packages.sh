@@ -1,0 +1,26 @@
+# Sourced by the scripts in scripts/: the Debian packages leadscout builds with, and a function
+# that installs whichever of them are missing.
+
+# What every build needs (compilers, CMake, the libraries found with find_package).
+leadscout_build_packages=(g++ cmake make pkg-config libspdlog-dev libfmt-dev nlohmann-json3-dev libgtest-dev
+                          libgmock-dev libbenchmark-dev zlib1g-dev libcli11-dev libcpp-httplib-dev)
+
+# ensure_packages SCRIPT PACKAGE...: installs the missing ones with apt-get as root; otherwise
+# prints the command to run and exits 1.
+ensure_packages() {
+  local script=$1
+  shift
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "$script: missing packages; run as root:" >&2
+    echo "  apt-get update && apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "== installing: ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
