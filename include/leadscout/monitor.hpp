@@ -2,4 +2,5 @@
 // events) and the live dashboard.
 #pragma once
 
+#include "leadscout/monitor/attach.hpp"
 #include "leadscout/monitor/server.hpp"
