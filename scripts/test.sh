@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing (Debian packages), configures, builds and runs every test.
 #   scripts/test.sh             the test suite (RelWithDebInfo, warnings as errors)
-#   scripts/test.sh --all       also the whole suite under ASan+UBSan and the concurrency tests
-#                               (logging, batch, monitor) under TSan; any report fails the run
+#   scripts/test.sh --all       also the whole suite under ASan+UBSan, the concurrency tests
+#                               (logging, batch, monitor) under TSan, and every fuzzer for a fixed
+#                               number of inputs (scripts/fuzz.sh); any report fails the run
 #   scripts/test.sh --browser   installs Chromium first, so the browser test runs too
 # The exit status is ctest's (the first failing stage's).
 set -euo pipefail
@@ -16,7 +17,7 @@ for arg in "$@"; do
   case "$arg" in
     --browser) packages+=(chromium) ;;
     --all) all=1 ;;
-    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
     *) echo "scripts/test.sh: unknown option '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -54,4 +55,6 @@ if [ "$all" = 1 ]; then
   stage "tsan" build/tsan "-E ^consume\\.|Browser -R ^(Log|Batch|Monitor|batch)" "${san_common[@]}" \
     -DLEADSCOUT_BUILD_TOOLS=OFF -DLEADSCOUT_BUILD_EXAMPLES=OFF \
     "-DCMAKE_CXX_FLAGS=-O1 -fsanitize=thread -fno-omit-frame-pointer -Wno-maybe-uninitialized"
+  echo "== fuzz"
+  scripts/fuzz.sh --runs 100000
 fi

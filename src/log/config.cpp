@@ -195,6 +195,8 @@ void Config::load_routes(std::string_view text, const std::string& source) {
   } catch (const nlohmann::json::parse_error& e) {
     throw ConfigError(fmt::format("{}:{}: invalid JSON: {}", source, line_at(text, e.byte == 0 ? 0 : e.byte - 1),
                                   e.what()));
+  } catch (const nlohmann::json::exception& e) {  // e.g. a number too large for a double (found by fuzzing)
+    throw ConfigError(fmt::format("{}: invalid JSON: {}", source, e.what()));
   }
   if (!doc.is_object()) throw ConfigError(fmt::format("{}:1: expected an object with \"routes\"", source));
   bool replace = false;

@@ -147,3 +147,10 @@ TEST(LogRouting, BadRoutesFileNamesFileAndLine) {
   EXPECT_THROW(cfg.load_routes_file(routes), ll::ConfigError);
   EXPECT_THROW(cfg.load_routes_file(dir.path() / "missing.json"), ll::ConfigError);
 }
+
+TEST(LogRouting, NumberTooLargeInRoutesFileIsAConfigError) {
+  // Found by fuzz_log_config: nlohmann reports an overflowing number as out_of_range, which
+  // escaped as a non-ConfigError.
+  ll::Config cfg;
+  EXPECT_THROW(cfg.load_routes(R"({"routes": [{"file": "a.log", "x": 1E999999}]})", "routes.json"), ll::ConfigError);
+}
