@@ -15,6 +15,27 @@ namespace {
 constexpr std::string_view date_placeholder = "{date}";
 constexpr std::chrono::seconds recheck_interval{1};
 constexpr std::size_t file_buffer_size = 64 * 1024;
+
+/// Writes all of data; false with errno set on failure.
+bool write_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+/// True when the file is empty or ends with a newline.
+bool ends_with_newline(int fd) {
+  const off_t size = ::lseek(fd, 0, SEEK_END);
+  if (size <= 0) return true;
+  char last = '\n';
+  return ::pread(fd, &last, 1, size - 1) != 1 || last == '\n';
+}
 }  // namespace
 
 void make_directories(const std::filesystem::path& dir) {
@@ -66,10 +87,12 @@ RouteFile::RouteFile(FilePattern pattern, std::atomic<std::uint64_t>& error_coun
 RouteFile::~RouteFile() { close(); }
 
 void RouteFile::close() {
-  if (file_ != nullptr) {
-    std::fclose(file_);
-    file_ = nullptr;
+  if (fd_ >= 0) {
+    if (!buffer_.empty()) (void)write_all(fd_, buffer_);
+    ::close(fd_);
+    fd_ = -1;
   }
+  buffer_.clear();
   date_.clear();
 }
 
@@ -82,9 +105,10 @@ void RouteFile::fail(const char* what, int error, time_point now) {
   }
   failing_ = true;
   retry_at_ = now + recheck_interval;
-  if (file_ != nullptr) {
-    std::fclose(file_);  // drops what the buffer held: the device refused it
-    file_ = nullptr;
+  buffer_.clear();  // the device refused it
+  if (fd_ >= 0) {
+    ::close(fd_);
+    fd_ = -1;
   }
 }
 
@@ -98,7 +122,8 @@ bool RouteFile::open(std::string_view date, time_point now) {
     fail("create the directory of", e.code().value(), now);
     return false;
   }
-  const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  // Read access too: open() checks whether the file ends with a whole line.
+  const int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   if (fd < 0) {
     fail("open", errno, now);
     return false;
@@ -107,14 +132,10 @@ bool RouteFile::open(std::string_view date, time_point now) {
   ::fstat(fd, &st);
   device_ = st.st_dev;
   inode_ = st.st_ino;
-  file_ = ::fdopen(fd, "a");
-  if (file_ == nullptr) {
-    const int err = errno;
-    ::close(fd);
-    fail("open", err, now);
-    return false;
-  }
-  std::setvbuf(file_, nullptr, _IOFBF, file_buffer_size);
+  fd_ = fd;
+  // A line torn by a crash (or power loss) of an earlier writer gets its newline, so the next
+  // line starts clean instead of being glued to it.
+  if (!ends_with_newline(fd_)) buffer_.push_back('\n');
   next_check_ = now + recheck_interval;
   return true;
 }
@@ -125,27 +146,36 @@ void RouteFile::write(std::string_view line, std::string_view date, time_point n
     ++failures_;
     return;
   }
-  if (file_ != nullptr && now >= next_check_) {
+  if (fd_ >= 0 && now >= next_check_) {
     // Re-open when the file was deleted or replaced (directory removed, logrotate moved it).
     struct stat st {};
-    if (::stat(path_.c_str(), &st) != 0 || st.st_dev != device_ || st.st_ino != inode_) {
-      std::fflush(file_);
-      close();
-    }
+    if (::stat(path_.c_str(), &st) != 0 || st.st_dev != device_ || st.st_ino != inode_) close();
     next_check_ = now + recheck_interval;
   }
-  if (file_ == nullptr || (pattern_.dated() && date != date_)) {
+  if (fd_ < 0 || (pattern_.dated() && date != date_)) {
     if (!open(date, now)) return;
   }
-  if (std::fwrite(line.data(), 1, line.size(), file_) != line.size()) fail("write", errno, now);
+  // Whole lines only: the buffer is written out before a line would split across two writes,
+  // so a process killed at any moment never leaves half a line in the file.
+  if (!buffer_.empty() && buffer_.size() + line.size() > file_buffer_size) {
+    if (!write_all(fd_, buffer_)) {
+      fail("write", errno, now);
+      return;
+    }
+    buffer_.clear();
+  }
+  buffer_.append(line);
   last_write_ = now;
 }
 
 void RouteFile::flush() {
-  if (file_ == nullptr) return;
-  if (std::fflush(file_) != 0) {
-    fail("flush", errno, last_write_);
-  } else if (failing_) {
+  if (fd_ < 0 || buffer_.empty()) return;
+  if (!write_all(fd_, buffer_)) {
+    fail("write", errno, last_write_);
+    return;
+  }
+  buffer_.clear();
+  if (failing_) {
     // Only a completed flush proves the device takes data again.
     std::fprintf(stderr, "leadscout: log file %s is writable again (%llu writes failed meanwhile)\n", path_.c_str(),
                  static_cast<unsigned long long>(failures_));

@@ -6,7 +6,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -55,7 +54,8 @@ class RouteFile {
 
   FilePattern pattern_;
   std::atomic<std::uint64_t>& errors_;
-  std::FILE* file_ = nullptr;
+  int fd_ = -1;
+  std::string buffer_;  // whole lines not yet written
   std::string date_;                // date of the open file
   std::filesystem::path path_;      // path of the open file
   dev_t device_ = 0;

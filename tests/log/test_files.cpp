@@ -100,3 +100,18 @@ TEST(LogFiles, UnwritablePathRecoversWhenItBecomesWritable) {
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0]["event"], "written after recovery");
 }
+
+TEST(LogFiles, LineTornByAnEarlierCrashDoesNotSwallowTheNextLine) {
+  lt::TempDir dir;
+  lt::FakeClock clock(lt::utc(2025, 7, 6, 12));
+  const auto file = dir.path() / "logs/production/operations-2025-07-06.log";
+  std::filesystem::create_directories(file.parent_path());
+  std::ofstream(file) << "{\"timestamp\":\"2025-07-06T11:59:59.000000Z\",\"level\":\"info\",\"logger\":\"x\",\"eve";
+  ll::init(lt::test_config(dir, &clock));
+  ll::get("production").info("after the crash");
+  ll::shutdown();
+  const auto lines = lt::read_lines(file);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_FALSE(nlohmann::json::accept(lines[0])) << "the torn line stays torn";
+  EXPECT_EQ(nlohmann::json::parse(lines[1])["event"], "after the crash") << "but the next one is whole";
+}
