@@ -1,6 +1,9 @@
 // Small helpers shared by the tests: temporary directories, file contents, a fake clock.
 #pragma once
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -11,7 +14,9 @@
 #include <fstream>
 #include <mutex>
 #include <sstream>
+#include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace leadscout::test {
@@ -120,6 +125,83 @@ class ScopedEnv {
  private:
   std::string name_, old_;
   bool had_ = false;
+};
+
+/// A program running as a child process (argv[0] is its path), stdout and stderr going to
+/// files in `out_dir`, optionally in another working directory. Killed if still running at
+/// destruction.
+class ChildProcess {
+ public:
+  ChildProcess(const std::vector<std::string>& argv, const std::filesystem::path& out_dir,
+               const std::filesystem::path& cwd = {})
+      : out_(out_dir / ("out-" + std::to_string(++serial()))), err_(out_dir / ("err-" + std::to_string(serial()))) {
+    std::vector<std::string> copy = argv;
+    std::vector<char*> args;
+    for (auto& a : copy) args.push_back(a.data());
+    args.push_back(nullptr);
+    pid_ = ::fork();
+    if (pid_ < 0) throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+      const int o = ::open(out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      const int e = ::open(err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      if (o < 0 || e < 0 || ::dup2(o, 1) < 0 || ::dup2(e, 2) < 0) ::_exit(127);
+      if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(127);
+      ::execv(args[0], args.data());
+      ::_exit(127);
+    }
+  }
+  ~ChildProcess() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      int status = 0;
+      ::waitpid(pid_, &status, 0);
+    }
+  }
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  [[nodiscard]] pid_t pid() const noexcept { return pid_; }
+  [[nodiscard]] std::string out() const { return read_file(out_); }
+  [[nodiscard]] std::string err() const { return read_file(err_); }
+  void signal(int sig) const { ::kill(pid_, sig); }
+
+  /// Waits at most `limit` for the exit: the exit code, 128 + signal, or -1 after killing it at
+  /// the limit.
+  int wait(std::chrono::milliseconds limit = std::chrono::seconds(60)) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    int status = 0;
+    while (::waitpid(pid_, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, &status, 0);
+        pid_ = -1;
+        return -1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+  /// Waits until stdout contains `text`, at most `limit`.
+  [[nodiscard]] bool wait_for_output(const std::string& text,
+                                     std::chrono::milliseconds limit = std::chrono::seconds(20)) const {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (out().find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return out().find(text) != std::string::npos;
+  }
+
+ private:
+  static int& serial() {
+    static int n = 0;
+    return n;
+  }
+  std::filesystem::path out_;
+  std::filesystem::path err_;
+  pid_t pid_ = -1;
 };
 
 }  // namespace leadscout::test

@@ -48,18 +48,23 @@ std::size_t count_events(const std::filesystem::path& file, const std::string& e
   return n;
 }
 
+/// Every logger into one dated file under dir, on the fake clock.
+ll::Config one_file_config(const std::filesystem::path& dir, const lt::FakeClock& clock) {
+  ll::Config cfg;
+  cfg.dir = dir;
+  cfg.console = ll::ConsoleMode::off;
+  cfg.routes = {ll::Route{"ops-{date}.log", {"*"}, ll::Level::info}};
+  cfg.clock = [&clock] { return clock.now(); };
+  return cfg;
+}
+
 }  // namespace
 
 TEST(LogFaults, FullDeviceIsCountedAndTheFileRecoversWhenSpaceComesBack) {
   TinyTmpfs fs("64k");
   if (!fs.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here";
   lt::FakeClock clock(lt::utc(2025, 7, 6, 12));
-  auto cfg = ll::Config();
-  cfg.dir = fs.path();
-  cfg.console = ll::ConsoleMode::off;
-  cfg.routes = {ll::Route{"ops-{date}.log", {"*"}, ll::Level::info}};
-  cfg.clock = [&clock] { return clock.now(); };
-  ll::init(cfg);
+  ll::init(one_file_config(fs.path(), clock));
   auto log = ll::get("production");
   const std::string pad(400, 'x');
   const std::string err = lt::capture_stderr([&] {
@@ -80,12 +85,7 @@ TEST(LogFaults, ReadOnlyDirectoryMidRunIsCountedAndRecovered) {
   TinyTmpfs fs("4m");
   if (!fs.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here";
   lt::FakeClock clock(lt::utc(2025, 7, 6, 12));
-  auto cfg = ll::Config();
-  cfg.dir = fs.path();
-  cfg.console = ll::ConsoleMode::off;
-  cfg.routes = {ll::Route{"ops-{date}.log", {"*"}, ll::Level::info}};
-  cfg.clock = [&clock] { return clock.now(); };
-  ll::init(cfg);
+  ll::init(one_file_config(fs.path(), clock));
   auto log = ll::get("production");
   log.info("before");
   ll::flush();

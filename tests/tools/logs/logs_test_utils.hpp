@@ -20,6 +20,8 @@
 #include <thread>
 #include <vector>
 
+#include "utils.hpp"
+
 namespace logs_test {
 
 namespace fs = std::filesystem;
@@ -112,70 +114,8 @@ struct run_result {
   std::string err;
 };
 
-/// A running child process with stdout and stderr going to files in `dir`.
-class child {
- public:
-  child(const std::vector<std::string>& args, const fs::path& dir, const fs::path& cwd)
-      : out_(dir / ("out-" + std::to_string(++serial()))), err_(dir / ("err-" + std::to_string(serial()))) {
-    std::vector<char*> argv;
-    std::vector<std::string> copy = args;
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_ = ::fork();
-    if (pid_ < 0) throw std::runtime_error("fork failed");
-    if (pid_ == 0) {
-      const int o = ::open(out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      const int e = ::open(err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      if (o < 0 || e < 0 || ::dup2(o, 1) < 0 || ::dup2(e, 2) < 0 || ::chdir(cwd.c_str()) != 0) {
-        ::_exit(127);
-      }
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-  }
-  ~child() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-    }
-  }
-  child(const child&) = delete;
-  child& operator=(const child&) = delete;
-
-  [[nodiscard]] std::string out() const { return read_file(out_); }
-  [[nodiscard]] std::string err() const { return read_file(err_); }
-  void signal(int sig) const { ::kill(pid_, sig); }
-
-  /// Waits for the exit; returns the exit code, or 128 + signal when killed.
-  int wait() {
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
-    return 128 + WTERMSIG(status);
-  }
-
-  /// Waits until stdout contains `text`, at most `limit`; true when it does.
-  [[nodiscard]] bool wait_for_output(const std::string& text,
-                                     std::chrono::milliseconds limit = std::chrono::seconds(20)) const {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (out().find(text) != std::string::npos) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return out().find(text) != std::string::npos;
-  }
-
- private:
-  static int& serial() {
-    static int n = 0;
-    return n;
-  }
-  fs::path out_;
-  fs::path err_;
-  pid_t pid_ = -1;
-};
+/// A running child process (argv[0] is the program), stdout and stderr going to files.
+using child = leadscout::test::ChildProcess;
 
 #ifdef LEADSCOUT_LOGS_BIN
 /// Runs leadscout-logs with `args` in `cwd` and waits for it.

@@ -20,6 +20,8 @@
 #include "leadscout/batch/detail/files.hpp"
 #include "leadscout/batch/progress.hpp"
 
+#include "utils.hpp"
+
 namespace status_test {
 
 namespace fs = std::filesystem;
@@ -103,76 +105,16 @@ struct run_result {
 };
 
 /// The real binary running as a child, stdout and stderr going to files in `work`.
-class child {
+class child : public leadscout::test::ChildProcess {
  public:
-  child(const std::vector<std::string>& args, const fs::path& work)
-      : out_(work / ("out-" + std::to_string(++serial()))), err_(work / ("err-" + std::to_string(serial()))) {
-    std::vector<std::string> copy{LEADSCOUT_STATUS_BIN};
-    copy.insert(copy.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_ = ::fork();
-    if (pid_ < 0) throw std::runtime_error("fork failed");
-    if (pid_ == 0) {
-      const int o = ::open(out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      const int e = ::open(err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      if (o < 0 || e < 0 || ::dup2(o, 1) < 0 || ::dup2(e, 2) < 0) ::_exit(127);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-  }
-  ~child() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-    }
-  }
-  child(const child&) = delete;
-  child& operator=(const child&) = delete;
-
-  [[nodiscard]] pid_t pid() const noexcept { return pid_; }
-  [[nodiscard]] std::string out() const { return read_file(out_); }
-  [[nodiscard]] std::string err() const { return read_file(err_); }
-
-  /// Waits at most `limit` for the exit; the exit code, 128 + signal, or -1 after killing it at
-  /// the limit.
-  int wait(std::chrono::milliseconds limit = std::chrono::seconds(20)) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    int status = 0;
-    while (::waitpid(pid_, &status, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, &status, 0);
-        pid_ = -1;
-        return -1;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-
-  /// Waits until stdout contains `text`, at most `limit`.
-  [[nodiscard]] bool wait_for_output(const std::string& text,
-                                     std::chrono::milliseconds limit = std::chrono::seconds(10)) const {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (out().find(text) != std::string::npos) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return out().find(text) != std::string::npos;
-  }
+  child(std::vector<std::string> args, const fs::path& work)
+      : ChildProcess(with_binary(std::move(args)), work) {}
 
  private:
-  static int& serial() {
-    static int n = 0;
-    return n;
+  static std::vector<std::string> with_binary(std::vector<std::string> args) {
+    args.insert(args.begin(), LEADSCOUT_STATUS_BIN);
+    return args;
   }
-  fs::path out_;
-  fs::path err_;
-  pid_t pid_ = -1;
 };
 
 /// Runs leadscout-status with `args` and waits for it.
