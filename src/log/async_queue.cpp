@@ -7,6 +7,8 @@ namespace {
 
 constexpr auto nap = std::chrono::microseconds(200);
 constexpr int naps_before_sleep = 50;  // 10 ms of quiet
+// Under a steady stream a line reaches its file (and tail -f) within this delay.
+constexpr auto max_flush_delay = std::chrono::milliseconds(50);
 
 // Record layout in the arena: Header, logger name bytes, payload bytes.
 struct Header {
@@ -64,16 +66,22 @@ void AsyncQueue::run() {
   std::unique_lock lock(mutex_);
   int quiet_naps = 0;
   bool flushed = true;
+  std::chrono::steady_clock::time_point unflushed_since;
+  const auto flush = [&] {
+    lock.unlock();
+    on_idle_();
+    lock.lock();
+    flushed = true;
+  };
   for (;;) {
     if (front_events_ == 0) {
-      if (stopping_) return;
-      if (!flushed) {
-        lock.unlock();
-        on_idle_();
-        lock.lock();
-        flushed = true;
+      // Flushing as soon as one batch is written would cost a write(2) per event whenever
+      // the backend keeps pace with its producers; it waits for a quiet nap instead.
+      if (!flushed && (quiet_naps > 0 || stopping_)) {
+        flush();
         continue;
       }
+      if (stopping_) return;
       if (quiet_naps < naps_before_sleep) {
         ++quiet_naps;
         backend_cv_.wait_for(lock, nap);
@@ -83,6 +91,12 @@ void AsyncQueue::run() {
         backend_asleep_ = false;
       }
       continue;
+    }
+    if (flushed) {
+      unflushed_since = std::chrono::steady_clock::now();
+    } else if (std::chrono::steady_clock::now() - unflushed_since >= max_flush_delay) {
+      flush();
+      unflushed_since = std::chrono::steady_clock::now();
     }
     quiet_naps = 0;
     flushed = false;

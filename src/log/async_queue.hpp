@@ -5,7 +5,8 @@
 // buffered instead: producers append encoded events to one byte arena under a mutex, the
 // backend swaps the whole arena out and writes the batch without holding the lock, and blocked
 // producers are released once per batch. While events keep coming the backend polls every
-// 200 µs instead of being woken by each producer.
+// 200 µs instead of being woken by each producer, and writes its file buffers out after a quiet
+// nap (at least every 50 ms), not after every batch.
 #pragma once
 
 #include <atomic>
