@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -125,6 +126,32 @@ class ScopedEnv {
  private:
   std::string name_, old_;
   bool had_ = false;
+};
+
+/// A tmpfs of `size` mounted on a fresh directory for the life of the object.
+class TinyTmpfs {
+ public:
+  explicit TinyTmpfs(const std::string& size) {
+    mounted_ = ::mount("tmpfs", dir_.path().c_str(), "tmpfs", 0, ("size=" + size).c_str()) == 0;
+  }
+  ~TinyTmpfs() {
+    if (mounted_) ::umount2(dir_.path().c_str(), MNT_DETACH);
+  }
+  TinyTmpfs(const TinyTmpfs&) = delete;
+  TinyTmpfs& operator=(const TinyTmpfs&) = delete;
+  [[nodiscard]] bool mounted() const { return mounted_; }
+  [[nodiscard]] const std::filesystem::path& path() const { return dir_.path(); }
+  bool remount(const std::string& options) {
+    return ::mount("tmpfs", dir_.path().c_str(), "tmpfs", MS_REMOUNT, options.c_str()) == 0;
+  }
+  /// Covers the directory with an empty read-only file system (a writable one cannot be
+  /// remounted read-only while a log file is open), until uncover().
+  bool cover_read_only() { return ::mount("tmpfs", dir_.path().c_str(), "tmpfs", MS_RDONLY, "size=4k") == 0; }
+  bool uncover() { return ::umount2(dir_.path().c_str(), 0) == 0; }
+
+ private:
+  TempDir dir_;
+  bool mounted_ = false;
 };
 
 /// A program running as a child process (argv[0] is its path), stdout and stderr going to

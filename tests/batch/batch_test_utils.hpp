@@ -1,16 +1,10 @@
-// Helpers shared by the batch tests: temporary directories, file reading, log capture.
+// Helpers shared by the batch tests: items, options, journal and log reading.
 #pragma once
 
-#include <unistd.h>
-
-#include <atomic>
 #include <chrono>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -19,47 +13,18 @@
 #include <leadscout/batch.hpp>
 #include <leadscout/log.hpp>
 
+#include "utils.hpp"
+
 namespace batch_test {
 
 namespace fs = std::filesystem;
 namespace lb = leadscout::batch;
 namespace ll = leadscout::log;
 
-/// A fresh directory, removed at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() /
-            ("leadscout-batch-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-inline std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-inline std::vector<std::string> read_lines(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
+using leadscout::test::read_file;
+using leadscout::test::read_lines;
+using leadscout::test::ScopedEnv;
+using leadscout::test::TempDir;
 
 /// The journal's records (header skipped), parsed.
 inline std::vector<nlohmann::json> journal_records(const fs::path& p) {
@@ -139,31 +104,5 @@ inline std::vector<nlohmann::json> events(const fs::path& log_file, const std::s
   }
   return out;
 }
-
-/// Sets an environment variable for the scope.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    if (value != nullptr) {
-      ::setenv(name, value, 1);
-    } else {
-      ::unsetenv(name);
-    }
-  }
-  ~ScopedEnv() {
-    if (old_) {
-      ::setenv(name_.c_str(), old_->c_str(), 1);
-    } else {
-      ::unsetenv(name_.c_str());
-    }
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  std::string name_;
-  std::optional<std::string> old_;
-};
 
 }  // namespace batch_test

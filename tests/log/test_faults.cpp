@@ -3,8 +3,6 @@
 // where the test cannot mount.
 #include <gtest/gtest.h>
 
-#include <sys/mount.h>
-
 #include "log_test_support.hpp"
 
 namespace lt = leadscout::test;
@@ -12,32 +10,6 @@ namespace ll = leadscout::log;
 using namespace std::chrono_literals;
 
 namespace {
-
-/// A tmpfs of `size` mounted on a fresh directory for the life of the object.
-class TinyTmpfs {
- public:
-  explicit TinyTmpfs(const std::string& size) {
-    mounted_ = ::mount("tmpfs", dir_.path().c_str(), "tmpfs", 0, ("size=" + size).c_str()) == 0;
-  }
-  ~TinyTmpfs() {
-    if (mounted_) ::umount2(dir_.path().c_str(), MNT_DETACH);
-  }
-  TinyTmpfs(const TinyTmpfs&) = delete;
-  TinyTmpfs& operator=(const TinyTmpfs&) = delete;
-  [[nodiscard]] bool mounted() const { return mounted_; }
-  [[nodiscard]] const std::filesystem::path& path() const { return dir_.path(); }
-  bool remount(const std::string& options) {
-    return ::mount("tmpfs", dir_.path().c_str(), "tmpfs", MS_REMOUNT, options.c_str()) == 0;
-  }
-  /// Covers the directory with an empty read-only file system (a writable one cannot be
-  /// remounted read-only while a log file is open), until uncover().
-  bool cover_read_only() { return ::mount("tmpfs", dir_.path().c_str(), "tmpfs", MS_RDONLY, "size=4k") == 0; }
-  bool uncover() { return ::umount2(dir_.path().c_str(), 0) == 0; }
-
- private:
-  lt::TempDir dir_;
-  bool mounted_ = false;
-};
 
 std::size_t count_events(const std::filesystem::path& file, const std::string& event) {
   std::size_t n = 0;
@@ -61,7 +33,7 @@ ll::Config one_file_config(const std::filesystem::path& dir, const lt::FakeClock
 }  // namespace
 
 TEST(LogFaults, FullDeviceIsCountedAndTheFileRecoversWhenSpaceComesBack) {
-  TinyTmpfs fs("64k");
+  lt::TinyTmpfs fs("64k");
   if (!fs.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here";
   lt::FakeClock clock(lt::utc(2025, 7, 6, 12));
   ll::init(one_file_config(fs.path(), clock));
@@ -82,7 +54,7 @@ TEST(LogFaults, FullDeviceIsCountedAndTheFileRecoversWhenSpaceComesBack) {
 }
 
 TEST(LogFaults, ReadOnlyDirectoryMidRunIsCountedAndRecovered) {
-  TinyTmpfs fs("4m");
+  lt::TinyTmpfs fs("4m");
   if (!fs.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here";
   lt::FakeClock clock(lt::utc(2025, 7, 6, 12));
   ll::init(one_file_config(fs.path(), clock));
