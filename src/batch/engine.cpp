@@ -226,7 +226,7 @@ struct Engine::State {
   std::size_t halt_failures = 0;
   std::size_t last_started = static_cast<std::size_t>(-1);
   std::size_t journal_lines_dropped = 0;
-  bool progress_error_reported = false;
+  std::size_t progress_errors = 0;  ///< failed writes since the last good one
 
   SystemdNotifier systemd;
   time_point next_watchdog = kNever;
@@ -502,12 +502,17 @@ struct Engine::State {
     try {
       const std::string json = nlohmann::json(s).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
       const double ts = std::chrono::duration<double>(clock->system_now().time_since_epoch()).count();
+      std::error_code ec;  // a directory deleted mid-run comes back
+      std::filesystem::create_directories(files.progress.parent_path(), ec);
       write_file_atomic(files.progress, json);
       write_file_atomic(files.status, json);
       write_file_atomic(files.prometheus, prometheus_text(s, d, ts));
+      if (progress_errors > 0) {
+        log.info("Progress file written again", {{"path", files.progress.string()}, {"failed_writes", progress_errors}});
+        progress_errors = 0;
+      }
     } catch (const std::exception& e) {
-      if (!progress_error_reported) {
-        progress_error_reported = true;
+      if (progress_errors++ == 0) {
         log.warning("Progress file not written", {{"path", files.progress.string()}, {"error", e.what()}});
       }
     }
@@ -529,6 +534,15 @@ struct Engine::State {
     write_files(s, d);
     bar.draw(s, now, true);
     lock.lock();
+  }
+
+  /// Group commit; called without m held.
+  int sync_journal() {
+    const int err = journal.sync();
+    if (std::string notice = journal.take_notice(); !notice.empty()) {
+      log.warning("Journal file", {{"path", files.journal.string()}, {"detail", notice}});
+    }
+    return err;
   }
 
   void worker_main(Worker& w);
@@ -673,8 +687,9 @@ void Engine::State::coordinate(std::unique_lock<std::mutex>& lock) {
     if (now >= next_sync) {
       next_sync = now + opt.checkpoint_interval;
       lock.unlock();
-      journal.sync();
+      const int err = sync_journal();
       lock.lock();
+      if (err != 0) begin_stop(Status::failed, std::string("journal fsync failed: ") + std::strerror(err), 0);
       continue;
     }
     time_point wake = std::min({next_progress, next_sync, next_watchdog});
@@ -898,7 +913,7 @@ RunStats Engine::run(Job& job) {
   lock.lock();
   signals.reset();
 
-  const int sync_err = s.journal.sync();
+  const int sync_err = s.sync_journal();
   s.journal.close();
   if (sync_err != 0 && s.stop_status != Status::failed) {
     s.stopping = true;

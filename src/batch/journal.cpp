@@ -1,11 +1,13 @@
-// The checkpoint journal: replay on open, append from many workers, group commit.
+// The checkpoint journal: replay on open, appends through a shared mapping, group commit.
 #include "leadscout/batch/detail/journal.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -19,8 +21,9 @@ namespace {
 
 constexpr std::string_view kMagic = "leadscout.batch";
 constexpr int kVersion = 1;
-/// Pause instructions a worker spins for the current writer before it sleeps (a few µs).
-constexpr int kSpins = 200;
+/// How much file a mapping covers beyond the lines already written: a new mapping (and a
+/// fallocate) every 4 MiB, about 50,000 records.
+constexpr std::uint64_t kChunk = 4U << 20;
 
 std::uint64_t mix(std::uint64_t x) noexcept {  // splitmix64 finalizer
   x ^= x >> 30;
@@ -50,30 +53,39 @@ std::string header_line(const JournalHeader& h) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-/// A hint to the CPU inside a spin loop.
-inline void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#endif
-}
-
-bool write_all(int fd, std::string_view data, int& err) noexcept {
+bool write_all(int fd, std::string_view data, std::uint64_t offset, int& err) noexcept {
   const char* p = data.data();
   std::size_t left = data.size();
   while (left > 0) {
-    const ssize_t n = ::write(fd, p, left);
+    const ssize_t n = ::pwrite(fd, p, left, static_cast<off_t>(offset));
     if (n < 0) {
       if (errno == EINTR) continue;
       err = errno;
       return false;
     }
     p += n;
+    offset += static_cast<std::uint64_t>(n);
     left -= static_cast<std::size_t>(n);
   }
   return true;
 }
+
+/// Makes a new directory entry for `file` durable.
+void sync_directory(const std::filesystem::path& file) noexcept {
+  if (!file.has_parent_path()) return;
+  const int dfd = ::open(file.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
+std::uint64_t page_size() noexcept {
+  static const auto size = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  return size;
+}
+
+std::uint64_t round_up(std::uint64_t n, std::uint64_t to) noexcept { return (n + to - 1) / to * to; }
 
 /// A validating scanner over one JSON text: accepts exactly what a strict JSON parser
 /// accepts (RFC 8259, valid UTF-8, paired surrogates), without building a document.
@@ -579,70 +591,151 @@ void format_record(std::string& out, std::string_view id, bool ok, int attempts,
 
 Journal::~Journal() { close(); }
 
+void Journal::unmap() noexcept {
+  if (map_ != nullptr) ::munmap(map_, map_end_ - map_offset_);
+  map_ = nullptr;
+  map_offset_ = map_end_ = 0;
+}
+
 void Journal::close() noexcept {
-  if (fd_ >= 0) {
-    sync();
-    ::close(fd_);
-    fd_ = -1;
+  if (fd_ < 0) return;
+  const bool preallocated = map_ != nullptr;
+  unmap();
+  if (preallocated && ::ftruncate(fd_, static_cast<off_t>(tail_)) == 0) dirty_.store(true);
+  sync();
+  ::close(fd_);
+  fd_ = -1;
+  tail_ = 0;
+  use_pwrite_ = false;
+  error_ = 0;
+  relink_failed_ = false;
+}
+
+int Journal::grow(std::size_t need) noexcept {
+  const std::uint64_t start = tail_ / page_size() * page_size();
+  const std::uint64_t least = round_up(tail_ - start + need, page_size());
+  // The blocks are reserved before the mapping: a store into a page the file system cannot
+  // back would be a SIGBUS, not an error. Short of space, take only what this line needs.
+  std::uint64_t size = std::max(least, kChunk);
+  int rc = ::fallocate(fd_, 0, static_cast<off_t>(start), static_cast<off_t>(size));
+  if (rc != 0 && (errno == ENOSPC || errno == EFBIG) && size > least) {
+    size = least;
+    rc = ::fallocate(fd_, 0, static_cast<off_t>(start), static_cast<off_t>(size));
   }
+  if (rc != 0) {
+    if (errno != EOPNOTSUPP && errno != ENOSYS) return errno;
+    unmap();
+    use_pwrite_ = true;
+    return 0;
+  }
+  unmap();
+  void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, static_cast<off_t>(start));
+  if (p == MAP_FAILED) {
+    if (errno != ENODEV) return errno;
+    use_pwrite_ = true;  // a file system without shared mappings
+    return 0;
+  }
+  map_ = static_cast<char*>(p);
+  map_offset_ = start;
+  map_end_ = start + size;
+  return 0;
 }
 
 int Journal::append(std::string_view data) noexcept {
-  std::unique_lock lock(gm_);
+  std::lock_guard lock(gm_);
   if (error_ != 0) return error_;
-  try {
-    pending_.append(data);
-  } catch (const std::bad_alloc&) {
-    return ENOMEM;
+  if (fd_ < 0) return EBADF;
+  if (!use_pwrite_ && tail_ + data.size() > map_end_) error_ = grow(data.size());
+  if (error_ == 0 && use_pwrite_) write_all(fd_, data, tail_, error_);
+  if (error_ != 0) return error_;
+  if (!use_pwrite_) std::memcpy(map_ + (tail_ - map_offset_), data.data(), data.size());
+  tail_ += data.size();
+  dirty_.store(true, std::memory_order_relaxed);
+  return 0;
+}
+
+void Journal::relink_if_deleted() noexcept {
+  struct stat open_file {};
+  struct stat at_path {};
+  if (::fstat(fd_, &open_file) != 0) return;
+  if (::stat(path_.c_str(), &at_path) == 0 && at_path.st_ino == open_file.st_ino && at_path.st_dev == open_file.st_dev) {
+    if (relink_failed_) {
+      relink_failed_ = false;
+      notice_ = "journal " + path_.string() + " is back at its path";
+    }
+    return;
   }
-  appended_ += data.size();
-  const std::uint64_t mine = appended_;
-  for (;;) {
-    if (written_.load(std::memory_order_relaxed) >= mine) return 0;
-    if (error_ != 0) return error_;
-    if (!writing_.load(std::memory_order_relaxed)) {
-      // Become the writer of everything pending, ours included.
-      // While others wait for lines that arrived during the write, keep writing for them.
-      writing_.store(true, std::memory_order_relaxed);
-      do {
-        batch_.swap(pending_);
-        const std::uint64_t end = appended_;
-        lock.unlock();
-        int err = 0;
-        const bool ok = write_all(fd_, batch_, err);
-        batch_.clear();
-        if (ok) dirty_.store(true, std::memory_order_relaxed);
-        lock.lock();
-        if (ok) {
-          written_.store(end, std::memory_order_release);
-        } else {
-          error_ = err;
-        }
-        if (waiters_ > 0) gcv_.notify_all();
-      } while (error_ == 0 && waiters_ > 0 && !pending_.empty());
-      writing_.store(false, std::memory_order_release);
-      continue;
-    }
-    // Another worker is writing (maybe our line too): spin briefly, then sleep.
-    lock.unlock();
-    for (int i = 0; i < kSpins; ++i) {
-      if (written_.load(std::memory_order_acquire) >= mine || !writing_.load(std::memory_order_acquire)) break;
-      cpu_relax();
-    }
-    lock.lock();
-    if (written_.load(std::memory_order_relaxed) >= mine || !writing_.load(std::memory_order_relaxed) || error_ != 0) {
-      continue;
-    }
-    ++waiters_;
-    gcv_.wait(lock);
-    --waiters_;
+  // The file (or its directory) was deleted: every line is still in the open file, so a new
+  // file at the path gets a copy of it, and appends continue there.
+  std::string why;
+  int fd = -1;
+  std::error_code ec;
+  std::filesystem::create_directories(path_.parent_path(), ec);
+  const std::string tmp = path_.string() + ".relink." + std::to_string(::getpid());
+  if (ec) {
+    why = "cannot create " + path_.parent_path().string() + ": " + ec.message();
+  } else if ((fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) < 0) {
+    why = "cannot create " + tmp + ": " + std::strerror(errno);
   }
+  std::vector<char> buf(1 << 20);
+  std::uint64_t copied = 0;
+  auto copy_to = [&](std::uint64_t end) {
+    while (why.empty() && copied < end) {
+      const ssize_t n = ::pread(fd_, buf.data(), std::min<std::uint64_t>(buf.size(), end - copied), static_cast<off_t>(copied));
+      int err = 0;
+      if (n <= 0) {
+        why = std::string("cannot read the open journal: ") + std::strerror(n < 0 ? errno : EIO);
+      } else if (!write_all(fd, std::string_view(buf.data(), static_cast<std::size_t>(n)), copied, err)) {
+        why = "cannot write " + tmp + ": " + std::strerror(err);
+      } else {
+        copied += static_cast<std::uint64_t>(n);
+      }
+    }
+  };
+  std::uint64_t end = 0;
+  {
+    std::lock_guard lock(gm_);
+    end = tail_;
+  }
+  copy_to(end);  // the bulk without holding up the workers: the written part never changes
+  std::lock_guard lock(gm_);
+  copy_to(tail_);
+  if (why.empty() && ::fdatasync(fd) != 0) why = "cannot sync " + tmp + ": " + std::strerror(errno);
+  if (why.empty() && ::flock(fd, LOCK_EX | LOCK_NB) != 0) why = "cannot lock " + tmp + ": " + std::strerror(errno);
+  if (why.empty() && ::rename(tmp.c_str(), path_.c_str()) != 0) {
+    why = "cannot rename " + tmp + ": " + std::strerror(errno);
+  }
+  if (!why.empty()) {
+    if (fd >= 0) {
+      ::close(fd);
+      ::unlink(tmp.c_str());
+    }
+    if (!relink_failed_) {
+      relink_failed_ = true;
+      notice_ = "journal " + path_.string() + " was deleted and cannot be written anew yet (" + why +
+                "); records go on into the open file and are copied there once the path is writable";
+    }
+    return;
+  }
+  const bool preallocated = map_ != nullptr;
+  unmap();
+  if (preallocated) (void)::ftruncate(fd_, static_cast<off_t>(tail_));
+  ::close(fd_);
+  fd_ = fd;
+  relink_failed_ = false;
+  notice_ = "journal " + path_.string() + " was deleted while the batch ran; written anew from the open file (" +
+            std::to_string(tail_) + " bytes)";
+  sync_directory(path_);
 }
 
 int Journal::sync() noexcept {
-  if (fd_ < 0 || !dirty_.exchange(false)) return 0;
+  if (fd_ < 0) return 0;
+  relink_if_deleted();
+  if (!dirty_.exchange(false)) return 0;
   return ::fdatasync(fd_) == 0 ? 0 : errno;
 }
+
+std::string Journal::take_notice() { return std::exchange(notice_, std::string()); }
 
 JournalOpenReport Journal::open(const std::filesystem::path& path, const JournalHeader& header, bool fresh,
                                 const std::function<void(const JournalRecord&)>& on_record) {
@@ -652,7 +745,7 @@ JournalOpenReport Journal::open(const std::filesystem::path& path, const Journal
     std::filesystem::create_directories(path.parent_path(), ec);
     if (ec) throw Error("cannot create " + path.parent_path().string() + ": " + ec.message());
   }
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
   if (fd < 0) throw Error("cannot open journal " + path.string() + ": " + std::strerror(errno));
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     ::close(fd);
@@ -739,6 +832,8 @@ JournalOpenReport Journal::open(const std::filesystem::path& path, const Journal
     pending.erase(0, start);
     offset += static_cast<off_t>(start);
   }
+  // A crash leaves the preallocated, never written part of the file: NUL bytes, not a record.
+  while (!pending.empty() && pending.back() == '\0') pending.pop_back();
   if (!pending.empty()) {
     if (!header_seen) {
       good_end = 0;  // a torn header: start over
@@ -756,17 +851,14 @@ JournalOpenReport Journal::open(const std::filesystem::path& path, const Journal
   if (good_end == 0) {
     report.resumed = false;
     int err = 0;
-    if (!write_all(fd_, header_line(header), err) || ::fsync(fd_) != 0) {
+    const std::string line = header_line(header);
+    if (!write_all(fd_, line, 0, err) || ::fsync(fd_) != 0) {
       fail("cannot write journal " + path.string() + ": " + std::strerror(err != 0 ? err : errno));
     }
-    if (path.has_parent_path()) {
-      const int dfd = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (dfd >= 0) {
-        ::fsync(dfd);
-        ::close(dfd);
-      }
-    }
+    sync_directory(path);
+    good_end = static_cast<off_t>(line.size());
   }
+  tail_ = static_cast<std::uint64_t>(good_end);
   return report;
 }
 

@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <csignal>
 #include <random>
 #include <regex>
 #include <thread>
@@ -157,6 +159,124 @@ TEST(BatchJournal, SecondWriterIsRefused) {
   int status = 0;
   ::waitpid(pid, &status, 0);
   EXPECT_EQ(WEXITSTATUS(status), 7);
+}
+
+TEST(BatchJournal, CloseCutsThePreallocatedTail) {
+  TempDir dir;
+  const auto path = dir.path() / "j.jsonl";
+  const auto h = header_for({"a", "b"});
+  std::size_t written = 0;
+  {
+    lbd::Journal j;
+    (void)j.open(path, h, false, [](const lbd::JournalRecord&) {});
+    written = fs::file_size(path);
+    const std::string lines = record_line("a") + record_line("b");
+    ASSERT_EQ(j.append(lines), 0);
+    written += lines.size();
+    EXPECT_GT(fs::file_size(path), written);  // preallocated while open
+  }
+  EXPECT_EQ(fs::file_size(path), written);
+  EXPECT_EQ(read_file(path).find('\0'), std::string::npos);
+  lbd::JournalOpenReport report;
+  EXPECT_EQ(replay(path, h, &report), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(report.dropped_lines, 0U);
+}
+
+TEST(BatchJournal, KilledWriterLosesNoAppendedLineAndLeavesNoPadding) {
+  TempDir dir;
+  const auto path = dir.path() / "j.jsonl";
+  const auto h = header_for({"a", "b", "c"});
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    lbd::Journal j;
+    (void)j.open(path, h, false, [](const lbd::JournalRecord&) {});
+    if (j.append(record_line("a")) != 0 || j.append(record_line("b")) != 0) ::_exit(1);
+    ::kill(::getpid(), SIGKILL);  // no close, no sync: the lines are only in the page cache
+    ::_exit(2);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  const std::string content = read_file(path);
+  const auto end = content.rfind('\n') + 1;
+  EXPECT_EQ(content.find_first_not_of('\0', end), std::string::npos) << "only NUL padding after the last line";
+  EXPECT_GT(content.size(), end);
+  lbd::JournalOpenReport report;
+  EXPECT_EQ(replay(path, h, &report), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(report.dropped_lines, 0U) << report.dropped_detail;
+  EXPECT_EQ(fs::file_size(path), end);
+}
+
+TEST(BatchJournal, TornLineBeforeThePaddingIsReportedAndCutOff) {
+  TempDir dir;
+  const auto path = dir.path() / "j.jsonl";
+  const auto h = header_for({"a", "b"});
+  (void)replay(path, h);
+  append_raw(path, record_line("a"));
+  const auto good_size = fs::file_size(path);
+  append_raw(path, R"({"id":"b","status":"o)" + std::string(10000, '\0'));
+  lbd::JournalOpenReport report;
+  EXPECT_EQ(replay(path, h, &report), (std::vector<std::string>{"a"}));
+  EXPECT_EQ(report.dropped_lines, 1U);
+  EXPECT_NE(report.dropped_detail.find("torn"), std::string::npos) << report.dropped_detail;
+  EXPECT_EQ(fs::file_size(path), good_size);
+}
+
+TEST(BatchJournal, ConcurrentAppendsAcrossManyMappingsKeepEveryLineWhole) {
+  TempDir dir;
+  const auto path = dir.path() / "j.jsonl";
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 25000;  // ~10 MB: several 4 MiB mappings
+  lbd::Fingerprint fp;
+  std::vector<std::string> ids;
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kPerThread; ++i) ids.push_back("t" + std::to_string(t) + "-" + std::to_string(i));
+  }
+  for (const auto& id : ids) fp.add(id);
+  const lbd::JournalHeader h{"op", fp.hex(), ids.size(), "2025-07-06T10:30:15.000Z", std::nullopt};
+  {
+    lbd::Journal j;
+    (void)j.open(path, h, false, [](const lbd::JournalRecord&) {});
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < kPerThread; ++i) {
+          ASSERT_EQ(j.append(record_line(ids[static_cast<std::size_t>(t * kPerThread + i)],
+                                         R"({"padding":")" + std::string(static_cast<std::size_t>(i % 300), 'x') + "\"}")),
+                    0);
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+  }
+  lbd::JournalOpenReport report;
+  auto seen = replay(path, h, &report);
+  EXPECT_EQ(report.dropped_lines, 0U) << report.dropped_detail;
+  std::sort(seen.begin(), seen.end());
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(seen, ids);
+}
+
+TEST(BatchJournal, DeletedJournalIsWrittenAnewAtItsPath) {
+  TempDir dir;
+  const auto path = dir.path() / "progress" / "j.jsonl";
+  const auto h = header_for({"a", "b", "c"});
+  lbd::Journal j;
+  (void)j.open(path, h, false, [](const lbd::JournalRecord&) {});
+  ASSERT_EQ(j.append(record_line("a")), 0);
+  fs::remove_all(dir.path() / "progress");
+  ASSERT_EQ(j.append(record_line("b")), 0);
+  EXPECT_EQ(j.sync(), 0);
+  const std::string notice = j.take_notice();
+  EXPECT_NE(notice.find("written anew"), std::string::npos) << notice;
+  EXPECT_EQ(j.take_notice(), "");
+  ASSERT_TRUE(fs::exists(path));
+  ASSERT_EQ(j.append(record_line("c")), 0);  // into the new file
+  j.close();
+  lbd::JournalOpenReport report;
+  EXPECT_EQ(replay(path, h, &report), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(report.dropped_lines, 0U) << report.dropped_detail;
+  EXPECT_TRUE(report.resumed);
 }
 
 // The hand-written record scanner must judge every line as a JSON parser does: compared with

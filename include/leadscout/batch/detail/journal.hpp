@@ -6,7 +6,6 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -84,8 +83,14 @@ void format_record(std::string& out, std::string_view id, bool ok, int attempts,
 /// Appends `s` as a JSON string literal (quoted, escaped; invalid UTF-8 replaced).
 void append_json_string(std::string& out, std::string_view s);
 
-/// An open journal file. append() may be called from many threads at once: concurrent lines
-/// are group-written (one write(2) for every line pending when a write starts).
+/// An open journal file. append() may be called from many threads at once.
+///
+/// Lines are copied into the file through a shared mapping of a preallocated region
+/// (fallocate(2), so the file system has the blocks before a store needs them): when append()
+/// returns, the line is in the kernel's page cache, where a killed process (SIGKILL, OOM)
+/// cannot lose it, and no system call was made. close() cuts the file to its written length;
+/// after a crash, open() cuts the unwritten preallocated tail (NUL bytes). Where the file
+/// system cannot preallocate, each line is written with pwrite(2) instead.
 class Journal {
  public:
   Journal() = default;
@@ -99,29 +104,36 @@ class Journal {
   /// another input (unless `fresh`, which starts it over) or cannot be opened.
   JournalOpenReport open(const std::filesystem::path& path, const JournalHeader& header, bool fresh,
                          const std::function<void(const JournalRecord&)>& on_record);
-  /// Hands `data` (complete lines) to the OS and returns once it is written: appended to a
-  /// shared buffer that the first caller finding no write in progress writes with one
-  /// write(2) for everyone. Returns 0 or an errno value; after a failed write every later
-  /// append fails with the same error (nothing is written after a torn tail).
+  /// Hands `data` (complete lines) to the OS. Returns 0 or an errno value; after a failure
+  /// every later append fails with the same error (nothing is written after a torn tail).
   [[nodiscard]] int append(std::string_view data) noexcept;
-  /// fdatasync when something was appended since the last sync. Returns 0 or an errno value.
+  /// Makes everything appended durable (fdatasync). When the file was deleted or replaced
+  /// meanwhile (its directory removed), first writes it anew at its path from the open copy;
+  /// see notice(). Returns 0 or an errno value of the fdatasync.
   int sync() noexcept;
+  /// What the last sync() did about a deleted journal file ("" when nothing happened); for
+  /// the caller's log.
+  [[nodiscard]] std::string take_notice();
+  /// Cuts the preallocated tail, syncs and closes.
   void close() noexcept;
   [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
 
  private:
+  int grow(std::size_t need) noexcept;
+  void unmap() noexcept;
+  void relink_if_deleted() noexcept;
+
   int fd_ = -1;
   std::filesystem::path path_;
   std::atomic<bool> dirty_{false};
-  // Group writing, guarded by gm_ (written_ and writing_ are also read without it to spin).
-  std::mutex gm_;
-  std::condition_variable gcv_;
-  std::string pending_;        ///< lines appended but not yet being written
-  std::string batch_;          ///< the lines the current writer writes
-  std::uint64_t appended_ = 0;  ///< bytes ever appended (end of pending_)
-  std::atomic<std::uint64_t> written_{0};  ///< bytes ever written
-  std::atomic<bool> writing_{false};
-  int waiters_ = 0;
+  bool relink_failed_ = false;  ///< reported once until it works
+  std::string notice_;          ///< sync() and take_notice() run on one thread
+  std::mutex gm_;                 ///< guards the members below
+  char* map_ = nullptr;           ///< the file's bytes [map_offset_, map_end_)
+  std::uint64_t map_offset_ = 0;  ///< page aligned
+  std::uint64_t map_end_ = 0;     ///< the preallocated end of the file
+  std::uint64_t tail_ = 0;        ///< end of the last appended line
+  bool use_pwrite_ = false;       ///< the file system cannot preallocate
   int error_ = 0;
 };
 

@@ -1,0 +1,123 @@
+// Faults under a running batch: the progress directory deleted, covered by a read-only file
+// system, and full. The mount tests need mount(2) (root with CAP_SYS_ADMIN) and are skipped
+// where the test cannot mount.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "batch_test_utils.hpp"
+
+using namespace batch_test;
+using namespace std::chrono_literals;
+
+namespace {
+
+using Proc = lb::BackgroundProcessor<Item, Out>;
+
+lb::Outcome<Out> ok_of(const Item& item) { return Out{item.value * 2, "ok"}; }
+
+/// Waits (real time, bounded) until an event with this name and a field containing `text`
+/// was logged.
+bool wait_event(const fs::path& log_file, const std::string& event, const std::string& text = "") {
+  for (int i = 0; i < 2000; ++i) {
+    for (const auto& e : events(log_file, event)) {
+      if (text.empty() || e.dump().find(text) != std::string::npos) return true;
+    }
+    std::this_thread::sleep_for(5ms);
+  }
+  return false;
+}
+
+/// After a run: the journal at its path holds every item exactly once, and a second run
+/// resumes all of them without calling the callback.
+void expect_complete_and_resumable(const lb::Options& opt, const std::vector<Item>& items) {
+  const auto counts = ok_counts(opt.progress_dir / (opt.operation + ".checkpoint.jsonl"));
+  EXPECT_EQ(counts.size(), items.size());
+  for (const auto& [id, n] : counts) ASSERT_EQ(n, 1) << id;
+  Proc again(opt);
+  const auto s = again.run(items, [](const Item& item, lb::Context&) {
+    ADD_FAILURE() << item.id << " ran twice";
+    return ok_of(item);
+  });
+  EXPECT_EQ(s.status, lb::Status::completed);
+  EXPECT_EQ(s.skipped_resumed, items.size());
+}
+
+}  // namespace
+
+TEST(BatchFaults, ProgressDirectoryDeletedMidRunComesBackWithEveryRecord) {
+  TempDir dir;
+  const auto log_file = init_logging(dir.path());
+  auto opt = test_options(dir.path());
+  opt.concurrency = 2;
+  const auto items = make_items(300);
+  Proc proc(opt);
+  const auto s = proc.run(items, [&](const Item& item, lb::Context&) {
+    if (item.value == 100) fs::remove_all(opt.progress_dir);
+    return ok_of(item);
+  });
+  EXPECT_EQ(s.status, lb::Status::completed) << s.reason;
+  EXPECT_EQ(s.succeeded, 300U);
+  EXPECT_TRUE(wait_event(log_file, "Journal file", "written anew"));
+  EXPECT_EQ(lb::read_progress(opt.progress_dir / "test_op.json").status, lb::Status::completed);
+  expect_complete_and_resumable(opt, items);
+}
+
+TEST(BatchFaults, ProgressDirectoryReadOnlyMidRunIsReportedAndRecovered) {
+  leadscout::test::TinyTmpfs tmpfs("16m");
+  if (!tmpfs.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here";
+  TempDir dir;
+  const auto log_file = init_logging(dir.path());
+  auto opt = test_options(dir.path());
+  opt.progress_dir = tmpfs.path();
+  opt.progress_interval = 10ms;
+  opt.checkpoint_interval = 10ms;
+  const auto items = make_items(200);
+  bool covered = false;
+  bool uncovered = false;
+  Proc proc(opt);
+  const auto s = proc.run(items, [&](const Item& item, lb::Context&) {
+    if (item.value == 50) {
+      covered = tmpfs.cover_read_only();
+      // Both the progress writer and the journal's path check meet the read-only cover.
+      EXPECT_TRUE(wait_event(log_file, "Progress file not written"));
+      EXPECT_TRUE(wait_event(log_file, "Journal file", "cannot be written anew yet"));
+    }
+    if (item.value == 100 && covered) {
+      uncovered = tmpfs.uncover();
+      EXPECT_TRUE(wait_event(log_file, "Progress file written again"));
+      EXPECT_TRUE(wait_event(log_file, "Journal file", "is back at its path"));
+    }
+    return ok_of(item);
+  });
+  ASSERT_TRUE(covered && uncovered) << "cannot mount over the tmpfs";
+  EXPECT_EQ(s.status, lb::Status::completed) << s.reason;
+  EXPECT_EQ(s.succeeded, 200U);
+  EXPECT_EQ(lb::read_progress(opt.progress_dir / "test_op.json").status, lb::Status::completed);
+  expect_complete_and_resumable(opt, items);
+}
+
+TEST(BatchFaults, FullDeviceStopsTheBatchAsFailedAndLosesNothing) {
+  leadscout::test::TinyTmpfs tmpfs("256k");
+  if (!tmpfs.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here";
+  TempDir dir;
+  auto opt = test_options(dir.path());
+  opt.progress_dir = tmpfs.path();
+  opt.concurrency = 4;
+  const auto items = make_items(20000);  // ~2 MB of journal: far more than the device holds
+  Proc proc(opt);
+  const auto s = proc.run(items, [](const Item& item, lb::Context&) { return ok_of(item); });
+  EXPECT_EQ(s.status, lb::Status::failed);
+  EXPECT_NE(s.reason.find("journal write failed"), std::string::npos) << s.reason;
+  EXPECT_GT(s.succeeded, 0U);
+  EXPECT_LT(s.succeeded, items.size());
+  // Every item the summary counts as done is in the journal, and each line is whole.
+  EXPECT_EQ(ok_counts(s.journal_file).size(), s.succeeded);
+
+  ASSERT_TRUE(tmpfs.remount("size=64m"));
+  Proc resumed(opt);
+  const auto s2 = resumed.run(items, [](const Item& item, lb::Context&) { return ok_of(item); });
+  EXPECT_EQ(s2.status, lb::Status::completed) << s2.reason;
+  EXPECT_EQ(s2.skipped_resumed, s.succeeded);
+  expect_complete_and_resumable(opt, items);
+}
