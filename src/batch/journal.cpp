@@ -638,6 +638,11 @@ int Journal::grow(std::size_t need) noexcept {
   map_ = static_cast<char*>(p);
   map_offset_ = start;
   map_end_ = start + size;
+#ifdef MADV_POPULATE_WRITE
+  // One call maps every page writable instead of a page fault every 4 KiB of lines; older
+  // kernels refuse it and fault as usual.
+  (void)::madvise(map_, size, MADV_POPULATE_WRITE);
+#endif
   return 0;
 }
 
