@@ -597,11 +597,18 @@ void Journal::unmap() noexcept {
   map_offset_ = map_end_ = 0;
 }
 
+void Journal::cut_preallocated_tail() noexcept {
+  unmap();
+  struct stat st {};
+  if (::fstat(fd_, &st) == 0 && static_cast<std::uint64_t>(st.st_size) > tail_ &&
+      ::ftruncate(fd_, static_cast<off_t>(tail_)) == 0) {
+    dirty_.store(true);
+  }
+}
+
 void Journal::close() noexcept {
   if (fd_ < 0) return;
-  const bool preallocated = map_ != nullptr;
-  unmap();
-  if (preallocated && ::ftruncate(fd_, static_cast<off_t>(tail_)) == 0) dirty_.store(true);
+  cut_preallocated_tail();
   sync();
   ::close(fd_);
   fd_ = -1;
@@ -722,9 +729,7 @@ void Journal::relink_if_deleted() noexcept {
     }
     return;
   }
-  const bool preallocated = map_ != nullptr;
-  unmap();
-  if (preallocated) (void)::ftruncate(fd_, static_cast<off_t>(tail_));
+  cut_preallocated_tail();  // the old file may live on elsewhere (a moved directory)
   ::close(fd_);
   fd_ = fd;
   relink_failed_ = false;

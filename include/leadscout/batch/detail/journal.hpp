@@ -121,6 +121,7 @@ class Journal {
  private:
   int grow(std::size_t need) noexcept;
   void unmap() noexcept;
+  void cut_preallocated_tail() noexcept;
   void relink_if_deleted() noexcept;
 
   int fd_ = -1;
