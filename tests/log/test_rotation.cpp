@@ -71,6 +71,29 @@ TEST(LogRotation, LateEventFromBeforeMidnightGoesToTheNewDay) {
             (std::vector<std::string>{"new day", "stamped yesterday"}));
 }
 
+TEST(LogRotation, ClockJumpingDaysForwardAndBackLosesNothingAndReopensNoDay) {
+  lt::TempDir dir;
+  lt::FakeClock clock(lt::utc(2025, 7, 5, 23, 59, 59));
+  ll::init(lt::test_config(dir, &clock));
+  auto log = ll::get("production");
+  log.info("before the jump");
+  clock.set(lt::utc(2025, 7, 8, 0, 0, 1));  // forward across three midnights (a suspended VM)
+  log.info("after the jump");
+  clock.set(lt::utc(2025, 7, 5, 23, 59, 58));  // back again (an NTP correction)
+  log.info("clock went back");
+  clock.set(lt::utc(2025, 7, 8, 0, 0, 2));
+  log.info("clock is right");
+  ll::shutdown();
+  const auto logs = dir.path() / "logs/production";
+  EXPECT_EQ(events_of(lt::read_gzip(logs / "operations-2025-07-05.log.gz")),
+            (std::vector<std::string>{"before the jump"}));
+  EXPECT_FALSE(std::filesystem::exists(logs / "operations-2025-07-05.log")) << "the 5th was reopened";
+  EXPECT_FALSE(std::filesystem::exists(logs / "operations-2025-07-06.log"));
+  EXPECT_FALSE(std::filesystem::exists(logs / "operations-2025-07-07.log"));
+  EXPECT_EQ(events_of(lt::read_file(logs / "operations-2025-07-08.log")),
+            (std::vector<std::string>{"after the jump", "clock went back", "clock is right"}));
+}
+
 TEST(LogRotation, RetentionDeletesOldFilesAcrossRestarts) {
   lt::TempDir dir;
   const auto logs = dir.path() / "logs";
