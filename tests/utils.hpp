@@ -128,17 +128,18 @@ class ScopedEnv {
   bool had_ = false;
 };
 
-/// A tmpfs of `size` mounted on a fresh directory for the life of the object.
-class TinyTmpfs {
+/// A small file system (a tmpfs of `size` by default) mounted on a fresh directory for the life
+/// of the object. Needs mount(2); mounted() says whether it worked.
+class ScratchMount {
  public:
-  explicit TinyTmpfs(const std::string& size) {
-    mounted_ = ::mount("tmpfs", dir_.path().c_str(), "tmpfs", 0, ("size=" + size).c_str()) == 0;
+  explicit ScratchMount(const std::string& size, const char* type = "tmpfs") {
+    mounted_ = ::mount(type, dir_.path().c_str(), type, 0, ("size=" + size).c_str()) == 0;
   }
-  ~TinyTmpfs() {
+  ~ScratchMount() {
     if (mounted_) ::umount2(dir_.path().c_str(), MNT_DETACH);
   }
-  TinyTmpfs(const TinyTmpfs&) = delete;
-  TinyTmpfs& operator=(const TinyTmpfs&) = delete;
+  ScratchMount(const ScratchMount&) = delete;
+  ScratchMount& operator=(const ScratchMount&) = delete;
   [[nodiscard]] bool mounted() const { return mounted_; }
   [[nodiscard]] const std::filesystem::path& path() const { return dir_.path(); }
   bool remount(const std::string& options) {

@@ -64,7 +64,7 @@ TEST(BatchFaults, ProgressDirectoryDeletedMidRunComesBackWithEveryRecord) {
 }
 
 TEST(BatchFaults, ProgressDirectoryReadOnlyMidRunIsReportedAndRecovered) {
-  leadscout::test::TinyTmpfs tmpfs("16m");
+  leadscout::test::ScratchMount tmpfs("16m");
   if (!tmpfs.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here";
   TempDir dir;
   const auto log_file = init_logging(dir.path());
@@ -98,7 +98,7 @@ TEST(BatchFaults, ProgressDirectoryReadOnlyMidRunIsReportedAndRecovered) {
 }
 
 TEST(BatchFaults, FullDeviceStopsTheBatchAsFailedAndLosesNothing) {
-  leadscout::test::TinyTmpfs tmpfs("256k");
+  leadscout::test::ScratchMount tmpfs("256k");
   if (!tmpfs.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here";
   TempDir dir;
   auto opt = test_options(dir.path());
@@ -119,5 +119,30 @@ TEST(BatchFaults, FullDeviceStopsTheBatchAsFailedAndLosesNothing) {
   const auto s2 = resumed.run(items, [](const Item& item, lb::Context&) { return ok_of(item); });
   EXPECT_EQ(s2.status, lb::Status::completed) << s2.reason;
   EXPECT_EQ(s2.skipped_resumed, s.succeeded);
+  expect_complete_and_resumable(opt, items);
+}
+
+TEST(BatchFaults, FileSystemWithoutPreallocationGetsPlainWrites) {
+  leadscout::test::ScratchMount ramfs("0", "ramfs");  // ramfs has no fallocate
+  if (!ramfs.mounted()) GTEST_SKIP() << "cannot mount a ramfs here";
+  TempDir dir;
+  auto opt = test_options(dir.path());
+  opt.progress_dir = ramfs.path();
+  opt.concurrency = 4;
+  const auto items = make_items(500);
+  const auto journal = ramfs.path() / "test_op.checkpoint.jsonl";
+  std::uintmax_t largest_seen = 0;
+  Proc proc(opt);
+  const auto s = proc.run(items, [&](const Item& item, lb::Context&) {
+    if (item.value == 250) {  // while open: only whole lines, no preallocated tail
+      const std::string content = read_file(journal);
+      EXPECT_EQ(content.find('\0'), std::string::npos);
+      EXPECT_EQ(content.back(), '\n');
+      largest_seen = content.size();
+    }
+    return ok_of(item);
+  });
+  EXPECT_EQ(s.status, lb::Status::completed) << s.reason;
+  EXPECT_GT(largest_seen, 0U);
   expect_complete_and_resumable(opt, items);
 }

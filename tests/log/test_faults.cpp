@@ -33,7 +33,7 @@ ll::Config one_file_config(const std::filesystem::path& dir, const lt::FakeClock
 }  // namespace
 
 TEST(LogFaults, FullDeviceIsCountedAndTheFileRecoversWhenSpaceComesBack) {
-  lt::TinyTmpfs fs("64k");
+  lt::ScratchMount fs("64k");
   if (!fs.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here";
   lt::FakeClock clock(lt::utc(2025, 7, 6, 12));
   ll::init(one_file_config(fs.path(), clock));
@@ -54,7 +54,7 @@ TEST(LogFaults, FullDeviceIsCountedAndTheFileRecoversWhenSpaceComesBack) {
 }
 
 TEST(LogFaults, ReadOnlyDirectoryMidRunIsCountedAndRecovered) {
-  lt::TinyTmpfs fs("4m");
+  lt::ScratchMount fs("4m");
   if (!fs.mounted()) GTEST_SKIP() << "cannot mount a tmpfs here";
   lt::FakeClock clock(lt::utc(2025, 7, 6, 12));
   ll::init(one_file_config(fs.path(), clock));
