@@ -90,7 +90,7 @@ void append_json_string(std::string& out, std::string_view s);
 /// returns, the line is in the kernel's page cache, where a killed process (SIGKILL, OOM)
 /// cannot lose it, and no system call was made. close() cuts the file to its written length;
 /// after a crash, open() cuts the unwritten preallocated tail (NUL bytes). Where the file
-/// system cannot preallocate, each line is written with pwrite(2) instead.
+/// system cannot preallocate or map, each line is written with pwrite(2) instead.
 class Journal {
  public:
   Journal() = default;
@@ -109,7 +109,7 @@ class Journal {
   [[nodiscard]] int append(std::string_view data) noexcept;
   /// Makes everything appended durable (fdatasync). When the file was deleted or replaced
   /// meanwhile (its directory removed), first writes it anew at its path from the open copy;
-  /// see notice(). Returns 0 or an errno value of the fdatasync.
+  /// see take_notice(). Returns 0 or an errno value of the fdatasync.
   int sync() noexcept;
   /// What the last sync() did about a deleted journal file ("" when nothing happened); for
   /// the caller's log.
