@@ -9,6 +9,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "file_sink.hpp"
+#include "shard_env.hpp"
+
 namespace leadscout::log {
 namespace {
 
@@ -54,6 +57,18 @@ Level parse_level_or_throw(const char* name, std::string_view value) {
   const auto level = parse_level(value);
   if (!level) bad_env(name, value, fmt::format("one of {}", level_names));
   return *level;
+}
+
+/// LEADSCOUT_LOG_INSTANCE, else the shard's name under a shard spec of two or more shards.
+std::string instance_from_env() {
+  if (const char* v = env("LEADSCOUT_LOG_INSTANCE")) {
+    if (!detail::valid_instance_name(v)) bad_env("LEADSCOUT_LOG_INSTANCE", v, "letters, digits, '-' and '_' only");
+    return v;
+  }
+  std::string error;
+  const auto shard = common::shard_spec_from_env(error);
+  if (!error.empty()) throw ConfigError(error);
+  return shard && shard->count > 1 ? common::shard_name(*shard) : std::string();
 }
 
 // ---- routes file ---------------------------------------------------------------------
@@ -274,6 +289,7 @@ Config Config::from_env() {
     cfg.alerts.command_timeout = std::chrono::seconds(parse_uint("LEADSCOUT_ALERT_TIMEOUT", v, 1, 3600));
   }
   if (const char* v = env("LEADSCOUT_LOG_MAX_LINE")) cfg.max_line = parse_uint("LEADSCOUT_LOG_MAX_LINE", v, 1024, 16u << 20);
+  cfg.instance = instance_from_env();
   return cfg;
 }
 

@@ -1,6 +1,7 @@
 #include "file_sink.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -48,37 +49,84 @@ void make_directories(const std::filesystem::path& dir) {
   }
 }
 
-FilePattern::FilePattern(const std::filesystem::path& full) : directory_(full.parent_path()) {
+bool valid_instance_name(std::string_view name) noexcept {
+  for (const char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+FilePattern::FilePattern(const std::filesystem::path& full, std::string_view instance)
+    : directory_(full.parent_path()), instance_(instance.empty() ? std::string() : "." + std::string(instance)) {
   const std::string name = full.filename().string();
   const auto at = name.find(date_placeholder);
   dated_ = at != std::string::npos;
-  prefix_ = dated_ ? name.substr(0, at) : name;
-  suffix_ = dated_ ? name.substr(at + date_placeholder.size()) : std::string();
+  if (dated_) {
+    prefix_ = name.substr(0, at);
+    suffix_ = name.substr(at + date_placeholder.size());
+  } else {
+    // "progress.log" -> "progress" + ".NAME" + ".log"
+    const auto dot = name.rfind('.');
+    prefix_ = dot == std::string::npos || dot == 0 ? name : name.substr(0, dot);
+    suffix_ = name.substr(prefix_.size());
+  }
 }
 
 std::filesystem::path FilePattern::path_for(std::string_view date) const {
-  return directory_ / (dated_ ? prefix_ + std::string(date) + suffix_ : prefix_);
+  return directory_ / (prefix_ + (dated_ ? std::string(date) : std::string()) + instance_ + suffix_);
 }
 
-std::string FilePattern::date_of(const std::string& file_name, bool* compressed) const {
+std::string FilePattern::date_of(std::string_view file_name, bool* compressed) const {
   constexpr std::size_t date_len = 10;  // YYYY-MM-DD
   if (!dated_ || file_name.size() < prefix_.size() + date_len + suffix_.size()) return {};
-  if (file_name.compare(0, prefix_.size(), prefix_) != 0) return {};
-  std::string_view rest(file_name);
-  rest.remove_prefix(prefix_.size() + date_len);
+  if (file_name.substr(0, prefix_.size()) != prefix_) return {};
+  std::string_view rest = file_name.substr(prefix_.size() + date_len);
   bool gz = false;
-  if (rest.size() == suffix_.size() + 3 && rest.substr(suffix_.size()) == ".gz") {
+  if (rest.size() >= suffix_.size() + 3 && rest.substr(rest.size() - 3) == ".gz") {
     gz = true;
     rest.remove_suffix(3);
   }
-  if (rest != suffix_) return {};
-  std::string date = file_name.substr(prefix_.size(), date_len);
+  if (rest.size() < suffix_.size() || rest.substr(rest.size() - suffix_.size()) != suffix_) return {};
+  rest.remove_suffix(suffix_.size());
+  // What is left is empty, or ".NAME" of some instance.
+  if (!rest.empty() && (rest.size() < 2 || rest[0] != '.' || !valid_instance_name(rest.substr(1)))) return {};
+  std::string date(file_name.substr(prefix_.size(), date_len));
   for (std::size_t i = 0; i < date_len; ++i) {
     const bool dash = i == 4 || i == 7;
     if (dash ? date[i] != '-' : (date[i] < '0' || date[i] > '9')) return {};
   }
   if (compressed != nullptr) *compressed = gz;
   return date;
+}
+
+int open_locked_for_append(const std::filesystem::path& path) {
+  for (int attempt = 0;; ++attempt) {
+    // Read access too: the caller checks whether the file ends with a whole line.
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (fd < 0) return -1;
+    int rc = 0;
+    while ((rc = ::flock(fd, LOCK_SH)) != 0 && errno == EINTR) {
+    }
+    // A file system without flock (some FUSE mounts) still gets the file, without the guard.
+    if (rc != 0 && errno != ENOLCK && errno != EOPNOTSUPP && errno != ENOSYS) {
+      const int err = errno;
+      ::close(fd);
+      errno = err;
+      return -1;
+    }
+    // The lock waited for a compressor that has since moved the file away: open the new one.
+    struct stat by_fd {}, by_path {};
+    if (::fstat(fd, &by_fd) == 0 && ::stat(path.c_str(), &by_path) == 0 && by_fd.st_dev == by_path.st_dev &&
+        by_fd.st_ino == by_path.st_ino) {
+      return fd;
+    }
+    ::close(fd);
+    if (attempt == 8) {
+      errno = EAGAIN;
+      return -1;
+    }
+  }
 }
 
 RouteFile::RouteFile(FilePattern pattern, std::atomic<std::uint64_t>& error_counter)
@@ -122,8 +170,7 @@ bool RouteFile::open(std::string_view date, time_point now) {
     fail("create the directory of", e.code().value(), now);
     return false;
   }
-  // Read access too: open() checks whether the file ends with a whole line.
-  const int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  const int fd = open_locked_for_append(path_);
   if (fd < 0) {
     fail("open", errno, now);
     return false;

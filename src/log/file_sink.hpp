@@ -15,21 +15,33 @@ namespace leadscout::log::detail {
 /// Creates dir and its parents with mode 0750; throws std::system_error naming the path.
 void make_directories(const std::filesystem::path& dir);
 
-/// A route's file name pattern split around "{date}".
+/// True for an empty name or one of letters, digits, '-' and '_' (Config::instance).
+[[nodiscard]] bool valid_instance_name(std::string_view name) noexcept;
+
+/// A route's file name pattern split around "{date}", with this process's instance name.
 struct FilePattern {
-  explicit FilePattern(const std::filesystem::path& full);
+  /// `instance` (may be empty) goes right after the date: "ops-{date}.log" gives
+  /// "ops-2025-07-05.NAME.log"; an undated "ops.log" gives "ops.NAME.log".
+  explicit FilePattern(const std::filesystem::path& full, std::string_view instance = {});
   [[nodiscard]] bool dated() const noexcept { return dated_; }
   [[nodiscard]] std::filesystem::path path_for(std::string_view date) const;
-  /// The date of a file in this pattern's directory ("name-2025-07-05.log[.gz]"), or empty.
-  [[nodiscard]] std::string date_of(const std::string& file_name, bool* compressed = nullptr) const;
+  /// The date of a file of this pattern, of any instance ("name-2025-07-05[.NAME].log[.gz]"),
+  /// or empty.
+  [[nodiscard]] std::string date_of(std::string_view file_name, bool* compressed = nullptr) const;
   [[nodiscard]] std::filesystem::path directory() const { return directory_; }
 
  private:
   std::filesystem::path directory_;
-  std::string prefix_;  // file name before {date}
-  std::string suffix_;  // file name after {date}
+  std::string prefix_;    // file name before {date}
+  std::string suffix_;    // file name after {date}
+  std::string instance_;  // ".NAME", or empty
   bool dated_ = false;
 };
+
+/// Opens `path` for appending and takes a shared flock on it, which keeps the maintenance of
+/// other processes from compressing or deleting it while it is open. Retries when the file was
+/// renamed or deleted between the open and the lock. Returns the descriptor, or -1 with errno.
+[[nodiscard]] int open_locked_for_append(const std::filesystem::path& path);
 
 class RouteFile {
  public:

@@ -174,6 +174,9 @@ void check_writable(const Config& cfg) {
   }
   if (cfg.max_line < 1024) throw ConfigError(fmt::format("max_line {} is below the minimum of 1024", cfg.max_line));
   if (cfg.queue_size < 16) throw ConfigError(fmt::format("queue_size {} is below the minimum of 16", cfg.queue_size));
+  if (!valid_instance_name(cfg.instance)) {
+    throw ConfigError(fmt::format("log instance \"{}\" is not valid: letters, digits, '-' and '_' only", cfg.instance));
+  }
 }
 
 /// Stops and destroys the state; called with the registry mutex held.
@@ -184,7 +187,7 @@ void stop_locked() {
   while (g_emitters.load() != 0) std::this_thread::yield();
   const std::uint64_t dropped = st->queue ? st->queue->dropped() : 0;
   st->queue.reset();  // writes out everything queued, then joins the backend
-  st->sink->flush();
+  st->sink->close_files(st->now());
   st->sink->wait_for_maintenance();
   if (dropped != 0) {
     std::fprintf(stderr, "leadscout: %llu log events were dropped because the queue was full (overflow=drop)\n",

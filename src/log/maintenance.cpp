@@ -1,31 +1,126 @@
 #include "maintenance.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
+#include <map>
 #include <system_error>
+#include <utility>
 
 #include <fmt/format.h>
 
 namespace leadscout::log::detail {
 namespace {
 
+namespace fs = std::filesystem;
+
+constexpr std::string_view compressing_suffix = ".compressing";
+constexpr std::string_view tmp_suffix = ".tmp";
+constexpr char lock_file_name[] = ".leadscout-maintenance.lock";
+/// How long a pass waits for another process's pass over the same directory.
+constexpr std::chrono::seconds directory_lock_wait{10};
+
 [[noreturn]] void throw_errno(int error, const std::string& what) {
   throw std::system_error(error, std::generic_category(), what);
 }
 
-/// Copies in to out through zlib's gzip writer.
-void write_gzip_member(int in_fd, int out_fd, const std::filesystem::path& out_path) {
-  gzFile gz = gzdopen(out_fd, "wb6");
+/// Closes the descriptor it owns (and so releases its flock).
+class UniqueFd {
+ public:
+  explicit UniqueFd(int fd = -1) noexcept : fd_(fd) {}
+  ~UniqueFd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  UniqueFd& operator=(UniqueFd&&) = delete;
+  [[nodiscard]] int get() const noexcept { return fd_; }
+  [[nodiscard]] bool valid() const noexcept { return fd_ >= 0; }
+
+ private:
+  int fd_;
+};
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+/// flock without waiting; a file system without flock counts as locked (nothing to share with).
+bool try_lock(int fd, int operation) {
+  int rc = 0;
+  while ((rc = ::flock(fd, operation | LOCK_NB)) != 0 && errno == EINTR) {
+  }
+  return rc == 0 || errno == ENOLCK || errno == EOPNOTSUPP || errno == ENOSYS;
+}
+
+bool same_file(int fd, const fs::path& path) {
+  struct stat by_fd {}, by_path {};
+  return ::fstat(fd, &by_fd) == 0 && ::stat(path.c_str(), &by_path) == 0 && by_fd.st_dev == by_path.st_dev &&
+         by_fd.st_ino == by_path.st_ino;
+}
+
+/// The log file, locked exclusively, when it exists and no process has it open for writing;
+/// otherwise an invalid descriptor.
+UniqueFd open_idle(const fs::path& file) {
+  UniqueFd fd(::open(file.c_str(), O_RDWR | O_CLOEXEC));
+  if (!fd.valid() || !try_lock(fd.get(), LOCK_EX) || !same_file(fd.get(), file)) return UniqueFd();
+  return fd;
+}
+
+/// The directory's maintenance lock, waiting a bounded time for another process's pass.
+UniqueFd lock_directory(const fs::path& dir) {
+  const fs::path path = dir / lock_file_name;
+  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640));
+  if (!fd.valid()) return fd;  // e.g. the directory is not there yet: nothing to maintain
+  const auto deadline = std::chrono::steady_clock::now() + directory_lock_wait;
+  while (!try_lock(fd.get(), LOCK_EX)) {
+    if (std::chrono::steady_clock::now() >= deadline) return UniqueFd();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return fd;
+}
+
+void write_all(int fd, const char* data, std::size_t size, const fs::path& path) {
+  while (size > 0) {
+    const ssize_t n = ::write(fd, data, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_errno(errno, fmt::format("cannot write {}", path.string()));
+    data += n;
+    size -= static_cast<std::size_t>(n);
+  }
+}
+
+/// Copies an existing archive to the start of out, so a second member follows it (zcat reads
+/// the members as one stream).
+void copy_existing(const fs::path& archive, int out_fd, const fs::path& out_path) {
+  UniqueFd in(::open(archive.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!in.valid()) {
+    if (errno == ENOENT) return;
+    throw_errno(errno, fmt::format("cannot read {}", archive.string()));
+  }
+  char buf[64 * 1024];
+  for (;;) {
+    const ssize_t n = ::read(in.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_errno(errno, fmt::format("cannot read {}", archive.string()));
+    if (n == 0) return;
+    write_all(out_fd, buf, static_cast<std::size_t>(n), out_path);
+  }
+}
+
+/// Appends the gzip member of in to out through zlib's gzip writer (on a duplicate of out_fd).
+void write_gzip_member(int in_fd, int out_fd, const fs::path& out_path) {
+  gzFile gz = gzdopen(::dup(out_fd), "ab6");
   if (gz == nullptr) throw_errno(ENOMEM, fmt::format("cannot start gzip stream {}", out_path.string()));
   char buf[64 * 1024];
   for (;;) {
     const ssize_t n = ::read(in_fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       const int err = errno;
       gzclose(gz);
@@ -40,44 +135,105 @@ void write_gzip_member(int in_fd, int out_fd, const std::filesystem::path& out_p
   if (gzclose(gz) != Z_OK) throw_errno(EIO, fmt::format("cannot finish {}", out_path.string()));
 }
 
-}  // namespace
+void sync_directory(const fs::path& dir) {
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.valid()) ::fsync(fd.get());
+}
 
-void gzip_file(const std::filesystem::path& file) {
-  const std::filesystem::path gz_path = file.string() + ".gz";
-  const std::filesystem::path tmp_path = file.string() + ".gz.tmp";
-  const int in_fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (in_fd < 0) throw_errno(errno, fmt::format("cannot open {} for compression", file.string()));
-  const int out_fd = ::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (out_fd < 0) {
-    const int err = errno;
-    ::close(in_fd);
-    throw_errno(err, fmt::format("cannot create {}", tmp_path.string()));
+/// Steps 2 and 3: `archive` (".log.gz") gets the content of `source` (".log.compressing").
+void finish_compression(const fs::path& source, const fs::path& archive) {
+  const fs::path tmp_path = archive.string() + std::string(tmp_suffix);
+  UniqueFd in(::open(source.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!in.valid()) throw_errno(errno, fmt::format("cannot open {} for compression", source.string()));
+  {
+    UniqueFd out(::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
+    if (!out.valid()) throw_errno(errno, fmt::format("cannot create {}", tmp_path.string()));
+    copy_existing(archive, out.get(), tmp_path);
+    write_gzip_member(in.get(), out.get(), tmp_path);
+    if (::fsync(out.get()) != 0) throw_errno(errno, fmt::format("cannot sync {}", tmp_path.string()));
   }
-  try {
-    // An archive of the same day already exists (the clock went back and forth, or an
-    // earlier run): keep it and add a second gzip member after it.
-    if (std::ifstream old(gz_path, std::ios::binary); old) {
-      char buf[64 * 1024];
-      while (old.read(buf, sizeof buf) || old.gcount() > 0) {
-        if (::write(out_fd, buf, static_cast<std::size_t>(old.gcount())) != old.gcount()) {
-          throw_errno(errno, fmt::format("cannot write {}", tmp_path.string()));
-        }
+  if (::unlink(source.c_str()) != 0) throw_errno(errno, fmt::format("cannot remove {}", source.string()));
+  if (::rename(tmp_path.c_str(), archive.c_str()) != 0) {
+    throw_errno(errno, fmt::format("cannot rename {} to {}", tmp_path.string(), archive.string()));
+  }
+  sync_directory(archive.parent_path());
+}
+
+/// Compresses `file` into file + ".gz" when no process has it open; a busy or vanished file is
+/// left for a later pass.
+void compress_if_idle(const fs::path& file) {
+  const UniqueFd lock = open_idle(file);  // held until the file is archived
+  if (!lock.valid()) return;
+  const fs::path source = file.string() + std::string(compressing_suffix);
+  if (::rename(file.c_str(), source.c_str()) != 0) {
+    throw_errno(errno, fmt::format("cannot rename {} for compression", file.string()));
+  }
+  finish_compression(source, file.string() + ".gz");
+}
+
+/// The plain log file name behind a leftover of an interrupted compression, or empty.
+std::string interrupted_log_name(const FilePattern& pattern, const std::string& name, bool& compressing) {
+  std::string log_name;
+  compressing = ends_with(name, compressing_suffix);
+  if (compressing) {
+    log_name = name.substr(0, name.size() - compressing_suffix.size());
+  } else if (ends_with(name, ".gz" + std::string(tmp_suffix))) {
+    log_name = name.substr(0, name.size() - 3 - tmp_suffix.size());
+  }
+  bool compressed = false;
+  if (log_name.empty() || pattern.date_of(log_name, &compressed).empty() || compressed) return {};
+  return log_name;
+}
+
+/// Finishes the compressions that a killed process left half done (see the header).
+void recover_interrupted(const FilePattern& pattern) {
+  const fs::path dir = pattern.directory();
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    bool compressing = false;
+    const std::string log_name = interrupted_log_name(pattern, name, compressing);
+    if (log_name.empty()) continue;
+    const fs::path archive = dir / (log_name + ".gz");
+    if (compressing) {
+      finish_compression(entry.path(), archive);
+    } else if (!fs::exists(dir / (log_name + std::string(compressing_suffix)), ec)) {
+      // The source is gone, so the temporary archive is complete.
+      if (::rename(entry.path().c_str(), archive.c_str()) != 0) {
+        throw_errno(errno, fmt::format("cannot rename {} to {}", entry.path().string(), archive.string()));
       }
     }
-    write_gzip_member(in_fd, out_fd, tmp_path);  // closes out_fd
-  } catch (...) {
-    ::close(in_fd);
-    ::unlink(tmp_path.c_str());
-    throw;
   }
-  ::close(in_fd);
-  if (::rename(tmp_path.c_str(), gz_path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp_path.c_str());
-    throw_errno(err, fmt::format("cannot rename {} to {}", tmp_path.string(), gz_path.string()));
-  }
-  ::unlink(file.c_str());
 }
+
+void delete_expired(const FilePattern& pattern, const std::string& today, int days) {
+  if (days <= 0) return;
+  const std::string oldest_kept = date_minus_days(today, days);
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(pattern.directory(), ec)) {
+    bool compressed = false;
+    const std::string date = pattern.date_of(entry.path().filename().string(), &compressed);
+    if (date.empty() || date >= oldest_kept) continue;
+    if (compressed) {
+      fs::remove(entry.path(), ec);
+    } else if (const UniqueFd lock = open_idle(entry.path()); lock.valid()) {
+      ::unlink(entry.path().c_str());
+    }
+  }
+}
+
+void compress_stale(const FilePattern& pattern, const std::string& today) {
+  std::error_code ec;
+  std::vector<fs::path> stale;
+  for (const auto& entry : fs::directory_iterator(pattern.directory(), ec)) {
+    bool compressed = false;
+    const std::string date = pattern.date_of(entry.path().filename().string(), &compressed);
+    if (!date.empty() && !compressed && date < today) stale.push_back(entry.path());
+  }
+  for (const auto& file : stale) compress_if_idle(file);
+}
+
+}  // namespace
 
 std::string date_minus_days(const std::string& date, int days) {
   using namespace std::chrono;
@@ -89,26 +245,20 @@ std::string date_minus_days(const std::string& date, int days) {
                      static_cast<unsigned>(ymd.day()));
 }
 
-void delete_expired(const FilePattern& pattern, const std::string& today, int days) {
-  if (!pattern.dated() || days <= 0) return;
-  const std::string oldest_kept = date_minus_days(today, days);
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(pattern.directory(), ec)) {
-    const std::string date = pattern.date_of(entry.path().filename().string());
-    if (!date.empty() && date < oldest_kept) std::filesystem::remove(entry.path(), ec);
+void maintain(const std::vector<FilePattern>& patterns, const std::string& today, int retention_days) {
+  std::map<fs::path, std::vector<const FilePattern*>> by_directory;
+  for (const auto& p : patterns) {
+    if (p.dated()) by_directory[p.directory()].push_back(&p);
   }
-}
-
-void compress_stale(const FilePattern& pattern, const std::string& today) {
-  if (!pattern.dated()) return;
-  std::error_code ec;
-  std::vector<std::filesystem::path> stale;
-  for (const auto& entry : std::filesystem::directory_iterator(pattern.directory(), ec)) {
-    bool compressed = false;
-    const std::string date = pattern.date_of(entry.path().filename().string(), &compressed);
-    if (!date.empty() && !compressed && date < today) stale.push_back(entry.path());
+  for (const auto& [dir, dir_patterns] : by_directory) {
+    const UniqueFd lock = lock_directory(dir);
+    if (!lock.valid()) continue;  // another process is busy here; a later pass catches up
+    for (const FilePattern* p : dir_patterns) {
+      recover_interrupted(*p);
+      delete_expired(*p, today, retention_days);
+      compress_stale(*p, today);
+    }
   }
-  for (const auto& file : stale) gzip_file(file);
 }
 
 Maintenance::Maintenance(std::atomic<std::uint64_t>& error_counter)

@@ -1,7 +1,23 @@
-// Work that must stay off the logging thread: gzip of yesterday's files and retention.
+// Work that must stay off the logging thread: gzip of past days' files and retention, safe
+// when several processes share one log tree.
+//
+// Writers hold a shared flock on each file they have open (open_locked_for_append). A pass
+// over a directory holds that directory's maintenance lock, so one process at a time maintains
+// it, and touches a log file only after taking an exclusive flock on it without waiting: a file
+// some process still writes is skipped and compressed by a later pass (at the next rotation,
+// start or shutdown of any process of the tree).
+//
+// Compressing "x.log" is crash-safe in three steps:
+//   1. rename x.log to x.log.compressing (writers now open a new x.log);
+//   2. write x.log.gz.tmp: the old x.log.gz, if any, and a new gzip member; fsync;
+//   3. delete x.log.compressing (the commit), then rename x.log.gz.tmp to x.log.gz.
+// A pass first finishes what a killed process left: a ".compressing" file is compressed
+// again from step 2, and a ".gz.tmp" without one is complete and only needs its rename.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <filesystem>
 #include <functional>
@@ -14,20 +30,14 @@
 
 namespace leadscout::log::detail {
 
-/// Compresses file into file + ".gz" (appending a gzip member if that exists already, which
-/// zcat reads as one stream), then removes file. Written to a temporary name and renamed, so a
-/// crash never leaves a half archive. Throws std::system_error naming the path.
-void gzip_file(const std::filesystem::path& file);
-
 /// The date `days` before `date` (both "YYYY-MM-DD").
 [[nodiscard]] std::string date_minus_days(const std::string& date, int days);
 
-/// Deletes this pattern's dated files (.log and .log.gz) older than `days` before `today`.
-void delete_expired(const FilePattern& pattern, const std::string& today, int days);
-
-/// Compresses this pattern's dated files from before `today` that are not compressed yet
-/// (left by an earlier run or a crash).
-void compress_stale(const FilePattern& pattern, const std::string& today);
+/// One pass over the dated files of `patterns`: finishes interrupted compressions, deletes the
+/// files of every instance older than `retention_days` before `today` (0 keeps all), and
+/// compresses those from before `today`, each only when no process has it open. Throws
+/// std::system_error naming the path when a file cannot be compressed.
+void maintain(const std::vector<FilePattern>& patterns, const std::string& today, int retention_days);
 
 /// A single background thread running maintenance jobs in order.
 class Maintenance {

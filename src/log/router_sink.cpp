@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
@@ -114,10 +115,10 @@ RouterSink::RouterSink(const Config& cfg, std::chrono::system_clock::time_point 
     return file.is_absolute() ? file : cfg.dir / file;
   };
   for (const Route& r : cfg.routes) {
-    routes_.push_back({r, std::make_unique<RouteFile>(FilePattern(under_dir(r.file)), sink_errors)});
+    routes_.push_back({r, std::make_unique<RouteFile>(FilePattern(under_dir(r.file), cfg.instance), sink_errors)});
   }
   if (!cfg.alerts.file.empty()) {
-    alert_file_ = std::make_unique<RouteFile>(FilePattern(under_dir(cfg.alerts.file)), sink_errors);
+    alert_file_ = std::make_unique<RouteFile>(FilePattern(under_dir(cfg.alerts.file), cfg.instance), sink_errors);
   }
   if (!cfg.alerts.command.empty()) {
     alert_command_ = std::make_unique<AlertCommandRunner>(cfg.alerts.command, cfg.alerts.command_timeout, sink_errors);
@@ -128,8 +129,6 @@ RouterSink::RouterSink(const Config& cfg, std::chrono::system_clock::time_point 
 RouterSink::~RouterSink() {
   std::lock_guard lock(mutex_);
   flush_files();
-  for (auto& r : routes_) r.file->close();
-  if (alert_file_) alert_file_->close();
 }
 
 const std::vector<std::uint16_t>& RouterSink::routes_for(std::uint32_t category, std::string_view logger) {
@@ -160,12 +159,16 @@ void RouterSink::schedule_maintenance(const std::string& today) {
     if (r.file->pattern().dated()) patterns.push_back(r.file->pattern());
   }
   if (alert_file_ && alert_file_->pattern().dated()) patterns.push_back(alert_file_->pattern());
-  maintenance_.post([patterns = std::move(patterns), today, days = retention_days_] {
-    for (const auto& p : patterns) {
-      delete_expired(p, today, days);
-      compress_stale(p, today);
-    }
-  });
+  maintenance_.post([patterns = std::move(patterns), today, days = retention_days_] { maintain(patterns, today, days); });
+}
+
+void RouterSink::close_files(std::chrono::system_clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  flush_files();
+  for (auto& r : routes_) r.file->close();
+  if (alert_file_) alert_file_->close();
+  // The last writer of a past day's file compresses it as it lets go.
+  schedule_maintenance(std::max(current_date_, date_for(now)));
 }
 
 void RouterSink::rotate_to(const std::string& date) {

@@ -46,6 +46,9 @@ class RouterSink final : public spdlog::sinks::base_sink<std::mutex> {
   /// each new day), off the logging thread.
   void schedule_maintenance(const std::string& today);
   void wait_for_maintenance() { maintenance_.wait_idle(); }
+  /// Writes out and closes every file (releasing its lock), then schedules maintenance for
+  /// the date of `now`, so a past day's file this process was the last to write is compressed.
+  void close_files(std::chrono::system_clock::time_point now);
   [[nodiscard]] const std::string& current_date() const noexcept { return current_date_; }
 
   /// The most recent warning-or-worse events as JSON lines, newest first.

@@ -73,7 +73,9 @@ TEST(LogJson, KeyOrderAndNoDuplicateKeys) {
   }
   ll::shutdown();
   std::filesystem::path file;
-  for (const auto& e : std::filesystem::directory_iterator(dir.path() / "logs" / "debug")) file = e.path();
+  for (const auto& e : std::filesystem::directory_iterator(dir.path() / "logs" / "debug")) {
+    if (e.path().extension() == ".log") file = e.path();
+  }
   const auto raw = lt::read_lines(file);
   ASSERT_EQ(raw.size(), 2u);
   EXPECT_EQ(lt::keys_in_order(raw[0]),

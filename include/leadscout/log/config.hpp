@@ -92,6 +92,12 @@ struct Config {
   std::size_t max_line = 32 * 1024;
   /// Time source; empty means std::chrono::system_clock::now.
   Clock clock;
+  /// Names this process's files when several processes or machines share one tree:
+  /// "operations-{date}.log" becomes "operations-2026-11-29.NAME.log" (an undated
+  /// "progress.log" becomes "progress.NAME.log"). Letters, digits, '-' and '_'; empty for
+  /// none. From LEADSCOUT_LOG_INSTANCE, else "shard-I-of-N" under a shard spec
+  /// (LEADSCOUT_SHARD, or JOB_COMPLETION_INDEX with LEADSCOUT_SHARD_COUNT) of two or more shards.
+  std::string instance;
 
   /// Builds a Config from the LEADSCOUT_LOG_* environment variables; throws ConfigError
   /// naming the variable, its value and the accepted values on a bad one.
