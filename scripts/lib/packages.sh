@@ -3,7 +3,8 @@
 
 # What every build needs (compilers, CMake, the libraries found with find_package).
 leadscout_build_packages=(g++ cmake make pkg-config libspdlog-dev libfmt-dev nlohmann-json3-dev libgtest-dev
-                          libgmock-dev libbenchmark-dev zlib1g-dev libcli11-dev libcpp-httplib-dev)
+                          libgmock-dev libbenchmark-dev zlib1g-dev libcli11-dev libcpp-httplib-dev
+                          faketime)
 
 # ensure_packages SCRIPT PACKAGE...: installs the missing ones with apt-get as root; otherwise
 # prints the command to run and exits 1.

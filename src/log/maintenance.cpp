@@ -185,23 +185,24 @@ std::string interrupted_log_name(const FilePattern& pattern, const std::string& 
   return log_name;
 }
 
-/// Finishes the compressions that a killed process left half done (see the header).
+/// Finishes the compressions that a killed process left half done (see the header): the
+/// ".compressing" sources first, since finishing one consumes its temporary archive.
 void recover_interrupted(const FilePattern& pattern) {
   const fs::path dir = pattern.directory();
+  std::vector<std::pair<fs::path, std::string>> sources, archives;  // (leftover, log name)
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    const std::string name = entry.path().filename().string();
     bool compressing = false;
-    const std::string log_name = interrupted_log_name(pattern, name, compressing);
-    if (log_name.empty()) continue;
+    std::string log_name = interrupted_log_name(pattern, entry.path().filename().string(), compressing);
+    if (!log_name.empty()) (compressing ? sources : archives).emplace_back(entry.path(), std::move(log_name));
+  }
+  for (const auto& [source, log_name] : sources) finish_compression(source, dir / (log_name + ".gz"));
+  for (const auto& [tmp, log_name] : archives) {
+    // A temporary archive whose source is gone is complete.
+    if (!fs::exists(tmp, ec) || fs::exists(dir / (log_name + std::string(compressing_suffix)), ec)) continue;
     const fs::path archive = dir / (log_name + ".gz");
-    if (compressing) {
-      finish_compression(entry.path(), archive);
-    } else if (!fs::exists(dir / (log_name + std::string(compressing_suffix)), ec)) {
-      // The source is gone, so the temporary archive is complete.
-      if (::rename(entry.path().c_str(), archive.c_str()) != 0) {
-        throw_errno(errno, fmt::format("cannot rename {} to {}", entry.path().string(), archive.string()));
-      }
+    if (::rename(tmp.c_str(), archive.c_str()) != 0) {
+      throw_errno(errno, fmt::format("cannot rename {} to {}", tmp.string(), archive.string()));
     }
   }
 }

@@ -3,11 +3,14 @@
 //   log_child N return|exit     N events, then return from main or call exit() (no shutdown())
 //   log_child 0 sigterm         8 threads log until SIGTERM; the handler thread shuts logging
 //                               down and the process exits 143
+//   log_child N paced TAG       N "tick" events on the classification logger, one a millisecond,
+//                               each with writer=TAG and seq=0..N-1
 #include <leadscout/log.hpp>
 #include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -48,6 +51,14 @@ int main(int argc, char** argv) {
   const std::string mode = argc > 2 ? argv[2] : "return";
   ll::init(ll::Config::from_env());
   if (mode == "sigterm") return log_until_sigterm();
+  if (mode == "paced") {
+    auto log = ll::get("classification").bind({{"writer", argc > 3 ? argv[3] : "?"}});
+    for (int i = 0; i < n; ++i) {
+      log.info("tick", {{"seq", i}});
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return 0;
+  }
   auto log = ll::get("production");
   for (int i = 0; i < n; ++i) log.info("Item processed", {{"item_id", i}});
   if (mode == "exit") std::exit(0);

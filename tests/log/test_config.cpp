@@ -123,3 +123,68 @@ TEST(LogConfig, RouteWithDateInDirectoryIsRejected) {
   cfg.routes = {ll::Route{"{date}/x.log", {}}};
   EXPECT_THROW(ll::init(cfg), ll::ConfigError);
 }
+
+namespace {
+/// The message of the ConfigError that Config::from_env() throws, or "" when it does not.
+std::string from_env_error() {
+  try {
+    (void)ll::Config::from_env();
+  } catch (const ll::ConfigError& e) {
+    return e.what();
+  }
+  return {};
+}
+}  // namespace
+
+TEST(LogConfig, InstanceFromTheEnvironment) {
+  lt::ScopedEnv no_shard("LEADSCOUT_SHARD", nullptr);
+  lt::ScopedEnv no_index("JOB_COMPLETION_INDEX", nullptr);
+  lt::ScopedEnv no_instance("LEADSCOUT_LOG_INSTANCE", nullptr);
+  EXPECT_EQ(ll::Config::from_env().instance, "");
+  {
+    lt::ScopedEnv shard("LEADSCOUT_SHARD", "2/4");
+    EXPECT_EQ(ll::Config::from_env().instance, "shard-2-of-4");
+    lt::ScopedEnv named("LEADSCOUT_LOG_INSTANCE", "web_1-a");
+    EXPECT_EQ(ll::Config::from_env().instance, "web_1-a") << "an explicit name wins over the shard";
+  }
+  {
+    lt::ScopedEnv index("JOB_COMPLETION_INDEX", "3");
+    lt::ScopedEnv count("LEADSCOUT_SHARD_COUNT", "4");
+    EXPECT_EQ(ll::Config::from_env().instance, "shard-3-of-4");
+  }
+  lt::ScopedEnv whole("LEADSCOUT_SHARD", "0/1");
+  EXPECT_EQ(ll::Config::from_env().instance, "") << "one shard is the whole input: no suffix";
+}
+
+TEST(LogConfig, BadInstanceValuesNameTheVariable) {
+  lt::ScopedEnv no_shard("LEADSCOUT_SHARD", nullptr);
+  lt::ScopedEnv no_index("JOB_COMPLETION_INDEX", nullptr);
+  for (const char* bad : {"a.b", "../x", "a b", "x/y", "é"}) {
+    lt::ScopedEnv named("LEADSCOUT_LOG_INSTANCE", bad);
+    const std::string msg = from_env_error();
+    EXPECT_NE(msg.find("LEADSCOUT_LOG_INSTANCE"), std::string::npos) << bad << ": " << msg;
+    EXPECT_NE(msg.find(bad), std::string::npos) << msg;
+  }
+  lt::ScopedEnv no_instance("LEADSCOUT_LOG_INSTANCE", nullptr);
+  {
+    lt::ScopedEnv shard("LEADSCOUT_SHARD", "4/4");
+    EXPECT_NE(from_env_error().find("LEADSCOUT_SHARD=\"4/4\""), std::string::npos) << from_env_error();
+  }
+  {
+    lt::ScopedEnv index("JOB_COMPLETION_INDEX", "1");
+    lt::ScopedEnv count("LEADSCOUT_SHARD_COUNT", nullptr);
+    EXPECT_NE(from_env_error().find("LEADSCOUT_SHARD_COUNT"), std::string::npos) << from_env_error();
+  }
+}
+
+TEST(LogConfig, BadInstanceInCodeIsRejectedAtInit) {
+  lt::TempDir dir;
+  ll::Config cfg = lt::test_config(dir);
+  cfg.instance = "a/b";
+  try {
+    ll::init(cfg);
+    FAIL() << "init accepted a path as instance name";
+  } catch (const ll::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("\"a/b\""), std::string::npos) << e.what();
+  }
+}

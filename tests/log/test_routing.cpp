@@ -64,6 +64,30 @@ TEST(LogRouting, DefaultTree) {
   EXPECT_EQ(files, expected);
 }
 
+TEST(LogRouting, InstanceNameGoesIntoEveryFileName) {
+  lt::TempDir dir;
+  lt::FakeClock clock(lt::utc(2025, 7, 6, 12));
+  auto cfg = lt::test_config(dir, &clock);
+  cfg.instance = "shard-2-of-4";
+  ll::init(cfg);
+  ll::get("classification").debug("cls-debug");
+  ll::get("production").info("prod-info");
+  ll::get("progress").info("progress-info");
+  ll::get("other").critical("other-critical");
+  ll::shutdown();
+
+  std::set<std::string> names;
+  for (const auto& [name, events] : collect(dir.path() / "logs")) names.insert(name);
+  const std::set<std::string> expected = {
+      "debug/classification-2025-07-06.shard-2-of-4.log",
+      "production/operations-2025-07-06.shard-2-of-4.log",
+      "production/errors-2025-07-06.shard-2-of-4.log",
+      "production/alerts-2025-07-06.shard-2-of-4.log",
+      "progress/current-operation.shard-2-of-4.log",
+  };
+  EXPECT_EQ(names, expected);
+}
+
 TEST(LogRouting, FileLevelFromConfigAppliesToEveryRoute) {
   lt::TempDir dir;
   lt::FakeClock clock(lt::utc(2025, 7, 6, 12));
