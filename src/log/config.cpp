@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "file_sink.hpp"
+#include "log_file_name.hpp"
 #include "shard_env.hpp"
 
 namespace leadscout::log {
@@ -62,7 +62,7 @@ Level parse_level_or_throw(const char* name, std::string_view value) {
 /// LEADSCOUT_LOG_INSTANCE, else the shard's name under a shard spec of two or more shards.
 std::string instance_from_env() {
   if (const char* v = env("LEADSCOUT_LOG_INSTANCE")) {
-    if (!detail::valid_instance_name(v)) bad_env("LEADSCOUT_LOG_INSTANCE", v, "letters, digits, '-' and '_' only");
+    if (!common::valid_instance_name(v)) bad_env("LEADSCOUT_LOG_INSTANCE", v, "letters, digits, '-' and '_' only");
     return v;
   }
   std::string error;

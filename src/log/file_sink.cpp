@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include "log_file_name.hpp"
+
 namespace leadscout::log::detail {
 namespace {
 constexpr std::string_view date_placeholder = "{date}";
@@ -49,14 +51,6 @@ void make_directories(const std::filesystem::path& dir) {
   }
 }
 
-bool valid_instance_name(std::string_view name) noexcept {
-  for (const char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 FilePattern::FilePattern(const std::filesystem::path& full, std::string_view instance)
     : directory_(full.parent_path()), instance_(instance.empty() ? std::string() : "." + std::string(instance)) {
   const std::string name = full.filename().string();
@@ -81,23 +75,16 @@ std::string FilePattern::date_of(std::string_view file_name, bool* compressed) c
   constexpr std::size_t date_len = 10;  // YYYY-MM-DD
   if (!dated_ || file_name.size() < prefix_.size() + date_len + suffix_.size()) return {};
   if (file_name.substr(0, prefix_.size()) != prefix_) return {};
+  const std::string_view date = file_name.substr(prefix_.size(), date_len);
   std::string_view rest = file_name.substr(prefix_.size() + date_len);
-  bool gz = false;
-  if (rest.size() >= suffix_.size() + 3 && rest.substr(rest.size() - 3) == ".gz") {
-    gz = true;
-    rest.remove_suffix(3);
-  }
+  const bool gz = rest.size() >= suffix_.size() + 3 && rest.substr(rest.size() - 3) == ".gz";
+  if (gz) rest.remove_suffix(3);
   if (rest.size() < suffix_.size() || rest.substr(rest.size() - suffix_.size()) != suffix_) return {};
   rest.remove_suffix(suffix_.size());
-  // What is left is empty, or ".NAME" of some instance.
-  if (!rest.empty() && (rest.size() < 2 || rest[0] != '.' || !valid_instance_name(rest.substr(1)))) return {};
-  std::string date(file_name.substr(prefix_.size(), date_len));
-  for (std::size_t i = 0; i < date_len; ++i) {
-    const bool dash = i == 4 || i == 7;
-    if (dash ? date[i] != '-' : (date[i] < '0' || date[i] > '9')) return {};
-  }
+  std::string_view instance;
+  if (!common::is_iso_date(date) || !common::instance_between(rest, instance)) return {};
   if (compressed != nullptr) *compressed = gz;
-  return date;
+  return std::string(date);
 }
 
 int open_locked_for_append(const std::filesystem::path& path) {

@@ -15,9 +15,6 @@ namespace leadscout::log::detail {
 /// Creates dir and its parents with mode 0750; throws std::system_error naming the path.
 void make_directories(const std::filesystem::path& dir);
 
-/// True for an empty name or one of letters, digits, '-' and '_' (Config::instance).
-[[nodiscard]] bool valid_instance_name(std::string_view name) noexcept;
-
 /// A route's file name pattern split around "{date}", with this process's instance name.
 struct FilePattern {
   /// `instance` (may be empty) goes right after the date: "ops-{date}.log" gives

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 #include "async_queue.hpp"
 #include "encoding.hpp"
+#include "log_file_name.hpp"
 #include "router_sink.hpp"
 
 namespace leadscout::log {
@@ -174,7 +175,7 @@ void check_writable(const Config& cfg) {
   }
   if (cfg.max_line < 1024) throw ConfigError(fmt::format("max_line {} is below the minimum of 1024", cfg.max_line));
   if (cfg.queue_size < 16) throw ConfigError(fmt::format("queue_size {} is below the minimum of 16", cfg.queue_size));
-  if (!valid_instance_name(cfg.instance)) {
+  if (!common::valid_instance_name(cfg.instance)) {
     throw ConfigError(fmt::format("log instance \"{}\" is not valid: letters, digits, '-' and '_' only", cfg.instance));
   }
 }

@@ -110,6 +110,12 @@ nlohmann::ordered_json usage_json(const usage_totals& u) {
           {"cost_usd", u.cost_usd}};
 }
 
+/// --instance: the file belongs to one of the selected writer instances (or none is selected).
+bool instance_selected(const filter_spec& filter, const input_file& f) {
+  return filter.instances.empty() ||
+         std::find(filter.instances.begin(), filter.instances.end(), f.instance) != filter.instances.end();
+}
+
 }  // namespace
 
 void corrupt_reporter::report(std::string_view path, std::uint64_t line, std::string_view reason) {
@@ -164,6 +170,7 @@ read_totals for_each_event(const input_options& in, std::ostream& err,
   corrupt_reporter corrupt(err, in.corrupt_shown);
   event_pipeline pipe(in.filter, in.dedup, corrupt);
   for (const auto& f : files) {
+    if (!instance_selected(in.filter, f)) continue;
     std::unique_ptr<line_reader> reader;
     try {
       reader = std::make_unique<line_reader>(f.path);
@@ -447,9 +454,12 @@ struct followed_file {
   }
 };
 
+/// A plain log file of `date`, of any instance: "name-DATE.log" or "name-DATE.INSTANCE.log".
 bool is_dated_name(const std::string& name, const std::string& date) {
-  const std::string suffix = "-" + date + ".log";
-  return name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+  input_file f;
+  f.path = name;
+  classify(f);
+  return f.date == date && name.size() > 4 && name.compare(name.size() - 4, 4, ".log") == 0;
 }
 
 // Reads what was appended since the last call and hands over each complete line.
@@ -539,6 +549,7 @@ int run_tail(const tail_options& opt, const tail_hooks& hooks, std::ostream& out
       auto f = std::make_unique<followed_file>();
       f->info.path = it->path();
       classify(f->info);
+      if (!instance_selected(opt.filter, f->info)) continue;
       f->fd = ::open(key.c_str(), O_RDONLY | O_CLOEXEC);
       if (f->fd < 0) continue;  // appears again at the next poll
       files.emplace(key, std::move(f));

@@ -56,6 +56,7 @@ struct filter_args {
   std::vector<std::string> where;
   std::string grep;
   bool regex = false;
+  std::vector<std::string> instances;
 };
 
 CLI::Validator time_validator() {
@@ -106,6 +107,9 @@ void add_filter_options(CLI::App& app, filter_args& f) {
       ->allow_extra_args(false);
   app.add_option("--grep", f.grep, "Only lines containing this text (raw JSON line)");
   app.add_flag("--regex", f.regex, "--grep is an ECMAScript regular expression");
+  app.add_option("--instance", f.instances,
+                 "Only the files of this writer instance (name-DATE.INSTANCE.log, e.g. shard-1-of-4); repeatable")
+      ->allow_extra_args(false);
 }
 
 ll::filter_spec make_filter(const filter_args& a) {
@@ -124,6 +128,7 @@ ll::filter_spec make_filter(const filter_args& a) {
   }
   f.grep = a.grep;
   f.regex = a.regex;
+  f.instances = a.instances;
   try {
     f.prepare();
   } catch (const std::regex_error& e) {
@@ -206,9 +211,10 @@ int main(int argc, char** argv) {
   tail_cmd->add_option("--today", fixed_today, "")->group("");  // fixed date, for tests
   add_filter_options(*tail_cmd, fargs);
   tail_cmd->footer(
-      "Follows the files named *-YYYY-MM-DD.log for today's date under DIR (recursively), polling\n"
-      "every --interval; files that appear later (the next day's files after midnight) are read\n"
-      "from their start, and yesterday's files are drained until the logger compresses them away.\n"
+      "Follows the files named *-YYYY-MM-DD.log and *-YYYY-MM-DD.INSTANCE.log for today's date under\n"
+      "DIR (recursively), polling every --interval; files that appear later (another writer's,\n"
+      "the next day's after midnight) are read from their start, and yesterday's files are\n"
+      "drained until the logger compresses them away.\n"
       "Each event is printed once (the --dedup routes rule). SIGINT or SIGTERM ends it with exit 0.");
 
   try {

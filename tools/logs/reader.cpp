@@ -9,9 +9,11 @@
 #include <cstring>
 #include <ctime>
 #include <map>
-#include <set>
+#include <tuple>
 #include <system_error>
 #include <utility>
+
+#include "log_file_name.hpp"
 
 namespace leadscout::logs {
 
@@ -25,12 +27,18 @@ bool ends_with(std::string_view s, std::string_view suffix) noexcept {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
-bool is_date(std::string_view s) noexcept {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
-  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
-    if (s[i] < '0' || s[i] > '9') return false;
+/// Splits "base-DATE" or "base-DATE.INSTANCE" into its parts; false for other names.
+bool split_dated(std::string_view name, std::string_view& base, std::string_view& date, std::string_view& instance) {
+  for (std::size_t end : {name.size(), name.rfind('.')}) {
+    if (end == std::string_view::npos || end < 11 || name[end - 11] != '-') continue;
+    if (!common::is_iso_date(name.substr(end - 10, 10)) || !common::instance_between(name.substr(end), instance)) {
+      continue;
+    }
+    base = name.substr(0, end - 11);
+    date = name.substr(end - 10, 10);
+    return true;
   }
-  return true;
+  return false;
 }
 
 std::uint8_t bit(file_role r) noexcept { return static_cast<std::uint8_t>(1u << static_cast<unsigned>(r)); }
@@ -185,11 +193,10 @@ void classify(input_file& f) {
   std::string name = f.path.filename().string();
   if (ends_with(name, ".gz")) name.resize(name.size() - 3);
   if (ends_with(name, ".log")) name.resize(name.size() - 4);
-  std::string base = name;
-  if (name.size() > 11 && name[name.size() - 11] == '-' &&
-      is_date(std::string_view(name).substr(name.size() - 10))) {
-    f.date = name.substr(name.size() - 10);
-    base = name.substr(0, name.size() - 11);
+  std::string_view base = name, date, instance;
+  if (split_dated(name, base, date, instance)) {
+    f.date = date;
+    f.instance = instance;
   }
   const fs::path parent = f.path.parent_path();
   const std::string dir = parent.filename().string();
@@ -208,12 +215,12 @@ void classify(input_file& f) {
 }
 
 void mark_present(std::vector<input_file>& files) {
-  std::map<std::pair<std::string, std::string>, std::uint8_t> present;
+  std::map<std::tuple<std::string, std::string, std::string>, std::uint8_t> present;
   for (const auto& f : files) {
-    if (f.role != file_role::other) present[{f.tree, f.date}] |= bit(f.role);
+    if (f.role != file_role::other) present[{f.tree, f.date, f.instance}] |= bit(f.role);
   }
   for (auto& f : files) {
-    const auto it = present.find({f.tree, f.date});
+    const auto it = present.find({f.tree, f.date, f.instance});
     f.present = it == present.end() ? 0 : it->second;
   }
 }
@@ -230,7 +237,7 @@ std::vector<input_file> collect_files(const std::vector<std::string>& paths,
     }
     if (!fs::is_directory(st)) {
       (void)first_byte(path);  // fails early, naming the path, when unreadable
-      input_file f{path, {}, {}, file_role::other, false, 0};
+      input_file f{path, {}, {}, file_role::other, false, 0, {}};
       classify(f);
       files.push_back(std::move(f));
       continue;
@@ -247,18 +254,16 @@ std::vector<input_file> collect_files(const std::vector<std::string>& paths,
       const std::string where = e.path1().empty() ? p : e.path1().string();
       throw path_error(where + ": cannot read directory: " + e.code().message());
     }
-    std::set<std::string> names;
-    for (const auto& f : found) names.insert(f.string());
+    // A day's .log and .log.gz both count: the archive holds what was written before the
+    // compression, the plain file what a late writer added after it.
     for (const auto& f : found) {
       const std::string s = f.string();
-      // A rotated file being compressed exists twice for a moment; the plain one is complete.
-      if (ends_with(s, ".gz") && names.count(s.substr(0, s.size() - 3)) != 0) continue;
       const char c = first_byte(f);
       if (c != 0 && c != '{') {
         skipped.push_back(s);
         continue;
       }
-      input_file in{f, {}, {}, file_role::other, true, 0};
+      input_file in{f, {}, {}, file_role::other, true, 0, {}};
       classify(in);
       files.push_back(std::move(in));
     }

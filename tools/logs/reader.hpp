@@ -82,7 +82,8 @@ struct input_file {
   std::string tree;        ///< the log tree it sits in (grandparent directory)
   file_role role = file_role::other;
   bool from_directory = false;  ///< found by walking a directory (may vanish while we run)
-  std::uint8_t present = 0;     ///< role bits of the files of the same tree and date
+  std::uint8_t present = 0;     ///< role bits of the files of the same tree, date and instance
+  std::string instance;         ///< the writer's instance ("name-DATE.INSTANCE.log"), or empty
 };
 
 /// How events written to several files are counted.
@@ -92,7 +93,8 @@ enum class dedup_mode : std::uint8_t {
   none,    ///< every line of every file
 };
 
-/// The role and date encoded in a file name such as `debug/api-calls-2025-07-06.log.gz`.
+/// The role, date and instance encoded in a file name such as
+/// `debug/api-calls-2025-07-06.log.gz` or `production/operations-2025-07-06.shard-1-of-4.log`.
 void classify(input_file& f);
 
 /// True for `*.log` and `*.log.gz`.
@@ -105,7 +107,8 @@ void classify(input_file& f);
 [[nodiscard]] std::vector<input_file> collect_files(const std::vector<std::string>& paths,
                                                     std::vector<std::string>& skipped);
 
-/// Fills `present` for a set of files (same tree and date share the role bits).
+/// Fills `present` for a set of files (files of the same tree, date and instance share the
+/// role bits: each instance's events are routed to its own files).
 void mark_present(std::vector<input_file>& files);
 
 /// Under dedup_mode::routes: whether this file is the one place where `e` is counted.

@@ -31,6 +31,7 @@ struct filter_spec {
   std::vector<std::pair<std::string, std::string>> where;  ///< --where key=value, all must hold
   std::string grep;                                       ///< --grep on the raw line
   bool regex = false;                                     ///< --grep is an ECMAScript regex
+  std::vector<std::string> instances;  ///< --instance: only the files of these writer instances
 
   /// Compiles the regex; throws std::regex_error for a bad one.
   void prepare();

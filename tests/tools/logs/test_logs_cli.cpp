@@ -281,3 +281,40 @@ TEST_F(LogsCli, TailFollowExitsCleanlyOnSigint) {
   c.signal(SIGINT);
   EXPECT_EQ(c.wait(), 0);
 }
+
+// Four shards and one named instance writing into one tree on a shared volume, each to its own
+// files; one shard's day was compressed and then written to again by a late writer.
+TEST(LogsCliInstances, SummaryCountsEveryInstanceAndInstanceFilters) {
+  logs_test::temp_dir dir;
+  logs_test::temp_dir work;
+  for (int shard = 0; shard < 4; ++shard) {
+    const std::string name = ".shard-" + std::to_string(shard) + "-of-4.log";
+    const std::string failure = line("2025-07-06T10:00:0" + std::to_string(shard) + "Z", "error", "api",
+                                     "Provider unreachable", ",\"shard\":" + std::to_string(shard));
+    logs_test::write_file(dir / ("logs/production/operations-2025-07-06" + name),
+                          line("2025-07-06T09:00:00Z", "info", "production", "start") + failure);
+    logs_test::write_file(dir / ("logs/production/errors-2025-07-06" + name), failure);
+    logs_test::write_file(dir / ("logs/debug/api-calls-2025-07-06" + name), failure);
+  }
+  logs_test::write_gz(dir / "logs/production/operations-2025-07-05.shard-0-of-4.log.gz",
+                      line("2025-07-05T23:00:00Z", "info", "production", "archived"));
+  logs_test::write_file(dir / "logs/production/operations-2025-07-05.shard-0-of-4.log",
+                        line("2025-07-05T23:59:59Z", "info", "production", "late writer"));
+  logs_test::write_file(dir / "logs/production/operations-2025-07-06.web_1.log",
+                        line("2025-07-06T11:00:00Z", "info", "production", "web"));
+
+  const auto all = run_tool({"summary", "--json"}, work.path(), dir.path());
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  const auto j = nlohmann::json::parse(all.out);
+  EXPECT_EQ(j["events"], 4 * 2 + 2 + 1) << "each shard's error once, though it is in three files of its own";
+  EXPECT_EQ(j["levels"]["error"], 4);
+  EXPECT_EQ(j["time_range"]["first"], "2025-07-05T23:00:00.000000Z") << "the archive and the late file both count";
+
+  const auto one = run_tool({"summary", "--json", "--instance", "shard-2-of-4"}, work.path(), dir.path());
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_EQ(nlohmann::json::parse(one.out)["events"], 2);
+  const auto two = run_tool({"filter", "--instance", "shard-0-of-4", "--instance", "web_1"}, work.path(), dir.path());
+  ASSERT_EQ(two.exit_code, 0) << two.err;
+  EXPECT_EQ(count_lines(two.out), 2u + 2 + 1) << two.out;
+  EXPECT_EQ(count_of(two.out, "late writer"), 1u);
+}

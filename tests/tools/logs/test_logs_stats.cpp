@@ -241,6 +241,29 @@ TEST(LogsStats, RoutesDedupCountsEachEventOnce) {
   EXPECT_TRUE(ll::counted_here(files[2], custom)) << "not a default route of api-calls: counted";
 }
 
+TEST(LogsStats, InstanceFilesAreClassifiedAndDedupedPerInstance) {
+  std::vector<ll::input_file> files(4);
+  files[0].path = "logs/production/operations-2025-07-06.shard-1-of-4.log";
+  files[1].path = "logs/production/errors-2025-07-06.shard-1-of-4.log.gz";
+  files[2].path = "logs/production/errors-2025-07-06.web_2.log";
+  files[3].path = "logs/production/errors-2025-07-06.not.an.instance.log";
+  for (auto& f : files) ll::classify(f);
+  EXPECT_EQ(files[0].role, ll::file_role::operations);
+  EXPECT_EQ(files[0].date, "2025-07-06");
+  EXPECT_EQ(files[0].instance, "shard-1-of-4");
+  EXPECT_EQ(files[1].role, ll::file_role::errors);
+  EXPECT_EQ(files[1].instance, "shard-1-of-4");
+  EXPECT_EQ(files[2].instance, "web_2");
+  EXPECT_EQ(files[3].role, ll::file_role::other);
+  EXPECT_EQ(files[3].instance, "");
+  ll::mark_present(files);
+
+  const auto error = parse(R"({"timestamp":"2025-07-06T10:00:00Z","level":"error","logger":"api","event":"x"})");
+  EXPECT_TRUE(ll::counted_here(files[0], error));
+  EXPECT_FALSE(ll::counted_here(files[1], error)) << "the same instance's operations file has it";
+  EXPECT_TRUE(ll::counted_here(files[2], error)) << "web_2 has no operations file of its own";
+}
+
 TEST(LogsStats, PrettyRendering) {
   std::string out;
   ll::render_pretty(parse(R"({"timestamp":"2025-07-06T10:30:15.123456Z","level":"info","logger":"production",)"

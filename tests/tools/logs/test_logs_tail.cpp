@@ -178,6 +178,44 @@ TEST(LogsTail, FollowsAcrossMidnightRotation) {
   EXPECT_TRUE(tail.err().empty()) << tail.err();
 }
 
+TEST(LogsTail, FollowsInstancesThatAppearLater) {
+  logs_test::temp_dir dir;
+  logs_test::write_file(dir / "production/operations-2025-07-06.shard-0-of-2.log",
+                        line("2025-07-06T10:00:00Z", "info", "production", "shard 0 started"));
+  ll::tail_options opt;
+  opt.dir = dir.path().string();
+  opt.follow = true;
+  opt.interval = std::chrono::milliseconds(1);
+  tail_driver tail(opt, "2025-07-06");
+  tail.settle();
+  // A second shard starts writing into the shared tree, and the first one goes on.
+  logs_test::write_file(dir / "production/operations-2025-07-06.shard-1-of-2.log",
+                        line("2025-07-06T10:00:01Z", "info", "production", "shard 1 started"));
+  logs_test::append_file(dir / "production/operations-2025-07-06.shard-0-of-2.log",
+                         line("2025-07-06T10:00:02Z", "info", "production", "shard 0 goes on"));
+  tail.settle();
+  EXPECT_EQ(tail.stop(), 0);
+  const std::string out = tail.out();
+  for (const char* event : {"shard 0 started", "shard 1 started", "shard 0 goes on"}) {
+    EXPECT_EQ(logs_test::count_of(out, event), 1u) << event << "\n" << out;
+  }
+}
+
+TEST(LogsTail, InstanceOptionFollowsOnlyThatInstance) {
+  logs_test::temp_dir dir;
+  logs_test::write_file(dir / "production/operations-2025-07-06.a.log", line("2025-07-06T10:00:00Z", "info", "x", "from a"));
+  logs_test::write_file(dir / "production/operations-2025-07-06.b.log", line("2025-07-06T10:00:01Z", "info", "x", "from b"));
+  ll::tail_options opt;
+  opt.dir = dir.path().string();
+  opt.filter.instances = {"b"};
+  std::ostringstream out;
+  std::ostringstream err;
+  ll::tail_hooks hooks{[] { return std::string("2025-07-06"); }, [](auto) {}, [] { return false; }};
+  EXPECT_EQ(ll::run_tail(opt, hooks, out, err), 0);
+  EXPECT_EQ(out.str().find("from a"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("from b"), std::string::npos) << out.str();
+}
+
 TEST(LogsTail, ReportsCorruptLinesWhileFollowing) {
   logs_test::temp_dir dir;
   const auto f = dir / "debug/classification-2025-07-06.log";
