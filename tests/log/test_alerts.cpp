@@ -127,8 +127,15 @@ TEST(LogAlerts, CommandThatDoesNotReadStdinDoesNotKillTheApplication) {
   cfg.alerts.command = "true";  // exits without reading: writing to it must not raise SIGPIPE
   ll::init(cfg);
   for (int i = 0; i < 5; ++i) ll::get("api").critical("event " + std::to_string(i), {{"pad", std::string(20000, 'x')}});
+  ll::get("production").info("the application goes on");
   ll::shutdown();
-  SUCCEED();
+  // Still alive (SIGPIPE would have ended the test binary), and nothing else was lost.
+  const auto alerts = lt::read_json_lines(dir.path() / "logs/production/alerts-2025-07-06.log");
+  ASSERT_EQ(alerts.size(), 5u);
+  EXPECT_EQ(alerts.back()["event"], "event 4");
+  const auto ops = lt::read_json_lines(dir.path() / "logs/production/operations-2025-07-06.log");
+  ASSERT_FALSE(ops.empty());
+  EXPECT_EQ(ops.back()["event"], "the application goes on");
 }
 
 TEST(LogAlerts, EnvironmentVariables) {
