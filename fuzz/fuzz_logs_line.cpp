@@ -10,8 +10,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view line(reinterpret_cast<const char*>(data), size);
-  leadscout::logs::event ev;
-  if (leadscout::logs::scan_line(line, ev) == leadscout::logs::scan_error::none) {
+  leadscout::logs_tool::event ev;
+  if (leadscout::logs_tool::scan_line(line, ev) == leadscout::logs_tool::scan_error::none) {
     try {
       (void)nlohmann::json::parse(line);
     } catch (const nlohmann::json::parse_error& e) {
@@ -23,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
   bool date_only = false;
-  (void)leadscout::logs::parse_time_bound(line, date_only);
-  (void)leadscout::logs::parse_timestamp(line);
+  (void)leadscout::logs_tool::parse_time_bound(line, date_only);
+  (void)leadscout::logs_tool::parse_timestamp(line);
   return 0;
 }

@@ -18,7 +18,7 @@
 #include "commands.hpp"
 
 namespace fs = std::filesystem;
-namespace ll = leadscout::logs;
+namespace ll = leadscout::logs_tool;
 
 namespace {
 

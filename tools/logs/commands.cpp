@@ -14,7 +14,7 @@
 #include <system_error>
 #include <utility>
 
-namespace leadscout::logs {
+namespace leadscout::logs_tool {
 
 namespace fs = std::filesystem;
 
@@ -655,4 +655,4 @@ int run_tail(const tail_options& opt, const tail_hooks& hooks, std::ostream& out
   return exit_ok;
 }
 
-}  // namespace leadscout::logs
+}  // namespace leadscout::logs_tool

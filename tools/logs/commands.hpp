@@ -14,7 +14,7 @@
 #include "scanner.hpp"
 #include "stats.hpp"
 
-namespace leadscout::logs {
+namespace leadscout::logs_tool {
 
 /// Exit codes of leadscout-logs.
 inline constexpr int exit_ok = 0;
@@ -135,4 +135,4 @@ struct tail_hooks {
 int run_tail(const tail_options& opt, const tail_hooks& hooks, std::ostream& out,
              std::ostream& err);
 
-}  // namespace leadscout::logs
+}  // namespace leadscout::logs_tool

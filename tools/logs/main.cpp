@@ -11,7 +11,7 @@
 
 #include "commands.hpp"
 
-namespace ll = leadscout::logs;
+namespace ll = leadscout::logs_tool;
 
 namespace {
 

@@ -15,7 +15,7 @@
 
 #include "log_file_name.hpp"
 
-namespace leadscout::logs {
+namespace leadscout::logs_tool {
 
 namespace fs = std::filesystem;
 
@@ -307,4 +307,4 @@ std::string today_string(bool local) {
   return std::string(buf, n);
 }
 
-}  // namespace leadscout::logs
+}  // namespace leadscout::logs_tool

@@ -13,7 +13,7 @@
 
 #include "scanner.hpp"
 
-namespace leadscout::logs {
+namespace leadscout::logs_tool {
 
 /// A path that is missing or unreadable; the message names the path. Exit code 2.
 class path_error : public std::runtime_error {
@@ -117,4 +117,4 @@ void mark_present(std::vector<input_file>& files);
 /// Today's date as YYYY-MM-DD in UTC or local time.
 [[nodiscard]] std::string today_string(bool local);
 
-}  // namespace leadscout::logs
+}  // namespace leadscout::logs_tool

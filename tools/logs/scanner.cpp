@@ -4,7 +4,7 @@
 #include <charconv>
 #include <cstring>
 
-namespace leadscout::logs {
+namespace leadscout::logs_tool {
 
 namespace {
 
@@ -660,4 +660,4 @@ void append_json_quoted(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
-}  // namespace leadscout::logs
+}  // namespace leadscout::logs_tool

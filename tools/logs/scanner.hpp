@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-namespace leadscout::logs {
+namespace leadscout::logs_tool {
 
 /// Event severity, in increasing order.
 enum class level : std::uint8_t { trace, debug, info, warning, error, critical };
@@ -109,4 +109,4 @@ struct event {
 /// Appends `s` to `out` as a quoted JSON string.
 void append_json_quoted(std::string& out, std::string_view s);
 
-}  // namespace leadscout::logs
+}  // namespace leadscout::logs_tool

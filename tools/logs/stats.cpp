@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-namespace leadscout::logs {
+namespace leadscout::logs_tool {
 
 namespace {
 
@@ -231,7 +231,7 @@ void perf_stats::add(const event& e) {
   const bool has_usage = usage.add(e);
   if (!v && !has_usage) return;
 
-  const ::leadscout::logs::field* g = e.find(by);
+  const ::leadscout::logs_tool::field* g = e.find(by);
   std::string key = g == nullptr ? std::string("(none)") : value_string(*g);
   auto it = groups.find(key);
   if (it == groups.end()) {
@@ -253,4 +253,4 @@ void perf_stats::add(const event& e) {
   }
 }
 
-}  // namespace leadscout::logs
+}  // namespace leadscout::logs_tool

@@ -17,7 +17,7 @@
 
 #include "scanner.hpp"
 
-namespace leadscout::logs {
+namespace leadscout::logs_tool {
 
 /// Shell-style glob: `*` any run of characters, `?` one character, everything else literal.
 [[nodiscard]] bool glob_match(std::string_view pattern, std::string_view text) noexcept;
@@ -151,4 +151,4 @@ struct perf_stats {
   void add(const event& e);
 };
 
-}  // namespace leadscout::logs
+}  // namespace leadscout::logs_tool

@@ -7,7 +7,7 @@
 
 #include "scanner.hpp"
 
-namespace ll = leadscout::logs;
+namespace ll = leadscout::logs_tool;
 
 namespace {
 

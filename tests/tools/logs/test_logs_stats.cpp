@@ -13,7 +13,7 @@
 #include "scanner.hpp"
 #include "stats.hpp"
 
-namespace ll = leadscout::logs;
+namespace ll = leadscout::logs_tool;
 
 namespace {
 

@@ -13,7 +13,7 @@
 #include "commands.hpp"
 #include "logs_test_utils.hpp"
 
-namespace ll = leadscout::logs;
+namespace ll = leadscout::logs_tool;
 using logs_test::line;
 
 namespace {
