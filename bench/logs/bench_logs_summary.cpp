@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "iso8601.hpp"
 
 namespace fs = std::filesystem;
 namespace ll = leadscout::logs_tool;
@@ -40,7 +41,7 @@ void generate(const fs::path& path, std::uint64_t bytes) {
   std::setvbuf(f, buf.data(), _IOFBF, buf.size());
   std::mt19937_64 rng(12345);
   std::uint64_t written = 0;
-  std::int64_t us = ll::days_from_civil(2025, 7, 6) * 86400000000LL + 8LL * 3600 * 1000000;
+  std::int64_t us = leadscout::common::days_from_civil(2025, 7, 6) * 86400000000LL + 8LL * 3600 * 1000000;
   char line[1024];
   std::uint64_t item = 0;
   while (written < bytes) {

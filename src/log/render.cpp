@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "iso8601.hpp"
 #include "json_writer.hpp"
 
 namespace leadscout::log::detail {
@@ -25,14 +26,13 @@ bool is_reserved(std::string_view key) {
   return std::find(std::begin(reserved_keys), std::end(reserved_keys), key) != std::end(reserved_keys);
 }
 
-std::tm calendar(std::time_t t, TimeZone tz) {
+/// Seconds east of UTC in the time zone at t.
+long utc_offset(std::int64_t t, TimeZone tz) {
+  if (tz == TimeZone::utc) return 0;
+  const auto tt = static_cast<std::time_t>(t);
   std::tm tm{};
-  if (tz == TimeZone::utc) {
-    gmtime_r(&t, &tm);
-  } else {
-    localtime_r(&t, &tm);
-  }
-  return tm;
+  localtime_r(&tt, &tm);
+  return tm.tm_gmtoff;
 }
 
 const char* level_color(Level level) {
@@ -98,8 +98,11 @@ Renderer::Renderer(std::size_t max_line, TimeZone time_zone, Redactor redactor)
     : max_line_(max_line), time_zone_(time_zone), redactor_(std::move(redactor)) {}
 
 std::string Renderer::date_of(std::chrono::system_clock::time_point t) const {
-  const std::tm tm = calendar(std::chrono::system_clock::to_time_t(t), time_zone_);
-  return fmt::format("{:04}-{:02}-{:02}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+  const auto sec = std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count();
+  const std::int64_t local = sec + utc_offset(sec, time_zone_);
+  std::string out;
+  common::append_iso8601_date(out, (local >= 0 ? local : local - 86399) / 86400);
+  return out;
 }
 
 void Renderer::append_timestamp(std::string& out, std::chrono::system_clock::time_point t, bool micros) {
@@ -109,26 +112,19 @@ void Renderer::append_timestamp(std::string& out, std::chrono::system_clock::tim
   std::int64_t frac = us % 1'000'000;
   if (frac < 0) frac += 1'000'000, --sec;
   if (sec != cached_second_) {
-    const std::tm tm = calendar(static_cast<std::time_t>(sec), time_zone_);
-    const auto r = fmt::format_to_n(cached_prefix_, sizeof cached_prefix_ - 1, "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-                                    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-    cached_prefix_len_ = r.size;
+    const long offset = utc_offset(sec, time_zone_);
+    cached_prefix_.clear();
+    common::append_iso8601_date_time(cached_prefix_, sec + offset);
     if (time_zone_ == TimeZone::utc) {
-      cached_offset_[0] = 'Z', cached_offset_[1] = '\0';
+      cached_offset_.assign(1, 'Z');
     } else {
-      const long off = tm.tm_gmtoff / 60;
-      fmt::format_to_n(cached_offset_, sizeof cached_offset_ - 1, "{}{:02}:{:02}", off < 0 ? '-' : '+',
-                       std::abs(off) / 60, std::abs(off) % 60);
-      cached_offset_[6] = '\0';
+      const long minutes = std::abs(offset) / 60;
+      cached_offset_ = fmt::format("{}{:02}:{:02}", offset < 0 ? '-' : '+', minutes / 60, minutes % 60);
     }
     cached_second_ = sec;
   }
-  out.append(cached_prefix_, cached_prefix_len_);
-  if (micros) {
-    char digits[8] = {'.'};
-    for (int i = 6; i >= 1; --i) digits[i] = static_cast<char>('0' + frac % 10), frac /= 10;
-    out.append(digits, 7);
-  }
+  out.append(cached_prefix_);
+  if (micros) common::append_iso8601_fraction(out, frac, 6);
   out.append(cached_offset_);
 }
 

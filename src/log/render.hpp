@@ -65,9 +65,8 @@ class Renderer {
   std::vector<Slot> slots_;
   // Cache of the formatted second, so most events skip gmtime/localtime.
   std::int64_t cached_second_ = -1;
-  char cached_prefix_[32] = {};
-  std::size_t cached_prefix_len_ = 0;
-  char cached_offset_[8] = {};
+  std::string cached_prefix_;  // "YYYY-MM-DDTHH:MM:SS" of cached_second_
+  std::string cached_offset_;  // "Z" or "+HH:MM"
 };
 
 }  // namespace leadscout::log::detail

@@ -1,5 +1,7 @@
 #include "router_sink.hpp"
 
+#include "glob.hpp"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -63,25 +65,6 @@ void day_bounds(std::chrono::system_clock::time_point t, TimeZone tz, std::chron
 
 }  // namespace
 
-bool glob_match(std::string_view pattern, std::string_view text) {
-  std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
-      ++p, ++t;
-    } else if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      mark = t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
-}
-
 bool route_matches(const std::vector<std::string>& globs, std::string_view logger) {
   bool included = globs.empty();
   bool has_include = false;
@@ -89,8 +72,8 @@ bool route_matches(const std::vector<std::string>& globs, std::string_view logge
     const bool exclude = !g.empty() && g[0] == '!';
     const std::string_view pat = exclude ? std::string_view(g).substr(1) : std::string_view(g);
     // "name" covers its children "name.x" too, as logger hierarchies do.
-    const bool hit = glob_match(pat, logger) ||
-                     (logger.size() > pat.size() && logger[pat.size()] == '.' && glob_match(pat, logger.substr(0, pat.size())));
+    const bool hit = common::glob_match(pat, logger) ||
+                     (logger.size() > pat.size() && logger[pat.size()] == '.' && common::glob_match(pat, logger.substr(0, pat.size())));
     if (exclude) {
       if (hit) return false;
     } else {

@@ -30,9 +30,6 @@ inline constexpr std::uint32_t barrier_category = 0xFFFFFFFFu;
 /// True when a logger name matches a route's globs (see Route::loggers).
 [[nodiscard]] bool route_matches(const std::vector<std::string>& globs, std::string_view logger);
 
-/// '*' and '?' glob match.
-[[nodiscard]] bool glob_match(std::string_view pattern, std::string_view text);
-
 class RouterSink final : public spdlog::sinks::base_sink<std::mutex> {
  public:
   RouterSink(const Config& cfg, std::chrono::system_clock::time_point now);

@@ -223,7 +223,7 @@ void render_pretty(const event& e, std::string& out) {
     }
     const std::string v = value_string(f);
     if (needs_quotes(v)) {
-      append_json_quoted(out, v);
+      common::append_json_string(out, v);
     } else {
       out.append(v);
     }

@@ -12,6 +12,9 @@
 #include <string_view>
 #include <vector>
 
+#include "json_scan.hpp"
+#include "json_string.hpp"
+
 namespace leadscout::logs_tool {
 
 /// Event severity, in increasing order.
@@ -29,18 +32,12 @@ inline constexpr std::size_t level_count = 6;
 [[nodiscard]] std::string_view level_upper(level l) noexcept;
 
 /// JSON type of a top-level value.
-enum class value_kind : std::uint8_t { string, number, boolean, null, array, object };
+using value_kind = common::JsonKind;
 
 /// One top-level member of a log line; views point into the scanned line.
-struct field {
-  std::string_view key;    ///< raw text between the quotes (escapes not resolved)
-  std::string_view value;  ///< strings: raw text between the quotes; others: the JSON token
-  value_kind kind = value_kind::null;
-  bool key_escaped = false;    ///< key contains a backslash escape
-  bool value_escaped = false;  ///< string value contains a backslash escape
-};
+using field = common::JsonMember;
 
-/// Why a line was rejected.
+/// Why a line was rejected: the JSON scanner's reasons, then the log line's own.
 enum class scan_error : std::uint8_t {
   none,
   not_object,        ///< does not start with '{'
@@ -81,7 +78,7 @@ struct event {
 [[nodiscard]] scan_error scan_line(std::string_view line, event& out);
 
 /// True when the line holds nothing but JSON whitespace.
-[[nodiscard]] bool is_blank(std::string_view line) noexcept;
+[[nodiscard]] inline bool is_blank(std::string_view line) noexcept { return common::is_json_blank(line); }
 
 /// Parses an ISO-8601 timestamp as written by leadscout (`2025-07-06T10:30:15.123456Z`,
 /// fraction optional, `Z` or `+HH:MM`/`-HH:MM`) into microseconds since the epoch.
@@ -93,20 +90,14 @@ struct event {
 [[nodiscard]] std::optional<std::int64_t> parse_time_bound(std::string_view text,
                                                            bool& date_only) noexcept;
 
-/// Days since 1970-01-01 for a proleptic Gregorian date.
-[[nodiscard]] std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept;
-
 /// `2025-07-06T10:30:15.123456Z` for microseconds since the epoch.
 [[nodiscard]] std::string format_timestamp_us(std::int64_t us);
 
 /// Resolves JSON string escapes of `raw` (the text between the quotes) into UTF-8.
-[[nodiscard]] std::string unescape(std::string_view raw);
+[[nodiscard]] inline std::string unescape(std::string_view raw) { return common::json_unescape(raw); }
 
 /// The string form of a value as used by `--where` and the console format: strings unescaped,
 /// anything else its JSON text.
 [[nodiscard]] std::string value_string(const field& f);
-
-/// Appends `s` to `out` as a quoted JSON string.
-void append_json_quoted(std::string& out, std::string_view s);
 
 }  // namespace leadscout::logs_tool

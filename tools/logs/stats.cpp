@@ -1,5 +1,7 @@
 #include "stats.hpp"
 
+#include "glob.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -27,29 +29,6 @@ double bucket_value(int index) {
 
 }  // namespace
 
-bool glob_match(std::string_view pattern, std::string_view text) noexcept {
-  std::size_t p = 0;
-  std::size_t t = 0;
-  std::size_t star = std::string_view::npos;
-  std::size_t mark = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
-      ++p;
-      ++t;
-    } else if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      mark = t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
-}
-
 void filter_spec::prepare() {
   re_.reset();
   logger_children_.clear();
@@ -65,8 +44,8 @@ bool filter_spec::matches(const event& e) const {
     const std::string name = resolved(e.logger, e.logger_escaped);
     bool any = false;
     for (std::size_t i = 0; i < loggers.size(); ++i) {
-      if (glob_match(loggers[i], name) ||
-          (i < logger_children_.size() && glob_match(logger_children_[i], name))) {
+      if (common::glob_match(loggers[i], name) ||
+          (i < logger_children_.size() && common::glob_match(logger_children_[i], name))) {
         any = true;
         break;
       }

@@ -19,9 +19,6 @@
 
 namespace leadscout::logs_tool {
 
-/// Shell-style glob: `*` any run of characters, `?` one character, everything else literal.
-[[nodiscard]] bool glob_match(std::string_view pattern, std::string_view text) noexcept;
-
 /// Which events a command looks at. Call prepare() once after filling it in.
 struct filter_spec {
   std::optional<level> min_level;        ///< --level: this level and above

@@ -21,6 +21,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "iso8601.hpp"
+
 namespace leadscout::status {
 
 namespace fs = std::filesystem;
@@ -108,62 +110,13 @@ std::optional<progress_name> parse_progress_name(std::string_view filename) {
 }
 
 std::optional<time_point> parse_iso8601(std::string_view text) {
-  // YYYY-MM-DD[T ]HH:MM:SS[.fraction][Z|+HH:MM|-HH:MM]
-  if (text.size() < 19 || text[4] != '-' || text[7] != '-' || (text[10] != 'T' && text[10] != ' ') ||
-      text[13] != ':' || text[16] != ':') {
-    return std::nullopt;
-  }
-  const auto year = parse_number<int>(text.substr(0, 4));
-  const auto month = parse_number<unsigned>(text.substr(5, 2));
-  const auto day = parse_number<unsigned>(text.substr(8, 2));
-  const auto hour = parse_number<int>(text.substr(11, 2));
-  const auto minute = parse_number<int>(text.substr(14, 2));
-  const auto second = parse_number<int>(text.substr(17, 2));
-  if (!year || !month || !day || !hour || !minute || !second || *hour > 23 || *minute > 59 || *second > 60) {
-    return std::nullopt;
-  }
-  const std::chrono::year_month_day ymd{std::chrono::year{*year}, std::chrono::month{*month},
-                                        std::chrono::day{*day}};
-  if (!ymd.ok()) return std::nullopt;
-  std::string_view rest = text.substr(19);
-  std::chrono::nanoseconds fraction{0};
-  if (!rest.empty() && rest.front() == '.') {
-    std::size_t n = 1;
-    std::int64_t scale = 100'000'000;
-    std::int64_t ns = 0;
-    while (n < rest.size() && rest[n] >= '0' && rest[n] <= '9') {
-      ns += (rest[n] - '0') * scale;
-      scale /= 10;
-      ++n;
-    }
-    if (n == 1) return std::nullopt;
-    fraction = std::chrono::nanoseconds(ns);
-    rest.remove_prefix(n);
-  }
-  std::chrono::minutes offset{0};
-  if (rest == "Z" || rest.empty()) {
-    // UTC
-  } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':') {
-    const auto oh = parse_number<int>(rest.substr(1, 2));
-    const auto om = parse_number<int>(rest.substr(4, 2));
-    if (!oh || !om || *oh > 23 || *om > 59) return std::nullopt;
-    offset = std::chrono::hours(*oh) + std::chrono::minutes(*om);
-    if (rest[0] == '-') offset = -offset;
-  } else {
-    return std::nullopt;
-  }
-  const auto t = std::chrono::sys_days{ymd} + std::chrono::hours(*hour) + std::chrono::minutes(*minute) +
-                 std::chrono::seconds(*second) + fraction - offset;
-  return std::chrono::time_point_cast<time_point::duration>(t);
+  const auto micros = common::parse_iso8601(text, {.any_separator = true, .optional_zone = true});
+  if (!micros) return std::nullopt;
+  return time_point(std::chrono::duration_cast<time_point::duration>(std::chrono::microseconds(*micros)));
 }
 
 std::string format_iso8601(time_point t) {
-  const std::time_t secs = std::chrono::system_clock::to_time_t(std::chrono::floor<std::chrono::seconds>(t));
-  std::tm tm{};
-  ::gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return common::format_iso8601_utc(std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count(), 0);
 }
 
 std::string format_duration(double seconds) {

@@ -5,6 +5,7 @@
 #include <random>
 #include <string>
 
+#include "iso8601.hpp"
 #include "scanner.hpp"
 
 namespace ll = leadscout::logs_tool;
@@ -40,7 +41,7 @@ TEST(LogsScanner, ReadsStandardFieldsAndExtras) {
   EXPECT_EQ(e.number("x"), -1500.0);
   EXPECT_FALSE(e.number("provider").has_value());
   EXPECT_EQ(e.find("missing"), nullptr);
-  EXPECT_EQ(e.time_us, ll::days_from_civil(2025, 7, 6) * 86400000000 +
+  EXPECT_EQ(e.time_us, leadscout::common::days_from_civil(2025, 7, 6) * 86400000000 +
                            (10 * 3600 + 30 * 60 + 15) * 1000000LL + 123456);
 }
 
@@ -132,7 +133,7 @@ TEST(LogsScanner, Timestamps) {
             "2024-02-29T23:59:59.000001Z");
 
   bool date_only = false;
-  EXPECT_EQ(*ll::parse_time_bound("2025-07-06", date_only), ll::days_from_civil(2025, 7, 6) * 86400000000);
+  EXPECT_EQ(*ll::parse_time_bound("2025-07-06", date_only), leadscout::common::days_from_civil(2025, 7, 6) * 86400000000);
   EXPECT_TRUE(date_only);
   EXPECT_EQ(*ll::parse_time_bound("2025-07-06 10:30", date_only),
             *ll::parse_timestamp("2025-07-06T10:30:00Z"));
@@ -150,7 +151,7 @@ TEST(LogsScanner, UnescapeAndQuote) {
   EXPECT_EQ(ll::unescape(R"(\ud83d\ude00)"), "\xf0\x9f\x98\x80");
   EXPECT_EQ(ll::unescape(R"(\ud83d!)"), "\xef\xbf\xbd!");
   std::string q;
-  ll::append_json_quoted(q, "a \"b\"\n\x01");
+  leadscout::common::append_json_string(q, "a \"b\"\n\x01");
   EXPECT_EQ(q, R"("a \"b\"\n\u0001")");
 }
 

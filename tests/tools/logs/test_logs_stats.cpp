@@ -35,17 +35,6 @@ double exact_nearest_rank(std::vector<double> v, double q) {
 
 }  // namespace
 
-TEST(LogsStats, GlobMatch) {
-  EXPECT_TRUE(ll::glob_match("api", "api"));
-  EXPECT_FALSE(ll::glob_match("api", "api.openai"));
-  EXPECT_TRUE(ll::glob_match("api*", "api.openai"));
-  EXPECT_TRUE(ll::glob_match("*.openai", "api.openai"));
-  EXPECT_TRUE(ll::glob_match("a?i", "api"));
-  EXPECT_FALSE(ll::glob_match("a?i", "apii"));
-  EXPECT_TRUE(ll::glob_match("*", ""));
-  EXPECT_TRUE(ll::glob_match("c*t*n", "classification"));
-}
-
 TEST(LogsStats, FilterConditions) {
   const auto e = parse(
       R"({"timestamp":"2025-07-06T10:30:15.123456Z","level":"warning","logger":"api.openai","event":"Slow call",)"
