@@ -4,7 +4,7 @@
 # What every build needs (compilers, CMake, the libraries found with find_package).
 leadscout_build_packages=(g++ cmake make pkg-config libspdlog-dev libfmt-dev nlohmann-json3-dev libgtest-dev
                           libgmock-dev libbenchmark-dev zlib1g-dev libcli11-dev libcpp-httplib-dev
-                          faketime)
+                          faketime python3)
 
 # ensure_packages SCRIPT PACKAGE...: installs the missing ones with apt-get as root; otherwise
 # prints the command to run and exits 1.

@@ -1,0 +1,38 @@
+// Wrapper of the documentation's fragments that are statements: they run inside main(), with
+// the names the docs use for a lead, its classification and the classifying callback.
+#include <leadscout/batch.hpp>
+#include <leadscout/log.hpp>
+#include <leadscout/monitor.hpp>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace ll = leadscout::log;
+namespace lb = leadscout::batch;
+namespace lm = leadscout::monitor;
+
+struct Lead {
+  std::string id;
+  std::string name;
+};
+
+struct Classification {
+  std::string label;
+  double confidence = 0.0;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Classification, label, confidence)
+
+int main() {
+  std::vector<Lead> leads = {{"1", "DIEMBY LUBAMBO"}};
+  const bool rate_limited = false;
+  const auto fake_now = std::chrono::system_clock::now();
+  const auto classify = [](const Lead&, lb::Context&) -> lb::Outcome<Classification> {
+    return Classification{"african", 0.85};
+  };
+  (void)rate_limited, (void)fake_now, (void)classify;
+  // @example@
+  return 0;
+}
