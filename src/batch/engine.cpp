@@ -16,14 +16,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "leadscout/batch/detail/estimator.hpp"
-#include "leadscout/batch/detail/files.hpp"
-#include "leadscout/batch/detail/journal.hpp"
-#include "leadscout/batch/detail/progress_bar.hpp"
-#include "leadscout/batch/detail/rate_limiter.hpp"
-#include "leadscout/batch/detail/retry.hpp"
-#include "leadscout/batch/detail/signals.hpp"
-#include "leadscout/batch/detail/systemd.hpp"
+#include "estimator.hpp"
+#include "files.hpp"
+#include "journal.hpp"
+#include "progress_bar.hpp"
+#include "rate_limiter.hpp"
+#include "retry.hpp"
+#include "signals.hpp"
+#include "systemd.hpp"
 #include "leadscout/batch/progress.hpp"
 #include "leadscout/log/logger.hpp"
 

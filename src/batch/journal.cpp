@@ -1,5 +1,5 @@
 // The checkpoint journal: replay on open, appends through a shared mapping, group commit.
-#include "leadscout/batch/detail/journal.hpp"
+#include "journal.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>

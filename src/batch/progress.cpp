@@ -12,7 +12,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "leadscout/batch/detail/files.hpp"
+#include "files.hpp"
 #include "leadscout/batch/progress.hpp"
 
 namespace leadscout::batch {

@@ -1,5 +1,5 @@
 // SIGINT/SIGTERM: the handler writes the signal number to a self-pipe; a thread reads it.
-#include "leadscout/batch/detail/signals.hpp"
+#include "signals.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

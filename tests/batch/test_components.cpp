@@ -11,12 +11,12 @@
 #include <regex>
 #include <thread>
 
-#include <leadscout/batch/detail/estimator.hpp>
-#include <leadscout/batch/detail/files.hpp>
-#include <leadscout/batch/detail/journal.hpp>
-#include <leadscout/batch/detail/progress_bar.hpp>
-#include <leadscout/batch/detail/rate_limiter.hpp>
-#include <leadscout/batch/detail/retry.hpp>
+#include "estimator.hpp"
+#include "files.hpp"
+#include "journal.hpp"
+#include "progress_bar.hpp"
+#include "rate_limiter.hpp"
+#include "retry.hpp"
 
 #include "batch_test_utils.hpp"
 
