@@ -495,7 +495,7 @@ TEST(BatchProcessor, MetricsAreSummedAcrossResume) {
     auto s = proc.run(items, fn);
     EXPECT_EQ(s.status, lb::Status::deadline_exceeded);
     EXPECT_EQ(s.metrics.at("african_businesses"), 5);
-    EXPECT_EQ(lb::read_progress(s.progress_file).current_item, "MOKGADI MOTALE");
+    EXPECT_EQ(lb::read_progress(s.progress_file).current_item, "") << "nothing is in flight once the run ended";
   }
   opt.deadline = 0s;
   Proc proc(opt);
