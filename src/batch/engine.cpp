@@ -134,7 +134,7 @@ void Engine::request_stop(int signal) noexcept {
   State& s = *state_;
   std::lock_guard lock(s.m);
   if (!s.stopping.load()) {
-    s.begin_stop(Status::interrupted, signal != 0 ? signal_name(signal) : "stop requested", signal);
+    s.begin_stop(Status::interrupted, signal != 0 ? signal_name(signal) : std::string("stop requested"), signal);
   } else {
     s.cancel_now = true;
     s.coord_cv.notify_one();

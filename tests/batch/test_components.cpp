@@ -17,6 +17,7 @@
 #include "progress_bar.hpp"
 #include "rate_limiter.hpp"
 #include "retry.hpp"
+#include "signals.hpp"
 
 #include "batch_test_utils.hpp"
 
@@ -848,4 +849,10 @@ TEST(BatchExport, JsonlAndCsv) {
   lb::export_csv(s, dir.path() / "r.csv");
   EXPECT_EQ(read_file(dir.path() / "r.csv"),
             "id,doubled,note\r\na,2,plain\r\n\"b,1\",4,\"with \"\"quotes\"\", comma\"\r\n");
+}
+
+TEST(BatchSignals, SignalNamesAsDocumented) {
+  EXPECT_EQ(lbd::signal_name(SIGINT), "SIGINT");
+  EXPECT_EQ(lbd::signal_name(SIGTERM), "SIGTERM");
+  EXPECT_EQ(lbd::signal_name(SIGHUP), "signal " + std::to_string(SIGHUP));
 }
