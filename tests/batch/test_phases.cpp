@@ -64,6 +64,13 @@ class PhaseLog {
   std::atomic<bool> empty_dir_{false};
 };
 
+/// The phases told, and that every call had a directory and none overlapped another.
+void expect_told(PhaseLog& log, const std::vector<Phase>& expected) {
+  EXPECT_EQ(log.phases(), expected);
+  EXPECT_FALSE(log.overlapped()) << "calls overlapped";
+  EXPECT_FALSE(log.empty_dir()) << "a call without the progress directory";
+}
+
 /// Strictly increasing, from starting to finished.
 void expect_in_order(const std::vector<Phase>& phases) {
   ASSERT_GE(phases.size(), 2U);
@@ -116,9 +123,7 @@ TEST(BatchPhases, CompletedRunIsStartingRunningFinished) {
   auto items = make_items(50);
   auto s = proc.run(items, [](const Item& item, lb::Context&) { return Out{item.value * 2, ""}; });
   EXPECT_EQ(s.status, lb::Status::completed);
-  EXPECT_EQ(log.phases(), (std::vector<Phase>{Phase::starting, Phase::running, Phase::finished}));
-  EXPECT_FALSE(log.overlapped());
-  EXPECT_FALSE(log.empty_dir());
+  expect_told(log, {Phase::starting, Phase::running, Phase::finished});
 }
 
 TEST(BatchPhases, StoppedRunTellsStoppingOnceBetweenRunningAndFinished) {
@@ -137,9 +142,7 @@ TEST(BatchPhases, StoppedRunTellsStoppingOnceBetweenRunningAndFinished) {
     return Out{item.value, ""};
   });
   EXPECT_EQ(s.status, lb::Status::interrupted);
-  EXPECT_EQ(log.phases(), (std::vector<Phase>{Phase::starting, Phase::running, Phase::stopping, Phase::finished}));
-  EXPECT_FALSE(log.overlapped());
-  EXPECT_FALSE(log.empty_dir());
+  expect_told(log, {Phase::starting, Phase::running, Phase::stopping, Phase::finished});
 }
 
 // Were the callback called under the engine's lock, stop() from inside it would deadlock.
@@ -160,7 +163,7 @@ TEST(BatchPhases, CallbackMayStopTheProcessor) {
     return Out{item.value, ""};
   });
   EXPECT_EQ(s.status, lb::Status::interrupted);
-  EXPECT_EQ(log.phases(), (std::vector<Phase>{Phase::starting, Phase::running, Phase::stopping, Phase::finished}));
+  expect_told(log, {Phase::starting, Phase::running, Phase::stopping, Phase::finished});
   EXPECT_LT(ran.load(), 20);
 }
 
@@ -185,7 +188,7 @@ TEST_P(BatchPhasesThrowing, RunGoesOnAndTheErrorNamesThePhase) {
   });
   EXPECT_EQ(s.status, lb::Status::interrupted);
   EXPECT_EQ(s.succeeded, 11U) << "items 0 to 10 ran whatever the hook did";
-  EXPECT_EQ(log.phases(), (std::vector<Phase>{Phase::starting, Phase::running, Phase::stopping, Phase::finished}));
+  expect_told(log, {Phase::starting, Phase::running, Phase::stopping, Phase::finished});
   const auto errors = events(log_file, "Phase callback failed");
   ASSERT_EQ(errors.size(), 1U);
   EXPECT_EQ(errors[0]["level"], "error");
@@ -226,9 +229,7 @@ TEST(BatchPhases, StopDuringTheReplayOfALongJournal) {
   EXPECT_EQ(s.skipped_resumed, 200000U);
   EXPECT_EQ(s.remaining, 10U);
   EXPECT_EQ(ran.load(), 0);
-  EXPECT_EQ(log.phases(), (std::vector<Phase>{Phase::starting, Phase::stopping, Phase::finished}));
-  EXPECT_FALSE(log.overlapped());
-  EXPECT_FALSE(log.empty_dir());
+  expect_told(log, {Phase::starting, Phase::stopping, Phase::finished});
 }
 
 // SIGTERM while the journal is replayed: the handler is already installed, and the phases
