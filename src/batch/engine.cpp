@@ -35,8 +35,10 @@ void load(Engine::State& s, Resume& resume) {
   const ProgressFiles& files = s.publisher.files();
   std::vector<std::size_t> pending = resume.replay(s.journal, files.journal, header, *s.job, s.opt, s.log, s.report);
   const std::size_t n_pending = pending.size();
-  std::lock_guard lock(s.m);
-  s.scheduler.set_pending(std::move(pending));
+  {
+    std::lock_guard lock(s.m);
+    s.scheduler.set_pending(std::move(pending));
+  }
   const auto& shard = resume.shard();
   s.log.info("Batch started",
              {{"total", s.report.total()},

@@ -19,8 +19,8 @@ namespace leadscout::batch::detail {
 
 using MetricList = std::vector<std::pair<std::string, std::int64_t>>;
 
-/// Counts of one run, resumed items included. Not thread-safe: the engine updates it with its
-/// lock held.
+/// Counts of one run, resumed items included. Not thread-safe: the journal's replay fills it
+/// before the workers start; from then on the engine uses it with its lock held.
 class RunReport {
  public:
   void set_total(std::size_t total) noexcept { total_ = total; }
