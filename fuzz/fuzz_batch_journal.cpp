@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "leadscout/batch/detail/journal.hpp"
+#include "journal_record.hpp"
 
 namespace lbd = leadscout::batch::detail;
 

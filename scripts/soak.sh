@@ -35,10 +35,16 @@ for ((k = 1; k <= kills; k++)); do
   echo "   kill $k: SIGKILL after $done_before processed"
 done
 start=$(date +%s%N)
-/usr/bin/time -f "%M" -o rss-final.txt "$demo" "${args[@]}" >/dev/null 2>&1
-code=$?
+# `|| code=$?`: under set -e a failing final run would otherwise end the script silently.
+code=0
+/usr/bin/time -f "%M" -o rss-final.txt "$demo" "${args[@]}" >final-run.log 2>&1 || code=$?
 end=$(date +%s%N)
 echo "   final run: exit $code in $(( (end - start) / 1000000 )) ms"
+if ((code != 0)); then
+  echo "== soak FAILED: the final run exited with $code; the end of its output ($work/final-run.log):" >&2
+  tail -n 20 final-run.log >&2
+  exit 1
+fi
 
 python3 - "$leads" "$kills" <<'PY'
 import csv, glob, gzip, json, sys

@@ -1,5 +1,5 @@
 // Smoothed rate: EMA of items and of time between updates, weighted by elapsed time.
-#include "leadscout/batch/detail/estimator.hpp"
+#include "estimator.hpp"
 
 #include <cmath>
 

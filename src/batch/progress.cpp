@@ -1,19 +1,8 @@
-// The progress file schema, atomic file replacement and the Prometheus textfile.
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <bit>
-#include <charconv>
-#include <cerrno>
-#include <cmath>
-#include <cstdio>
-#include <cstring>
-#include <ctime>
-#include <fstream>
-#include <sstream>
-
-#include "leadscout/batch/detail/files.hpp"
+// The progress file schema and the file names of an operation.
 #include "leadscout/batch/progress.hpp"
+
+#include <fstream>
+#include <string>
 
 namespace leadscout::batch {
 
@@ -96,156 +85,14 @@ ProgressSnapshot read_progress(const std::filesystem::path& file) {
   }
 }
 
-namespace detail {
-
-void write_file_atomic(const std::filesystem::path& path, std::string_view content) {
-  std::string tmp = path.string();
-  tmp += ".tmp.";
-  tmp += std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (fd < 0) throw Error("cannot create " + tmp + ": " + std::strerror(errno));
-  const char* p = content.data();
-  std::size_t left = content.size();
-  int err = 0;
-  while (left > 0) {
-    const ssize_t n = ::write(fd, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      err = errno;
-      break;
-    }
-    p += n;
-    left -= static_cast<std::size_t>(n);
+ProgressFiles progress_files(const std::filesystem::path& dir, std::string_view operation,
+                             std::optional<ShardSpec> shard) {
+  std::string base(operation);
+  if (shard && shard->count > 1) {
+    base += ".shard-" + std::to_string(shard->index) + "-of-" + std::to_string(shard->count);
   }
-  if (err == 0 && ::fsync(fd) != 0) err = errno;
-  ::close(fd);
-  if (err == 0 && ::rename(tmp.c_str(), path.c_str()) != 0) err = errno;
-  if (err != 0) {
-    ::unlink(tmp.c_str());
-    throw Error("cannot write " + path.string() + ": " + std::strerror(err));
-  }
+  return ProgressFiles{dir / (base + ".json"), dir / "batch-status.json", dir / (base + ".prom"),
+                       dir / (base + ".checkpoint.jsonl")};
 }
 
-void DurationStats::add(double seconds) noexcept {
-  std::size_t b = 0;
-  while (b < duration_buckets.size() && seconds > duration_buckets[b]) ++b;
-  ++buckets[b];
-  const double ns_d = seconds * 1e9;
-  const std::uint64_t ns = ns_d < 1.0 ? 1 : ns_d > 1.8e19 ? ~std::uint64_t{0} : static_cast<std::uint64_t>(ns_d);
-  const int e = 63 - std::countl_zero(ns);
-  const std::uint64_t sub = e >= 2 ? (ns >> (e - 2)) & 3U : 0U;
-  ++fine[static_cast<std::size_t>(e) * 4 + sub];
-  sum_seconds += seconds;
-  ++count;
-}
-
-double DurationStats::quantile(double q) const noexcept {
-  if (count == 0) return 0.0;
-  const auto rank = static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(count)));
-  std::uint64_t seen = 0;
-  for (std::size_t i = 0; i < fine.size(); ++i) {
-    seen += fine[i];
-    if (seen >= rank && fine[i] > 0) {
-      const std::size_t e = i / 4;
-      const std::size_t sub = i % 4;
-      // Upper edge of the bucket: ((4 + sub + 1) << (e - 2)) ns.
-      const double upper = e >= 2 ? std::ldexp(static_cast<double>(4 + sub + 1), static_cast<int>(e) - 2)
-                                  : static_cast<double>(std::uint64_t{2} << e);
-      return upper / 1e9;
-    }
-  }
-  return 0.0;
-}
-
-namespace {
-
-std::string prom_escape(std::string_view v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '"') {
-      out += "\\\"";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-std::string number(double v) {
-  char buf[64];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);  // shortest round-trip form
-  return std::string(buf, r.ptr);
-}
-
-}  // namespace
-
-std::string prometheus_text(const ProgressSnapshot& s, const DurationStats& d, double progress_timestamp_seconds) {
-  std::string labels = "operation=\"" + prom_escape(s.operation) + "\"";
-  if (s.shard) labels += ",shard=\"" + std::to_string(s.shard->index) + "/" + std::to_string(s.shard->count) + "\"";
-  std::ostringstream o;
-  o << "# HELP leadscout_batch_items_total Items of the batch by outcome (succeeded includes resumed ones).\n"
-    << "# TYPE leadscout_batch_items_total counter\n";
-  o << "leadscout_batch_items_total{" << labels << ",status=\"succeeded\"} " << s.succeeded << '\n';
-  o << "leadscout_batch_items_total{" << labels << ",status=\"failed\"} " << s.failed << '\n';
-  o << "leadscout_batch_items_total{" << labels << ",status=\"skipped_resumed\"} " << s.skipped_resumed << '\n';
-  o << "# HELP leadscout_batch_items Items in the input of the batch.\n# TYPE leadscout_batch_items gauge\n"
-    << "leadscout_batch_items{" << labels << "} " << s.total << '\n';
-  o << "# HELP leadscout_batch_in_flight Items being processed.\n# TYPE leadscout_batch_in_flight gauge\n"
-    << "leadscout_batch_in_flight{" << labels << "} " << s.in_flight << '\n';
-  o << "# HELP leadscout_batch_retries_total Retried attempts.\n# TYPE leadscout_batch_retries_total counter\n"
-    << "leadscout_batch_retries_total{" << labels << "} " << s.retried << '\n';
-  o << "# HELP leadscout_batch_item_duration_seconds Duration of finished items in this run.\n"
-    << "# TYPE leadscout_batch_item_duration_seconds histogram\n";
-  std::uint64_t cumulative = 0;
-  for (std::size_t i = 0; i < duration_buckets.size(); ++i) {
-    cumulative += d.buckets[i];
-    o << "leadscout_batch_item_duration_seconds_bucket{" << labels << ",le=\"" << number(duration_buckets[i])
-      << "\"} " << cumulative << '\n';
-  }
-  cumulative += d.buckets.back();
-  o << "leadscout_batch_item_duration_seconds_bucket{" << labels << ",le=\"+Inf\"} " << cumulative << '\n';
-  o << "leadscout_batch_item_duration_seconds_sum{" << labels << "} " << number(d.sum_seconds) << '\n';
-  o << "leadscout_batch_item_duration_seconds_count{" << labels << "} " << d.count << '\n';
-  o << "# HELP leadscout_batch_rate_per_second Smoothed items per second.\n"
-    << "# TYPE leadscout_batch_rate_per_second gauge\n"
-    << "leadscout_batch_rate_per_second{" << labels << "} " << number(s.rate_per_second) << '\n';
-  o << "# HELP leadscout_batch_last_progress_timestamp_seconds When the progress file was last written.\n"
-    << "# TYPE leadscout_batch_last_progress_timestamp_seconds gauge\n"
-    << "leadscout_batch_last_progress_timestamp_seconds{" << labels << "} " << number(progress_timestamp_seconds)
-    << '\n';
-  if (s.last_success_at) {
-    std::tm tm{};
-    if (::strptime(s.last_success_at->c_str(), "%Y-%m-%dT%H:%M:%S", &tm) != nullptr) {
-      o << "# HELP leadscout_batch_last_success_timestamp_seconds When a run of the batch last completed.\n"
-        << "# TYPE leadscout_batch_last_success_timestamp_seconds gauge\n"
-        << "leadscout_batch_last_success_timestamp_seconds{" << labels << "} "
-        << static_cast<long long>(::timegm(&tm)) << '\n';
-    }
-  }
-  if (!s.metrics.empty()) {
-    o << "# HELP leadscout_batch_business_total Business counters of the batch (Context::metric).\n"
-      << "# TYPE leadscout_batch_business_total counter\n";
-    for (const auto& [name, value] : s.metrics) {
-      o << "leadscout_batch_business_total{" << labels << ",name=\"" << prom_escape(name) << "\"} " << value << '\n';
-    }
-  }
-  return o.str();
-}
-
-std::string iso8601(std::chrono::system_clock::time_point t) {
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-  const std::time_t secs = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-  std::tm tm{};
-  ::gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(((ms % 1000) + 1000) % 1000));
-  return buf;
-}
-
-}  // namespace detail
 }  // namespace leadscout::batch

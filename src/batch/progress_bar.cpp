@@ -1,5 +1,5 @@
 // The terminal progress bar.
-#include "leadscout/batch/detail/progress_bar.hpp"
+#include "progress_bar.hpp"
 
 #include <unistd.h>
 

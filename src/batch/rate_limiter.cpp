@@ -1,5 +1,5 @@
 // Token bucket.
-#include "leadscout/batch/detail/rate_limiter.hpp"
+#include "rate_limiter.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,7 +1,7 @@
 // JSONL and CSV export of results.
 #include "leadscout/batch/results_export.hpp"
 
-#include "leadscout/batch/detail/files.hpp"
+#include "files.hpp"
 
 namespace leadscout::batch::detail {
 

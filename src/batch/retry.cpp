@@ -1,5 +1,5 @@
 // Exponential backoff with full jitter.
-#include "leadscout/batch/detail/retry.hpp"
+#include "retry.hpp"
 
 #include <algorithm>
 #include <cmath>

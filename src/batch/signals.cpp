@@ -1,5 +1,5 @@
 // SIGINT/SIGTERM: the handler writes the signal number to a self-pipe; a thread reads it.
-#include "leadscout/batch/detail/signals.hpp"
+#include "signals.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -30,11 +30,11 @@ extern "C" void on_signal_handler(int sig) {
 
 }  // namespace
 
-const char* signal_name(int sig) noexcept {
+std::string signal_name(int sig) {
   switch (sig) {
     case SIGINT: return "SIGINT";
     case SIGTERM: return "SIGTERM";
-    default: return "signal";
+    default: return "signal " + std::to_string(sig);
   }
 }
 

@@ -1,5 +1,5 @@
 // sd_notify over a Unix datagram socket.
-#include "leadscout/batch/detail/systemd.hpp"
+#include "systemd.hpp"
 
 #include <sys/socket.h>
 #include <sys/time.h>

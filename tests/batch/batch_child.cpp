@@ -1,11 +1,13 @@
 // A child process for the crash and signal tests: runs a batch and exits with exit_code().
 //   batch_child <progress_dir> <items> <item_us> [fsize_limit_bytes]
-// Prints "status=<status> succeeded=<n> results=<n> skipped=<n>" on stdout.
+// Prints "phase=stopping" when a stop begins and, at the end,
+// "status=<status> succeeded=<n> results=<n> skipped=<n>" on stdout.
 #include <sys/resource.h>
 
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
@@ -48,6 +50,11 @@ int main(int argc, char** argv) {
   opt.checkpoint_interval = std::chrono::milliseconds(20);
   opt.shutdown_grace = std::chrono::seconds(30);
   opt.progress_bar = lb::ProgressBarMode::off;
+  opt.on_phase = [](lb::RunPhase phase, const std::filesystem::path&) {
+    if (phase != lb::RunPhase::stopping) return;
+    std::printf("phase=stopping\n");
+    std::fflush(stdout);
+  };
   lb::BackgroundProcessor<Item, int> proc(opt);
   auto summary = proc.run(items, [&](const Item& item, lb::Context& ctx) -> lb::Outcome<int> {
     // Honours cancellation: waits in small steps.

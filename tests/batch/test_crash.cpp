@@ -144,7 +144,14 @@ TEST(BatchSignalTwice, SecondSignalCancelsInFlightItems) {
     std::this_thread::sleep_for(1ms);
   }
   ::kill(pid, SIGTERM);
-  std::this_thread::sleep_for(100ms);
+  // The second signal must come after the first was handled: two pending SIGTERMs merge.
+  bool stopping = false;
+  for (int i = 0; i < 10000 && !stopping; ++i) {
+    stopping = read_file(out).find("phase=stopping") != std::string::npos;
+    if (!stopping) std::this_thread::sleep_for(1ms);
+  }
+  if (!stopping) ::kill(pid, SIGKILL);
+  ASSERT_TRUE(stopping) << read_file(out);
   ::kill(pid, SIGTERM);
   const auto status = wait_exit(pid, 15s);
   ASSERT_TRUE(status.has_value()) << "the second SIGTERM did not cancel the in-flight items";

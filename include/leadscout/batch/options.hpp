@@ -75,7 +75,7 @@ template <class Item, class F>
 /// Where a run is in its life, as told to Options::on_phase.
 enum class RunPhase {
   starting,  ///< the journal is being loaded
-  running,   ///< items are being processed
+  running,   ///< items are being processed (skipped when a stop began during the load)
   stopping,  ///< a stop began (signal, deadline, stop(), halt): no new item starts
   finished,  ///< run() is about to return; every file is final
 };
@@ -120,8 +120,10 @@ struct Options {
   /// Under systemd (NOTIFY_SOCKET set): send READY=1, STATUS= at each progress write,
   /// WATCHDOG=1 at half of WATCHDOG_USEC while the batch makes progress, and STOPPING=1.
   bool systemd_notify = true;
-  /// Called at each RunPhase with the progress directory, on run()'s thread or the thread that
-  /// stops the run; e.g. leadscout::monitor::attach(opt) serves the monitoring endpoint.
+  /// Called at each RunPhase with the progress directory: in phase order, each at most once
+  /// (stopping only after a stop), on run()'s thread with no lock of the processor held, so it
+  /// may call stop(). An exception it throws is logged ("Phase callback failed") and the run
+  /// goes on. E.g. leadscout::monitor::attach(opt) serves the monitoring endpoint.
   std::function<void(RunPhase, const std::filesystem::path& progress_dir)> on_phase;
   /// Level of the per-item "Item processed" event.
   leadscout::log::Level item_log_level = leadscout::log::Level::debug;

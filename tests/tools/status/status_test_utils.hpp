@@ -17,8 +17,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "leadscout/batch/detail/files.hpp"
 #include "leadscout/batch/progress.hpp"
+
+#include "files.hpp"  // src/batch: the private atomic-write and time helpers
 
 #include "utils.hpp"
 

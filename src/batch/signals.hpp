@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <string>
 #include <thread>
 
 namespace leadscout::batch::detail {
@@ -22,7 +23,7 @@ class SignalWatch {
   std::thread thread_;
 };
 
-/// "SIGINT", "SIGTERM" or "signal <n>".
-[[nodiscard]] const char* signal_name(int sig) noexcept;
+/// "SIGINT", "SIGTERM", or "signal <n>" for any other signal number.
+[[nodiscard]] std::string signal_name(int sig);
 
 }  // namespace leadscout::batch::detail

@@ -1,58 +1,19 @@
-// The checkpoint journal: <operation>.checkpoint.jsonl, append-only.
-//
-//   {"journal":"leadscout.batch","version":1,"operation":"demo","fingerprint":"…","items":500,"created_at":"…"}
-//   {"id":"lead-1","status":"ok","attempts":1,"duration_ms":1840.2,"result":{…}}
-//   {"id":"lead-2","status":"failed","attempts":3,"duration_ms":30000.0,"error":"timeout"}
+// The checkpoint journal file, <operation>.checkpoint.jsonl: append-only storage through a shared
+// mapping (or pwrite), replay on open, group commit. Its lines are in journal_record.hpp.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <filesystem>
 #include <functional>
 #include <mutex>
-#include <optional>
-#include <span>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <vector>
 
-#include "leadscout/batch/shard.hpp"
+#include "journal_record.hpp"
 
 namespace leadscout::batch::detail {
-
-/// The first line of a journal.
-struct JournalHeader {
-  std::string operation;
-  std::string fingerprint;  ///< of the input ids (input_fingerprint)
-  std::uint64_t items = 0;
-  std::string created_at;
-  std::optional<ShardSpec> shard;
-};
-
-/// One finished item, as read back. The views are valid only during the on_record call.
-struct JournalRecord {
-  std::string_view id;
-  bool ok = false;
-  int attempts = 0;
-  double duration_ms = 0.0;
-  std::string_view result;  ///< when ok: the result's JSON text, unparsed (validated)
-  std::string_view error;   ///< when failed
-  /// The integer counters of the record's "metrics" object.
-  std::span<const std::pair<std::string_view, std::int64_t>> metrics;
-};
-
-/// Parses one record line (without its newline) the way a JSON parser would judge it: false
-/// for anything that is not a complete, valid JSON object with a string id and an "ok" or
-/// "failed" status (and a result when ok). `scratch` holds unescaped strings and counters.
-struct RecordScratch {
-  std::deque<std::string> strings;  ///< a deque: views into earlier strings stay valid
-  std::size_t used = 0;
-  std::vector<std::pair<std::string_view, std::int64_t>> metrics;
-};
-[[nodiscard]] bool parse_record(std::string_view line, JournalRecord& record, RecordScratch& scratch);
 
 /// What open() found.
 struct JournalOpenReport {
@@ -61,27 +22,6 @@ struct JournalOpenReport {
   std::size_t dropped_lines = 0;    ///< torn or corrupt lines cut off or skipped
   std::string dropped_detail;       ///< a description of the first dropped line
 };
-
-/// Order-independent fingerprint of a set of ids: add() each id, then hex().
-class Fingerprint {
- public:
-  void add(std::string_view id) noexcept;
-  /// add() for an id whose stable_hash() is already known.
-  void add_hash(std::uint64_t id_hash) noexcept;
-  [[nodiscard]] std::string hex() const;
-
- private:
-  std::uint64_t sum_ = 0;
-  std::uint64_t count_ = 0;
-};
-
-/// Appends one record line (with '\n') to `out`; `result_json` is already-serialized JSON.
-void format_record(std::string& out, std::string_view id, bool ok, int attempts, double duration_ms,
-                   std::string_view result_json, std::string_view error,
-                   const std::vector<std::pair<std::string, std::int64_t>>& metrics);
-
-/// Appends `s` as a JSON string literal (quoted, escaped; invalid UTF-8 replaced).
-void append_json_string(std::string& out, std::string_view s);
 
 /// An open journal file. append() may be called from many threads at once.
 ///
@@ -119,6 +59,10 @@ class Journal {
   [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
 
  private:
+  void open_locked(const std::filesystem::path& path, const std::string& operation);
+  /// After the replay: cuts what follows the last good line and writes the header into an
+  /// empty journal; returns the end of the journal.
+  std::uint64_t settle(std::uint64_t good_end, const JournalHeader& header);
   int grow(std::size_t need) noexcept;
   void unmap() noexcept;
   void cut_preallocated_tail() noexcept;

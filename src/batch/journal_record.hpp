@@ -1,0 +1,79 @@
+// The journal's record format: the header line, and the encoding and parsing of one record line.
+//
+//   {"journal":"leadscout.batch","version":1,"operation":"demo","fingerprint":"…","items":500,"created_at":"…"}
+//   {"id":"lead-1","status":"ok","attempts":1,"duration_ms":1840.2,"result":{…}}
+//   {"id":"lead-2","status":"failed","attempts":3,"duration_ms":30000.0,"error":"timeout"}
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "json_scanner.hpp"
+#include "leadscout/batch/shard.hpp"
+
+namespace leadscout::batch::detail {
+
+/// The first line of a journal.
+struct JournalHeader {
+  std::string operation;
+  std::string fingerprint;  ///< of the input ids (input_fingerprint)
+  std::uint64_t items = 0;
+  std::string created_at;
+  std::optional<ShardSpec> shard;
+};
+
+/// One finished item, as read back. The views are valid only during the on_record call.
+struct JournalRecord {
+  std::string_view id;
+  bool ok = false;
+  int attempts = 0;
+  double duration_ms = 0.0;
+  std::string_view result;  ///< when ok: the result's JSON text, unparsed (validated)
+  std::string_view error;   ///< when failed
+  /// The integer counters of the record's "metrics" object.
+  std::span<const std::pair<std::string_view, std::int64_t>> metrics;
+};
+
+/// Parses one record line (without its newline) the way a JSON parser would judge it: false
+/// for anything that is not a complete, valid JSON object with a string id and an "ok" or
+/// "failed" status (and a result when ok). `scratch` holds unescaped strings and counters.
+struct RecordScratch : ScanStrings {
+  std::vector<std::pair<std::string_view, std::int64_t>> metrics;
+};
+[[nodiscard]] bool parse_record(std::string_view line, JournalRecord& record, RecordScratch& scratch);
+
+/// The header line (with '\n') of a journal.
+[[nodiscard]] std::string format_header(const JournalHeader& header);
+/// Checks the first line of the journal at `path` against the header this run would write;
+/// returns what is wrong, or "" when the journal belongs to this input.
+[[nodiscard]] std::string header_mismatch(std::string_view line, const JournalHeader& expected,
+                                          const std::string& path);
+
+/// Order-independent fingerprint of a set of ids: add() each id, then hex().
+class Fingerprint {
+ public:
+  void add(std::string_view id) noexcept;
+  /// add() for an id whose stable_hash() is already known.
+  void add_hash(std::uint64_t id_hash) noexcept;
+  [[nodiscard]] std::string hex() const;
+
+ private:
+  std::uint64_t sum_ = 0;
+  std::uint64_t count_ = 0;
+};
+
+/// Appends one record line (with '\n') to `out`; `result_json` is already-serialized JSON.
+void format_record(std::string& out, std::string_view id, bool ok, int attempts, double duration_ms,
+                   std::string_view result_json, std::string_view error,
+                   const std::vector<std::pair<std::string, std::int64_t>>& metrics);
+
+/// Appends `s` as a JSON string literal (quoted, escaped; invalid UTF-8 replaced).
+void append_json_string(std::string& out, std::string_view s);
+
+}  // namespace leadscout::batch::detail

@@ -1,0 +1,116 @@
+// One attempt of one item on a worker thread: the callback, then the journal record.
+#include "worker.hpp"
+
+#include <cmath>
+#include <cstring>
+
+namespace leadscout::batch::detail {
+
+double rounded_ms(double seconds) noexcept { return std::round(seconds * 1e6) / 1e3; }
+
+void Worker::start(std::size_t item, int attempt_no, Clock::time_point now, std::chrono::milliseconds timeout) {
+  index = item;
+  attempt = attempt_no;
+  started = now;
+  deadline = timeout.count() > 0 ? now + timeout : Clock::time_point::max();
+  claimed_at = {};
+  std::lock_guard lock(current_m_);
+  current_set_ = false;
+  state.store(kRunning, std::memory_order_release);
+}
+
+std::optional<std::string> Worker::current_item(std::string_view id) {
+  std::lock_guard lock(current_m_);
+  if (state.load() != kRunning) return std::nullopt;
+  return current_set_ ? current_text_ : std::string(id);
+}
+
+void Worker::set_current(std::string_view text) {
+  std::lock_guard lock(current_m_);
+  current_text_.assign(text);
+  current_set_ = true;
+}
+
+/// Ends kRunning unless the coordinator claimed the attempt first. Under current_m_, so that
+/// current_item() never names an attempt that has ended.
+bool Worker::finish_running() noexcept {
+  std::lock_guard lock(current_m_);
+  int expected = kRunning;
+  return state.compare_exchange_strong(expected, kFinishing);
+}
+
+void Worker::run_attempt(const AttemptEnv& env) {
+  const std::string_view item = env.ids[index];
+  metrics.clear();
+  Context ctx = Engine::attempt_context(*this, env.clock, item);
+  const bool ok = env.job.attempt(number, index, ctx, failure, result_json);
+  const Clock::time_point end = env.clock.now();
+  finished.index = index;
+  finished.attempts = attempt;
+  finished.seconds = std::chrono::duration<double>(end - started).count();
+  if (!finish_running()) {
+    dropped(env, item, ok, state.load());
+  } else if (ok) {
+    succeeded(env, item);
+  } else {
+    failed(env, item, end);
+  }
+  state.store(kIdle);
+}
+
+void Worker::dropped(const AttemptEnv& env, std::string_view item, bool ok, int previous_state) {
+  env.job.discard(number);
+  const double ms = rounded_ms(finished.seconds);
+  if (previous_state == kTimedOut) {
+    env.log.warning("Late result discarded", {{"item_id", item},
+                                              {"attempt", attempt},
+                                              {"duration_ms", ms},
+                                              {"outcome", ok ? std::string_view("ok") : std::string_view(failure.reason)}});
+  } else {
+    env.log.info("Cancelled item returned", {{"item_id", item}, {"attempt", attempt}, {"duration_ms", ms}});
+  }
+  stop = std::stop_source();
+  finished.kind = Finished::Kind::dropped;
+}
+
+void Worker::succeeded(const AttemptEnv& env, std::string_view item) {
+  line.clear();
+  format_record(line, item, true, attempt, finished.seconds * 1e3, result_json, {}, metrics);
+  if (const int err = env.journal.append(line); err != 0) {
+    env.job.discard(number);
+    finished.kind = Finished::Kind::journal_error;
+    finished.reason = std::strerror(err);
+    return;
+  }
+  env.job.commit(number, index);
+  env.log.log(env.opt.item_log_level, "Item processed",
+              {{"item_id", item}, {"attempt", attempt}, {"duration_ms", rounded_ms(finished.seconds)}});
+  finished.kind = Finished::Kind::ok;
+}
+
+void Worker::failed(const AttemptEnv& env, std::string_view item, Clock::time_point end) {
+  if (failure.retry == Retry::yes && attempt < env.opt.retry.max_attempts) {
+    if (env.stopping.load()) {
+      finished.kind = Finished::Kind::abandoned;
+      return;
+    }
+    const auto delay = backoff.delay(attempt, failure.retry_after);
+    env.log.warning("Retrying item",
+                    {{"item_id", item}, {"attempt", attempt}, {"reason", failure.reason}, {"backoff_ms", delay}});
+    finished.kind = Finished::Kind::retry;
+    finished.ready = end + delay;
+    return;
+  }
+  line.clear();
+  format_record(line, item, false, attempt, finished.seconds * 1e3, {}, failure.reason, metrics);
+  if (const int err = env.journal.append(line); err != 0) {
+    finished.kind = Finished::Kind::journal_error;
+    finished.reason = std::strerror(err);
+    return;
+  }
+  env.log.error("Item failed", {{"item_id", item}, {"attempts", attempt}, {"reason", failure.reason}});
+  finished.kind = Finished::Kind::failed;
+  finished.reason = failure.reason;
+}
+
+}  // namespace leadscout::batch::detail
