@@ -13,6 +13,8 @@
 #include <charconv>
 #include <sstream>
 
+#include "iso8601.hpp"
+
 namespace leadscout::batch::detail {
 
 void write_file_atomic(const std::filesystem::path& path, std::string_view content) {
@@ -154,14 +156,7 @@ std::string prometheus_text(const ProgressSnapshot& s, const DurationStats& d, d
 }
 
 std::string iso8601(std::chrono::system_clock::time_point t) {
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-  const std::time_t secs = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-  std::tm tm{};
-  ::gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(((ms % 1000) + 1000) % 1000));
-  return buf;
+  return common::format_iso8601_utc(std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count(), 3);
 }
 
 }  // namespace leadscout::batch::detail

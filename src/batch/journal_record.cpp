@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_string.hpp"
+
 namespace leadscout::batch::detail {
 
 namespace {
@@ -37,53 +39,48 @@ bool to_integer(std::string_view text, T& out) noexcept {
   return r.ec == std::errc() && r.ptr == text.data() + text.size();
 }
 
-/// "attempts" or "duration_ms": a number is read into `r`, any other value is skipped.
-bool number_field(JsonScanner& in, std::string_view key, JournalRecord& r) {
-  std::string_view num;
-  bool integer = false;
-  if (!in.number_ahead()) return in.value();
-  if (!in.number(num, integer)) return false;
+/// A string member's text: a view into the line, or an unescaped copy kept in scratch.
+std::string_view text_of(std::string_view raw, bool escaped, RecordScratch& scratch) {
+  if (!escaped) return raw;
+  if (scratch.used == scratch.strings.size()) scratch.strings.emplace_back();
+  std::string& copy = scratch.strings[scratch.used++];
+  copy = common::json_unescape(raw);
+  return copy;
+}
+
+bool is_integer_token(std::string_view number) noexcept { return number.find_first_of(".eE") == std::string_view::npos; }
+
+/// "attempts" or "duration_ms"; a value that is not a number is ignored.
+void number_field(const common::JsonMember& m, std::string_view key, JournalRecord& r) {
+  if (m.kind != common::JsonKind::number) return;
   if (key == "attempts") {
     std::int64_t a = 0;
     std::uint64_t u = 0;
-    if (integer && to_integer(num, a)) {
+    if (is_integer_token(m.value) && to_integer(m.value, a)) {
       r.attempts = static_cast<int>(a);
-    } else if (integer && to_integer(num, u)) {
+    } else if (is_integer_token(m.value) && to_integer(m.value, u)) {
       r.attempts = static_cast<int>(u);
     }
   } else {
     double d = 0.0;
-    const auto res = std::from_chars(num.data(), num.data() + num.size(), d);
+    const auto res = std::from_chars(m.value.data(), m.value.data() + m.value.size(), d);
     r.duration_ms = res.ec == std::errc() ? d : 0.0;
   }
-  return true;
 }
 
-/// The "metrics" object: its integer members, in order; other members are validated and skipped.
-bool metrics_object(JsonScanner& in, std::vector<std::pair<std::string_view, std::int64_t>>& metrics) {
-  metrics.clear();
-  (void)in.consume('{');
-  if (in.consume('}')) return true;
-  for (;;) {
-    std::string_view name;
-    if (!in.string(name) || !in.consume(':')) return false;
-    in.ws();
-    std::string_view num;
-    bool integer = false;
-    if (in.number_ahead()) {
-      if (!in.number(num, integer)) return false;
-      std::int64_t v = 0;
-      std::uint64_t u = 0;
-      if (integer && to_integer(num, v)) {
-        metrics.emplace_back(name, v);
-      } else if (integer && to_integer(num, u)) {
-        metrics.emplace_back(name, static_cast<std::int64_t>(u));
-      }
-    } else if (!in.value()) {
-      return false;
+/// The "metrics" object's integer members, in order; other members are skipped.
+void metrics_object(std::string_view object, RecordScratch& scratch) {
+  scratch.metrics.clear();
+  (void)common::scan_json_object(object, scratch.metric_members);  // validated with the whole line
+  for (const auto& m : scratch.metric_members) {
+    if (m.kind != common::JsonKind::number || !is_integer_token(m.value)) continue;
+    std::int64_t v = 0;
+    std::uint64_t u = 0;
+    if (to_integer(m.value, v)) {
+      scratch.metrics.emplace_back(text_of(m.key, m.key_escaped, scratch), v);
+    } else if (to_integer(m.value, u)) {
+      scratch.metrics.emplace_back(text_of(m.key, m.key_escaped, scratch), static_cast<std::int64_t>(u));
     }
-    if (in.consume(',')) continue;
-    return in.consume('}');
   }
 }
 
@@ -116,59 +113,39 @@ bool parse_record(std::string_view line, JournalRecord& r, RecordScratch& scratc
   scratch.used = 0;
   scratch.metrics.clear();
   r = JournalRecord{};
-  JsonScanner in(line, scratch);
-  if (!in.consume('{')) return false;
-  bool has_id = false;
-  bool has_status = false;
-  bool has_result = false;
-  bool has_error = false;
-  bool has_metrics = false;
-  if (!in.consume('}')) {
-    for (;;) {
-      std::string_view key;
-      if (!in.string(key) || !in.consume(':')) return false;
-      in.ws();
-      // Duplicate keys: the last one counts, as in nlohmann::json.
-      if (key == "id" || key == "status" || key == "error") {
-        std::string_view v;
-        bool is_string = false;
-        if (in.peek('"')) {
-          if (!in.string(v)) return false;
-          is_string = true;
-        } else if (!in.value()) {
-          return false;
-        }
-        if (key == "id") {
-          has_id = is_string;
-          r.id = v;
-        } else if (key == "status") {
-          has_status = is_string && (v == "ok" || v == "failed");
-          r.ok = v == "ok";
-        } else {
-          has_error = is_string;
-          r.error = v;
-        }
-      } else if (key == "attempts" || key == "duration_ms") {
-        if (!number_field(in, key, r)) return false;
-      } else if (key == "result") {
-        if (!in.value(&r.result)) return false;
-        has_result = true;
-      } else if (key == "metrics" && in.peek('{')) {
-        has_metrics = true;
-        if (!metrics_object(in, scratch.metrics)) return false;
+  if (common::scan_json_object(line, scratch.members) != common::JsonScanError::none) return false;
+  bool has_id = false, has_status = false, has_result = false, has_error = false, has_metrics = false;
+  // Duplicate keys: the last one counts, as in nlohmann::json.
+  for (const auto& m : scratch.members) {
+    const std::string_view key = text_of(m.key, m.key_escaped, scratch);
+    const bool is_string = m.kind == common::JsonKind::string;
+    if (key == "id" || key == "status" || key == "error") {
+      const std::string_view v = is_string ? text_of(m.value, m.value_escaped, scratch) : std::string_view();
+      if (key == "id") {
+        has_id = is_string;
+        r.id = v;
+      } else if (key == "status") {
+        has_status = is_string && (v == "ok" || v == "failed");
+        r.ok = v == "ok";
       } else {
-        if (key == "metrics") {
-          has_metrics = false;
-          scratch.metrics.clear();
-        }
-        if (!in.value()) return false;
+        has_error = is_string;
+        r.error = v;
       }
-      if (in.consume(',')) continue;
-      if (!in.consume('}')) return false;
-      break;
+    } else if (key == "attempts" || key == "duration_ms") {
+      number_field(m, key, r);
+    } else if (key == "result") {
+      // A string's member text lies between its quotes; the result keeps them.
+      r.result = is_string ? std::string_view(m.value.data() - 1, m.value.size() + 2) : m.value;
+      has_result = true;
+    } else if (key == "metrics") {
+      has_metrics = m.kind == common::JsonKind::object;
+      if (has_metrics) {
+        metrics_object(m.value, scratch);
+      } else {
+        scratch.metrics.clear();
+      }
     }
   }
-  if (!in.at_end()) return false;
   if (!has_id || !has_status) return false;
   if (r.ok && !has_result) return false;
   if (r.ok || !has_error) r.error = {};
@@ -186,75 +163,12 @@ void Fingerprint::add_hash(std::uint64_t id_hash) noexcept {
 
 std::string Fingerprint::hex() const { return to_hex(mix(sum_ ^ mix(count_))); }
 
-void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char digits[] = "0123456789abcdef";
-  out += '"';
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const auto* end = p + s.size();
-  while (p < end) {
-    const unsigned char c = *p;
-    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-      out += static_cast<char>(c);
-      ++p;
-      continue;
-    }
-    if (c < 0x80) {
-      switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-          out += "\\u00";
-          out += digits[c >> 4];
-          out += digits[c & 15U];
-      }
-      ++p;
-      continue;
-    }
-    // Multi-byte UTF-8: copy a valid sequence, replace anything else with U+FFFD.
-    int len = 0;
-    std::uint32_t cp = 0;
-    if ((c & 0xE0) == 0xC0) {
-      len = 2;
-      cp = c & 0x1FU;
-    } else if ((c & 0xF0) == 0xE0) {
-      len = 3;
-      cp = c & 0x0FU;
-    } else if ((c & 0xF8) == 0xF0) {
-      len = 4;
-      cp = c & 0x07U;
-    }
-    bool valid = len > 0 && end - p >= len;
-    for (int i = 1; valid && i < len; ++i) {
-      if ((p[i] & 0xC0) != 0x80) {
-        valid = false;
-      } else {
-        cp = (cp << 6) | (p[i] & 0x3FU);
-      }
-    }
-    if (valid) {
-      valid = !((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-                cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF));
-    }
-    if (valid) {
-      out.append(reinterpret_cast<const char*>(p), static_cast<std::size_t>(len));
-      p += len;
-    } else {
-      out += "\xEF\xBF\xBD";
-      ++p;
-    }
-  }
-  out += '"';
-}
-
 void format_record(std::string& out, std::string_view id, bool ok, int attempts, double duration_ms,
                    std::string_view result_json, std::string_view error,
                    const std::vector<std::pair<std::string, std::int64_t>>& metrics) {
   char buf[48];
   out += "{\"id\":";
-  append_json_string(out, id);
+  common::append_json_string(out, id);
   out += ok ? ",\"status\":\"ok\",\"attempts\":" : ",\"status\":\"failed\",\"attempts\":";
   auto r = std::to_chars(buf, buf + sizeof buf, attempts);
   out.append(buf, r.ptr);
@@ -266,7 +180,7 @@ void format_record(std::string& out, std::string_view id, bool ok, int attempts,
     out += result_json;
   } else {
     out += ",\"error\":";
-    append_json_string(out, error);
+    common::append_json_string(out, error);
   }
   if (!metrics.empty()) {
     out += ",\"metrics\":{";
@@ -274,7 +188,7 @@ void format_record(std::string& out, std::string_view id, bool ok, int attempts,
     for (const auto& [name, value] : metrics) {
       if (!first) out += ',';
       first = false;
-      append_json_string(out, name);
+      common::append_json_string(out, name);
       out += ':';
       r = std::to_chars(buf, buf + sizeof buf, value);
       out.append(buf, r.ptr);

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <span>
 #include <string>
@@ -14,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "json_scanner.hpp"
+#include "json_scan.hpp"
 #include "leadscout/batch/shard.hpp"
 
 namespace leadscout::batch::detail {
@@ -43,7 +44,10 @@ struct JournalRecord {
 /// Parses one record line (without its newline) the way a JSON parser would judge it: false
 /// for anything that is not a complete, valid JSON object with a string id and an "ok" or
 /// "failed" status (and a result when ok). `scratch` holds unescaped strings and counters.
-struct RecordScratch : ScanStrings {
+struct RecordScratch {
+  std::vector<common::JsonMember> members, metric_members;
+  std::deque<std::string> strings;  ///< unescaped copies; a deque keeps earlier views valid
+  std::size_t used = 0;             ///< strings in use by the current line
   std::vector<std::pair<std::string_view, std::int64_t>> metrics;
 };
 [[nodiscard]] bool parse_record(std::string_view line, JournalRecord& record, RecordScratch& scratch);
@@ -72,8 +76,5 @@ class Fingerprint {
 void format_record(std::string& out, std::string_view id, bool ok, int attempts, double duration_ms,
                    std::string_view result_json, std::string_view error,
                    const std::vector<std::pair<std::string, std::int64_t>>& metrics);
-
-/// Appends `s` as a JSON string literal (quoted, escaped; invalid UTF-8 replaced).
-void append_json_string(std::string& out, std::string_view s);
 
 }  // namespace leadscout::batch::detail

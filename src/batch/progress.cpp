@@ -4,6 +4,8 @@
 #include <fstream>
 #include <string>
 
+#include "shard_env.hpp"
+
 namespace leadscout::batch {
 
 void to_json(nlohmann::json& j, const ProgressSnapshot& s) {
@@ -89,7 +91,7 @@ ProgressFiles progress_files(const std::filesystem::path& dir, std::string_view 
                              std::optional<ShardSpec> shard) {
   std::string base(operation);
   if (shard && shard->count > 1) {
-    base += ".shard-" + std::to_string(shard->index) + "-of-" + std::to_string(shard->count);
+    base += "." + common::shard_name({shard->index, shard->count});
   }
   return ProgressFiles{dir / (base + ".json"), dir / "batch-status.json", dir / (base + ".prom"),
                        dir / (base + ".checkpoint.jsonl")};

@@ -113,16 +113,34 @@ class Scanner {
       case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
         ++p_;
         return true;
-      case 'u':
+      case 'u': {
         ++p_;
-        for (int i = 0; i < 4; ++i, ++p_) {
-          if (p_ >= e_) return fail(JsonScanError::truncated);
-          if (!is_hex(*p_)) return fail(JsonScanError::syntax);
-        }
-        return true;
+        std::uint32_t unit = 0;
+        if (!hex4(unit)) return false;
+        // A strict parser accepts a surrogate only as a high-low pair.
+        if (unit >= 0xDC00 && unit <= 0xDFFF) return fail(JsonScanError::syntax);
+        if (unit < 0xD800 || unit > 0xDBFF) return true;
+        if (e_ - p_ < 2) return fail(JsonScanError::truncated);
+        if (p_[0] != '\\' || p_[1] != 'u') return fail(JsonScanError::syntax);
+        p_ += 2;
+        if (!hex4(unit)) return false;
+        return unit >= 0xDC00 && unit <= 0xDFFF ? true : fail(JsonScanError::syntax);
+      }
       default:
         return fail(JsonScanError::syntax);
     }
+  }
+
+  /// Four hex digits at p_, read into `unit`; advances past them.
+  bool hex4(std::uint32_t& unit) noexcept {
+    unit = 0;
+    for (int i = 0; i < 4; ++i, ++p_) {
+      if (p_ >= e_) return fail(JsonScanError::truncated);
+      const char c = *p_;
+      if (!is_hex(c)) return fail(JsonScanError::syntax);
+      unit = unit << 4 | static_cast<std::uint32_t>(is_digit(c) ? c - '0' : (c | 0x20) - 'a' + 10);
+    }
+    return true;
   }
 
   bool utf8() noexcept {

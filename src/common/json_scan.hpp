@@ -1,7 +1,8 @@
 // A fast validating scanner for one-line JSON objects (internal, shared by the library and the
 // tools).
 //
-// One call checks that a text is a single well-formed JSON object with valid UTF-8 and records
+// One call checks that a text is a single JSON object that a strict parser accepts (RFC 8259,
+// valid UTF-8, surrogate escapes only in pairs) and records
 // where each top-level key and value lies, without building a DOM and without allocating once
 // the member vector has grown to the widest object seen.
 #pragma once
@@ -33,11 +34,12 @@ enum class JsonScanError : std::uint8_t {
   trailing_data,      ///< something follows the closing brace
   invalid_utf8,       ///< a string holds bytes that are not UTF-8
   control_character,  ///< a raw control character inside a string
-  too_deep,           ///< nesting deeper than 64 levels
+  too_deep,           ///< nesting deeper than max_json_depth levels
 };
 
-/// Nesting the scanner accepts.
-inline constexpr int max_json_depth = 64;
+/// Nesting the scanner accepts: deep enough for any result a batch stores, shallow enough for
+/// the recursion to stay far from the end of a thread's stack.
+inline constexpr int max_json_depth = 1000;
 
 /// Scans `text` (an object, with JSON whitespace around it only) and records its top-level
 /// members in order, duplicates included.

@@ -94,7 +94,10 @@ TEST(CommonText, ScannerAgreesWithNlohmannOnMutatedObjects) {
   EXPECT_EQ(lc::scan_json_object("{\"a\":\"\xFF\"}", members), lc::JsonScanError::invalid_utf8);
   EXPECT_EQ(lc::scan_json_object(R"({"a":1} x)", members), lc::JsonScanError::trailing_data);
   EXPECT_EQ(lc::scan_json_object("[1]", members), lc::JsonScanError::not_object);
-  EXPECT_EQ(lc::scan_json_object(std::string(100, '[').insert(0, R"({"a":)"), members), lc::JsonScanError::too_deep);
+  EXPECT_EQ(lc::scan_json_object(std::string(1100, '[').insert(0, R"({"a":)"), members), lc::JsonScanError::too_deep);
+  EXPECT_EQ(lc::scan_json_object(R"({"a":"\ud83d\ude00"})", members), lc::JsonScanError::none);
+  EXPECT_EQ(lc::scan_json_object(R"({"a":"\ud83d"})", members), lc::JsonScanError::syntax) << "lone high surrogate";
+  EXPECT_EQ(lc::scan_json_object(R"({"a":"\ude00"})", members), lc::JsonScanError::syntax) << "lone low surrogate";
 }
 
 TEST(CommonText, Iso8601FormatAndParseRoundTrip) {
