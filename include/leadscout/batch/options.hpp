@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "leadscout/batch/clock.hpp"
+#include "leadscout/batch/export.hpp"
 #include "leadscout/batch/shard.hpp"
 #include "leadscout/log/level.hpp"
 
@@ -22,7 +23,7 @@ namespace leadscout::batch {
 
 /// A usage or setup error found before anything starts (duplicate ids, a journal written for
 /// another input, a bad environment value, an unwritable progress directory, ...).
-class Error : public std::runtime_error {
+class LEADSCOUT_BATCH_EXPORT Error : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
@@ -31,9 +32,9 @@ class Error : public std::runtime_error {
 enum class Status { starting, running, completed, interrupted, deadline_exceeded, failed };
 
 /// "starting", "running", "completed", "interrupted", "deadline_exceeded", "failed".
-[[nodiscard]] std::string_view to_string(Status status) noexcept;
+[[nodiscard]] LEADSCOUT_BATCH_EXPORT std::string_view to_string(Status status) noexcept;
 /// Inverse of to_string(); nullopt for anything else.
-[[nodiscard]] std::optional<Status> parse_status(std::string_view text) noexcept;
+[[nodiscard]] LEADSCOUT_BATCH_EXPORT std::optional<Status> parse_status(std::string_view text) noexcept;
 
 /// Exponential backoff with full jitter: before attempt n+1 wait a uniformly random time in
 /// [0, min(max_backoff, initial_backoff * multiplier^(n-1))].
@@ -140,6 +141,6 @@ struct Options {
 };
 
 /// The default progress directory: <LEADSCOUT_LOG_DIR or "logs">/progress.
-[[nodiscard]] std::filesystem::path default_progress_dir();
+[[nodiscard]] LEADSCOUT_BATCH_EXPORT std::filesystem::path default_progress_dir();
 
 }  // namespace leadscout::batch

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "leadscout/batch/export.hpp"
 #include "leadscout/batch/options.hpp"
 #include "leadscout/batch/shard.hpp"
 
@@ -43,12 +44,12 @@ struct ProgressSnapshot {
   std::map<std::string, std::int64_t, std::less<>> metrics;  ///< Context::metric() sums
 };
 
-void to_json(nlohmann::json& j, const ProgressSnapshot& s);
+LEADSCOUT_BATCH_EXPORT void to_json(nlohmann::json& j, const ProgressSnapshot& s);
 /// Throws nlohmann::json::exception on a missing or mistyped field.
-void from_json(const nlohmann::json& j, ProgressSnapshot& s);
+LEADSCOUT_BATCH_EXPORT void from_json(const nlohmann::json& j, ProgressSnapshot& s);
 
 /// Reads and parses a progress file; throws Error naming the file on failure.
-[[nodiscard]] ProgressSnapshot read_progress(const std::filesystem::path& file);
+[[nodiscard]] LEADSCOUT_BATCH_EXPORT ProgressSnapshot read_progress(const std::filesystem::path& file);
 
 /// File names of an operation (with its shard) inside a progress directory.
 struct ProgressFiles {
@@ -57,7 +58,7 @@ struct ProgressFiles {
   std::filesystem::path prometheus;  ///< <operation>[.shard-i-of-n].prom
   std::filesystem::path journal;   ///< <operation>[.shard-i-of-n].checkpoint.jsonl
 };
-[[nodiscard]] ProgressFiles progress_files(const std::filesystem::path& dir, std::string_view operation,
+[[nodiscard]] LEADSCOUT_BATCH_EXPORT ProgressFiles progress_files(const std::filesystem::path& dir, std::string_view operation,
                                            std::optional<ShardSpec> shard);
 
 }  // namespace leadscout::batch

@@ -8,13 +8,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include "leadscout/batch/export.hpp"
 #include "leadscout/batch/summary.hpp"
 
 namespace leadscout::batch {
 
 namespace detail {
-void export_jsonl(const std::filesystem::path& path, const std::vector<std::pair<std::string, nlohmann::json>>& rows);
-void export_csv(const std::filesystem::path& path, const std::vector<std::pair<std::string, nlohmann::json>>& rows);
+LEADSCOUT_BATCH_EXPORT void export_jsonl(const std::filesystem::path& path,
+                                         const std::vector<std::pair<std::string, nlohmann::json>>& rows);
+LEADSCOUT_BATCH_EXPORT void export_csv(const std::filesystem::path& path,
+                                       const std::vector<std::pair<std::string, nlohmann::json>>& rows);
 template <class Result>
 std::vector<std::pair<std::string, nlohmann::json>> to_rows(const Summary<Result>& summary) {
   std::vector<std::pair<std::string, nlohmann::json>> rows;

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "leadscout/log/export.hpp"
 #include "leadscout/log/level.hpp"
 
 namespace leadscout::log {
@@ -64,7 +65,7 @@ struct AlertConfig {
 /// Returns the current time; injected by tests to drive rotation without waiting.
 using Clock = std::function<std::chrono::system_clock::time_point()>;
 
-struct Config {
+struct LEADSCOUT_LOG_EXPORT Config {
   /// Root of the log tree (LEADSCOUT_LOG_DIR).
   std::filesystem::path dir = "logs";
   /// Threshold of every logger (LEADSCOUT_LOG_LEVEL), debug by default so the debug tree
@@ -111,6 +112,6 @@ struct Config {
 
 /// Parses the LEADSCOUT_LOG_LEVEL syntax ("info" or "info,classification=debug,api=warning")
 /// into cfg; `what` names the source in error messages.
-void parse_level_spec(std::string_view spec, Config& cfg, std::string_view what = "LEADSCOUT_LOG_LEVEL");
+LEADSCOUT_LOG_EXPORT void parse_level_spec(std::string_view spec, Config& cfg, std::string_view what = "LEADSCOUT_LOG_LEVEL");
 
 }  // namespace leadscout::log
