@@ -10,6 +10,9 @@
 #include <nlohmann/json.hpp>
 
 namespace leadscout::log {
+
+ConfigError::~ConfigError() = default;
+
 namespace {
 
 constexpr std::string_view level_names = "trace, debug, info, warning, error, critical, off";

@@ -8,7 +8,6 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <typeinfo>
@@ -17,15 +16,19 @@
 #include "leadscout/batch/clock.hpp"
 #include "leadscout/batch/export.hpp"
 #include "leadscout/batch/shard.hpp"
+#include "leadscout/error.hpp"
 #include "leadscout/log/level.hpp"
 
 namespace leadscout::batch {
 
 /// A usage or setup error found before anything starts (duplicate ids, a journal written for
 /// another input, a bad environment value, an unwritable progress directory, ...).
-class LEADSCOUT_BATCH_EXPORT Error : public std::runtime_error {
+class LEADSCOUT_BATCH_EXPORT Error : public leadscout::Error {
  public:
-  using std::runtime_error::runtime_error;
+  using leadscout::Error::Error;
+  Error(const Error&) = default;
+  Error& operator=(const Error&) = default;
+  ~Error() override;
 };
 
 /// Lifecycle of a run, as written to the progress file.

@@ -5,11 +5,11 @@
 #include <cstddef>
 #include <filesystem>
 #include <functional>
-#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "leadscout/error.hpp"
 #include "leadscout/log/export.hpp"
 #include "leadscout/log/level.hpp"
 
@@ -17,9 +17,12 @@ namespace leadscout::log {
 
 /// Thrown for a bad configuration value; the message names the culprit
 /// (environment variable, file and line, or field) and what is accepted.
-class ConfigError : public std::invalid_argument {
+class LEADSCOUT_LOG_EXPORT ConfigError : public leadscout::Error {
  public:
-  using std::invalid_argument::invalid_argument;
+  using leadscout::Error::Error;
+  ConfigError(const ConfigError&) = default;
+  ConfigError& operator=(const ConfigError&) = default;
+  ~ConfigError() override;
 };
 
 /// How a file route writes events.

@@ -7,19 +7,22 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 
+#include "leadscout/error.hpp"
 #include "leadscout/monitor/export.hpp"
 
 namespace leadscout::monitor {
 
 /// A setup error: a bad address or environment value, a port that cannot be bound, a
 /// non-loopback address without a token. The message names the culprit.
-class LEADSCOUT_MONITOR_EXPORT Error : public std::runtime_error {
+class LEADSCOUT_MONITOR_EXPORT Error : public leadscout::Error {
  public:
-  using std::runtime_error::runtime_error;
+  using leadscout::Error::Error;
+  Error(const Error&) = default;
+  Error& operator=(const Error&) = default;
+  ~Error() override;
 };
 
 /// What /readyz reports: 503 while starting or stopping, 200 when ready.
