@@ -22,7 +22,8 @@ case "$mode" in
   pkg_config)
     libdir=$(ls -d "$2"/lib*/pkgconfig | head -n 1)
     flags=$(PKG_CONFIG_PATH="$libdir" pkg-config --cflags --libs leadscout)
-    $cxx "$here/consumer.cpp" -o "$3/pc-consumer" $flags
+    # The standard is the user's choice: leadscout.pc sets none.
+    $cxx -std=c++20 "$here/consumer.cpp" -o "$3/pc-consumer" $flags
     LEADSCOUT_LOG_DIR="$3/pc-logs" "$3/pc-consumer"
     ;;
   add_subdirectory)
