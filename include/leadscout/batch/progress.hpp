@@ -128,7 +128,8 @@ struct ProgressFiles {
   std::filesystem::path prometheus;  ///< <operation>[.shard-i-of-n].prom
   std::filesystem::path journal;   ///< <operation>[.shard-i-of-n].checkpoint.jsonl
 };
-[[nodiscard]] LEADSCOUT_BATCH_EXPORT ProgressFiles progress_files(const std::filesystem::path& dir, std::string_view operation,
-                                           std::optional<ShardSpec> shard);
+[[nodiscard]] LEADSCOUT_BATCH_EXPORT ProgressFiles progress_files(const std::filesystem::path& dir,
+                                                                  std::string_view operation,
+                                                                  std::optional<ShardSpec> shard);
 
 }  // namespace leadscout::batch

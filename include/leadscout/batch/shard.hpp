@@ -22,7 +22,8 @@ struct ShardSpec {
 [[nodiscard]] LEADSCOUT_BATCH_EXPORT std::optional<ShardSpec> shard_from_env();
 
 /// Parses "i/n" (0 <= i < n); throws Error naming `what` on anything else.
-[[nodiscard]] LEADSCOUT_BATCH_EXPORT ShardSpec parse_shard(std::string_view text, std::string_view what = "LEADSCOUT_SHARD");
+[[nodiscard]] LEADSCOUT_BATCH_EXPORT ShardSpec parse_shard(std::string_view text,
+                                                          std::string_view what = "LEADSCOUT_SHARD");
 
 /// Stable 64-bit FNV-1a hash of an item id; the same on every machine and run.
 [[nodiscard]] LEADSCOUT_BATCH_EXPORT std::uint64_t stable_hash(std::string_view id) noexcept;

@@ -115,6 +115,7 @@ struct LEADSCOUT_LOG_EXPORT Config {
 
 /// Parses the LEADSCOUT_LOG_LEVEL syntax ("info" or "info,classification=debug,api=warning")
 /// into cfg; `what` names the source in error messages.
-LEADSCOUT_LOG_EXPORT void parse_level_spec(std::string_view spec, Config& cfg, std::string_view what = "LEADSCOUT_LOG_LEVEL");
+LEADSCOUT_LOG_EXPORT void parse_level_spec(std::string_view spec, Config& cfg,
+                                           std::string_view what = "LEADSCOUT_LOG_LEVEL");
 
 }  // namespace leadscout::log

@@ -109,6 +109,7 @@ LEADSCOUT_LOG_EXPORT void shutdown();
 /// The most recent events at min_level or above, as JSON lines without the newline, newest
 /// first: the last 256 warnings and, apart from them, the last 256 errors and criticals.
 /// Empty before init().
-[[nodiscard]] LEADSCOUT_LOG_EXPORT std::vector<std::string> recent_events(Level min_level = Level::warning, std::size_t limit = 100);
+[[nodiscard]] LEADSCOUT_LOG_EXPORT std::vector<std::string> recent_events(Level min_level = Level::warning,
+                                                                        std::size_t limit = 100);
 
 }  // namespace leadscout::log
