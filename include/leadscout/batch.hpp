@@ -18,3 +18,4 @@
 #include "leadscout/batch/results_export.hpp"
 #include "leadscout/batch/shard.hpp"
 #include "leadscout/batch/summary.hpp"
+#include "leadscout/error.hpp"

@@ -6,6 +6,7 @@
 //   log.info("Item processed", {{"item_id", 7}, {"result", "african"}});
 #pragma once
 
+#include "leadscout/error.hpp"
 #include "leadscout/log/config.hpp"
 #include "leadscout/log/level.hpp"
 #include "leadscout/log/logger.hpp"

@@ -2,5 +2,6 @@
 // events) and the live dashboard.
 #pragma once
 
+#include "leadscout/error.hpp"
 #include "leadscout/monitor/attach.hpp"
 #include "leadscout/monitor/server.hpp"

@@ -161,6 +161,7 @@ RunStats Engine::run(Job& job) {
   s.phases.set_directory(s.publisher.files().progress.parent_path());
   s.phases.advance(RunPhase::starting);
   try {
+    if (const auto setup_error = s.phases.take_setup_error()) std::rethrow_exception(setup_error);
     load(s, resume);
   } catch (...) {
     s.phases.advance(RunPhase::finished);  // a journal of another input, an unreadable file

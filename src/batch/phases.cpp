@@ -1,6 +1,8 @@
 // Options::on_phase: in order, once each, one call at a time, exceptions logged.
 #include "phases.hpp"
 
+#include "leadscout/error.hpp"
+
 namespace leadscout::batch::detail {
 
 const char* phase_name(RunPhase phase) noexcept {
@@ -20,6 +22,12 @@ void PhaseSequence::advance(RunPhase phase) noexcept {
   try {
     try {
       opt_.on_phase(phase, dir_);
+    } catch (const leadscout::Error& e) {
+      if (phase == RunPhase::starting) {
+        setup_error_ = std::current_exception();
+        return;
+      }
+      log_.error("Phase callback failed", {{"phase", phase_name(phase)}, {"error", e.what()}});
     } catch (const std::exception& e) {
       log_.error("Phase callback failed", {{"phase", phase_name(phase)}, {"error", e.what()}});
     } catch (...) {

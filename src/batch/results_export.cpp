@@ -5,11 +5,15 @@
 
 namespace leadscout::batch::detail {
 
-void export_jsonl(const std::filesystem::path& path, const std::vector<std::pair<std::string, nlohmann::json>>& rows) {
+void export_jsonl(const std::filesystem::path& path, const ResultRows& rows) {
   std::string out;
   for (const auto& [id, result] : rows) {
-    out += nlohmann::json{{"id", id}, {"result", result}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    out += '\n';
+    // The result text is valid JSON (dumped by to_rows) and goes in as it is.
+    out += "{\"id\":";
+    out += nlohmann::json(id).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    out += ",\"result\":";
+    out += result;
+    out += "}\n";
   }
   write_file_atomic(path, out);
 }
@@ -37,7 +41,10 @@ std::string cell(const nlohmann::json& v) {
 
 }  // namespace
 
-void export_csv(const std::filesystem::path& path, const std::vector<std::pair<std::string, nlohmann::json>>& rows) {
+void export_csv(const std::filesystem::path& path, const ResultRows& text_rows) {
+  std::vector<std::pair<std::string_view, nlohmann::json>> rows;
+  rows.reserve(text_rows.size());
+  for (const auto& [id, text] : text_rows) rows.emplace_back(id, nlohmann::json::parse(text));
   bool objects = !rows.empty();
   std::vector<std::string> columns;
   for (const auto& [id, result] : rows) {

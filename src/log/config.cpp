@@ -13,6 +13,9 @@
 #include "shard_env.hpp"
 
 namespace leadscout::log {
+
+ConfigError::~ConfigError() = default;
+
 namespace {
 
 constexpr std::string_view level_names = "trace, debug, info, warning, error, critical, off";

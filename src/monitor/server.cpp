@@ -19,6 +19,8 @@
 
 namespace leadscout::monitor {
 
+Error::~Error() = default;
+
 namespace {
 
 using detail::Health;

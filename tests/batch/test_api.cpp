@@ -1,8 +1,10 @@
 // The API of issue 3, compiled exactly as written.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <iostream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "batch_test_utils.hpp"
@@ -126,4 +128,37 @@ TEST(BatchApi, IdFunctionAndIntegerIds) {
   ASSERT_EQ(s2.results.size(), 2U);
   EXPECT_EQ(s2.results[0].first, "a@x");
   EXPECT_THROW((lb::BackgroundProcessor<Numbered, int>(opt)), lb::Error);
+}
+
+TEST(BatchApi, EverySetupFailureOfRunIsALeadscoutError) {
+  static_assert(std::is_base_of_v<leadscout::Error, lb::Error>);
+  batch_test::TempDir dir;
+  struct Numbered {
+    int id;
+  };
+  const std::vector<Numbered> items{{1}, {2}};
+  // Runs a processor with `opt` and returns the message of the leadscout::Error it throws.
+  auto setup_error = [&](const lb::Options& opt, const std::vector<Numbered>& input) -> std::string {
+    try {
+      lb::BackgroundProcessor<Numbered, int> proc(opt);
+      (void)proc.run(input, [](const Numbered& x, lb::Context&) -> lb::Outcome<int> { return x.id; });
+    } catch (const leadscout::Error& e) {
+      return e.what();
+    }
+    ADD_FAILURE() << "run() did not throw a leadscout::Error";
+    return {};
+  };
+
+  {
+    batch_test::ScopedEnv shard("LEADSCOUT_SHARD", "5/2");
+    EXPECT_NE(setup_error(batch_test::test_options(dir.path()), items).find("LEADSCOUT_SHARD"), std::string::npos);
+  }
+  auto opt = batch_test::test_options(dir.path());
+  opt.concurrency = 0;
+  EXPECT_NE(setup_error(opt, items).find("concurrency"), std::string::npos);
+  opt = batch_test::test_options(dir.path());
+  EXPECT_NE(setup_error(opt, {{1}, {1}}).find("duplicate item id"), std::string::npos);
+  std::ofstream(dir.path() / "a-file") << "x";
+  opt.progress_dir = dir.path() / "a-file" / "progress";
+  EXPECT_NE(setup_error(opt, items).find("a-file"), std::string::npos);
 }

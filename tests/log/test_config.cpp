@@ -1,6 +1,9 @@
 // Configuration from the environment: every variable, good and bad values.
 #include <gtest/gtest.h>
 
+#include <stdexcept>
+#include <type_traits>
+
 #include "log_test_support.hpp"
 
 namespace lt = leadscout::test;
@@ -114,6 +117,23 @@ TEST(LogConfig, UnwritableDirectoryAtInitIsAClearError) {
     EXPECT_NE(msg.find((file / "logs").string()), std::string::npos) << msg;
     EXPECT_NE(msg.find("Not a directory"), std::string::npos) << msg;
   }
+}
+
+TEST(LogConfig, ConfigErrorIsALeadscoutError) {
+  static_assert(std::is_base_of_v<leadscout::Error, ll::ConfigError>);
+  static_assert(std::is_base_of_v<std::runtime_error, leadscout::Error>);
+  lt::ScopedEnv env("LEADSCOUT_LOG_LEVEL", "loud");
+  try {
+    (void)ll::Config::from_env();
+    FAIL() << "LEADSCOUT_LOG_LEVEL=loud was accepted";
+  } catch (const leadscout::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("LEADSCOUT_LOG_LEVEL"), std::string::npos) << e.what();
+  }
+  lt::TempDir dir;
+  std::ofstream(dir.path() / "a-file") << "x";
+  ll::Config cfg;
+  cfg.dir = dir.path() / "a-file" / "logs";
+  EXPECT_THROW(ll::init(cfg), leadscout::Error);
 }
 
 TEST(LogConfig, RouteWithDateInDirectoryIsRejected) {

@@ -9,6 +9,7 @@
 #include <regex>
 #include <set>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "leadscout/batch.hpp"
@@ -537,6 +538,39 @@ TEST(MonitorAttach, TheProcessorServesWhileItRunsAndReadinessFollowsTheRun) {
   bo.on_phase = nullptr;
   proc.reset();  // the last copy of the hook goes with the processor, and the server with it
   EXPECT_LT(monitor_test::connect_raw(port), 0);
+}
+
+TEST(MonitorAttach, AnEndpointThatCannotStartFailsRunWithALeadscoutError) {
+  static_assert(std::is_base_of_v<leadscout::Error, lm::Error>);
+  leadscout::test::TempDir dir;
+  struct Item {
+    int id;
+  };
+  const std::vector<Item> items{{1}, {2}, {3}};
+  // Runs a processor serving on `address` and returns the message of the leadscout::Error it throws.
+  auto setup_error = [&](const std::string& address) -> std::string {
+    lb::Options bo;
+    bo.operation = "unservable";
+    bo.progress_dir = dir.path();
+    bo.handle_signals = false;
+    bo.progress_bar = lb::ProgressBarMode::off;
+    lm::attach(bo, address);
+    try {
+      lb::BackgroundProcessor<Item, int> proc(bo);
+      (void)proc.run(std::span<const Item>(items), [](const Item& v, lb::Context&) -> lb::Outcome<int> { return v.id; });
+    } catch (const leadscout::Error& e) {
+      return e.what();
+    }
+    ADD_FAILURE() << "run() did not throw a leadscout::Error for " << address;
+    return {};
+  };
+
+  auto taken = lm::serve("127.0.0.1:0");
+  EXPECT_NE(setup_error(taken->address()).find(taken->address()), std::string::npos) << "an occupied port";
+  EXPECT_NE(setup_error("127.0.0.1:notaport").find("notaport"), std::string::npos) << "a bad address";
+  ::setenv("LEADSCOUT_HTTP", "nowhere", 1);
+  EXPECT_NE(setup_error("").find("LEADSCOUT_HTTP"), std::string::npos) << "a bad LEADSCOUT_HTTP";
+  ::unsetenv("LEADSCOUT_HTTP");
 }
 
 TEST(MonitorAttach, WithoutAddressOrLeadscoutHttpNothingListens) {

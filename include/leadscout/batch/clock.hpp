@@ -8,10 +8,12 @@
 #include <memory>
 #include <mutex>
 
+#include "leadscout/batch/export.hpp"
+
 namespace leadscout::batch {
 
 /// Steady time for intervals plus wall time for timestamps, and a wait the clock can drive.
-class Clock {
+class LEADSCOUT_BATCH_EXPORT Clock {
  public:
   using time_point = std::chrono::steady_clock::time_point;
   using duration = std::chrono::steady_clock::duration;
@@ -29,11 +31,11 @@ class Clock {
 };
 
 /// The real clocks (std::chrono::steady_clock and system_clock).
-[[nodiscard]] std::shared_ptr<Clock> system_clock();
+[[nodiscard]] LEADSCOUT_BATCH_EXPORT std::shared_ptr<Clock> system_clock();
 
 /// A clock that moves only when told to: advance() from any thread, or automatically to the
 /// next deadline whenever the batch is idle (set_auto_advance). Thread-safe.
-class ManualClock final : public Clock {
+class LEADSCOUT_BATCH_EXPORT ManualClock final : public Clock {
  public:
   ManualClock() noexcept;
   [[nodiscard]] time_point now() const noexcept override;

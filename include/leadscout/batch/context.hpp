@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "leadscout/batch/clock.hpp"
+#include "leadscout/batch/export.hpp"
 #include "leadscout/log/logger.hpp"
 
 namespace leadscout::batch {
@@ -18,7 +19,7 @@ class Engine;
 }  // namespace detail
 
 /// Per-attempt context. Lives on the worker's stack; use it only inside the callback.
-class Context {
+class LEADSCOUT_BATCH_EXPORT Context {
  public:
   /// Stop is requested when the attempt times out or the batch is cancelled.
   [[nodiscard]] std::stop_token stop_token() const noexcept { return stop_; }

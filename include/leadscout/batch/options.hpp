@@ -8,32 +8,36 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <typeinfo>
 #include <utility>
 
 #include "leadscout/batch/clock.hpp"
+#include "leadscout/batch/export.hpp"
 #include "leadscout/batch/shard.hpp"
+#include "leadscout/error.hpp"
 #include "leadscout/log/level.hpp"
 
 namespace leadscout::batch {
 
 /// A usage or setup error found before anything starts (duplicate ids, a journal written for
 /// another input, a bad environment value, an unwritable progress directory, ...).
-class Error : public std::runtime_error {
+class LEADSCOUT_BATCH_EXPORT Error : public leadscout::Error {
  public:
-  using std::runtime_error::runtime_error;
+  using leadscout::Error::Error;
+  Error(const Error&) = default;
+  Error& operator=(const Error&) = default;
+  ~Error() override;
 };
 
 /// Lifecycle of a run, as written to the progress file.
 enum class Status { starting, running, completed, interrupted, deadline_exceeded, failed };
 
 /// "starting", "running", "completed", "interrupted", "deadline_exceeded", "failed".
-[[nodiscard]] std::string_view to_string(Status status) noexcept;
+[[nodiscard]] LEADSCOUT_BATCH_EXPORT std::string_view to_string(Status status) noexcept;
 /// Inverse of to_string(); nullopt for anything else.
-[[nodiscard]] std::optional<Status> parse_status(std::string_view text) noexcept;
+[[nodiscard]] LEADSCOUT_BATCH_EXPORT std::optional<Status> parse_status(std::string_view text) noexcept;
 
 /// Exponential backoff with full jitter: before attempt n+1 wait a uniformly random time in
 /// [0, min(max_backoff, initial_backoff * multiplier^(n-1))].
@@ -123,7 +127,9 @@ struct Options {
   /// Called at each RunPhase with the progress directory: in phase order, each at most once
   /// (stopping only after a stop), on run()'s thread with no lock of the processor held, so it
   /// may call stop(). An exception it throws is logged ("Phase callback failed") and the run
-  /// goes on. E.g. leadscout::monitor::attach(opt) serves the monitoring endpoint.
+  /// goes on, except a leadscout::Error thrown at `starting`, a setup failure that run() throws
+  /// (after `finished`) before any item runs. E.g. leadscout::monitor::attach(opt) serves the
+  /// monitoring endpoint, and a port that cannot be bound fails run().
   std::function<void(RunPhase, const std::filesystem::path& progress_dir)> on_phase;
   /// Level of the per-item "Item processed" event.
   leadscout::log::Level item_log_level = leadscout::log::Level::debug;
@@ -142,6 +148,6 @@ struct Options {
 };
 
 /// The default progress directory: <LEADSCOUT_LOG_DIR or "logs">/progress.
-[[nodiscard]] std::filesystem::path default_progress_dir();
+[[nodiscard]] LEADSCOUT_BATCH_EXPORT std::filesystem::path default_progress_dir();
 
 }  // namespace leadscout::batch

@@ -8,18 +8,24 @@
 
 #include <nlohmann/json.hpp>
 
+#include "leadscout/batch/export.hpp"
 #include "leadscout/batch/summary.hpp"
 
 namespace leadscout::batch {
 
 namespace detail {
-void export_jsonl(const std::filesystem::path& path, const std::vector<std::pair<std::string, nlohmann::json>>& rows);
-void export_csv(const std::filesystem::path& path, const std::vector<std::pair<std::string, nlohmann::json>>& rows);
+/// Rows of (id, the result as JSON text). Text rather than nlohmann::json, so that the
+/// library's functions do not depend on the caller's nlohmann_json version or ABI options.
+using ResultRows = std::vector<std::pair<std::string, std::string>>;
+LEADSCOUT_BATCH_EXPORT void export_jsonl(const std::filesystem::path& path, const ResultRows& rows);
+LEADSCOUT_BATCH_EXPORT void export_csv(const std::filesystem::path& path, const ResultRows& rows);
 template <class Result>
-std::vector<std::pair<std::string, nlohmann::json>> to_rows(const Summary<Result>& summary) {
-  std::vector<std::pair<std::string, nlohmann::json>> rows;
+ResultRows to_rows(const Summary<Result>& summary) {
+  ResultRows rows;
   rows.reserve(summary.results.size());
-  for (const auto& [id, result] : summary.results) rows.emplace_back(id, nlohmann::json(result));
+  for (const auto& [id, result] : summary.results) {
+    rows.emplace_back(id, nlohmann::json(result).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
   return rows;
 }
 }  // namespace detail

@@ -52,6 +52,6 @@ struct Summary : RunStats {
 
 /// The process exit status for a run: 0 completed, 130 after SIGINT (or stop()), 143 after
 /// SIGTERM, 3 deadline exceeded, 1 failed.
-[[nodiscard]] int exit_code(const RunStats& stats) noexcept;
+[[nodiscard]] LEADSCOUT_BATCH_EXPORT int exit_code(const RunStats& stats) noexcept;
 
 }  // namespace leadscout::batch

@@ -5,20 +5,24 @@
 #include <cstddef>
 #include <filesystem>
 #include <functional>
-#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "leadscout/error.hpp"
+#include "leadscout/log/export.hpp"
 #include "leadscout/log/level.hpp"
 
 namespace leadscout::log {
 
 /// Thrown for a bad configuration value; the message names the culprit
 /// (environment variable, file and line, or field) and what is accepted.
-class ConfigError : public std::invalid_argument {
+class LEADSCOUT_LOG_EXPORT ConfigError : public leadscout::Error {
  public:
-  using std::invalid_argument::invalid_argument;
+  using leadscout::Error::Error;
+  ConfigError(const ConfigError&) = default;
+  ConfigError& operator=(const ConfigError&) = default;
+  ~ConfigError() override;
 };
 
 /// How a file route writes events.
@@ -64,7 +68,7 @@ struct AlertConfig {
 /// Returns the current time; injected by tests to drive rotation without waiting.
 using Clock = std::function<std::chrono::system_clock::time_point()>;
 
-struct Config {
+struct LEADSCOUT_LOG_EXPORT Config {
   /// Root of the log tree (LEADSCOUT_LOG_DIR).
   std::filesystem::path dir = "logs";
   /// Threshold of every logger (LEADSCOUT_LOG_LEVEL), debug by default so the debug tree
@@ -117,6 +121,7 @@ struct Config {
 
 /// Parses the LEADSCOUT_LOG_LEVEL syntax ("info" or "info,classification=debug,api=warning")
 /// into cfg; `what` names the source in error messages.
-void parse_level_spec(std::string_view spec, Config& cfg, std::string_view what = "LEADSCOUT_LOG_LEVEL");
+LEADSCOUT_LOG_EXPORT void parse_level_spec(std::string_view spec, Config& cfg,
+                                           std::string_view what = "LEADSCOUT_LOG_LEVEL");
 
 }  // namespace leadscout::log

@@ -11,18 +11,24 @@
 
 #include "leadscout/log/config.hpp"
 #include "leadscout/log/detail/category.hpp"
+#include "leadscout/log/export.hpp"
 #include "leadscout/log/level.hpp"
 #include "leadscout/log/value.hpp"
 
 namespace leadscout::log {
 
 namespace detail {
-void emit(const Category& category, const std::string* bound, Level level, std::string_view event, Fields fields,
-          const std::exception* error);
+LEADSCOUT_LOG_EXPORT void emit(const Category& category, const std::string* bound, Level level,
+                               std::string_view event, Fields fields, const std::exception* error);
 }  // namespace detail
 
+class Logger;
+/// The logger of that name ("classification", "api.openai", ...). Before init() and after
+/// shutdown(), warnings and above go to stderr so nothing important is lost.
+[[nodiscard]] LEADSCOUT_LOG_EXPORT Logger get(std::string_view name);
+
 /// A handle to a named logger plus the fields bound to it. Cheap to copy; thread-safe.
-class Logger {
+class LEADSCOUT_LOG_EXPORT Logger {
  public:
   /// The logger's name, e.g. "classification".
   [[nodiscard]] const std::string& name() const noexcept;
@@ -69,7 +75,7 @@ class Logger {
 };
 
 /// While it lives, adds its fields to every event logged on this thread (innermost last).
-class ScopedContext {
+class LEADSCOUT_LOG_EXPORT ScopedContext {
  public:
   explicit ScopedContext(Fields fields);
   ~ScopedContext();
@@ -89,24 +95,21 @@ struct Stats {
 
 /// Starts logging with cfg (replacing a previous configuration). Throws ConfigError when the
 /// log directory cannot be created or written, naming the path and the reason.
-void init(const Config& cfg);
-
-/// The logger of that name ("classification", "api.openai", ...). Before init() and after
-/// shutdown(), warnings and above go to stderr so nothing important is lost.
-[[nodiscard]] Logger get(std::string_view name);
+LEADSCOUT_LOG_EXPORT void init(const Config& cfg);
 
 /// Returns once every event logged before the call is written to its files.
-void flush();
+LEADSCOUT_LOG_EXPORT void flush();
 
 /// Flushes, finishes pending compression and closes every file. Also run at exit.
-void shutdown();
+LEADSCOUT_LOG_EXPORT void shutdown();
 
 /// Current counters; zero before init().
-[[nodiscard]] Stats stats();
+[[nodiscard]] LEADSCOUT_LOG_EXPORT Stats stats();
 
 /// The most recent events at min_level or above, as JSON lines without the newline, newest
 /// first: the last 256 warnings and, apart from them, the last 256 errors and criticals.
 /// Empty before init().
-[[nodiscard]] std::vector<std::string> recent_events(Level min_level = Level::warning, std::size_t limit = 100);
+[[nodiscard]] LEADSCOUT_LOG_EXPORT std::vector<std::string> recent_events(Level min_level = Level::warning,
+                                                                        std::size_t limit = 100);
 
 }  // namespace leadscout::log

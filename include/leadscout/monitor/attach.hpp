@@ -5,6 +5,7 @@
 #include <string>
 
 #include "leadscout/batch/options.hpp"
+#include "leadscout/monitor/export.hpp"
 #include "leadscout/monitor/server.hpp"
 
 namespace leadscout::monitor {
@@ -16,6 +17,6 @@ namespace leadscout::monitor {
 /// opt's own) is destroyed. Other fields come from
 /// `base`; the progress directory is the processor's. Chains an existing Options::on_phase.
 /// A bad address or LEADSCOUT_HTTP value throws Error when run() starts.
-void attach(batch::Options& opt, std::string address = {}, Options base = {});
+LEADSCOUT_MONITOR_EXPORT void attach(batch::Options& opt, std::string address = {}, Options base = {});
 
 }  // namespace leadscout::monitor

@@ -7,17 +7,22 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
+
+#include "leadscout/error.hpp"
+#include "leadscout/monitor/export.hpp"
 
 namespace leadscout::monitor {
 
 /// A setup error: a bad address or environment value, a port that cannot be bound, a
 /// non-loopback address without a token. The message names the culprit.
-class Error : public std::runtime_error {
+class LEADSCOUT_MONITOR_EXPORT Error : public leadscout::Error {
  public:
-  using std::runtime_error::runtime_error;
+  using leadscout::Error::Error;
+  Error(const Error&) = default;
+  Error& operator=(const Error&) = default;
+  ~Error() override;
 };
 
 /// What /readyz reports: 503 while starting or stopping, 200 when ready.
@@ -65,11 +70,11 @@ struct Options {
 /// Options from the environment, or nullopt when LEADSCOUT_HTTP is unset or empty.
 /// LEADSCOUT_HTTP=host:port, LEADSCOUT_HTTP_TOKEN=<token>, LEADSCOUT_HTTP_STALL_SECONDS=<n>.
 /// `base` supplies everything else. Throws Error naming the variable and value when invalid.
-[[nodiscard]] std::optional<Options> options_from_env(Options base = {});
+[[nodiscard]] LEADSCOUT_MONITOR_EXPORT std::optional<Options> options_from_env(Options base = {});
 
 /// A running monitoring server. Starts listening in the constructor; stops in stop() or the
 /// destructor. All members are thread-safe.
-class Server {
+class LEADSCOUT_MONITOR_EXPORT Server {
  public:
   /// Validates the options, binds and starts serving. Throws Error.
   explicit Server(Options options);
@@ -94,17 +99,17 @@ class Server {
   void stop() noexcept;
 
  private:
-  struct Impl;
+  struct LEADSCOUT_MONITOR_NO_EXPORT Impl;
   std::unique_ptr<Impl> impl_;
 };
 
 /// Starts a server on `address` (e.g. "127.0.0.1:9464") with `options` for the rest.
-[[nodiscard]] std::unique_ptr<Server> serve(std::string_view address, Options options = {});
+[[nodiscard]] LEADSCOUT_MONITOR_EXPORT std::unique_ptr<Server> serve(std::string_view address, Options options = {});
 
 /// Starts a server when LEADSCOUT_HTTP is set (see options_from_env()); nullptr otherwise.
-[[nodiscard]] std::unique_ptr<Server> serve_from_env(Options base = {});
+[[nodiscard]] LEADSCOUT_MONITOR_EXPORT std::unique_ptr<Server> serve_from_env(Options base = {});
 
 /// The dashboard page (self-contained HTML).
-[[nodiscard]] std::string_view dashboard_html() noexcept;
+[[nodiscard]] LEADSCOUT_MONITOR_EXPORT std::string_view dashboard_html() noexcept;
 
 }  // namespace leadscout::monitor

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "leadscout/batch/context.hpp"
+#include "leadscout/batch/export.hpp"
 #include "leadscout/batch/options.hpp"
 #include "leadscout/batch/outcome.hpp"
 #include "leadscout/batch/summary.hpp"
@@ -37,7 +38,7 @@ class Job {
 };
 
 /// One run of a batch. Construct, run() once.
-class Engine {
+class LEADSCOUT_BATCH_EXPORT Engine {
  public:
   explicit Engine(const Options& options);
   ~Engine();
@@ -57,7 +58,7 @@ class Engine {
   static void context_metric(Context& ctx, std::string_view name, std::int64_t delta);
   static void context_set_current(Context& ctx, std::string_view text);
 
-  struct State;
+  struct LEADSCOUT_BATCH_NO_EXPORT State;
 
  private:
   std::unique_ptr<State> state_;
