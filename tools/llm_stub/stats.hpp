@@ -1,0 +1,44 @@
+// What the provider saw, for GET /stats.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace leadscout::llm_stub {
+
+/// Counts of the calls served. Thread-safe.
+class Stats {
+ public:
+  void request();
+  void unauthorized();
+  void bad_request();
+  void rate_limited();
+  void error();
+  void hung();
+  /// A call for `name` reached the model; returns how many have so far (1 for the first),
+  /// which is the attempt number of its plan.
+  [[nodiscard]] int call(const std::string& name);
+  /// A 200 for `name` that charged `tokens`.
+  void answered(const std::string& name, std::int64_t tokens);
+
+  /// {"requests":…,"answered":…,"rate_limited":…,"unauthorized":…,"bad_requests":…,
+  /// "errors":…,"hung":…,"tokens":…,"calls_by_name":{…},"answered_by_name":{…}}
+  [[nodiscard]] std::string to_json() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::int64_t requests_ = 0;
+  std::int64_t answered_ = 0;
+  std::int64_t rate_limited_ = 0;
+  std::int64_t unauthorized_ = 0;
+  std::int64_t bad_requests_ = 0;
+  std::int64_t errors_ = 0;
+  std::int64_t hung_ = 0;
+  std::int64_t tokens_ = 0;
+  std::map<std::string, int> calls_by_name_;
+  std::map<std::string, int> answered_by_name_;
+};
+
+}  // namespace leadscout::llm_stub
