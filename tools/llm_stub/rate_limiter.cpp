@@ -13,7 +13,7 @@ TokenBucket::TokenBucket(std::int64_t capacity, time_point now) noexcept
 void TokenBucket::refill(time_point now) noexcept {
   if (now <= last_) return;
   const double seconds = std::chrono::duration<double>(now - last_).count();
-  level_ = std::min(static_cast<double>(capacity_), level_ + seconds * per_second());
+  level_ = std::min(static_cast<double>(capacity_), level_ + seconds * static_cast<double>(capacity_) / 60.0);
   last_ = now;
 }
 
@@ -22,8 +22,9 @@ std::chrono::nanoseconds TokenBucket::wait_for(double amount, time_point now) no
   refill(now);
   // A request larger than the whole bucket waits for a full bucket rather than forever.
   const double need = std::min(amount, static_cast<double>(capacity_));
-  if (level_ >= need) return std::chrono::nanoseconds(0);
-  const double seconds = (need - level_) / per_second();
+  // Refills add up in floating point; a millionth of a unit short counts as there.
+  if (level_ >= need - 1e-6) return std::chrono::nanoseconds(0);
+  const double seconds = seconds_to_refill(need - level_);
   return std::chrono::nanoseconds(static_cast<std::int64_t>(std::ceil(seconds * 1e9)));
 }
 
@@ -44,8 +45,8 @@ BucketState TokenBucket::state(time_point now, std::int64_t nominal) noexcept {
   refill(now);
   BucketState s;
   s.limit = capacity_;
-  s.remaining = std::max<std::int64_t>(0, static_cast<std::int64_t>(std::floor(level_)));
-  const double seconds = (static_cast<double>(capacity_) - level_) / per_second();
+  s.remaining = std::max<std::int64_t>(0, static_cast<std::int64_t>(std::floor(level_ + 1e-6)));
+  const double seconds = seconds_to_refill(static_cast<double>(capacity_) - level_);
   s.reset = std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(std::max(0.0, seconds) * 1000.0)));
   return s;
 }

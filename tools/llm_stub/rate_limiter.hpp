@@ -59,7 +59,10 @@ class TokenBucket {
 
  private:
   void refill(time_point now) noexcept;
-  [[nodiscard]] double per_second() const noexcept { return static_cast<double>(capacity_) / 60.0; }
+  /// Seconds to refill `units`; multiplying first keeps whole results exact (3 of 10 a minute: 18 s).
+  [[nodiscard]] double seconds_to_refill(double units) const noexcept {
+    return units * 60.0 / static_cast<double>(capacity_);
+  }
 
   std::int64_t capacity_;
   double level_;

@@ -90,7 +90,8 @@ Reply StubService::rate_limited_reply(Api api, const ChatRequest& request, const
 }
 
 Reply StubService::call_model(Api api, const std::string& key, const ChatRequest& request) {
-  const int attempt = stats_.call(request.name);
+  // Counted per provider: the demo tries a name's attempt N on OpenAI, then on Anthropic.
+  const int attempt = stats_.call(to_string(api), request.name);
   const demo::CallPlan plan = model(api).plan(request.name, attempt);
   const bool hang = plan.kind == demo::CallPlan::Kind::hang;
   if (hang) stats_.hung();

@@ -35,9 +35,10 @@ void Stats::hung() {
   ++hung_;
 }
 
-int Stats::call(const std::string& name) {
+int Stats::call(std::string_view provider, const std::string& name) {
   const std::lock_guard lock(mutex_);
-  return ++calls_by_name_[name];
+  ++calls_by_name_[name];
+  return ++attempts_[{std::string(provider), name}];
 }
 
 void Stats::answered(const std::string& name, std::int64_t tokens) {

@@ -5,6 +5,8 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <utility>
 
 namespace leadscout::llm_stub {
 
@@ -17,9 +19,9 @@ class Stats {
   void rate_limited();
   void error();
   void hung();
-  /// A call for `name` reached the model; returns how many have so far (1 for the first),
-  /// which is the attempt number of its plan.
-  [[nodiscard]] int call(const std::string& name);
+  /// A call for `name` reached `provider`'s model; returns how many calls for the name that
+  /// provider has had (1 for the first), the attempt number of its plan.
+  [[nodiscard]] int call(std::string_view provider, const std::string& name);
   /// A 200 for `name` that charged `tokens`.
   void answered(const std::string& name, std::int64_t tokens);
 
@@ -39,6 +41,7 @@ class Stats {
   std::int64_t tokens_ = 0;
   std::map<std::string, int> calls_by_name_;
   std::map<std::string, int> answered_by_name_;
+  std::map<std::pair<std::string, std::string>, int, std::less<>> attempts_;  ///< by provider and name
 };
 
 }  // namespace leadscout::llm_stub
