@@ -6,6 +6,10 @@ leadscout_build_packages=(g++ cmake make pkg-config libspdlog-dev libfmt-dev nlo
                           libgmock-dev libbenchmark-dev zlib1g-dev libcli11-dev libcpp-httplib-dev
                           faketime)
 
+# The official OpenAI and Anthropic SDKs that test leadscout-llm-stub run on node; wanted only
+# when node or npm is not on PATH already (node is often installed outside apt).
+leadscout_node_packages=(nodejs npm)
+
 # ensure_packages SCRIPT PACKAGE...: installs the missing ones with apt-get as root; otherwise
 # prints the command to run and exits 1.
 ensure_packages() {
