@@ -1,17 +1,16 @@
 // leadscout-llm-stub: OpenAI- and Anthropic-shaped chat endpoints on loopback, answered by the
 // demo's simulated LLM, with per-key rate limits, for testing clients without spending money.
+#include <httplib.h>
 #include <pthread.h>
 #include <signal.h>
 
+#include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <iostream>
 #include <string>
 #include <thread>
-
-#include <CLI/CLI.hpp>
-#include <httplib.h>
 
 #include "server.hpp"
 #include "service.hpp"

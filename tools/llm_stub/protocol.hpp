@@ -27,8 +27,8 @@ enum class Api {
 
 /// A chat request, as far as the stub needs it.
 struct ChatRequest {
-  std::string model;                 ///< echoed in the answer
-  std::string name;                  ///< of the last user message
+  std::string model;                  ///< echoed in the answer
+  std::string name;                   ///< of the last user message
   std::int64_t estimated_tokens = 0;  ///< prompt (about 4 characters a token) + max_tokens
 };
 

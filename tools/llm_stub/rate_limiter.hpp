@@ -18,9 +18,9 @@ struct Limits {
 
 /// What the limit headers report about one bucket.
 struct BucketState {
-  std::int64_t limit = 0;                  ///< capacity (a nominal one when unlimited)
-  std::int64_t remaining = 0;              ///< whole units available now, never negative
-  std::chrono::milliseconds reset{0};      ///< until the bucket is full again
+  std::int64_t limit = 0;              ///< capacity (a nominal one when unlimited)
+  std::int64_t remaining = 0;          ///< whole units available now, never negative
+  std::chrono::milliseconds reset{0};  ///< until the bucket is full again
 };
 
 /// Both buckets of a key.

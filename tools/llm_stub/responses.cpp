@@ -16,20 +16,28 @@ using ojson = nlohmann::ordered_json;
 /// OpenAI's error type and code for a status.
 std::pair<std::string_view, std::string_view> openai_error_kind(int status) noexcept {
   switch (status) {
-    case 400: return {"invalid_request_error", ""};
-    case 401: return {"invalid_request_error", "invalid_api_key"};
-    case 429: return {"requests", "rate_limit_exceeded"};
-    default: return {"server_error", ""};
+    case 400:
+      return {"invalid_request_error", ""};
+    case 401:
+      return {"invalid_request_error", "invalid_api_key"};
+    case 429:
+      return {"requests", "rate_limit_exceeded"};
+    default:
+      return {"server_error", ""};
   }
 }
 
 /// Anthropic's error type for a status.
 std::string_view anthropic_error_type(int status) noexcept {
   switch (status) {
-    case 400: return "invalid_request_error";
-    case 401: return "authentication_error";
-    case 429: return "rate_limit_error";
-    default: return "api_error";
+    case 400:
+      return "invalid_request_error";
+    case 401:
+      return "authentication_error";
+    case 429:
+      return "rate_limit_error";
+    default:
+      return "api_error";
   }
 }
 

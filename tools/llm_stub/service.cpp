@@ -19,9 +19,7 @@ demo::LlmSettings llm_settings(const StubOptions& o) {
 
 /// A plan's error as a status. Every 429 comes from the limiter, with its headers, so the
 /// plan's "HTTP 429" becomes a 503.
-int error_status(std::string_view plan_error) noexcept {
-  return plan_error.starts_with("HTTP 500") ? 500 : 503;
-}
+int error_status(std::string_view plan_error) noexcept { return plan_error.starts_with("HTTP 500") ? 500 : 503; }
 
 std::string_view server_error_message(int status) noexcept {
   return status == 500 ? "The server had an error while processing your request." : "The service is overloaded.";
@@ -94,19 +92,20 @@ Reply StubService::call_model(Api api, const std::string& key, const ChatRequest
   const int attempt = stats_.call(to_string(api), request.name);
   const demo::CallPlan plan = model(api).plan(request.name, attempt);
   const bool hang = plan.kind == demo::CallPlan::Kind::hang;
-  if (hang) stats_.hung();
+  if (hang) stats_.count(Stats::Event::hung);
   if (!wait(hang ? std::chrono::milliseconds(-1) : plan.latency)) {
     return error_reply(api, 503, "The server is shutting down.", limiter_.settle(key, request.estimated_tokens, 0));
   }
   if (plan.kind == demo::CallPlan::Kind::error) {
-    stats_.error();
+    stats_.count(Stats::Event::error);
     const int status = error_status(plan.error);
     return error_reply(api, status, server_error_message(status), limiter_.settle(key, request.estimated_tokens, 0));
   }
   Completion c;
   c.id = response_id(api, options_.seed, ++serial_);
   c.model = request.model;
-  c.created = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  c.created =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   c.text = answer_text(plan.label, plan.confidence, fenced_answer(options_.seed, request.name));
   c.prompt_tokens = plan.prompt_tokens;
   c.completion_tokens = plan.completion_tokens;
@@ -120,20 +119,20 @@ Reply StubService::call_model(Api api, const std::string& key, const ChatRequest
 }
 
 Reply StubService::handle(const Incoming& in) {
-  stats_.request();
+  stats_.count(Stats::Event::request);
   const auto key = api_key(in.x_api_key, in.authorization);
   if (!key || (!options_.reject_key.empty() && *key == options_.reject_key)) {
-    stats_.unauthorized();
+    stats_.count(Stats::Event::unauthorized);
     return error_reply(in.api, 401, unauthorized_message(in.api, !key), limiter_.peek(key.value_or("")));
   }
   const ParsedRequest parsed = parse_request(in.api, in.body);
   if (!parsed.request) {
-    stats_.bad_request();
+    stats_.count(Stats::Event::bad_request);
     return error_reply(in.api, 400, parsed.error, limiter_.peek(*key));
   }
   const Decision decision = limiter_.acquire(*key, parsed.request->estimated_tokens);
   if (!decision.allowed) {
-    stats_.rate_limited();
+    stats_.count(Stats::Event::rate_limited);
     return rate_limited_reply(in.api, *parsed.request, decision);
   }
   return call_model(in.api, *key, *parsed.request);

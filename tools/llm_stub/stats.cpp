@@ -5,34 +5,9 @@
 
 namespace leadscout::llm_stub {
 
-void Stats::request() {
+void Stats::count(Event event) {
   const std::lock_guard lock(mutex_);
-  ++requests_;
-}
-
-void Stats::unauthorized() {
-  const std::lock_guard lock(mutex_);
-  ++unauthorized_;
-}
-
-void Stats::bad_request() {
-  const std::lock_guard lock(mutex_);
-  ++bad_requests_;
-}
-
-void Stats::rate_limited() {
-  const std::lock_guard lock(mutex_);
-  ++rate_limited_;
-}
-
-void Stats::error() {
-  const std::lock_guard lock(mutex_);
-  ++errors_;
-}
-
-void Stats::hung() {
-  const std::lock_guard lock(mutex_);
-  ++hung_;
+  ++events_.at(static_cast<std::size_t>(event));
 }
 
 int Stats::call(std::string_view provider, const std::string& name) {
@@ -50,10 +25,15 @@ void Stats::answered(const std::string& name, std::int64_t tokens) {
 
 std::string Stats::to_json() const {
   const std::lock_guard lock(mutex_);
-  nlohmann::ordered_json j = {{"requests", requests_},         {"answered", answered_},
-                              {"rate_limited", rate_limited_}, {"unauthorized", unauthorized_},
-                              {"bad_requests", bad_requests_}, {"errors", errors_},
-                              {"hung", hung_},                 {"tokens", tokens_}};
+  const auto n = [this](Event e) { return events_.at(static_cast<std::size_t>(e)); };
+  nlohmann::ordered_json j = {{"requests", n(Event::request)},
+                              {"answered", answered_},
+                              {"rate_limited", n(Event::rate_limited)},
+                              {"unauthorized", n(Event::unauthorized)},
+                              {"bad_requests", n(Event::bad_request)},
+                              {"errors", n(Event::error)},
+                              {"hung", n(Event::hung)},
+                              {"tokens", tokens_}};
   j["calls_by_name"] = calls_by_name_;
   j["answered_by_name"] = answered_by_name_;
   return j.dump();

@@ -1,6 +1,8 @@
 // What the provider saw, for GET /stats.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -13,12 +15,10 @@ namespace leadscout::llm_stub {
 /// Counts of the calls served. Thread-safe.
 class Stats {
  public:
-  void request();
-  void unauthorized();
-  void bad_request();
-  void rate_limited();
-  void error();
-  void hung();
+  /// What a call came to, besides an answer.
+  enum class Event : std::size_t { request, unauthorized, bad_request, rate_limited, error, hung };
+
+  void count(Event event);
   /// A call for `name` reached `provider`'s model; returns how many calls for the name that
   /// provider has had (1 for the first), the attempt number of its plan.
   [[nodiscard]] int call(std::string_view provider, const std::string& name);
@@ -31,13 +31,9 @@ class Stats {
 
  private:
   mutable std::mutex mutex_;
-  std::int64_t requests_ = 0;
+  static constexpr std::size_t kEvents = static_cast<std::size_t>(Event::hung) + 1;
+  std::array<std::int64_t, kEvents> events_{};
   std::int64_t answered_ = 0;
-  std::int64_t rate_limited_ = 0;
-  std::int64_t unauthorized_ = 0;
-  std::int64_t bad_requests_ = 0;
-  std::int64_t errors_ = 0;
-  std::int64_t hung_ = 0;
   std::int64_t tokens_ = 0;
   std::map<std::string, int> calls_by_name_;
   std::map<std::string, int> answered_by_name_;

@@ -2,10 +2,9 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 namespace leadscout::test {
 
@@ -20,10 +19,11 @@ inline std::string openai_request(std::string_view name, std::string_view model 
 
 /// A Messages request body asking about `name`.
 inline std::string anthropic_request(std::string_view name, std::string_view model = "claude-3-haiku") {
-  return nlohmann::json{{"model", model},
-                        {"max_tokens", 100},
-                        {"system", "You classify the origin of names. Answer JSON."},
-                        {"messages", {{{"role", "user"}, {"content", "Classify this lead.\nName: " + std::string(name)}}}}}
+  return nlohmann::json{
+      {"model", model},
+      {"max_tokens", 100},
+      {"system", "You classify the origin of names. Answer JSON."},
+      {"messages", {{{"role", "user"}, {"content", "Classify this lead.\nName: " + std::string(name)}}}}}
       .dump();
 }
 

@@ -4,9 +4,8 @@
 
 #include <chrono>
 #include <map>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "rate_limiter.hpp"
 #include "responses.hpp"

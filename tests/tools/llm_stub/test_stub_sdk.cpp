@@ -6,9 +6,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "utils.hpp"
 

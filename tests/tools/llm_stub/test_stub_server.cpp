@@ -4,11 +4,11 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <functional>
 #include <future>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "stub_test_utils.hpp"
 #include "utils.hpp"
@@ -81,6 +81,23 @@ std::pair<int, std::string> run_to_exit(const std::vector<std::string>& flags) {
   lt::ChildProcess p(argv, dir.path());
   const int code = p.wait(10s);
   return {code, p.err()};
+}
+
+/// Starts `call` on another thread, sends SIGTERM 100 ms later, and expects the stub to exit 0
+/// within a second, the call ending with a 503 or a closed connection.
+void expect_prompt_exit_with_a_call_in_flight(RunningStub& stub,
+                                              const std::function<httplib::Result(httplib::Client&)>& call) {
+  auto in_flight = std::async(std::launch::async, [&stub, &call] {
+    auto c = stub.client();
+    const auto r = call(c);
+    return r ? r->status : -1;
+  });
+  std::this_thread::sleep_for(100ms);
+  const auto signalled = std::chrono::steady_clock::now();
+  EXPECT_EQ(stub.terminate(), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - signalled, 1s);
+  const int status = in_flight.get();
+  EXPECT_TRUE(status == 503 || status == -1) << status;
 }
 
 }  // namespace
@@ -185,44 +202,26 @@ TEST(StubServer, HungRequestIsCutByTheClientAndSigtermStillExitsAtOnce) {
   EXPECT_FALSE(res);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
   EXPECT_EQ(stub.stats()["hung"], 1);
-  // Another hung call still in flight at the signal: a 503 or a closed connection ends it.
-  auto in_flight = std::async(std::launch::async, [&stub] {
-    auto c2 = stub.client();
-    const auto r = post_anthropic(c2, "B", bearer("sk-a"));
-    return r ? r->status : -1;
-  });
-  std::this_thread::sleep_for(100ms);
-  const auto signalled = std::chrono::steady_clock::now();
-  EXPECT_EQ(stub.terminate(), 0);
-  EXPECT_LT(std::chrono::steady_clock::now() - signalled, 1s);
-  const int status = in_flight.get();
-  EXPECT_TRUE(status == 503 || status == -1) << status;
+  // Another hung call still in flight at the signal.
+  expect_prompt_exit_with_a_call_in_flight(stub,
+                                           [](httplib::Client& c2) { return post_anthropic(c2, "B", bearer("sk-a")); });
 }
 
 TEST(StubServer, SigtermDuringSlowAnswersExitsZero) {
   RunningStub stub({"--latency-ms", "3000"});
-  auto in_flight = std::async(std::launch::async, [&stub] {
-    auto c = stub.client();
-    const auto r = post_openai(c, "A", bearer("sk-a"));
-    return r ? r->status : -1;
-  });
-  std::this_thread::sleep_for(100ms);
-  const auto signalled = std::chrono::steady_clock::now();
-  EXPECT_EQ(stub.terminate(), 0);
-  EXPECT_LT(std::chrono::steady_clock::now() - signalled, 1s);
-  const int status = in_flight.get();
-  EXPECT_TRUE(status == 503 || status == -1) << status;
+  expect_prompt_exit_with_a_call_in_flight(stub,
+                                           [](httplib::Client& c) { return post_openai(c, "A", bearer("sk-a")); });
 }
 
 TEST(StubServer, BadFlagValuesNameTheFlag) {
   for (const auto& [flag, value] : std::vector<std::pair<std::string, std::string>>{{"--port", "70000"},
-                                                                                   {"--port", "abc"},
-                                                                                   {"--failure-rate", "1.5"},
-                                                                                   {"--hang-rate", "-0.1"},
-                                                                                   {"--rpm", "-1"},
-                                                                                   {"--tpm", "many"},
-                                                                                   {"--latency-ms", "-5"},
-                                                                                   {"--seed", "x"}}) {
+                                                                                    {"--port", "abc"},
+                                                                                    {"--failure-rate", "1.5"},
+                                                                                    {"--hang-rate", "-0.1"},
+                                                                                    {"--rpm", "-1"},
+                                                                                    {"--tpm", "many"},
+                                                                                    {"--latency-ms", "-5"},
+                                                                                    {"--seed", "x"}}) {
     const auto [code, err] = run_to_exit({flag, value});
     EXPECT_EQ(code, 2) << flag << ' ' << value;
     EXPECT_NE(err.find(flag), std::string::npos) << flag << ": " << err;

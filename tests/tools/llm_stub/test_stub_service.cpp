@@ -5,9 +5,8 @@
 #include <chrono>
 #include <future>
 #include <map>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "leads.hpp"
 #include "protocol.hpp"
@@ -78,9 +77,10 @@ TEST(StubProtocol, AnthropicNeedsMaxTokens) {
 }
 
 TEST(StubProtocol, InvalidBodiesSayWhy) {
-  for (const char* body : {"not json", "[]", R"({"messages":[{"role":"user","content":"x"}]})",
-                           R"({"model":"m","messages":[]})", R"({"model":"m","messages":[{"role":"system","content":"x"}]})",
-                           R"({"model":"m","messages":[{"role":"user","content":"  "}]})"}) {
+  for (const char* body :
+       {"not json", "[]", R"({"messages":[{"role":"user","content":"x"}]})", R"({"model":"m","messages":[]})",
+        R"({"model":"m","messages":[{"role":"system","content":"x"}]})",
+        R"({"model":"m","messages":[{"role":"user","content":"  "}]})"}) {
     const auto parsed = stub::parse_request(stub::Api::openai, body);
     EXPECT_FALSE(parsed.request) << body;
     EXPECT_FALSE(parsed.error.empty()) << body;
