@@ -43,9 +43,9 @@ class RunningStub {
     if (!res || res->status != 200) return json();
     return json::parse(res->body);
   }
-  /// SIGTERM, then the exit code within `limit` (-1 past it).
-  int terminate(std::chrono::milliseconds limit = 3s) {
-    process_.signal(SIGTERM);
+  /// `sig` (SIGTERM by default), then the exit code within `limit` (-1 past it).
+  int terminate(std::chrono::milliseconds limit = 3s, int sig = SIGTERM) {
+    process_.signal(sig);
     return process_.wait(limit);
   }
   [[nodiscard]] std::string err() const { return process_.err(); }
@@ -211,6 +211,15 @@ TEST(StubServer, SigtermDuringSlowAnswersExitsZero) {
   RunningStub stub({"--latency-ms", "3000"});
   expect_prompt_exit_with_a_call_in_flight(stub,
                                            [](httplib::Client& c) { return post_openai(c, "A", bearer("sk-a")); });
+}
+
+TEST(StubServer, SigintAlsoExitsZero) {
+  RunningStub stub({});
+  auto c = stub.client();
+  const auto res = post_openai(c, "A", bearer("sk-a"));
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(stub.terminate(3s, SIGINT), 0);
 }
 
 TEST(StubServer, BadFlagValuesNameTheFlag) {
