@@ -53,7 +53,7 @@ class StubService {
   /// planned latency; a hang waits until stop(). Calls after stop() return at once.
   [[nodiscard]] Reply handle(const Incoming& in);
 
-  /// Wakes every waiting handle(), which then returns a 503 nobody reads.
+  /// Wakes every waiting handle(), which then returns a 503 (its client may still read it).
   void stop();
 
   /// GET /stats.
