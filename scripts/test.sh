@@ -22,7 +22,19 @@ for arg in "$@"; do
   esac
 done
 
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  packages+=("${leadscout_node_packages[@]}")
+fi
+
 ensure_packages scripts/test.sh "${packages[@]}"
+
+# The SDKs the provider stub's tests drive, pinned by the committed package-lock.json. Offline,
+# that test skips with a message; under CI (CI=true) it fails, so this step must succeed there.
+echo "== npm: the SDKs of the provider stub's tests"
+if ! (cd tests/tools/llm_stub/sdk && npm ci --no-audit --no-fund --loglevel=error); then
+  [ "${CI:-}" = true ] && exit 1
+  echo "scripts/test.sh: npm ci failed; the SDK test will be skipped" >&2
+fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
 

@@ -7,6 +7,10 @@ leadscout_build_packages=(g++ cmake make pkg-config binutils libspdlog-dev libfm
                           libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libcli11-dev libcpp-httplib-dev
                           faketime python3)
 
+# The official OpenAI and Anthropic SDKs that test leadscout-llm-stub run on node; wanted only
+# when node or npm is not on PATH already (node is often installed outside apt).
+leadscout_node_packages=(nodejs npm)
+
 # ensure_packages SCRIPT PACKAGE...: installs the missing ones with apt-get as root; otherwise
 # prints the command to run and exits 1.
 ensure_packages() {

@@ -1,0 +1,243 @@
+// End-to-end tests of leadscout-llm-stub: the real binary on a free loopback port, driven by
+// an httplib client, stopped with SIGTERM.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <chrono>
+#include <functional>
+#include <future>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "stub_test_utils.hpp"
+#include "utils.hpp"
+
+namespace lt = leadscout::test;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+/// The stub as a child process on a free port, for the life of the object.
+class RunningStub {
+ public:
+  explicit RunningStub(std::vector<std::string> flags) : process_(command(std::move(flags)), dir_.path()) {
+    EXPECT_TRUE(process_.wait_for_output("\n", 10s)) << process_.err();
+    const std::string first = lt::split_lines(process_.out()).at(0);
+    const std::string prefix = "listening on 127.0.0.1:";
+    EXPECT_EQ(first.rfind(prefix, 0), 0u) << first;
+    port_ = std::stoi(first.substr(prefix.size()));
+  }
+
+  [[nodiscard]] int port() const noexcept { return port_; }
+  [[nodiscard]] httplib::Client client() const {
+    httplib::Client c("127.0.0.1", port_);
+    c.set_connection_timeout(2s);
+    c.set_read_timeout(5s);
+    return c;
+  }
+  [[nodiscard]] json stats() const {
+    auto c = client();
+    const auto res = c.Get("/stats");
+    if (!res || res->status != 200) return json();
+    return json::parse(res->body);
+  }
+  /// `sig` (SIGTERM by default), then the exit code within `limit` (-1 past it).
+  int terminate(std::chrono::milliseconds limit = 3s, int sig = SIGTERM) {
+    process_.signal(sig);
+    return process_.wait(limit);
+  }
+  [[nodiscard]] std::string err() const { return process_.err(); }
+
+ private:
+  static std::vector<std::string> command(std::vector<std::string> flags) {
+    flags.insert(flags.begin(), {LEADSCOUT_LLM_STUB_BIN, "--port", "0"});
+    return flags;
+  }
+
+  lt::TempDir dir_;
+  lt::ChildProcess process_;
+  int port_ = 0;
+};
+
+httplib::Headers bearer(const std::string& key) { return {{"Authorization", "Bearer " + key}}; }
+
+httplib::Result post_openai(httplib::Client& c, const std::string& name, const httplib::Headers& headers,
+                            const std::string& path = "/v1/chat/completions") {
+  return c.Post(path.c_str(), headers, lt::openai_request(name), "application/json");
+}
+
+httplib::Result post_anthropic(httplib::Client& c, const std::string& name, const httplib::Headers& headers,
+                               const std::string& path = "/v1/messages") {
+  return c.Post(path.c_str(), headers, lt::anthropic_request(name), "application/json");
+}
+
+/// Runs the binary with `flags` to its exit; the exit code and stderr.
+std::pair<int, std::string> run_to_exit(const std::vector<std::string>& flags) {
+  lt::TempDir dir;
+  std::vector<std::string> argv{LEADSCOUT_LLM_STUB_BIN};
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  lt::ChildProcess p(argv, dir.path());
+  const int code = p.wait(10s);
+  return {code, p.err()};
+}
+
+/// Starts `call` on another thread, sends SIGTERM 100 ms later, and expects the stub to exit 0
+/// within a second, the call ending with a 503 or a closed connection.
+void expect_prompt_exit_with_a_call_in_flight(RunningStub& stub,
+                                              const std::function<httplib::Result(httplib::Client&)>& call) {
+  auto in_flight = std::async(std::launch::async, [&stub, &call] {
+    auto c = stub.client();
+    const auto r = call(c);
+    return r ? r->status : -1;
+  });
+  std::this_thread::sleep_for(100ms);
+  const auto signalled = std::chrono::steady_clock::now();
+  EXPECT_EQ(stub.terminate(), 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - signalled, 1s);
+  const int status = in_flight.get();
+  EXPECT_TRUE(status == 503 || status == -1) << status;
+}
+
+}  // namespace
+
+TEST(StubServer, BothApisAnswerWithTheirBodiesAndHeaders) {
+  RunningStub stub({"--seed", "42"});
+  auto c = stub.client();
+  for (const std::string path : {"/v1/chat/completions", "/chat/completions"}) {
+    const auto res = post_openai(c, "Thabo Dlamini", bearer("sk-test"), path);
+    ASSERT_TRUE(res) << httplib::to_string(res.error());
+    EXPECT_EQ(res->status, 200) << res->body;
+    EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
+    const auto body = json::parse(res->body);
+    EXPECT_EQ(body["object"], "chat.completion");
+    EXPECT_EQ(body["model"], "gpt-4o-mini");
+    EXPECT_EQ(lt::answer_of(res->body)["label"], "african");
+    EXPECT_GT(body["usage"]["total_tokens"].get<int>(), 0);
+    for (const char* h : {"x-ratelimit-limit-requests", "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests",
+                          "x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens"}) {
+      EXPECT_TRUE(res->has_header(h)) << h;
+    }
+  }
+  for (const std::string path : {"/v1/messages", "/messages"}) {
+    const auto res = post_anthropic(c, "John Smith", {{"x-api-key", "sk-ant-test"}}, path);
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200) << res->body;
+    const auto body = json::parse(res->body);
+    EXPECT_EQ(body["type"], "message");
+    EXPECT_EQ(body["model"], "claude-3-haiku");
+    EXPECT_EQ(lt::answer_of(res->body)["label"], "english");
+    EXPECT_EQ(res->get_header_value("anthropic-ratelimit-requests-reset").size(), 20u);  // YYYY-MM-DDTHH:MM:SSZ
+    EXPECT_TRUE(res->has_header("anthropic-ratelimit-tokens-remaining"));
+    EXPECT_TRUE(res->has_header("anthropic-ratelimit-output-tokens-limit"));
+  }
+  const auto health = c.Get("/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(stub.terminate(), 0);
+}
+
+TEST(StubServer, MissingOrRejectedKeyIs401) {
+  RunningStub stub({"--reject-key", "sk-revoked"});
+  auto c = stub.client();
+  const auto missing = post_openai(c, "A", {});
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 401);
+  EXPECT_EQ(json::parse(missing->body)["error"]["code"], "invalid_api_key");
+  const auto rejected = post_anthropic(c, "A", bearer("sk-revoked"));
+  ASSERT_TRUE(rejected);
+  EXPECT_EQ(rejected->status, 401);
+  EXPECT_EQ(json::parse(rejected->body)["error"]["type"], "authentication_error");
+  const auto rejected_header = post_openai(c, "A", {{"x-api-key", "sk-revoked"}});
+  ASSERT_TRUE(rejected_header);
+  EXPECT_EQ(rejected_header->status, 401);
+  const auto stats = stub.stats();
+  EXPECT_EQ(stats["unauthorized"], 3);
+  EXPECT_EQ(stats["answered"], 0);
+  EXPECT_EQ(stub.terminate(), 0);
+}
+
+TEST(StubServer, RequestsBeyondTheRpmAre429WithRetryAfter) {
+  RunningStub stub({"--rpm", "5"});
+  auto c = stub.client();
+  std::vector<int> statuses;
+  for (int i = 0; i < 7; ++i) {
+    const auto res = post_openai(c, "Lead " + std::to_string(i), bearer("sk-a"));
+    ASSERT_TRUE(res);
+    statuses.push_back(res->status);
+    if (res->status != 429) continue;
+    EXPECT_GE(std::stoi(res->get_header_value("retry-after")), 1);
+    EXPECT_EQ(res->get_header_value("x-ratelimit-remaining-requests"), "0");
+    EXPECT_EQ(res->get_header_value("x-ratelimit-limit-requests"), "5");
+    EXPECT_EQ(json::parse(res->body)["error"]["code"], "rate_limit_exceeded");
+  }
+  EXPECT_EQ(statuses, (std::vector<int>{200, 200, 200, 200, 200, 429, 429}));
+  const auto anthropic = post_anthropic(c, "Lead 9", {{"x-api-key", "sk-a"}});  // the same key's bucket
+  ASSERT_TRUE(anthropic);
+  EXPECT_EQ(anthropic->status, 429);
+  EXPECT_EQ(json::parse(anthropic->body)["error"]["type"], "rate_limit_error");
+  EXPECT_TRUE(anthropic->has_header("retry-after"));
+  const auto other_key = post_openai(c, "Lead 5", bearer("sk-b"));
+  ASSERT_TRUE(other_key);
+  EXPECT_EQ(other_key->status, 200);
+
+  const auto stats = stub.stats();
+  EXPECT_EQ(stats["requests"], 9);
+  EXPECT_EQ(stats["answered"], 6);
+  EXPECT_EQ(stats["rate_limited"], 3);
+  EXPECT_GT(stats["tokens"].get<int>(), 6 * 100);
+  EXPECT_EQ(stats["calls_by_name"]["Lead 5"], 1);  // its 429 never reached the model
+  EXPECT_EQ(stats["answered_by_name"]["Lead 0"], 1);
+  EXPECT_FALSE(stats["calls_by_name"].contains("Lead 9"));
+  EXPECT_EQ(stub.terminate(), 0);
+}
+
+TEST(StubServer, HungRequestIsCutByTheClientAndSigtermStillExitsAtOnce) {
+  RunningStub stub({"--hang-rate", "1"});
+  auto c = stub.client();
+  c.set_read_timeout(300ms);
+  const auto start = std::chrono::steady_clock::now();
+  const auto res = post_openai(c, "A", bearer("sk-a"));
+  EXPECT_FALSE(res);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  EXPECT_EQ(stub.stats()["hung"], 1);
+  // Another hung call still in flight at the signal.
+  expect_prompt_exit_with_a_call_in_flight(stub,
+                                           [](httplib::Client& c2) { return post_anthropic(c2, "B", bearer("sk-a")); });
+}
+
+TEST(StubServer, SigtermDuringSlowAnswersExitsZero) {
+  RunningStub stub({"--latency-ms", "3000"});
+  expect_prompt_exit_with_a_call_in_flight(stub,
+                                           [](httplib::Client& c) { return post_openai(c, "A", bearer("sk-a")); });
+}
+
+TEST(StubServer, SigintAlsoExitsZero) {
+  RunningStub stub({});
+  auto c = stub.client();
+  const auto res = post_openai(c, "A", bearer("sk-a"));
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(stub.terminate(3s, SIGINT), 0);
+}
+
+TEST(StubServer, BadFlagValuesNameTheFlag) {
+  for (const auto& [flag, value] : std::vector<std::pair<std::string, std::string>>{{"--port", "70000"},
+                                                                                    {"--port", "abc"},
+                                                                                    {"--failure-rate", "1.5"},
+                                                                                    {"--hang-rate", "-0.1"},
+                                                                                    {"--rpm", "-1"},
+                                                                                    {"--tpm", "many"},
+                                                                                    {"--latency-ms", "-5"},
+                                                                                    {"--seed", "x"}}) {
+    const auto [code, err] = run_to_exit({flag, value});
+    EXPECT_EQ(code, 2) << flag << ' ' << value;
+    EXPECT_NE(err.find(flag), std::string::npos) << flag << ": " << err;
+  }
+  const auto [code, err] = run_to_exit({"--failure-rate", "0.6", "--hang-rate", "0.6"});
+  EXPECT_EQ(code, 2);
+  EXPECT_NE(err.find("--hang-rate"), std::string::npos) << err;
+  EXPECT_EQ(run_to_exit({"--no-such-flag"}).first, 2);
+  EXPECT_EQ(run_to_exit({"--help"}).first, 0);
+}

@@ -1,0 +1,101 @@
+// leadscout-llm-stub: OpenAI- and Anthropic-shaped chat endpoints on loopback, answered by the
+// demo's simulated LLM, with per-key rate limits, for testing clients without spending money.
+#include <httplib.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <iostream>
+#include <string>
+#include <thread>
+
+#include "server.hpp"
+#include "service.hpp"
+
+namespace stub = leadscout::llm_stub;
+
+namespace {
+
+constexpr const char* kHost = "127.0.0.1";
+
+constexpr const char* footer = R"(Endpoints: POST /chat/completions and /v1/chat/completions (OpenAI), POST /messages
+and /v1/messages (Anthropic), GET /stats, GET /health. The key comes in x-api-key or in
+authorization: Bearer KEY. The first line on stdout is "listening on 127.0.0.1:PORT".
+SIGTERM or SIGINT stops it with exit 0; bad usage exits 2, a port it cannot bind 1.)";
+
+struct Arguments {
+  int port = 0;
+  int latency_ms = 0;
+  stub::StubOptions options;
+};
+
+void add_options(CLI::App& app, Arguments& a) {
+  app.add_option("--port", a.port, "TCP port on 127.0.0.1, 0 for a free one (default 0)")->check(CLI::Range(0, 65535));
+  app.add_option("--seed", a.options.seed, "Seed of the simulated answers (default 42)");
+  app.add_option("--latency-ms", a.latency_ms, "Mean latency of an answer in ms, ±50 % (default 0)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--failure-rate", a.options.failure_rate, "Share of calls answered with a 500 or 503 (default 0)")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--hang-rate", a.options.hang_rate, "Share of calls never answered (default 0)")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--rpm", a.options.limits.rpm, "Requests per minute per API key, 0 for no limit (default 0)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--tpm", a.options.limits.tpm, "Tokens per minute per API key, 0 for no limit (default 0)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--reject-key", a.options.reject_key, "An API key answered with 401");
+  app.footer(footer);
+}
+
+/// Serves until SIGTERM or SIGINT. The signals are blocked before any thread starts, so every
+/// thread inherits the mask and only sigwait() below receives them.
+int serve(Arguments& a) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  stub::StubService service(a.options);
+  httplib::Server server;
+  stub::configure_server(server, service);
+  const int port = a.port == 0 ? server.bind_to_any_port(kHost) : (server.bind_to_port(kHost, a.port) ? a.port : -1);
+  if (port <= 0) {
+    std::cerr << "leadscout-llm-stub: cannot listen on " << kHost << ':' << a.port << '\n';
+    return 1;
+  }
+  std::atomic<bool> listen_returned{false};
+  std::thread listener([&] {
+    server.listen_after_bind();
+    listen_returned = true;
+  });
+  // stop() only acts on a running server: wait for it, so an early signal is not lost.
+  while (!server.is_running() && !listen_returned) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::cout << "listening on " << kHost << ':' << port << std::endl;
+  int received = 0;
+  if (!listen_returned) sigwait(&signals, &received);
+  service.stop();  // first, so that hung and waiting handlers return and the pool can join
+  server.stop();
+  listener.join();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app("leadscout-llm-stub: a local OpenAI and Anthropic chat API for testing", "leadscout-llm-stub");
+  Arguments a;
+  add_options(app, a);
+  try {
+    app.parse(argc, argv);
+    if (a.options.failure_rate + a.options.hang_rate > 1.0) {
+      throw CLI::ValidationError("--failure-rate", "--failure-rate plus --hang-rate must be at most 1");
+    }
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  a.options.latency_mean = std::chrono::milliseconds(a.latency_ms);
+  return serve(a);
+}

@@ -1,0 +1,103 @@
+// Per-API-key request and token buckets that refill continuously, as the providers' limits do.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace leadscout::llm_stub {
+
+/// Per-minute limits of one key; 0 means unlimited.
+struct Limits {
+  std::int64_t rpm = 0;  ///< requests per minute
+  std::int64_t tpm = 0;  ///< tokens (prompt + completion) per minute
+};
+
+/// What the limit headers report about one bucket.
+struct BucketState {
+  std::int64_t limit = 0;              ///< capacity (a nominal one when unlimited)
+  std::int64_t remaining = 0;          ///< whole units available now, never negative
+  std::chrono::milliseconds reset{0};  ///< until the bucket is full again
+};
+
+/// Both buckets of a key.
+struct Snapshot {
+  BucketState requests;
+  BucketState tokens;
+};
+
+/// The limiter's answer to one request.
+struct Decision {
+  bool allowed = false;
+  std::chrono::seconds retry_after{0};  ///< rejected: whole seconds until it would fit, at least 1
+  Snapshot snapshot;                    ///< after the request was taken (or refused)
+};
+
+/// Capacities reported in the headers when no limit is configured.
+inline constexpr std::int64_t kNominalRpm = 10'000;
+inline constexpr std::int64_t kNominalTpm = 10'000'000;
+
+/// A bucket of `capacity` units that refills at capacity per minute. Not thread-safe.
+class TokenBucket {
+ public:
+  using time_point = std::chrono::steady_clock::time_point;
+
+  /// A full bucket at `now`; capacity 0 is unlimited.
+  TokenBucket(std::int64_t capacity, time_point now) noexcept;
+
+  /// Time until `amount` units (at most the capacity) are available; zero if they are now.
+  [[nodiscard]] std::chrono::nanoseconds wait_for(double amount, time_point now) noexcept;
+  /// Takes `amount` units; the level may go below zero (a debt paid back by the refill).
+  void take(double amount, time_point now) noexcept;
+  /// Gives back `amount` units, up to the capacity.
+  void give(double amount, time_point now) noexcept;
+  [[nodiscard]] BucketState state(time_point now, std::int64_t nominal) noexcept;
+  [[nodiscard]] bool unlimited() const noexcept { return capacity_ == 0; }
+
+ private:
+  void refill(time_point now) noexcept;
+  /// Seconds to refill `units`; multiplying first keeps whole results exact (3 of 10 a minute: 18 s).
+  [[nodiscard]] double seconds_to_refill(double units) const noexcept {
+    return units * 60.0 / static_cast<double>(capacity_);
+  }
+
+  std::int64_t capacity_;
+  double level_;
+  time_point last_;
+};
+
+/// The buckets of every key seen. Thread-safe.
+class RateLimiter {
+ public:
+  using Clock = std::function<std::chrono::steady_clock::time_point()>;
+
+  /// `clock` defaults to std::chrono::steady_clock::now.
+  explicit RateLimiter(Limits limits, Clock clock = {});
+
+  /// Admits one request of `estimated_tokens` for `key` and takes them, or refuses it whole.
+  [[nodiscard]] Decision acquire(const std::string& key, std::int64_t estimated_tokens);
+  /// Replaces an admitted request's estimate by what it really used (0 for an error).
+  [[nodiscard]] Snapshot settle(const std::string& key, std::int64_t estimated_tokens, std::int64_t used_tokens);
+  /// The buckets of `key` now, without taking anything (full for a key never seen).
+  [[nodiscard]] Snapshot peek(const std::string& key);
+
+  [[nodiscard]] const Limits& limits() const noexcept { return limits_; }
+
+ private:
+  struct Buckets {
+    TokenBucket requests;
+    TokenBucket tokens;
+  };
+  Buckets& buckets_of(const std::string& key, TokenBucket::time_point now);
+  [[nodiscard]] Snapshot snapshot(Buckets& b, TokenBucket::time_point now) const;
+
+  Limits limits_;
+  Clock clock_;
+  std::mutex mutex_;
+  std::map<std::string, Buckets, std::less<>> keys_;
+};
+
+}  // namespace leadscout::llm_stub

@@ -1,0 +1,141 @@
+// Request handling: 401 before 400 before 429 before the model, as the providers order them.
+#include "service.hpp"
+
+#include <string_view>
+
+namespace leadscout::llm_stub {
+
+namespace {
+
+demo::LlmSettings llm_settings(const StubOptions& o) {
+  demo::LlmSettings s;
+  s.latency_mean = o.latency_mean;
+  s.latency_spread = 0.5;
+  s.failure_rate = o.failure_rate;
+  s.hang_rate = o.hang_rate;
+  s.seed = o.seed;
+  return s;
+}
+
+/// A plan's error as a status. Every 429 comes from the limiter, with its headers, so the
+/// plan's "HTTP 429" becomes a 503.
+int error_status(std::string_view plan_error) noexcept { return plan_error.starts_with("HTTP 500") ? 500 : 503; }
+
+std::string_view server_error_message(int status) noexcept {
+  return status == 500 ? "The server had an error while processing your request." : "The service is overloaded.";
+}
+
+std::string unauthorized_message(Api api, bool missing) {
+  if (api == Api::anthropic) return missing ? "x-api-key header is required" : "invalid x-api-key";
+  return missing ? "You didn't provide an API key. Send it in an Authorization header: Bearer YOUR_KEY."
+                 : "Incorrect API key provided.";
+}
+
+}  // namespace
+
+StubService::StubService(StubOptions options, RateLimiter::Clock clock)
+    : options_(std::move(options)),
+      openai_(demo::openai_provider(), llm_settings(options_)),
+      anthropic_(demo::anthropic_provider(), llm_settings(options_)),
+      limiter_(options_.limits, std::move(clock)) {}
+
+const demo::SimulatedLlm& StubService::model(Api api) const noexcept {
+  return api == Api::openai ? openai_ : anthropic_;
+}
+
+void StubService::stop() {
+  {
+    const std::lock_guard lock(stop_mutex_);
+    stopped_ = true;
+  }
+  stop_cv_.notify_all();
+}
+
+bool StubService::wait(std::chrono::milliseconds d) {
+  std::unique_lock lock(stop_mutex_);
+  if (d < std::chrono::milliseconds(0)) {
+    stop_cv_.wait(lock, [this] { return stopped_; });
+  } else {
+    stop_cv_.wait_for(lock, d, [this] { return stopped_; });
+  }
+  return !stopped_;
+}
+
+Headers StubService::reply_headers(Api api, const Snapshot& snapshot) const {
+  Headers h = rate_limit_headers(api, snapshot, std::chrono::system_clock::now());
+  h.emplace_back(api == Api::openai ? "x-request-id" : "request-id", "req_" + std::to_string(++requests_seen_));
+  return h;
+}
+
+Reply StubService::error_reply(Api api, int status, std::string_view message, const Snapshot& snapshot) const {
+  Reply r;
+  r.status = status;
+  r.headers = reply_headers(api, snapshot);
+  r.body = error_body(api, status, message);
+  return r;
+}
+
+Reply StubService::rate_limited_reply(Api api, const ChatRequest& request, const Decision& decision) const {
+  const bool requests = decision.snapshot.requests.remaining == 0;
+  const Limits& limits = limiter_.limits();
+  const std::string message = "Rate limit reached for " + request.model + " on " +
+                              (requests ? "requests per min (RPM): Limit " + std::to_string(limits.rpm)
+                                        : "tokens per min (TPM): Limit " + std::to_string(limits.tpm)) +
+                              ". Please try again in " + std::to_string(decision.retry_after.count()) + "s.";
+  Reply r = error_reply(api, 429, message, decision.snapshot);
+  r.headers.emplace_back("retry-after", std::to_string(decision.retry_after.count()));
+  return r;
+}
+
+Reply StubService::call_model(Api api, const std::string& key, const ChatRequest& request) {
+  // Counted per provider: the demo tries a name's attempt N on OpenAI, then on Anthropic.
+  const int attempt = stats_.call(to_string(api), request.name);
+  const demo::CallPlan plan = model(api).plan(request.name, attempt);
+  const bool hang = plan.kind == demo::CallPlan::Kind::hang;
+  if (hang) stats_.count(Stats::Event::hung);
+  if (!wait(hang ? std::chrono::milliseconds(-1) : plan.latency)) {
+    return error_reply(api, 503, "The server is shutting down.", limiter_.settle(key, request.estimated_tokens, 0));
+  }
+  if (plan.kind == demo::CallPlan::Kind::error) {
+    stats_.count(Stats::Event::error);
+    const int status = error_status(plan.error);
+    return error_reply(api, status, server_error_message(status), limiter_.settle(key, request.estimated_tokens, 0));
+  }
+  Completion c;
+  c.id = response_id(api, options_.seed, ++serial_);
+  c.model = request.model;
+  c.created =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  c.text = answer_text(plan.label, plan.confidence, fenced_answer(options_.seed, request.name));
+  c.prompt_tokens = plan.prompt_tokens;
+  c.completion_tokens = plan.completion_tokens;
+  const std::int64_t used = c.prompt_tokens + c.completion_tokens;
+  const Snapshot snapshot = limiter_.settle(key, request.estimated_tokens, used);
+  stats_.answered(request.name, used);
+  Reply r;
+  r.headers = reply_headers(api, snapshot);
+  r.body = completion_body(api, c);
+  return r;
+}
+
+Reply StubService::handle(const Incoming& in) {
+  stats_.count(Stats::Event::request);
+  const auto key = api_key(in.x_api_key, in.authorization);
+  if (!key || (!options_.reject_key.empty() && *key == options_.reject_key)) {
+    stats_.count(Stats::Event::unauthorized);
+    return error_reply(in.api, 401, unauthorized_message(in.api, !key), limiter_.peek(key.value_or("")));
+  }
+  const ParsedRequest parsed = parse_request(in.api, in.body);
+  if (!parsed.request) {
+    stats_.count(Stats::Event::bad_request);
+    return error_reply(in.api, 400, parsed.error, limiter_.peek(*key));
+  }
+  const Decision decision = limiter_.acquire(*key, parsed.request->estimated_tokens);
+  if (!decision.allowed) {
+    stats_.count(Stats::Event::rate_limited);
+    return rate_limited_reply(in.api, *parsed.request, decision);
+  }
+  return call_model(in.api, *key, *parsed.request);
+}
+
+}  // namespace leadscout::llm_stub

@@ -1,0 +1,86 @@
+// The provider stub without HTTP: one request in, one reply out, answered by the demo's
+// simulated LLM and limited per API key.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "protocol.hpp"
+#include "rate_limiter.hpp"
+#include "responses.hpp"
+#include "simulated_llm.hpp"
+#include "stats.hpp"
+
+namespace leadscout::llm_stub {
+
+/// The stub's behaviour (its command line but the port).
+struct StubOptions {
+  std::uint64_t seed = 42;
+  std::chrono::milliseconds latency_mean{0};  ///< answers take mean·(1 ± 0.5), errors a quarter of that
+  double failure_rate = 0.0;                  ///< share of calls answered with a 500 or 503
+  double hang_rate = 0.0;                     ///< share of calls never answered (until stop())
+  Limits limits;                              ///< per API key
+  std::string reject_key;                     ///< answered with 401 when not empty
+};
+
+/// One request to an API endpoint.
+struct Incoming {
+  Api api = Api::openai;
+  std::string_view x_api_key;      ///< the header's value, empty if absent
+  std::string_view authorization;  ///< the header's value, empty if absent
+  std::string_view body;
+};
+
+/// What to send back; the content type is always application/json.
+struct Reply {
+  int status = 200;
+  Headers headers;
+  std::string body;
+};
+
+/// Answers chat requests. Thread-safe; handle() blocks for the planned latency.
+class StubService {
+ public:
+  /// `clock` drives the rate limiter (steady_clock::now by default).
+  explicit StubService(StubOptions options, RateLimiter::Clock clock = {});
+
+  /// Authenticates, parses, rate-limits and answers one request. Answers and errors wait their
+  /// planned latency; a hang waits until stop(). Calls after stop() return at once.
+  [[nodiscard]] Reply handle(const Incoming& in);
+
+  /// Wakes every waiting handle(), which then returns a 503 (its client may still read it).
+  void stop();
+
+  /// GET /stats.
+  [[nodiscard]] std::string stats_json() const { return stats_.to_json(); }
+
+  /// The simulated model behind `api`: openai_provider() for Chat Completions,
+  /// anthropic_provider() for Messages.
+  [[nodiscard]] const demo::SimulatedLlm& model(Api api) const noexcept;
+
+ private:
+  Headers reply_headers(Api api, const Snapshot& snapshot) const;
+  Reply error_reply(Api api, int status, std::string_view message, const Snapshot& snapshot) const;
+  Reply rate_limited_reply(Api api, const ChatRequest& request, const Decision& decision) const;
+  Reply call_model(Api api, const std::string& key, const ChatRequest& request);
+  /// Waits `d`, or until stop() when `d` is negative; false if stopped first.
+  bool wait(std::chrono::milliseconds d);
+
+  StubOptions options_;
+  demo::SimulatedLlm openai_;
+  demo::SimulatedLlm anthropic_;
+  RateLimiter limiter_;
+  Stats stats_;
+  std::atomic<std::uint64_t> serial_{0};                 ///< completions, for their ids
+  mutable std::atomic<std::uint64_t> requests_seen_{0};  ///< replies, for their request ids
+  std::mutex stop_mutex_;
+  std::condition_variable stop_cv_;
+  bool stopped_ = false;
+};
+
+}  // namespace leadscout::llm_stub
