@@ -54,7 +54,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Through a quota: learning limits, holds and the cooldown must stay sane too.
   auto clock = std::make_shared<lb::ManualClock>();
   auto state = std::make_shared<lbd::QuotaState>(lb::Quota{.name = "fuzz"}, 4, clock);
-  lb::Permit permit = state->acquire({.tokens = static_cast<double>(size), .cost_usd = 0});
+  lb::Permit permit = state->acquire({.tokens = static_cast<std::int64_t>(size), .cost_usd = 0});
   if (!permit) std::abort();
   permit.observe_headers(headers);
   const lb::Failure failure = permit.rate_limited();

@@ -20,7 +20,11 @@ constexpr double budget_slack = 1e-9;
 
 double non_negative(double v) noexcept { return std::isfinite(v) && v > 0.0 ? v : 0.0; }
 
-Usage cleaned(Usage u) noexcept { return Usage{.tokens = non_negative(u.tokens), .cost_usd = non_negative(u.cost_usd)}; }
+Usage cleaned(Usage u) noexcept {
+  return Usage{.tokens = std::max<std::int64_t>(0, u.tokens), .cost_usd = non_negative(u.cost_usd)};
+}
+
+double tokens_of(const Usage& u) noexcept { return static_cast<double>(u.tokens); }
 
 Clock::duration backoff(int consecutive) noexcept {
   Clock::duration d = first_backoff;
@@ -65,7 +69,7 @@ QuotaState::Admission QuotaState::admit(std::uint64_t ticket, const Usage& estim
     waits_for_event |= spent_usd_ + reserved_usd_ + estimate.cost_usd > quota_.budget_usd + budget_slack;
   }
   const Clock::time_point ready = std::max({cooldown_until_, hold_until_, requests_.ready_at(1.0, now),
-                                            tokens_.ready_at(estimate.tokens, now)});
+                                            tokens_.ready_at(tokens_of(estimate), now)});
   a.grant = !waits_for_event && ready <= now;
   if (!waits_for_event) a.wake = ready;
   return a;
@@ -102,9 +106,9 @@ Permit QuotaState::acquire(Usage estimate, std::stop_token stop) {
     }
     if (a.grant) {
       requests_.take(1.0, now);
-      tokens_.take(estimate.tokens, now);
+      tokens_.take(tokens_of(estimate), now);
       requests_window_.add(1.0, now);
-      tokens_window_.add(estimate.tokens, now);
+      tokens_window_.add(tokens_of(estimate), now);
       ++in_flight_;
       ++granted_total_;
       reserved_usd_ += estimate.cost_usd;
@@ -126,7 +130,7 @@ void QuotaState::settle(const Usage& estimate, Usage actual) noexcept {
   actual = cleaned(actual);
   const std::lock_guard<std::mutex> guard(mu_);
   const Clock::time_point now = clock_->now();
-  const double extra_tokens = actual.tokens - estimate.tokens;
+  const double extra_tokens = tokens_of(actual) - tokens_of(estimate);
   if (extra_tokens < 0) {
     tokens_.give_back(-extra_tokens, now);
   } else {
@@ -211,7 +215,7 @@ void QuotaState::observe(HeaderList headers, const Usage& estimate) noexcept {
   }
   learn_limit(tokens_, quota_.tokens_per_minute, learned_tpm_, token_limit, now);
   hold_for(h.requests, 1.0, now);
-  hold_for(h.tokens, std::max(1.0, estimate.tokens), now);
+  hold_for(h.tokens, std::max(1.0, tokens_of(estimate)), now);
   hold_for(h.input_tokens, 1.0, now);
   hold_for(h.output_tokens, 1.0, now);
   if (h.retry_after) retry_at_ = now + *h.retry_after;

@@ -594,6 +594,26 @@ TEST(QuotaPermit, MoveOnlyAndSettledOnce) {
   EXPECT_EQ(state->snapshot().in_flight, 1);
 }
 
+TEST(QuotaPermit, UsageTakesAProvidersIntegerTokenCountsInBraces) {
+  struct Response {
+    int total_tokens = 900;
+    long prompt_tokens = 700;
+    double cost_usd = 0.0005;
+  } r;
+  // Braces reject narrowing: these lines are what a user writes, and must compile as they stand.
+  const lb::Usage estimate{.tokens = 700, .cost_usd = 0.0004};
+  const lb::Usage from_int{.tokens = r.total_tokens, .cost_usd = r.cost_usd};
+  const lb::Usage from_long{.tokens = r.prompt_tokens, .cost_usd = r.cost_usd};
+  EXPECT_EQ(estimate.tokens + from_int.tokens + from_long.tokens, 2300);
+  auto clock = manual_clock();
+  auto state = make_state(lb::Quota{.name = "q"}, clock);
+  lb::Permit p = state->acquire(estimate);
+  p.settle(from_int);
+  EXPECT_DOUBLE_EQ(state->snapshot().tokens_last_minute, 900.0);
+  lb::Permit negative = state->acquire({.tokens = -5, .cost_usd = -1});
+  EXPECT_EQ(negative.estimate().tokens, 0) << "nonsense estimates count as zero";
+}
+
 // ---- budget -----------------------------------------------------------------------------------
 
 TEST(QuotaBudget, ReservesBeforeTheCallRefundsOnSettleChargesOnDrop) {

@@ -31,8 +31,10 @@ struct Quota {
 };
 
 /// What a call uses: the estimate given to acquire(), or the actual figures given to settle().
+/// `tokens` is an integer so that a provider's int or long token count initialises it in braces
+/// without a narrowing error.
 struct Usage {
-  double tokens = 0;
+  std::int64_t tokens = 0;
   double cost_usd = 0;
 };
 
