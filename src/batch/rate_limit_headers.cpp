@@ -80,14 +80,16 @@ std::optional<Clock::duration> to_duration(double seconds) noexcept {
   return std::chrono::round<Clock::duration>(std::chrono::duration<double>(seconds));
 }
 
-Clock::duration until(sys_time t, sys_time now) noexcept {
-  return t <= now ? Clock::duration::zero() : std::chrono::duration_cast<Clock::duration>(t - now);
+std::optional<Clock::duration> until(sys_time t, sys_time now) noexcept {
+  if (t <= now) return Clock::duration::zero();
+  return to_duration(std::chrono::duration<double>(t - now).count());
 }
 
 std::optional<sys_time> make_time(int y, int mo, int d, int h, int mi, int s, double frac, int offset_minutes) noexcept {
   using namespace std::chrono;
   const year_month_day date{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
-  if (!date.ok() || h > 23 || mi > 59 || s > 60) return std::nullopt;
+  // system_clock counts nanoseconds in 64 bits: years past 2262 would overflow it.
+  if (!date.ok() || y < 1900 || y > 2200 || h > 23 || mi > 59 || s > 60) return std::nullopt;
   const auto whole = sys_days(date) + hours(h) + minutes(mi) + seconds(s) - minutes(offset_minutes);
   return time_point_cast<system_clock::duration>(whole) +
          duration_cast<system_clock::duration>(duration<double>(frac));
@@ -120,8 +122,9 @@ bool store(LimitHeaders& dim, std::string_view field, std::string_view value, bo
   }
   if (rfc3339_reset) {
     const auto t = parse_rfc3339(value);
-    if (t) dim.reset = until(*t, now);
-    return t.has_value();
+    const auto d = t ? until(*t, now) : std::nullopt;
+    if (d) dim.reset = d;
+    return d.has_value();
   }
   const auto d = parse_go_duration(value);
   if (d) dim.reset = d;

@@ -338,6 +338,10 @@ TEST(QuotaHeaders, DurationAndDateEdges) {
                           "2026-11-29T21:04:05+0100", "2026-11-29T21:04:05Zjunk", "26-11-29T21:04:05Z"}) {
     EXPECT_FALSE(lbd::parse_rfc3339(bad).has_value()) << bad;
   }
+  EXPECT_FALSE(lbd::parse_rfc3339("2263-01-01T00:00:00Z").has_value()) << "beyond what system_clock holds";
+  const Headers far{{"anthropic-ratelimit-tokens-reset", "2199-01-01T00:00:00Z"},
+                    {"retry-after", "Thu, 01 Jan 2099 00:00:00 GMT"}};
+  EXPECT_EQ(parse(far).malformed, 2) << "resets decades away are garbage, not waits";
   EXPECT_EQ(lbd::parse_http_date("Sun, 29 Nov 2026 21:04:05 GMT"), table_now());
   EXPECT_FALSE(lbd::parse_http_date("Sunday, 29-Nov-26 21:04:05 GMT").has_value());
   EXPECT_FALSE(lbd::parse_http_date("Sun, 29 Foo 2026 21:04:05 GMT").has_value());
