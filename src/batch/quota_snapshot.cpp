@@ -21,6 +21,10 @@ void append_quota_json(nlohmann::json& out, const QuotaSnapshot& s) {
   out["in_flight"] = s.in_flight;
   out["in_flight_limit"] = s.in_flight_limit;
   out["cooldown_seconds"] = s.cooldown_seconds;
+  // Unix seconds: a reader of the progress file compares it with its own clock.
+  out["cooldown_until"] = s.cooldown_until == std::chrono::system_clock::time_point{}
+                              ? nlohmann::json(nullptr)
+                              : nlohmann::json(std::chrono::duration<double>(s.cooldown_until.time_since_epoch()).count());
   out["hold_seconds"] = s.hold_seconds;
   out["rate_limited_total"] = s.rate_limited_total;
   out["granted_total"] = s.granted_total;

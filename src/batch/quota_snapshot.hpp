@@ -1,6 +1,7 @@
 // What a quota is doing, for the progress file, metrics and status tools.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -21,6 +22,7 @@ struct QuotaSnapshot {
   int in_flight = 0;
   int in_flight_limit = 0;
   double cooldown_seconds = 0;  ///< until permits resume after a rate limit (0: none)
+  std::chrono::system_clock::time_point cooldown_until{};  ///< wall time it ends; epoch: none
   double hold_seconds = 0;      ///< until permits resume after the headers said "empty" (0: none)
   std::uint64_t rate_limited_total = 0;
   std::uint64_t granted_total = 0;

@@ -238,6 +238,10 @@ QuotaSnapshot QuotaState::snapshot() const {
   s.in_flight = in_flight_;
   s.in_flight_limit = limit();
   s.cooldown_seconds = seconds_until(cooldown_until_, now);
+  if (cooldown_until_ > now) {
+    s.cooldown_until = clock_->system_now() +
+                       std::chrono::duration_cast<std::chrono::system_clock::duration>(cooldown_until_ - now);
+  }
   s.hold_seconds = seconds_until(hold_until_, now);
   s.rate_limited_total = rate_limited_total_;
   s.granted_total = granted_total_;

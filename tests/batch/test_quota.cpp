@@ -707,6 +707,13 @@ TEST(QuotaSnapshot, JsonHasEveryFigure) {
   EXPECT_EQ(q.at("in_flight_limit"), 8);
   EXPECT_EQ(q.at("budget_usd"), 5.0);
   EXPECT_EQ(q.at("reserved_usd"), 0.0004);
+  EXPECT_TRUE(q.at("cooldown_until").is_null());
+  (void)p.rate_limited(1500ms);
+  nlohmann::json later;
+  lbd::append_quota_json(later, state->snapshot());
+  const double wall_now = std::chrono::duration<double>(clock->system_now().time_since_epoch()).count();
+  EXPECT_NEAR(later.at("cooldown_until").get<double>(), wall_now + 1.5, 1e-3);
+  EXPECT_DOUBLE_EQ(later.at("cooldown_seconds").get<double>(), 1.5);
   for (const char* key : {"cooldown_seconds", "hold_seconds", "rate_limited_total", "waiting", "spent_usd",
                           "budget_exhausted", "malformed_headers", "granted_total"}) {
     EXPECT_TRUE(q.contains(key)) << key;
