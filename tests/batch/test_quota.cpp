@@ -618,6 +618,46 @@ TEST(QuotaPermit, UsageTakesAProvidersIntegerTokenCountsInBraces) {
   EXPECT_EQ(negative.estimate().tokens, 0) << "nonsense estimates count as zero";
 }
 
+TEST(QuotaAdmission, ManyThreadsOnTheRealClockKeepEveryInvariant) {
+  // Real time and real contention: in-flight stays within its limit, nothing is lost or
+  // double-counted, and every waiter is woken.
+  auto state = std::make_shared<lbd::QuotaState>(lb::Quota{.name = "q", .max_in_flight = 3, .budget_usd = 1e9},
+                                                 8, lb::system_clock());
+  std::atomic<int> in_flight{0}, most{0};
+  std::atomic<long long> charged_micro{0};
+  std::vector<std::jthread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 300; ++i) {
+        lb::Permit p = state->acquire({.tokens = 10, .cost_usd = 0.000002});
+        ASSERT_TRUE(p);
+        const int now = ++in_flight;
+        int seen = most.load();
+        while (now > seen && !most.compare_exchange_weak(seen, now)) {
+        }
+        --in_flight;
+        const int kind = (t + i) % 10;
+        if (kind < 5) {
+          p.settle({.tokens = 5, .cost_usd = 0.000001});
+          charged_micro += 1;
+        } else if (kind < 9) {
+          charged_micro += 2;  // dropped: charged its estimate
+        } else {
+          (void)p.rate_limited(1ms);
+        }
+      }
+    });
+  }
+  threads.clear();
+  const auto s = state->snapshot();
+  EXPECT_LE(most.load(), 3);
+  EXPECT_EQ(s.in_flight, 0);
+  EXPECT_EQ(s.waiting, 0);
+  EXPECT_EQ(s.granted_total, 2400U);
+  EXPECT_EQ(s.reserved_usd, 0.0);
+  EXPECT_NEAR(s.spent_usd, static_cast<double>(charged_micro.load()) * 1e-6, 1e-9);
+}
+
 // ---- budget -----------------------------------------------------------------------------------
 
 TEST(QuotaBudget, ReservesBeforeTheCallRefundsOnSettleChargesOnDrop) {
