@@ -1,0 +1,256 @@
+// Admission, settling, shared cooldown, learning from headers, and the budget of one quota.
+#include "quota_state.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+namespace leadscout::batch::detail {
+
+namespace {
+
+// An adaptive in-flight limit starts here (or at the concurrency, if lower) and grows by one per
+// saturated success: a cold start probes the provider before it floods it.
+constexpr int adaptive_initial_limit = 8;
+// Backoff of consecutive rate limits when neither the caller nor the headers give a delay.
+constexpr auto first_backoff = std::chrono::seconds(1);
+constexpr auto max_backoff = std::chrono::seconds(60);
+// Sums of doubles drift: this much over the budget still fits.
+constexpr double budget_slack = 1e-9;
+
+double non_negative(double v) noexcept { return std::isfinite(v) && v > 0.0 ? v : 0.0; }
+
+Usage cleaned(Usage u) noexcept {
+  return Usage{.tokens = std::max<std::int64_t>(0, u.tokens), .cost_usd = non_negative(u.cost_usd)};
+}
+
+double tokens_of(const Usage& u) noexcept { return static_cast<double>(u.tokens); }
+
+Clock::duration backoff(int consecutive) noexcept {
+  Clock::duration d = first_backoff;
+  for (int i = 1; i < consecutive && d < max_backoff; ++i) d *= 2;
+  return std::min<Clock::duration>(d, max_backoff);
+}
+
+double seconds_until(Clock::time_point t, Clock::time_point now) noexcept {
+  return t > now ? std::chrono::duration<double>(t - now).count() : 0.0;
+}
+
+}  // namespace
+
+QuotaState::QuotaState(Quota quota, int concurrency, std::shared_ptr<Clock> clock)
+    : quota_(std::move(quota)),
+      adaptive_(quota_.max_in_flight <= 0),
+      clock_(std::move(clock)),
+      requests_(quota_.requests_per_minute, quota_.burst_seconds, clock_->now()),
+      tokens_(quota_.tokens_per_minute, quota_.burst_seconds, clock_->now()),
+      requests_window_(clock_->now()),
+      tokens_window_(clock_->now()),
+      aimd_(adaptive_ ? concurrency : quota_.max_in_flight,
+            adaptive_ ? std::min(concurrency, adaptive_initial_limit) : quota_.max_in_flight) {}
+
+int QuotaState::limit() const noexcept { return aimd_.limit(); }
+
+QuotaState::Admission QuotaState::admit(std::uint64_t ticket, const Usage& estimate,
+                                        Clock::time_point now) const noexcept {
+  Admission a;
+  if (budget_exhausted_) {
+    a.never = true;
+    return a;
+  }
+  if (queue_.empty() || queue_.front() != ticket) return a;  // an earlier caller goes first
+  bool waits_for_event = in_flight_ >= limit();
+  if (quota_.budget_usd > 0) {
+    // Spend only grows: an estimate that does not fit beside what is spent never will.
+    if (spent_usd_ + estimate.cost_usd > quota_.budget_usd + budget_slack) {
+      a.never = true;
+      return a;
+    }
+    waits_for_event |= spent_usd_ + reserved_usd_ + estimate.cost_usd > quota_.budget_usd + budget_slack;
+  }
+  const Clock::time_point ready = std::max({cooldown_until_, hold_until_, requests_.ready_at(1.0, now),
+                                            tokens_.ready_at(tokens_of(estimate), now)});
+  a.grant = !waits_for_event && ready <= now;
+  if (!waits_for_event) a.wake = ready;
+  return a;
+}
+
+void QuotaState::leave(std::uint64_t ticket) noexcept {
+  const auto it = std::find(queue_.begin(), queue_.end(), ticket);
+  if (it != queue_.end()) queue_.erase(it);
+  cv_.notify_all();  // the next caller may now be at the head
+}
+
+Permit QuotaState::acquire(Usage estimate, std::stop_token stop) {
+  estimate = cleaned(estimate);
+  // Declared before the lock, so it is deregistered after the lock is released: its callback
+  // takes the lock.
+  std::stop_callback wake_on_stop(stop, [this] {
+    const std::lock_guard<std::mutex> guard(mu_);
+    cv_.notify_all();
+  });
+  std::unique_lock<std::mutex> lock(mu_);
+  const std::uint64_t ticket = next_ticket_++;
+  queue_.push_back(ticket);
+  for (;;) {
+    if (stop.stop_requested()) {
+      leave(ticket);
+      return Permit(Failure{.reason = "stopping", .retry = Retry::yes});
+    }
+    const Clock::time_point now = clock_->now();
+    const Admission a = admit(ticket, estimate, now);
+    if (a.never) {
+      budget_exhausted_ = true;
+      leave(ticket);
+      return Permit(Failure{.reason = "budget_exhausted", .retry = Retry::yes});
+    }
+    if (a.grant) {
+      requests_.take(1.0, now);
+      tokens_.take(tokens_of(estimate), now);
+      requests_window_.add(1.0, now);
+      tokens_window_.add(tokens_of(estimate), now);
+      ++in_flight_;
+      ++granted_total_;
+      reserved_usd_ += estimate.cost_usd;
+      leave(ticket);
+      return Permit(shared_from_this(), estimate, episode_);
+    }
+    clock_->wait_until(lock, cv_, a.wake, false);
+  }
+}
+
+void QuotaState::end_call(const Usage& estimate, double charged_usd) noexcept {
+  --in_flight_;
+  reserved_usd_ = in_flight_ == 0 ? 0.0 : std::max(0.0, reserved_usd_ - estimate.cost_usd);
+  spent_usd_ += charged_usd;
+  cv_.notify_all();
+}
+
+void QuotaState::settle(const Usage& estimate, Usage actual) noexcept {
+  actual = cleaned(actual);
+  const std::lock_guard<std::mutex> guard(mu_);
+  const Clock::time_point now = clock_->now();
+  const double extra_tokens = tokens_of(actual) - tokens_of(estimate);
+  if (extra_tokens < 0) {
+    tokens_.give_back(-extra_tokens, now);
+  } else {
+    tokens_.take(extra_tokens, now);
+  }
+  tokens_window_.add(extra_tokens, now);
+  if (adaptive_) aimd_.on_success(in_flight_ >= limit());
+  consecutive_rate_limits_ = 0;
+  end_call(estimate, actual.cost_usd);
+}
+
+void QuotaState::release(const Usage& estimate) noexcept {
+  const std::lock_guard<std::mutex> guard(mu_);
+  end_call(estimate, estimate.cost_usd);
+}
+
+std::chrono::milliseconds QuotaState::rate_limited(const Usage& estimate, std::uint64_t episode,
+                                                   std::chrono::milliseconds retry_after) noexcept {
+  const std::lock_guard<std::mutex> guard(mu_);
+  const Clock::time_point now = clock_->now();
+  ++rate_limited_total_;
+  // Calls granted before the current cooldown began were refused for the same overload: only
+  // the first of them escalates the backoff and shrinks the in-flight limit.
+  if (episode == episode_) {
+    ++episode_;
+    ++consecutive_rate_limits_;
+    if (adaptive_) aimd_.on_overload();
+  }
+  Clock::duration delay = backoff(std::max(1, consecutive_rate_limits_));
+  if (retry_after.count() > 0) {
+    delay = retry_after;
+  } else if (retry_at_ > now || hold_until_ > now) {
+    delay = std::max(retry_at_, hold_until_) - now;
+  }
+  cooldown_until_ = std::max(cooldown_until_, now + delay);
+  end_call(estimate, 0.0);  // a refused call is not billed
+  return std::chrono::ceil<std::chrono::milliseconds>(delay);
+}
+
+void QuotaState::record_timeout() noexcept {
+  const std::lock_guard<std::mutex> guard(mu_);
+  if (adaptive_) aimd_.on_overload();
+}
+
+void QuotaState::add_prior_spend(double usd) noexcept {
+  const std::lock_guard<std::mutex> guard(mu_);
+  spent_usd_ += non_negative(usd);
+}
+
+bool QuotaState::budget_exhausted() const noexcept {
+  const std::lock_guard<std::mutex> guard(mu_);
+  return budget_exhausted_;
+}
+
+void QuotaState::learn_limit(TokenBucket& bucket, double configured, double& learned, std::optional<double> limit,
+                             Clock::time_point now) noexcept {
+  if (!limit || *limit <= 0.0) return;
+  learned = *limit;
+  if (configured <= 0.0 && bucket.per_minute() != learned) bucket.set_rate(learned, now);
+}
+
+void QuotaState::hold_for(const LimitHeaders& dim, double need, Clock::time_point now) noexcept {
+  if (!dim.remaining || !dim.reset || *dim.remaining >= need) return;
+  // `reset` is when the provider's bucket is full again; it refills evenly until then, so
+  // `need` is back after the matching share of it.
+  double share = 1.0;
+  if (dim.limit && *dim.limit > *dim.remaining) share = std::min(1.0, (need - *dim.remaining) / (*dim.limit - *dim.remaining));
+  const auto wait = std::chrono::duration_cast<Clock::duration>(*dim.reset * share);
+  hold_until_ = std::max(hold_until_, now + wait);
+}
+
+void QuotaState::observe(HeaderList headers, const Usage& estimate) noexcept {
+  const RateLimitHeaders h = parse_rate_limit_headers(headers, clock_->system_now());
+  const std::lock_guard<std::mutex> guard(mu_);
+  const Clock::time_point now = clock_->now();
+  malformed_headers_ += static_cast<std::uint64_t>(h.malformed);
+  learn_limit(requests_, quota_.requests_per_minute, learned_rpm_, h.requests.limit, now);
+  // Usage counts all tokens: without a combined limit, the tighter of input and output binds.
+  std::optional<double> token_limit = h.tokens.limit;
+  for (const auto& part : {h.input_tokens.limit, h.output_tokens.limit}) {
+    if (!h.tokens.limit && part) token_limit = std::min(part.value(), token_limit.value_or(part.value()));
+  }
+  learn_limit(tokens_, quota_.tokens_per_minute, learned_tpm_, token_limit, now);
+  hold_for(h.requests, 1.0, now);
+  hold_for(h.tokens, std::max(1.0, tokens_of(estimate)), now);
+  hold_for(h.input_tokens, 1.0, now);
+  hold_for(h.output_tokens, 1.0, now);
+  if (h.retry_after) retry_at_ = now + *h.retry_after;
+  cv_.notify_all();  // a learned limit may be higher than the one waiters wait for
+}
+
+QuotaSnapshot QuotaState::snapshot() const {
+  QuotaSnapshot s;
+  s.name = quota_.name;
+  s.configured_rpm = quota_.requests_per_minute;
+  s.configured_tpm = quota_.tokens_per_minute;
+  s.configured_in_flight = adaptive_ ? 0 : quota_.max_in_flight;
+  s.budget_usd = quota_.budget_usd;
+  const std::lock_guard<std::mutex> guard(mu_);
+  const Clock::time_point now = clock_->now();
+  s.learned_rpm = learned_rpm_;
+  s.learned_tpm = learned_tpm_;
+  s.requests_last_minute = requests_window_.total(now);
+  s.tokens_last_minute = tokens_window_.total(now);
+  s.in_flight = in_flight_;
+  s.in_flight_limit = limit();
+  s.cooldown_seconds = seconds_until(cooldown_until_, now);
+  if (cooldown_until_ > now) {
+    s.cooldown_until = clock_->system_now() +
+                       std::chrono::duration_cast<std::chrono::system_clock::duration>(cooldown_until_ - now);
+  }
+  s.hold_seconds = seconds_until(hold_until_, now);
+  s.rate_limited_total = rate_limited_total_;
+  s.granted_total = granted_total_;
+  s.waiting = static_cast<int>(queue_.size());
+  s.spent_usd = spent_usd_;
+  s.reserved_usd = reserved_usd_;
+  s.budget_exhausted = budget_exhausted_;
+  s.malformed_headers = malformed_headers_;
+  return s;
+}
+
+}  // namespace leadscout::batch::detail

@@ -1,0 +1,101 @@
+// One provider quota shared by every worker of a run: admission, settling, shared cooldown,
+// what the headers teach, and the budget.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <stop_token>
+
+#include "leadscout/batch/clock.hpp"
+#include "leadscout/batch/quota.hpp"
+#include "quota_aimd.hpp"
+#include "quota_bucket.hpp"
+#include "quota_snapshot.hpp"
+#include "rate_limit_headers.hpp"
+
+namespace leadscout::batch::detail {
+
+/// The state behind every Permit of one quota. Thread-safe; waits go through the Clock, and
+/// nothing outside this class runs while its mutex is held.
+class QuotaState : public std::enable_shared_from_this<QuotaState> {
+ public:
+  /// `quota` with its final values (overrides and shard share applied); `concurrency` is the
+  /// run's worker count, the ceiling of an adaptive in-flight limit. Create with make_shared.
+  QuotaState(Quota quota, int concurrency, std::shared_ptr<Clock> clock);
+
+  [[nodiscard]] const Quota& quota() const noexcept { return quota_; }
+
+  /// Waits in turn (first come, first served) until a request, the estimated tokens, an
+  /// in-flight slot and the estimated cost within the budget are all available and no cooldown
+  /// or hold is on. Returns a falsy permit with reason "stopping" once `stop` is requested, and
+  /// with reason "budget_exhausted" when the estimate can never fit: from then on every acquire
+  /// fails that way.
+  [[nodiscard]] Permit acquire(Usage estimate, std::stop_token stop = {});
+
+  /// A call under this quota timed out: the adaptive in-flight limit shrinks.
+  void record_timeout() noexcept;
+  /// Adds spend recorded by an earlier run of the same operation, so the budget covers it all.
+  void add_prior_spend(double usd) noexcept;
+  /// True once a permit could not fit in the budget.
+  [[nodiscard]] bool budget_exhausted() const noexcept;
+  [[nodiscard]] QuotaSnapshot snapshot() const;
+
+ private:
+  friend class leadscout::batch::Permit;
+
+  /// Whether the head of the queue may have its permit, or when to look again.
+  struct Admission {
+    bool grant = false;
+    bool never = false;  ///< the estimate can never fit in the budget
+    Clock::time_point wake = Clock::time_point::max();
+  };
+
+  [[nodiscard]] Admission admit(std::uint64_t ticket, const Usage& estimate, Clock::time_point now) const noexcept;
+  [[nodiscard]] int limit() const noexcept;
+  void leave(std::uint64_t ticket) noexcept;
+  void end_call(const Usage& estimate, double charged_usd) noexcept;
+
+  // Called by Permit.
+  void settle(const Usage& estimate, Usage actual) noexcept;
+  void release(const Usage& estimate) noexcept;
+  [[nodiscard]] std::chrono::milliseconds rate_limited(const Usage& estimate, std::uint64_t episode,
+                                                       std::chrono::milliseconds retry_after) noexcept;
+  void observe(HeaderList headers, const Usage& estimate) noexcept;
+  void learn_limit(TokenBucket& bucket, double configured, double& learned, std::optional<double> limit,
+                   Clock::time_point now) noexcept;
+  void hold_for(const LimitHeaders& dim, double need, Clock::time_point now) noexcept;
+
+  const Quota quota_;
+  const bool adaptive_;
+  const std::shared_ptr<Clock> clock_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  TokenBucket requests_;
+  TokenBucket tokens_;
+  MinuteWindow requests_window_;
+  MinuteWindow tokens_window_;
+  AimdLimit aimd_;
+  std::deque<std::uint64_t> queue_;  ///< tickets of waiting acquires, in arrival order
+  std::uint64_t next_ticket_ = 0;
+  int in_flight_ = 0;
+  Clock::time_point cooldown_until_{};
+  Clock::time_point hold_until_{};   ///< the headers said a limit is spent
+  Clock::time_point retry_at_{};     ///< the last retry-after header's end
+  std::uint64_t episode_ = 0;        ///< increments when a rate limit starts a new cooldown
+  int consecutive_rate_limits_ = 0;  ///< since the last success
+  std::uint64_t rate_limited_total_ = 0;
+  std::uint64_t granted_total_ = 0;
+  std::uint64_t malformed_headers_ = 0;
+  double learned_rpm_ = 0;
+  double learned_tpm_ = 0;
+  double spent_usd_ = 0;
+  double reserved_usd_ = 0;
+  bool budget_exhausted_ = false;
+};
+
+}  // namespace leadscout::batch::detail
