@@ -123,7 +123,7 @@ void caller_latency(benchmark::State& state) {
     b.flush();
   }
   std::sort(samples.begin(), samples.end());
-  auto pct = [&](double p) { return samples.empty() ? 0.0 : samples[static_cast<std::size_t>(p * (samples.size() - 1))]; };
+  auto pct = [&](double p) { return samples.empty() ? 0.0 : samples[static_cast<std::size_t>(p * static_cast<double>(samples.size() - 1))]; };
   state.counters["p50_ns"] = pct(0.50);
   state.counters["p99_ns"] = pct(0.99);
   state.SetItemsProcessed(state.iterations() * burst);

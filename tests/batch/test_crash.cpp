@@ -128,7 +128,7 @@ TEST_P(BatchSignal, GracefulStopThenResume) {
 }
 
 INSTANTIATE_TEST_SUITE_P(SigintAndSigterm, BatchSignal, ::testing::Values(SIGINT, SIGTERM),
-                         [](const auto& info) { return std::string(info.param == SIGINT ? "SIGINT" : "SIGTERM"); });
+                         [](const auto& test) { return std::string(test.param == SIGINT ? "SIGINT" : "SIGTERM"); });
 
 TEST(BatchSignalTwice, SecondSignalCancelsInFlightItems) {
   TempDir dir;

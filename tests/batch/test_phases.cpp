@@ -199,7 +199,7 @@ TEST_P(BatchPhasesThrowing, RunGoesOnAndTheErrorNamesThePhase) {
 
 INSTANTIATE_TEST_SUITE_P(BatchPhases, BatchPhasesThrowing,
                          ::testing::Values(Phase::starting, Phase::running, Phase::stopping, Phase::finished),
-                         [](const auto& info) { return std::string(lbd::phase_name(info.param)); });
+                         [](const auto& test) { return std::string(lbd::phase_name(test.param)); });
 
 // stop() while the journal is replayed: starting came first, no item runs, running is
 // skipped, and stopping and finished follow in order.

@@ -98,9 +98,9 @@ INSTANTIATE_TEST_SUITE_P(
                       BadValue{"LEADSCOUT_LOG_TZ", "cet", "utc"},
                       BadValue{"LEADSCOUT_LOG_CONFIG", "/nonexistent/routes.json", "cannot read"},
                       BadValue{"LEADSCOUT_LOG_MAX_LINE", "10", "1024"}),
-    [](const ::testing::TestParamInfo<BadValue>& info) {
-      return std::string(info.param.name).substr(std::string("LEADSCOUT_LOG_").size()) + "_" +
-             std::to_string(info.index);
+    [](const ::testing::TestParamInfo<BadValue>& test) {
+      return std::string(test.param.name).substr(std::string("LEADSCOUT_LOG_").size()) + "_" +
+             std::to_string(test.index);
     });
 
 TEST(LogConfig, UnwritableDirectoryAtInitIsAClearError) {
