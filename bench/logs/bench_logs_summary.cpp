@@ -19,7 +19,7 @@
 #include "iso8601.hpp"
 
 namespace fs = std::filesystem;
-namespace ll = leadscout::logs_tool;
+namespace lg = leadscout::logs_tool;
 
 namespace {
 
@@ -46,7 +46,7 @@ void generate(const fs::path& path, std::uint64_t bytes) {
   std::uint64_t item = 0;
   while (written < bytes) {
     us += static_cast<std::int64_t>(rng() % 20000);
-    const std::string ts = ll::format_timestamp_us(us);
+    const std::string ts = lg::format_timestamp_us(us);
     const auto r = rng() % 100;
     const char* name = names[rng() % std::size(names)];
     const unsigned p = static_cast<unsigned>(rng() % 2);
@@ -121,13 +121,13 @@ int main(int argc, char** argv) {
   }
   const auto actual = fs::file_size(path);
 
-  ll::summary_options opt;
+  lg::summary_options opt;
   opt.in.paths = {path.string()};
   std::vector<double> rates;
   for (int i = 0; i < runs; ++i) {
     std::ostringstream out;
     const auto t0 = std::chrono::steady_clock::now();
-    const int rc = ll::run_summary(opt, out, std::cerr);
+    const int rc = lg::run_summary(opt, out, std::cerr);
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (rc != 0) return rc;
     rates.push_back(static_cast<double>(actual) / 1e6 / s);

@@ -15,7 +15,7 @@
 
 #include "utils.hpp"
 
-namespace batch_test {
+namespace leadscout::test::batch {
 
 namespace fs = std::filesystem;
 namespace lb = leadscout::batch;
@@ -105,4 +105,4 @@ inline std::vector<nlohmann::json> events(const fs::path& log_file, const std::s
   return out;
 }
 
-}  // namespace batch_test
+}  // namespace leadscout::test::batch

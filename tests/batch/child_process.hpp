@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-namespace batch_test {
+namespace leadscout::test::batch {
 
 /// Starts `argv` with stdout redirected to `out_file`; returns the pid.
 inline pid_t spawn(const std::vector<std::string>& argv, const std::string& out_file) {
@@ -45,4 +45,4 @@ inline std::optional<int> wait_exit(pid_t pid, std::chrono::seconds limit = std:
   return std::nullopt;
 }
 
-}  // namespace batch_test
+}  // namespace leadscout::test::batch

@@ -11,6 +11,8 @@
 
 // --- verbatim from the issue ----------------------------------------------------------------
 #include <leadscout/batch.hpp>
+
+namespace lt = leadscout::test;
 namespace lb = leadscout::batch;
 struct Lead { std::string id; std::string name; };
 struct Classification { std::string label; double confidence; };
@@ -53,8 +55,8 @@ return lb::exit_code(summary);   // 0 completed, 130 SIGINT, 143 SIGTERM, 3 dead
 #pragma GCC diagnostic pop
 
 TEST(BatchApi, IssueExampleCompilesAndRuns) {
-  batch_test::TempDir dir;
-  batch_test::ScopedEnv env("LEADSCOUT_LOG_DIR", dir.path().c_str());
+  lt::batch::TempDir dir;
+  lt::batch::ScopedEnv env("LEADSCOUT_LOG_DIR", dir.path().c_str());
   const std::vector<Lead> leads{{"l1", "MOKGADI MOTALE"}, {"l2", "DIEMBY LUBAMBO"}, {"l3", "A B"}};
   EXPECT_EQ(issue_example(leads), 0);
   // progress_dir defaults to <LEADSCOUT_LOG_DIR>/progress.
@@ -64,14 +66,14 @@ TEST(BatchApi, IssueExampleCompilesAndRuns) {
   EXPECT_TRUE(std::filesystem::exists(dir.path() / "progress" / "batch-status.json"));
   // A second run resumes: every result is there, nothing runs again.
   EXPECT_EQ(issue_example(leads), 0);
-  const auto counts = batch_test::ok_counts(dir.path() / "progress" / "logistics_demo.checkpoint.jsonl");
+  const auto counts = lt::batch::ok_counts(dir.path() / "progress" / "logistics_demo.checkpoint.jsonl");
   ASSERT_EQ(counts.size(), 3U);
   for (const auto& [id, n] : counts) EXPECT_EQ(n, 1) << id;
 }
 
 TEST(BatchApi, SummaryDeducesItsResultTypeAndCarriesResumedResults) {
-  batch_test::TempDir dir;
-  auto opt = batch_test::test_options(dir.path());
+  lt::batch::TempDir dir;
+  auto opt = lt::batch::test_options(dir.path());
   lb::BackgroundProcessor<Lead, Classification> proc(opt);
   const std::vector<Lead> leads{{"a", "x"}, {"b", "y"}};
   lb::Summary first = proc.run(leads, [](const Lead& lead, lb::Context&) -> lb::Outcome<Classification> {
@@ -105,11 +107,11 @@ TEST(BatchApi, ExitCodes) {
 }
 
 TEST(BatchApi, IdFunctionAndIntegerIds) {
-  batch_test::TempDir dir;
+  lt::batch::TempDir dir;
   struct Numbered {
     int id;
   };
-  auto opt = batch_test::test_options(dir.path());
+  auto opt = lt::batch::test_options(dir.path());
   lb::BackgroundProcessor<Numbered, int> numbered(opt);
   const std::vector<Numbered> n{{1}, {2}};
   auto s1 = numbered.run(n, [](const Numbered& x, lb::Context&) -> lb::Outcome<int> { return x.id * 10; });
@@ -132,7 +134,7 @@ TEST(BatchApi, IdFunctionAndIntegerIds) {
 
 TEST(BatchApi, EverySetupFailureOfRunIsALeadscoutError) {
   static_assert(std::is_base_of_v<leadscout::Error, lb::Error>);
-  batch_test::TempDir dir;
+  lt::batch::TempDir dir;
   struct Numbered {
     int id;
   };
@@ -150,13 +152,13 @@ TEST(BatchApi, EverySetupFailureOfRunIsALeadscoutError) {
   };
 
   {
-    batch_test::ScopedEnv shard("LEADSCOUT_SHARD", "5/2");
-    EXPECT_NE(setup_error(batch_test::test_options(dir.path()), items).find("LEADSCOUT_SHARD"), std::string::npos);
+    lt::batch::ScopedEnv shard("LEADSCOUT_SHARD", "5/2");
+    EXPECT_NE(setup_error(lt::batch::test_options(dir.path()), items).find("LEADSCOUT_SHARD"), std::string::npos);
   }
-  auto opt = batch_test::test_options(dir.path());
+  auto opt = lt::batch::test_options(dir.path());
   opt.concurrency = 0;
   EXPECT_NE(setup_error(opt, items).find("concurrency"), std::string::npos);
-  opt = batch_test::test_options(dir.path());
+  opt = lt::batch::test_options(dir.path());
   EXPECT_NE(setup_error(opt, {{1}, {1}}).find("duplicate item id"), std::string::npos);
   std::ofstream(dir.path() / "a-file") << "x";
   opt.progress_dir = dir.path() / "a-file" / "progress";

@@ -15,7 +15,7 @@
 
 #include "batch_test_utils.hpp"
 
-using namespace batch_test;
+using namespace leadscout::test::batch;
 using namespace std::chrono_literals;
 namespace lbd = leadscout::batch::detail;
 using Proc = lb::BackgroundProcessor<Item, Out>;

@@ -11,7 +11,7 @@
 
 #include "batch_test_utils.hpp"
 
-using namespace batch_test;
+using namespace leadscout::test::batch;
 using namespace std::chrono_literals;
 
 namespace {

@@ -93,7 +93,7 @@ bool still_waiting(const Waiter& w) {
 
 // ---- token bucket and minute window -----------------------------------------------------------
 
-TEST(QuotaBucket, BurstIsSecondsOfTheRateAndRefillIsContinuous) {
+TEST(BatchQuotaBucket, BurstIsSecondsOfTheRateAndRefillIsContinuous) {
   const auto t0 = lb::Clock::time_point{} + 1h;
   lbd::TokenBucket b(600, 1.0, t0);  // 10 a second, 10 saved up at most
   EXPECT_DOUBLE_EQ(b.capacity(), 10.0);
@@ -117,7 +117,7 @@ TEST(QuotaBucket, BurstIsSecondsOfTheRateAndRefillIsContinuous) {
   EXPECT_EQ(slow.ready_at(1, t0), t0 + 60s);
 }
 
-TEST(QuotaBucket, OversizedTakeWaitsForAFullBucketThenLeavesDebt) {
+TEST(BatchQuotaBucket, OversizedTakeWaitsForAFullBucketThenLeavesDebt) {
   const auto t0 = lb::Clock::time_point{} + 1h;
   lbd::TokenBucket b(600, 1.0, t0);
   b.take(4, t0);
@@ -130,7 +130,7 @@ TEST(QuotaBucket, OversizedTakeWaitsForAFullBucketThenLeavesDebt) {
   EXPECT_DOUBLE_EQ(b.level(t0 + 400ms), 10.0) << "a refund never exceeds the capacity";
 }
 
-TEST(QuotaBucket, RateChangesKeepTheLevelWithinTheNewCapacity) {
+TEST(BatchQuotaBucket, RateChangesKeepTheLevelWithinTheNewCapacity) {
   const auto t0 = lb::Clock::time_point{} + 1h;
   lbd::TokenBucket b(0, 1.0, t0);
   EXPECT_TRUE(b.unlimited());
@@ -144,7 +144,7 @@ TEST(QuotaBucket, RateChangesKeepTheLevelWithinTheNewCapacity) {
   EXPECT_DOUBLE_EQ(b.level(t0 + 1s), 1.0);
 }
 
-TEST(QuotaBucket, MinuteWindowForgetsWhatIsOlderThanAMinute) {
+TEST(BatchQuotaBucket, MinuteWindowForgetsWhatIsOlderThanAMinute) {
   const auto t0 = lb::Clock::time_point{} + 1h;
   lbd::MinuteWindow w(t0);
   w.add(1, t0);
@@ -160,7 +160,7 @@ TEST(QuotaBucket, MinuteWindowForgetsWhatIsOlderThanAMinute) {
 
 // ---- AIMD -------------------------------------------------------------------------------------
 
-TEST(QuotaAimd, GrowsByOneWhenSaturatedAndHalvesOnOverload) {
+TEST(BatchQuotaAimd, GrowsByOneWhenSaturatedAndHalvesOnOverload) {
   lbd::AimdLimit a(64, 8);
   EXPECT_EQ(a.limit(), 8);
   a.on_success(false);
@@ -220,7 +220,7 @@ lbd::RateLimitHeaders parse(const Headers& headers) {
 
 }  // namespace
 
-TEST(QuotaHeaders, RealHeaderSetsOfBothProvidersAndMalformedOnes) {
+TEST(BatchQuotaHeaders, RealHeaderSetsOfBothProvidersAndMalformedOnes) {
   const std::vector<HeaderCase> cases = {
       {"openai, a success",
        {{"x-ratelimit-limit-requests", "500"},
@@ -325,7 +325,7 @@ TEST(QuotaHeaders, RealHeaderSetsOfBothProvidersAndMalformedOnes) {
   }
 }
 
-TEST(QuotaHeaders, DurationAndDateEdges) {
+TEST(BatchQuotaHeaders, DurationAndDateEdges) {
   EXPECT_EQ(lbd::parse_go_duration("1s"), std::chrono::seconds(1));
   EXPECT_EQ(lbd::parse_go_duration("20ms"), std::chrono::milliseconds(20));
   EXPECT_EQ(lbd::parse_go_duration("1m30s"), std::chrono::seconds(90));
@@ -347,7 +347,7 @@ TEST(QuotaHeaders, DurationAndDateEdges) {
   EXPECT_FALSE(lbd::parse_http_date("Sun, 29 Foo 2026 21:04:05 GMT").has_value());
 }
 
-TEST(QuotaHeaders, AnyRangeOfStringPairsIsAccepted) {
+TEST(BatchQuotaHeaders, AnyRangeOfStringPairsIsAccepted) {
   static_assert(lb::HeaderRange<std::vector<std::pair<std::string, std::string>>>);
   static_assert(lb::HeaderRange<std::map<std::string, std::string>>);
   static_assert(lb::HeaderRange<std::multimap<std::string, std::string>>);
@@ -372,7 +372,7 @@ TEST(QuotaHeaders, AnyRangeOfStringPairsIsAccepted) {
 
 // ---- admission, settling and cooldown ---------------------------------------------------------
 
-TEST(QuotaAdmission, NoPermitWithinRetryAfterOfARateLimitOnAnyThread) {
+TEST(BatchQuotaAdmission, NoPermitWithinRetryAfterOfARateLimitOnAnyThread) {
   auto clock = manual_clock();
   auto state = make_state(lb::Quota{.name = "openai", .max_in_flight = 8}, clock);
   lb::Permit p = state->acquire({.tokens = 700, .cost_usd = 0});
@@ -394,7 +394,7 @@ TEST(QuotaAdmission, NoPermitWithinRetryAfterOfARateLimitOnAnyThread) {
   EXPECT_EQ(state->snapshot().rate_limited_total, 1U);
 }
 
-TEST(QuotaAdmission, CooldownDoublesFromOneSecondAndASuccessResetsIt) {
+TEST(BatchQuotaAdmission, CooldownDoublesFromOneSecondAndASuccessResetsIt) {
   auto clock = manual_clock();
   auto state = make_state(lb::Quota{.name = "q", .max_in_flight = 4}, clock);
   std::vector<long long> delays;
@@ -412,7 +412,7 @@ TEST(QuotaAdmission, CooldownDoublesFromOneSecondAndASuccessResetsIt) {
   EXPECT_EQ(p.rate_limited().retry_after, 1000ms);
 }
 
-TEST(QuotaAdmission, RefusalsOfOneOverloadEscalateOnce) {
+TEST(BatchQuotaAdmission, RefusalsOfOneOverloadEscalateOnce) {
   auto clock = manual_clock();
   auto state = make_state(lb::Quota{.name = "q"}, clock, 16);  // adaptive, starts at 8
   lb::Permit a = state->acquire({});
@@ -427,7 +427,7 @@ TEST(QuotaAdmission, RefusalsOfOneOverloadEscalateOnce) {
   EXPECT_EQ(state->snapshot().in_flight_limit, 2);
 }
 
-TEST(QuotaAdmission, CooldownComesFromHeadersWhenNoDelayIsGiven) {
+TEST(BatchQuotaAdmission, CooldownComesFromHeadersWhenNoDelayIsGiven) {
   auto clock = manual_clock();
   auto state = make_state(lb::Quota{.name = "openai", .requests_per_minute = 6000}, clock);
   lb::Permit p = state->acquire({});
@@ -439,7 +439,7 @@ TEST(QuotaAdmission, CooldownComesFromHeadersWhenNoDelayIsGiven) {
   EXPECT_EQ(q.rate_limited().retry_after, 3000ms) << "no limit header: hold until the whole reset";
 }
 
-TEST(QuotaAdmission, RemainingNearZeroHoldsUntilTheProviderRefills) {
+TEST(BatchQuotaAdmission, RemainingNearZeroHoldsUntilTheProviderRefills) {
   auto clock = manual_clock();
   auto state = make_state(lb::Quota{.name = "openai"}, clock);
   {
@@ -462,7 +462,7 @@ TEST(QuotaAdmission, RemainingNearZeroHoldsUntilTheProviderRefills) {
   EXPECT_EQ(w.at(), 100ms);
 }
 
-TEST(QuotaAdmission, LearnedLimitsApplyOnlyWithoutConfiguredOnes) {
+TEST(BatchQuotaAdmission, LearnedLimitsApplyOnlyWithoutConfiguredOnes) {
   auto clock = manual_clock();
   auto learned = make_state(lb::Quota{.name = "a"}, clock);
   auto configured = make_state(lb::Quota{.name = "b", .requests_per_minute = 6000}, clock);
@@ -489,7 +489,7 @@ TEST(QuotaAdmission, LearnedLimitsApplyOnlyWithoutConfiguredOnes) {
   EXPECT_EQ(configured->snapshot().granted_total, 51U);
 }
 
-TEST(QuotaAdmission, TokensAreReservedAtTheEstimateAndReconciledOnSettle) {
+TEST(BatchQuotaAdmission, TokensAreReservedAtTheEstimateAndReconciledOnSettle) {
   auto clock = manual_clock();
   // 600 tokens a minute: 10 a second, 10 saved up.
   auto state = make_state(lb::Quota{.name = "q", .tokens_per_minute = 600}, clock);
@@ -514,7 +514,7 @@ TEST(QuotaAdmission, TokensAreReservedAtTheEstimateAndReconciledOnSettle) {
   EXPECT_EQ(x.at(), 800ms);
 }
 
-TEST(QuotaAdmission, FirstComeFirstServedSoLargeEstimatesAreNotStarved) {
+TEST(BatchQuotaAdmission, FirstComeFirstServedSoLargeEstimatesAreNotStarved) {
   auto clock = manual_clock();
   auto state = make_state(lb::Quota{.name = "q", .tokens_per_minute = 600}, clock);
   state->acquire({.tokens = 10}).settle({.tokens = 10});
@@ -532,7 +532,7 @@ TEST(QuotaAdmission, FirstComeFirstServedSoLargeEstimatesAreNotStarved) {
   EXPECT_EQ(small.at(), 1100ms);
 }
 
-TEST(QuotaAdmission, InFlightLimitAdaptsThroughSettleAndTimeouts) {
+TEST(BatchQuotaAdmission, InFlightLimitAdaptsThroughSettleAndTimeouts) {
   auto clock = manual_clock();
   auto state = make_state(lb::Quota{.name = "q"}, clock, 16);
   std::vector<lb::Permit> permits;
@@ -558,7 +558,7 @@ TEST(QuotaAdmission, InFlightLimitAdaptsThroughSettleAndTimeouts) {
   EXPECT_EQ(fixed->snapshot().in_flight_limit, 2) << "a configured limit does not adapt";
 }
 
-TEST(QuotaAdmission, StopWakesAWaiterWithAFalsyPermit) {
+TEST(BatchQuotaAdmission, StopWakesAWaiterWithAFalsyPermit) {
   auto clock = manual_clock();
   auto state = make_state(lb::Quota{.name = "q", .max_in_flight = 1}, clock);
   lb::Permit held = state->acquire({});
@@ -577,7 +577,7 @@ TEST(QuotaAdmission, StopWakesAWaiterWithAFalsyPermit) {
   EXPECT_EQ(p.failure().retry, lb::Retry::yes);
 }
 
-TEST(QuotaPermit, MoveOnlyAndSettledOnce) {
+TEST(BatchQuotaPermit, MoveOnlyAndSettledOnce) {
   static_assert(!std::is_copy_constructible_v<lb::Permit>);
   static_assert(std::is_nothrow_move_constructible_v<lb::Permit>);
   lb::Permit none;
@@ -598,7 +598,7 @@ TEST(QuotaPermit, MoveOnlyAndSettledOnce) {
   EXPECT_EQ(state->snapshot().in_flight, 1);
 }
 
-TEST(QuotaPermit, UsageTakesAProvidersIntegerTokenCountsInBraces) {
+TEST(BatchQuotaPermit, UsageTakesAProvidersIntegerTokenCountsInBraces) {
   struct Response {
     int total_tokens = 900;
     long prompt_tokens = 700;
@@ -618,7 +618,7 @@ TEST(QuotaPermit, UsageTakesAProvidersIntegerTokenCountsInBraces) {
   EXPECT_EQ(negative.estimate().tokens, 0) << "nonsense estimates count as zero";
 }
 
-TEST(QuotaAdmission, ManyThreadsOnTheRealClockKeepEveryInvariant) {
+TEST(BatchQuotaAdmission, ManyThreadsOnTheRealClockKeepEveryInvariant) {
   // Real time and real contention: in-flight stays within its limit, nothing is lost or
   // double-counted, and every waiter is woken.
   auto state = std::make_shared<lbd::QuotaState>(lb::Quota{.name = "q", .max_in_flight = 3, .budget_usd = 1e9},
@@ -660,7 +660,7 @@ TEST(QuotaAdmission, ManyThreadsOnTheRealClockKeepEveryInvariant) {
 
 // ---- budget -----------------------------------------------------------------------------------
 
-TEST(QuotaBudget, ReservesBeforeTheCallRefundsOnSettleChargesOnDrop) {
+TEST(BatchQuotaBudget, ReservesBeforeTheCallRefundsOnSettleChargesOnDrop) {
   auto clock = manual_clock();
   auto state = make_state(lb::Quota{.name = "q", .budget_usd = 1.0}, clock);
   lb::Permit a = state->acquire({.cost_usd = 0.3});
@@ -682,7 +682,7 @@ TEST(QuotaBudget, ReservesBeforeTheCallRefundsOnSettleChargesOnDrop) {
   EXPECT_FALSE(state->budget_exhausted());
 }
 
-TEST(QuotaBudget, ConcurrentAcquiresNeverReserveBeyondTheBudget) {
+TEST(BatchQuotaBudget, ConcurrentAcquiresNeverReserveBeyondTheBudget) {
   auto clock = manual_clock();
   auto state = make_state(lb::Quota{.name = "q", .budget_usd = 1.0}, clock, 64);
   std::vector<std::unique_ptr<Waiter>> waiters;
@@ -703,7 +703,7 @@ TEST(QuotaBudget, ConcurrentAcquiresNeverReserveBeyondTheBudget) {
   EXPECT_EQ(granted, 3);
 }
 
-TEST(QuotaBudget, AnEstimateThatCanNeverFitStopsEveryPermit) {
+TEST(BatchQuotaBudget, AnEstimateThatCanNeverFitStopsEveryPermit) {
   auto clock = manual_clock();
   auto state = make_state(lb::Quota{.name = "q", .budget_usd = 1.0}, clock);
   lb::Permit a = state->acquire({.cost_usd = 0.5});
@@ -730,7 +730,7 @@ TEST(QuotaBudget, AnEstimateThatCanNeverFitStopsEveryPermit) {
   EXPECT_FALSE(resumed->acquire({.cost_usd = 0.1})) << "the earlier run's spend counts";
 }
 
-TEST(QuotaSnapshot, JsonHasEveryFigure) {
+TEST(BatchQuotaSnapshot, JsonHasEveryFigure) {
   auto clock = manual_clock();
   auto state = make_state(lb::Quota{.name = "openai", .requests_per_minute = 500, .budget_usd = 5}, clock);
   lb::Permit p = state->acquire({.tokens = 700, .cost_usd = 0.0004});
@@ -762,7 +762,7 @@ TEST(QuotaSnapshot, JsonHasEveryFigure) {
 
 // ---- registry: environment and shards ---------------------------------------------------------
 
-TEST(QuotaRegistry, EnvironmentOverridesTheCode) {
+TEST(BatchQuotaRegistry, EnvironmentOverridesTheCode) {
   EXPECT_EQ(lbd::quota_env_name("openai"), "LEADSCOUT_QUOTA_OPENAI");
   EXPECT_EQ(lbd::quota_env_name("open-ai.eu2"), "LEADSCOUT_QUOTA_OPEN_AI_EU2");
   const leadscout::test::ScopedEnv env("LEADSCOUT_QUOTA_OPEN_AI_EU2",
@@ -784,7 +784,7 @@ TEST(QuotaRegistry, EnvironmentOverridesTheCode) {
   EXPECT_TRUE(r.acquire("anthropic", {}));
 }
 
-TEST(QuotaRegistry, BadOverridesNameTheVariableAndThePart) {
+TEST(BatchQuotaRegistry, BadOverridesNameTheVariableAndThePart) {
   const std::vector<std::pair<const char*, const char*>> bad = {
       {"rpm=abc", "rpm=abc"},           {"tpm=-1", "tpm=-1"},
       {"in_flight=2.5", "in_flight=2.5"}, {"burst_seconds=0", "burst_seconds=0"},
@@ -803,7 +803,7 @@ TEST(QuotaRegistry, BadOverridesNameTheVariableAndThePart) {
   EXPECT_THROW(lbd::QuotaRegistry({lb::Quota{.name = "openai"}}, 8, 1, manual_clock()), lb::Error);
 }
 
-TEST(QuotaRegistry, BadQuotasUnknownAndDuplicateNamesAreErrors) {
+TEST(BatchQuotaRegistry, BadQuotasUnknownAndDuplicateNamesAreErrors) {
   auto clock = manual_clock();
   EXPECT_THROW(lbd::QuotaRegistry({lb::Quota{.name = ""}}, 8, 1, clock), lb::Error);
   EXPECT_THROW(lbd::QuotaRegistry({lb::Quota{.name = "a", .requests_per_minute = -1}}, 8, 1, clock), lb::Error);
@@ -820,7 +820,7 @@ TEST(QuotaRegistry, BadQuotasUnknownAndDuplicateNamesAreErrors) {
   }
 }
 
-TEST(QuotaRegistry, EachShardTakesItsShareOfRatesAndBudget) {
+TEST(BatchQuotaRegistry, EachShardTakesItsShareOfRatesAndBudget) {
   const leadscout::test::ScopedEnv env("LEADSCOUT_QUOTA_OPENAI", "budget_usd=8");
   lbd::QuotaRegistry r({lb::Quota{.name = "openai", .requests_per_minute = 500, .tokens_per_minute = 200000,
                                   .max_in_flight = 6, .budget_usd = 5}},

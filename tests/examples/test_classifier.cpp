@@ -13,7 +13,7 @@ namespace ll = leadscout::log;
 using namespace std::chrono_literals;
 
 /// Logging into a temporary tree, synchronously, so files can be read right after.
-class ClassifierTest : public ::testing::Test {
+class DemoClassifier : public ::testing::Test {
  protected:
   void SetUp() override {
     ll::Config cfg;
@@ -52,7 +52,7 @@ class ClassifierTest : public ::testing::Test {
   leadscout::test::TempDir dir_;
 };
 
-TEST_F(ClassifierTest, RuleLookupWinsFirst) {
+TEST_F(DemoClassifier, RuleLookupWinsFirst) {
   const demo::SimulatedLlm openai(demo::openai_provider(), fast());
   const demo::Classifier c({&openai});
   const auto out = classify(c, "Sipho Dlamini");
@@ -69,7 +69,7 @@ TEST_F(ClassifierTest, RuleLookupWinsFirst) {
   EXPECT_EQ(log.find("Phonetic match attempt"), std::string::npos);
 }
 
-TEST_F(ClassifierTest, SurnameDecidesWhenPartsDisagree) {
+TEST_F(DemoClassifier, SurnameDecidesWhenPartsDisagree) {
   const demo::Classifier c({});
   const auto out = classify(c, "JOHN NAIDOO");
   ASSERT_TRUE(out.result);
@@ -77,7 +77,7 @@ TEST_F(ClassifierTest, SurnameDecidesWhenPartsDisagree) {
   EXPECT_EQ(out.result->confidence, 0.7);
 }
 
-TEST_F(ClassifierTest, PhoneticMatchCatchesSpellingVariants) {
+TEST_F(DemoClassifier, PhoneticMatchCatchesSpellingVariants) {
   const demo::Classifier c({});
   const auto out = classify(c, "MOLEFFE TRANSPORT CC");
   ASSERT_TRUE(out.result);
@@ -91,7 +91,7 @@ TEST_F(ClassifierTest, PhoneticMatchCatchesSpellingVariants) {
   EXPECT_NE(log.find(R"("matched_part":"MOLEFE")"), std::string::npos);
 }
 
-TEST_F(ClassifierTest, LlmFallbackForUnknownNames) {
+TEST_F(DemoClassifier, LlmFallbackForUnknownNames) {
   const demo::SimulatedLlm openai(demo::openai_provider(), fast());
   const demo::SimulatedLlm anthropic(demo::anthropic_provider(), fast());
   const demo::Classifier c({&openai, &anthropic});
@@ -115,7 +115,7 @@ TEST_F(ClassifierTest, LlmFallbackForUnknownNames) {
   }
 }
 
-TEST_F(ClassifierTest, FallsBackToAnthropicWhenOpenaiFails) {
+TEST_F(DemoClassifier, FallsBackToAnthropicWhenOpenaiFails) {
   demo::LlmSettings broken = fast(1.0);
   const demo::SimulatedLlm openai(demo::openai_provider(), broken);
   const demo::SimulatedLlm anthropic(demo::anthropic_provider(), fast());
@@ -130,7 +130,7 @@ TEST_F(ClassifierTest, FallsBackToAnthropicWhenOpenaiFails) {
   EXPECT_NE(api.find(R"("provider":"anthropic")"), std::string::npos);
 }
 
-TEST_F(ClassifierTest, FailsWhenEveryProviderFails) {
+TEST_F(DemoClassifier, FailsWhenEveryProviderFails) {
   const demo::SimulatedLlm openai(demo::openai_provider(), fast(1.0));
   const demo::SimulatedLlm anthropic(demo::anthropic_provider(), fast(1.0));
   const demo::Classifier c({&openai, &anthropic});
@@ -140,7 +140,7 @@ TEST_F(ClassifierTest, FailsWhenEveryProviderFails) {
   EXPECT_EQ(out.llm_calls, 2);
 }
 
-TEST_F(ClassifierTest, ACancelledCallStopsTheChain) {
+TEST_F(DemoClassifier, ACancelledCallStopsTheChain) {
   demo::LlmSettings hangs = fast();
   hangs.hang_rate = 1.0;
   const demo::SimulatedLlm openai(demo::openai_provider(), hangs);
@@ -154,7 +154,7 @@ TEST_F(ClassifierTest, ACancelledCallStopsTheChain) {
   EXPECT_EQ(out.llm_calls, 1);
 }
 
-TEST(NameParts, CompanyWordsAreDropped) {
+TEST(DemoNameParts, CompanyWordsAreDropped) {
   EXPECT_EQ(demo::Classifier::name_parts("Motale & Nkosi Logistics (Pty) Ltd"),
             (std::vector<std::string>{"MOTALE", "NKOSI"}));
   EXPECT_EQ(demo::Classifier::name_parts("  VAN DER MERWE-BOTHA "),
@@ -162,7 +162,7 @@ TEST(NameParts, CompanyWordsAreDropped) {
   EXPECT_TRUE(demo::Classifier::name_parts("TRANSPORT CC").empty());
 }
 
-TEST(ClassificationJson, RoundTrips) {
+TEST(DemoClassificationJson, RoundTrips) {
   const demo::Classification c{"SIPHO DLAMINI", "african", 0.95, "rule", ""};
   const demo::Classification back = nlohmann::json(c).get<demo::Classification>();
   EXPECT_EQ(back.name, c.name);

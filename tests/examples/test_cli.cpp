@@ -20,7 +20,7 @@ int parse(std::vector<std::string> args, demo::DemoOptions& o) {
   return 0;
 }
 
-TEST(Cli, Defaults) {
+TEST(DemoCli, Defaults) {
   demo::DemoOptions o;
   ASSERT_EQ(parse({}, o), 0);
   EXPECT_EQ(o.leads, 500u);
@@ -33,7 +33,7 @@ TEST(Cli, Defaults) {
   EXPECT_EQ(o.output_path(), std::filesystem::path("results/logistics_demo.csv"));
 }
 
-TEST(Cli, ParsesEveryOption) {
+TEST(DemoCli, ParsesEveryOption) {
   demo::DemoOptions o;
   ASSERT_EQ(parse({"--leads", "2000", "--seed", "7", "--concurrency", "4", "--item-timeout", "1500ms", "--deadline",
                    "2m", "--log-dir", "l", "--operation", "op-1", "--fresh", "--output", "out/r.jsonl",
@@ -54,7 +54,7 @@ TEST(Cli, ParsesEveryOption) {
   EXPECT_EQ(o.llm_hang_rate, 0.0);
 }
 
-TEST(Cli, RejectsBadValues) {
+TEST(DemoCli, RejectsBadValues) {
   for (const std::vector<std::string>& bad :
        {std::vector<std::string>{"--leads", "abc"}, {"--leads", "0"}, {"--concurrency", "0"},
         {"--llm-failure-rate", "1.5"}, {"--item-timeout", "soon"}, {"--deadline", "-1s"}, {"--output", "r.txt"},
@@ -64,7 +64,7 @@ TEST(Cli, RejectsBadValues) {
   }
 }
 
-TEST(Durations, Units) {
+TEST(DemoDurations, Units) {
   EXPECT_EQ(demo::parse_duration("90"), std::optional(90'000ms));
   EXPECT_EQ(demo::parse_duration("1.5s"), std::optional(1500ms));
   EXPECT_EQ(demo::parse_duration("250ms"), std::optional(250ms));

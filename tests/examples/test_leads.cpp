@@ -24,7 +24,7 @@ std::string error_of(const std::string& text) {
   return {};
 }
 
-TEST(Csv, ReadsAGoodFile) {
+TEST(DemoCsv, ReadsAGoodFile) {
   const auto leads = parse("id,name\nlead-1,MOKGADI MOTALE\r\nlead-2,DIEMBY LUBAMBO\n\nlead-3,NALEDI NKOSI");
   ASSERT_EQ(leads.size(), 3u);
   EXPECT_EQ(leads[0].id, "lead-1");
@@ -33,7 +33,7 @@ TEST(Csv, ReadsAGoodFile) {
   EXPECT_EQ(leads[2].id, "lead-3");            // blank line skipped, no final newline
 }
 
-TEST(Csv, QuotedFieldsWithCommasQuotesAndNewlines) {
+TEST(DemoCsv, QuotedFieldsWithCommasQuotesAndNewlines) {
   const auto leads = parse(
       "\xEF\xBB\xBFname,city,id\n"
       "\"MOTALE LOGISTICS, (PTY) LTD\",Polokwane,7\n"
@@ -46,7 +46,7 @@ TEST(Csv, QuotedFieldsWithCommasQuotesAndNewlines) {
   EXPECT_EQ(leads[2].name, "TWO\nLINES");
 }
 
-TEST(Csv, BadRowNamesItsLineNumber) {
+TEST(DemoCsv, BadRowNamesItsLineNumber) {
   EXPECT_EQ(error_of("id,name\na,ONE\nb,TWO\nc,THREE,EXTRA\nd,FOUR\n"),
             "leads.csv:4: expected 2 fields like the header, got 3");
   // Lines are counted through quoted newlines.
@@ -60,7 +60,7 @@ TEST(Csv, BadRowNamesItsLineNumber) {
   EXPECT_EQ(error_of(""), "leads.csv:1: empty file; expected a header id,name");
 }
 
-TEST(Csv, ErrorCarriesTheLine) {
+TEST(DemoCsv, ErrorCarriesTheLine) {
   try {
     (void)parse("id,name\n\n\nx,\n");
     FAIL() << "no error";
@@ -69,7 +69,7 @@ TEST(Csv, ErrorCarriesTheLine) {
   }
 }
 
-TEST(Csv, ReadsAFileAndReportsAMissingOne) {
+TEST(DemoCsv, ReadsAFileAndReportsAMissingOne) {
   leadscout::test::TempDir dir;
   {
     std::ofstream out(dir / "leads.csv");
@@ -81,7 +81,7 @@ TEST(Csv, ReadsAFileAndReportsAMissingOne) {
   EXPECT_THROW((void)demo::read_leads_csv(dir / "missing.csv"), demo::CsvError);
 }
 
-TEST(Generator, IsDeterministicForASeed) {
+TEST(DemoGenerator, IsDeterministicForASeed) {
   const auto a = demo::generate_leads(200, 7);
   const auto b = demo::generate_leads(200, 7);
   const auto c = demo::generate_leads(200, 8);
@@ -98,7 +98,7 @@ TEST(Generator, IsDeterministicForASeed) {
   EXPECT_EQ(longer[199].name, a[199].name);
 }
 
-TEST(Generator, UniqueIdsAndSouthAfricanNames) {
+TEST(DemoGenerator, UniqueIdsAndSouthAfricanNames) {
   const auto leads = demo::generate_leads(500, 42);
   std::set<std::string> ids;
   std::size_t companies = 0;

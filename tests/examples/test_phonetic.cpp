@@ -5,7 +5,7 @@
 
 namespace {
 
-TEST(Soundex, KnownValues) {
+TEST(DemoSoundex, KnownValues) {
   // The US National Archives' examples and Knuth's (TAOCP vol. 3).
   EXPECT_EQ(demo::soundex("Robert"), "R163");
   EXPECT_EQ(demo::soundex("Rupert"), "R163");
@@ -27,14 +27,14 @@ TEST(Soundex, KnownValues) {
   EXPECT_EQ(demo::soundex("Ladd"), "L300");
 }
 
-TEST(Soundex, CaseAndNonLettersAreIgnored) {
+TEST(DemoSoundex, CaseAndNonLettersAreIgnored) {
   EXPECT_EQ(demo::soundex("o'brien"), demo::soundex("OBRIEN"));
   EXPECT_EQ(demo::soundex("Lee"), "L000");
   EXPECT_EQ(demo::soundex(""), "");
   EXPECT_EQ(demo::soundex("123 &"), "");
 }
 
-TEST(Metaphone, KnownValues) {
+TEST(DemoMetaphone, KnownValues) {
   // Values shared by the reference implementations (Text::Metaphone, Apache Commons Codec).
   EXPECT_EQ(demo::metaphone("School"), "SKL");
   EXPECT_EQ(demo::metaphone("Shubert"), "XBRT");
@@ -53,7 +53,7 @@ TEST(Metaphone, KnownValues) {
   EXPECT_EQ(demo::metaphone("Avulsion"), "AFLXN");
 }
 
-TEST(Metaphone, InitialLetterRules) {
+TEST(DemoMetaphone, InitialLetterRules) {
   EXPECT_EQ(demo::metaphone("Knight"), "NT");   // KN-, silent GH
   EXPECT_EQ(demo::metaphone("Wright"), "RT");   // WR-
   EXPECT_EQ(demo::metaphone("Xavier"), "SFR");  // X- is S
@@ -62,7 +62,7 @@ TEST(Metaphone, InitialLetterRules) {
   EXPECT_EQ(demo::metaphone(""), "");
 }
 
-TEST(Phonetic, SpellingVariantsOfSouthAfricanNamesAgree) {
+TEST(DemoPhonetic, SpellingVariantsOfSouthAfricanNamesAgree) {
   EXPECT_EQ(demo::metaphone("DHLAMINI"), demo::metaphone("DLAMINI"));
   EXPECT_EQ(demo::metaphone("NKOSY"), demo::metaphone("NKOSI"));
   EXPECT_EQ(demo::metaphone("PILLAI"), demo::metaphone("PILLAY"));

@@ -21,7 +21,7 @@ demo::LlmSettings settings(std::uint64_t seed, double failure = 0.05, double han
   return s;
 }
 
-TEST(SimulatedLlm, PlansAreDeterministicForASeed) {
+TEST(DemoSimulatedLlm, PlansAreDeterministicForASeed) {
   const demo::SimulatedLlm a(demo::openai_provider(), settings(1));
   const demo::SimulatedLlm b(demo::openai_provider(), settings(1));
   const demo::SimulatedLlm other_seed(demo::openai_provider(), settings(2));
@@ -44,7 +44,7 @@ TEST(SimulatedLlm, PlansAreDeterministicForASeed) {
   EXPECT_GT(provider_differs, 50);
 }
 
-TEST(SimulatedLlm, LatencySpreadRatesTokensAndCost) {
+TEST(DemoSimulatedLlm, LatencySpreadRatesTokensAndCost) {
   const demo::SimulatedLlm llm(demo::anthropic_provider(), settings(9, 0.10, 0.05));
   int errors = 0;
   int hangs = 0;
@@ -76,14 +76,14 @@ TEST(SimulatedLlm, LatencySpreadRatesTokensAndCost) {
   EXPECT_NEAR(latency_sum / (n - errors - hangs), 1800.0, 40.0);
 }
 
-TEST(SimulatedLlm, AnswersTheOriginItKnows) {
+TEST(DemoSimulatedLlm, AnswersTheOriginItKnows) {
   const demo::SimulatedLlm llm(demo::openai_provider(), settings(1, 0.0, 0.0));
   EXPECT_EQ(llm.plan("DIEMBY LUBAMBO", 1).label, "african");
   EXPECT_EQ(llm.plan("MARIETJIE VAN DER MERWE", 1).label, "afrikaans");
   EXPECT_EQ(llm.plan("KAVITHA MOODLEY", 1).label, "indian");
 }
 
-TEST(SimulatedLlm, AttemptsDiffer) {
+TEST(DemoSimulatedLlm, AttemptsDiffer) {
   const demo::SimulatedLlm llm(demo::openai_provider(), settings(1, 0.5, 0.0));
   int differs = 0;
   for (int i = 0; i < 50; ++i) {
@@ -93,7 +93,7 @@ TEST(SimulatedLlm, AttemptsDiffer) {
   EXPECT_GT(differs, 5) << "a retry must be able to succeed where the first attempt failed";
 }
 
-TEST(SimulatedLlm, CallWaitsTheLatencyAndReportsTheOutcome) {
+TEST(DemoSimulatedLlm, CallWaitsTheLatencyAndReportsTheOutcome) {
   demo::LlmSettings s = settings(1, 0.0, 0.0);
   s.latency_mean = 20ms;
   s.latency_spread = 0.0;
@@ -104,7 +104,7 @@ TEST(SimulatedLlm, CallWaitsTheLatencyAndReportsTheOutcome) {
   EXPECT_EQ(r.plan.label, "african");
 }
 
-TEST(SimulatedLlm, HangEndsWhenStopIsRequested) {
+TEST(DemoSimulatedLlm, HangEndsWhenStopIsRequested) {
   const demo::SimulatedLlm llm(demo::openai_provider(), settings(1, 0.0, 1.0));
   std::stop_source stop;
   std::jthread stopper([&] {
@@ -117,7 +117,7 @@ TEST(SimulatedLlm, HangEndsWhenStopIsRequested) {
   EXPECT_GE(r.latency_ms, 25.0);
 }
 
-TEST(SimulatedLlm, AStopEndsANormalCallEarly) {
+TEST(DemoSimulatedLlm, AStopEndsANormalCallEarly) {
   demo::LlmSettings s = settings(1, 0.0, 0.0);
   s.latency_mean = std::chrono::milliseconds(60'000);
   const demo::SimulatedLlm llm(demo::openai_provider(), s);

@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "log_test_support.hpp"
+#include "log_test_utils.hpp"
 
 namespace lt = leadscout::test;
 

@@ -8,7 +8,7 @@
 #include <map>
 #include <thread>
 
-#include "log_test_support.hpp"
+#include "log_test_utils.hpp"
 
 namespace lt = leadscout::test;
 namespace ll = leadscout::log;

@@ -3,7 +3,7 @@
 // where the test cannot mount.
 #include <gtest/gtest.h>
 
-#include "log_test_support.hpp"
+#include "log_test_utils.hpp"
 
 namespace lt = leadscout::test;
 namespace ll = leadscout::log;

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <limits>
 
-#include "log_test_support.hpp"
+#include "log_test_utils.hpp"
 
 namespace lt = leadscout::test;
 namespace ll = leadscout::log;

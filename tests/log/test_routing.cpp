@@ -4,7 +4,7 @@
 #include <map>
 #include <set>
 
-#include "log_test_support.hpp"
+#include "log_test_utils.hpp"
 
 namespace lt = leadscout::test;
 namespace ll = leadscout::log;

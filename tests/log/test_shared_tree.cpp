@@ -5,7 +5,7 @@
 
 #include <map>
 
-#include "log_test_support.hpp"
+#include "log_test_utils.hpp"
 
 namespace lt = leadscout::test;
 namespace fs = std::filesystem;

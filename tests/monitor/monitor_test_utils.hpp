@@ -16,7 +16,7 @@
 
 #include "leadscout/batch/progress.hpp"
 
-namespace monitor_test {
+namespace leadscout::test::monitor {
 
 namespace lb = leadscout::batch;
 
@@ -102,4 +102,4 @@ inline int status_of(const std::string& response) {
   return std::stoi(response.substr(9, 3));
 }
 
-}  // namespace monitor_test
+}  // namespace leadscout::test::monitor

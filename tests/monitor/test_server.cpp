@@ -18,17 +18,19 @@
 #include "monitor_test_utils.hpp"
 #include "utils.hpp"
 
+namespace lt = leadscout::test;
+
 namespace lm = leadscout::monitor;
 namespace lb = leadscout::batch;
 using namespace std::chrono_literals;
-using monitor_test::snapshot;
-using monitor_test::write_progress;
+using lt::monitor::snapshot;
+using lt::monitor::write_progress;
 
 namespace {
 
 struct Fixture {
   leadscout::test::TempDir dir;
-  monitor_test::ManualClock clock;
+  lt::monitor::ManualClock clock;
 
   lm::Options options() {
     lm::Options o;
@@ -124,7 +126,7 @@ TEST(MonitorServer, ReadyzFollowsStartingReadyStoppingAndStopClosesThePort) {
   const int port = server.port();
   server.stop();
   EXPECT_EQ(server.readiness(), lm::Readiness::stopping);
-  EXPECT_EQ(monitor_test::connect_raw(port), -1);
+  EXPECT_EQ(lt::monitor::connect_raw(port), -1);
   server.stop();  // idempotent
 }
 
@@ -134,8 +136,8 @@ TEST(MonitorServer, ProgressServesSnapshotsOfThisProcessOrOfTheWholeDirectory) {
   auto other = snapshot("other_process", 7, 10);
   other.pid = 1;  // init, never us
   write_progress(f.dir.path(), other);
-  monitor_test::write_text(f.dir.path() / "batch-status.json", R"({"not":"a progress file"})");
-  monitor_test::write_text(f.dir.path() / "garbage.json", "{");
+  lt::monitor::write_text(f.dir.path() / "batch-status.json", R"({"not":"a progress file"})");
+  lt::monitor::write_text(f.dir.path() / "garbage.json", "{");
 
   lm::Server mine(f.options());
   auto c = client(mine);
@@ -175,8 +177,8 @@ TEST(MonitorServer, MetricsMergeThePromFilesAndAddTheLoggingOnes) {
   for (std::size_t p; (p = prom_b.find("operation=\"a\"")) != std::string::npos;) prom_b.replace(p, 13, "operation=\"b\"");
   write_progress(f.dir.path(), snapshot("a", 3, 10));
   write_progress(f.dir.path(), snapshot("b", 3, 10));
-  monitor_test::write_text(f.dir.path() / "a.prom", prom_a);
-  monitor_test::write_text(f.dir.path() / "b.prom", prom_b);
+  lt::monitor::write_text(f.dir.path() / "a.prom", prom_a);
+  lt::monitor::write_text(f.dir.path() / "b.prom", prom_b);
 
   lm::Server server(f.options());
   auto c = client(server);
@@ -287,8 +289,8 @@ TEST(MonitorServer, UnknownPathsWrongMethodsAndBadRequestsAreRejected) {
   EXPECT_EQ(r->status, 503);  // HEAD works like GET
 
   const int port = server.port();
-  using monitor_test::raw_exchange;
-  using monitor_test::status_of;
+  using lt::monitor::raw_exchange;
+  using lt::monitor::status_of;
   EXPECT_EQ(status_of(raw_exchange(port, "GARBAGE\r\n\r\n")), 400);
   EXPECT_EQ(status_of(raw_exchange(port, "GET /healthz HTTP/1.1 extra words\r\n\r\n")), 400);
   EXPECT_EQ(status_of(raw_exchange(port, "GET /" + std::string(10000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n")), 400);
@@ -432,7 +434,7 @@ TEST(MonitorServer, HangingClientsStallNeitherTheBatchNorShutdown) {
   // 50 connections that never send a byte: more than the pool and its queue hold.
   std::vector<int> sockets;
   for (int i = 0; i < 50; ++i) {
-    const int fd = monitor_test::connect_raw(server.port());
+    const int fd = lt::monitor::connect_raw(server.port());
     if (fd >= 0) sockets.push_back(fd);
   }
   EXPECT_GE(sockets.size(), 10U);
@@ -472,7 +474,7 @@ TEST(MonitorServer, HangingClientsStallNeitherTheBatchNorShutdown) {
 
   // More hanging connections, then stop: it returns within about io_timeout.
   for (int i = 0; i < 50; ++i) {
-    const int fd = monitor_test::connect_raw(server.port());
+    const int fd = lt::monitor::connect_raw(server.port());
     if (fd >= 0) sockets.push_back(fd);
   }
   const auto s0 = std::chrono::steady_clock::now();
@@ -537,7 +539,7 @@ TEST(MonitorAttach, TheProcessorServesWhileItRunsAndReadinessFollowsTheRun) {
 
   bo.on_phase = nullptr;
   proc.reset();  // the last copy of the hook goes with the processor, and the server with it
-  EXPECT_LT(monitor_test::connect_raw(port), 0);
+  EXPECT_LT(lt::monitor::connect_raw(port), 0);
 }
 
 TEST(MonitorAttach, AnEndpointThatCannotStartFailsRunWithALeadscoutError) {
@@ -589,5 +591,5 @@ TEST(MonitorAttach, WithoutAddressOrLeadscoutHttpNothingListens) {
   lb::BackgroundProcessor<Item, int> proc(bo);
   auto summary = proc.run(std::span<const Item>(items), [](const Item& v, lb::Context&) -> lb::Outcome<int> { return v.id; });
   EXPECT_EQ(summary.status, lb::Status::completed);
-  EXPECT_LT(monitor_test::connect_raw(9464), 0) << "nothing on the default port";
+  EXPECT_LT(lt::monitor::connect_raw(9464), 0) << "nothing on the default port";
 }

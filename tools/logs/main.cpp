@@ -11,7 +11,7 @@
 
 #include "commands.hpp"
 
-namespace ll = leadscout::logs_tool;
+namespace lg = leadscout::logs_tool;
 
 namespace {
 
@@ -63,7 +63,7 @@ CLI::Validator time_validator() {
   return CLI::Validator(
       [](std::string& value) -> std::string {
         bool date_only = false;
-        if (ll::parse_time_bound(value, date_only)) return {};
+        if (lg::parse_time_bound(value, date_only)) return {};
         return "'" + value +
                "' is not a date or timestamp (expected YYYY-MM-DD or "
                "YYYY-MM-DDTHH:MM[:SS[.ffffff]][Z|+HH:MM])";
@@ -74,7 +74,7 @@ CLI::Validator time_validator() {
 CLI::Validator level_validator() {
   return CLI::Validator(
       [](std::string& value) -> std::string {
-        if (ll::parse_level_lenient(value)) return {};
+        if (lg::parse_level_lenient(value)) return {};
         return "'" + value + "' is not a level (trace, debug, info, warning, error, critical)";
       },
       "LEVEL");
@@ -112,14 +112,14 @@ void add_filter_options(CLI::App& app, filter_args& f) {
       ->allow_extra_args(false);
 }
 
-ll::filter_spec make_filter(const filter_args& a) {
-  ll::filter_spec f;
-  if (!a.level.empty()) f.min_level = ll::parse_level_lenient(a.level);
+lg::filter_spec make_filter(const filter_args& a) {
+  lg::filter_spec f;
+  if (!a.level.empty()) f.min_level = lg::parse_level_lenient(a.level);
   f.loggers = a.loggers;
   bool date_only = false;
-  if (!a.since.empty()) f.since_us = ll::parse_time_bound(a.since, date_only);
+  if (!a.since.empty()) f.since_us = lg::parse_time_bound(a.since, date_only);
   if (!a.until.empty()) {
-    f.until_us = ll::parse_time_bound(a.until, date_only);
+    f.until_us = lg::parse_time_bound(a.until, date_only);
     if (f.until_us && date_only) *f.until_us += std::int64_t{86400} * 1000000 - 1;
   }
   for (const auto& w : a.where) {
@@ -137,10 +137,10 @@ ll::filter_spec make_filter(const filter_args& a) {
   return f;
 }
 
-ll::dedup_mode parse_dedup(const std::string& s) {
-  if (s == "lines") return ll::dedup_mode::lines;
-  if (s == "none") return ll::dedup_mode::none;
-  return ll::dedup_mode::routes;
+lg::dedup_mode parse_dedup(const std::string& s) {
+  if (s == "lines") return lg::dedup_mode::lines;
+  if (s == "none") return lg::dedup_mode::none;
+  return lg::dedup_mode::routes;
 }
 
 }  // namespace
@@ -167,7 +167,7 @@ int main(int argc, char** argv) {
 
   filter_args fargs;
 
-  ll::summary_options summary;
+  lg::summary_options summary;
   auto* summary_cmd = app.add_subcommand("summary", "Time range, counts by level and logger, top errors and warnings");
   add_inputs(*summary_cmd);
   add_filter_options(*summary_cmd, fargs);
@@ -175,13 +175,13 @@ int main(int argc, char** argv) {
   summary_cmd->add_option("--top", summary.top, "How many error and warning events to list")
       ->capture_default_str();
 
-  ll::filter_options filter;
+  lg::filter_options filter;
   auto* filter_cmd = app.add_subcommand("filter", "Print the selected events as JSON lines or --pretty console lines");
   add_inputs(*filter_cmd);
   add_filter_options(*filter_cmd, fargs);
   filter_cmd->add_flag("--pretty", filter.pretty, "Console format instead of JSON lines");
 
-  ll::perf_options perf;
+  lg::perf_options perf;
   auto* perf_cmd = app.add_subcommand("perf", "p50/p90/p99/max of a numeric field per group; LLM token and cost totals");
   add_inputs(*perf_cmd);
   add_filter_options(*perf_cmd, fargs);
@@ -192,7 +192,7 @@ int main(int argc, char** argv) {
 
   for (auto* sub : {summary_cmd, filter_cmd, perf_cmd}) sub->footer(footer);
 
-  ll::tail_options tail;
+  lg::tail_options tail;
   double interval_s = 0.5;
   std::string tz;
   std::string fixed_today;
@@ -219,9 +219,9 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
-    const ll::filter_spec spec = make_filter(fargs);
+    const lg::filter_spec spec = make_filter(fargs);
     auto inputs = [&]() {
-      ll::input_options in;
+      lg::input_options in;
       if (!paths.empty()) in.paths = paths;
       in.dedup = parse_dedup(dedup);
       in.filter = spec;
@@ -231,15 +231,15 @@ int main(int argc, char** argv) {
     };
     if (*summary_cmd) {
       summary.in = inputs();
-      return ll::run_summary(summary, std::cout, std::cerr);
+      return lg::run_summary(summary, std::cout, std::cerr);
     }
     if (*filter_cmd) {
       filter.in = inputs();
-      return ll::run_filter(filter, std::cout, std::cerr);
+      return lg::run_filter(filter, std::cout, std::cerr);
     }
     if (*perf_cmd) {
       perf.in = inputs();
-      return ll::run_perf(perf, std::cout, std::cerr);
+      return lg::run_perf(perf, std::cout, std::cerr);
     }
     tail.filter = spec;
     tail.filter.prepare();
@@ -252,8 +252,8 @@ int main(int argc, char** argv) {
     }
     const bool local = tz == "local";
     install_stop_handlers();
-    ll::tail_hooks hooks;
-    hooks.today = [&]() { return fixed_today.empty() ? ll::today_string(local) : fixed_today; };
+    lg::tail_hooks hooks;
+    hooks.today = [&]() { return fixed_today.empty() ? lg::today_string(local) : fixed_today; };
     hooks.stop = []() { return stop_requested != 0; };
     hooks.sleep = [](std::chrono::milliseconds d) {
       const auto slice = std::chrono::milliseconds(50);
@@ -263,17 +263,17 @@ int main(int argc, char** argv) {
         d -= step;
       }
     };
-    return ll::run_tail(tail, hooks, std::cout, std::cerr);
+    return lg::run_tail(tail, hooks, std::cout, std::cerr);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
-    return rc == 0 ? ll::exit_ok : ll::exit_usage;
-  } catch (const ll::path_error& e) {
+    return rc == 0 ? lg::exit_ok : lg::exit_usage;
+  } catch (const lg::path_error& e) {
     std::cout.flush();
     std::cerr << "leadscout-logs: " << e.what() << '\n';
-    return ll::exit_usage;
+    return lg::exit_usage;
   } catch (const std::exception& e) {
     std::cout.flush();
     std::cerr << "leadscout-logs: " << e.what() << '\n';
-    return ll::exit_failure;
+    return lg::exit_failure;
   }
 }

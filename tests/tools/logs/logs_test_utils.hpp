@@ -22,7 +22,7 @@
 
 #include "utils.hpp"
 
-namespace logs_test {
+namespace leadscout::test::logs {
 
 namespace fs = std::filesystem;
 
@@ -132,4 +132,4 @@ inline run_result run_tool(const std::vector<std::string>& args, const fs::path&
 }
 #endif
 
-}  // namespace logs_test
+}  // namespace leadscout::test::logs

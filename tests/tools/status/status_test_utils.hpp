@@ -23,7 +23,7 @@
 
 #include "utils.hpp"
 
-namespace status_test {
+namespace leadscout::test::status {
 
 namespace fs = std::filesystem;
 namespace lb = leadscout::batch;
@@ -129,4 +129,4 @@ inline run_result run_tool(const std::vector<std::string>& args, const fs::path&
 }
 #endif
 
-}  // namespace status_test
+}  // namespace leadscout::test::status

@@ -12,10 +12,12 @@
 #include "status_test_utils.hpp"
 #include "utils.hpp"
 
+namespace lt = leadscout::test;
+
 namespace ls = leadscout::status;
 namespace lb = leadscout::batch;
-using status_test::fixed_now;
-using status_test::snapshot;
+using lt::status::fixed_now;
+using lt::status::snapshot;
 
 namespace {
 
@@ -310,11 +312,11 @@ TEST(StatusRender, JsonSumsAndKeepsTheFiles) {
 
 TEST(StatusRead, BadFilesAreErrorsNamingTheProblem) {
   leadscout::test::TempDir dir;
-  const auto good = status_test::write_progress(dir.path(), snapshot("good", lb::Status::running, 1, 2));
-  const std::string text = status_test::read_file(good);
+  const auto good = lt::status::write_progress(dir.path(), snapshot("good", lb::Status::running, 1, 2));
+  const std::string text = lt::status::read_file(good);
   const auto read = [&](const std::string& name, const std::string& content) -> std::string {
     const auto path = dir / name;
-    status_test::write_raw(path, content);
+    lt::status::write_raw(path, content);
     auto r = ls::read_progress_file(path, *ls::parse_progress_name(name));
     if (const auto* e = std::get_if<ls::file_error>(&r)) return e->message;
     return "read";
@@ -340,13 +342,13 @@ TEST(StatusRead, BadFilesAreErrorsNamingTheProblem) {
 
 TEST(StatusRead, ScanSkipsNonProgressFilesAndFilters) {
   leadscout::test::TempDir dir;
-  status_test::write_progress(dir.path(), snapshot("a", lb::Status::running, 1, 2));
-  status_test::write_progress(dir.path(), shard(snapshot("b", lb::Status::running, 1, 2), 1, 2));
-  status_test::write_raw(dir / "batch-status.json", "{}");
-  status_test::write_raw(dir / "a.prom", "x 1\n");
-  status_test::write_raw(dir / "a.checkpoint.jsonl", "{}\n");
-  status_test::write_raw(dir / "a.json.tmp.77", "{");
-  status_test::write_raw(dir / "c.json", "{\"schema_version\":1,");
+  lt::status::write_progress(dir.path(), snapshot("a", lb::Status::running, 1, 2));
+  lt::status::write_progress(dir.path(), shard(snapshot("b", lb::Status::running, 1, 2), 1, 2));
+  lt::status::write_raw(dir / "batch-status.json", "{}");
+  lt::status::write_raw(dir / "a.prom", "x 1\n");
+  lt::status::write_raw(dir / "a.checkpoint.jsonl", "{}\n");
+  lt::status::write_raw(dir / "a.json.tmp.77", "{");
+  lt::status::write_raw(dir / "c.json", "{\"schema_version\":1,");
   const auto all = ls::scan_directory(dir.path());
   ASSERT_EQ(all.files.size(), 2u);
   EXPECT_EQ(all.files[0].name.operation, "a");
@@ -361,9 +363,9 @@ TEST(StatusRead, ScanSkipsNonProgressFilesAndFilters) {
 }
 
 TEST(StatusProbe, LocalProcesses) {
-  const std::string host = status_test::local_host();
+  const std::string host = lt::status::local_host();
   EXPECT_EQ(ls::probe_local_process(host, ::getpid()), ls::pid_state::alive);
-  EXPECT_EQ(ls::probe_local_process(host, status_test::dead_pid()), ls::pid_state::dead);
+  EXPECT_EQ(ls::probe_local_process(host, lt::status::dead_pid()), ls::pid_state::dead);
   EXPECT_EQ(ls::probe_local_process(host, 1), ls::pid_state::alive) << "EPERM counts as alive";
   // A child that has exited but is not reaped yet is a zombie: gone, though kill() still works.
   const pid_t zombie = ::fork();

@@ -13,16 +13,16 @@
 #include "scanner.hpp"
 #include "stats.hpp"
 
-namespace ll = leadscout::logs_tool;
+namespace lg = leadscout::logs_tool;
 
 namespace {
 
 // An event views into its line, so the lines are kept for the whole test program.
-ll::event parse(const std::string& line) {
+lg::event parse(const std::string& line) {
   static std::deque<std::string> lines;
   lines.push_back(line);
-  ll::event e;
-  EXPECT_EQ(ll::scan_line(lines.back(), e), ll::scan_error::none) << line;
+  lg::event e;
+  EXPECT_EQ(lg::scan_line(lines.back(), e), lg::scan_error::none) << line;
   return e;
 }
 
@@ -39,13 +39,13 @@ TEST(LogsStats, FilterConditions) {
   const auto e = parse(
       R"({"timestamp":"2025-07-06T10:30:15.123456Z","level":"warning","logger":"api.openai","event":"Slow call",)"
       R"("provider":"openai","latency_ms":1800,"name":"DIEMBY LUBAMBO","ok":false})");
-  ll::filter_spec f;
+  lg::filter_spec f;
   f.prepare();
   EXPECT_TRUE(f.matches(e));
 
-  f.min_level = ll::level::warning;
+  f.min_level = lg::level::warning;
   EXPECT_TRUE(f.matches(e));
-  f.min_level = ll::level::error;
+  f.min_level = lg::level::error;
   EXPECT_FALSE(f.matches(e));
   f.min_level.reset();
 
@@ -61,12 +61,12 @@ TEST(LogsStats, FilterConditions) {
   f.loggers.clear();
   f.prepare();
 
-  f.since_us = ll::parse_timestamp("2025-07-06T10:30:15.123456Z");
+  f.since_us = lg::parse_timestamp("2025-07-06T10:30:15.123456Z");
   EXPECT_TRUE(f.matches(e)) << "--since is inclusive";
-  f.since_us = ll::parse_timestamp("2025-07-06T10:30:15.123457Z");
+  f.since_us = lg::parse_timestamp("2025-07-06T10:30:15.123457Z");
   EXPECT_FALSE(f.matches(e));
   f.since_us.reset();
-  f.until_us = ll::parse_timestamp("2025-07-06T10:30:15Z");
+  f.until_us = lg::parse_timestamp("2025-07-06T10:30:15Z");
   EXPECT_FALSE(f.matches(e));
   f.until_us.reset();
 
@@ -93,7 +93,7 @@ TEST(LogsStats, FilterConditions) {
 }
 
 TEST(LogsStats, QuantilesAreExactForSmallCounts) {
-  ll::quantile_sketch s;
+  lg::quantile_sketch s;
   std::vector<double> v;
   std::mt19937 rng(7);
   std::uniform_real_distribution<double> d(1, 5000);
@@ -106,15 +106,15 @@ TEST(LogsStats, QuantilesAreExactForSmallCounts) {
   EXPECT_EQ(s.max(), *std::max_element(v.begin(), v.end()));
   EXPECT_EQ(s.count(), 1000u);
 
-  ll::quantile_sketch small;
+  lg::quantile_sketch small;
   for (double x : {3.0, 1.0, 2.0, 4.0}) small.add(x);
   EXPECT_EQ(small.quantile(0.5), 2.0);
   EXPECT_EQ(small.quantile(0.9), 4.0);
-  EXPECT_EQ(ll::quantile_sketch{}.quantile(0.5), 0.0);
+  EXPECT_EQ(lg::quantile_sketch{}.quantile(0.5), 0.0);
 }
 
 TEST(LogsStats, QuantilesStayWithinRelativeErrorForLargeCounts) {
-  ll::quantile_sketch s;
+  lg::quantile_sketch s;
   std::vector<double> v;
   std::mt19937 rng(11);
   std::lognormal_distribution<double> d(7.0, 1.0);  // latencies around 1 s with a long tail
@@ -127,14 +127,14 @@ TEST(LogsStats, QuantilesStayWithinRelativeErrorForLargeCounts) {
   EXPECT_FALSE(s.exact());
   for (double q : {0.5, 0.9, 0.99, 0.999}) {
     const double want = exact_nearest_rank(v, q);
-    EXPECT_NEAR(s.quantile(q), want, want * ll::quantile_sketch::relative_error * 1.0001) << q;
+    EXPECT_NEAR(s.quantile(q), want, want * lg::quantile_sketch::relative_error * 1.0001) << q;
   }
   EXPECT_EQ(s.quantile(1.0), *std::max_element(v.begin(), v.end()));
   EXPECT_EQ(s.min(), 0.0);
 }
 
 TEST(LogsStats, QuantilesHandleNegativeValues) {
-  ll::quantile_sketch s;
+  lg::quantile_sketch s;
   std::vector<double> v;
   for (int i = -3000; i <= 3000; ++i) {
     v.push_back(i * 0.5);
@@ -147,10 +147,10 @@ TEST(LogsStats, QuantilesHandleNegativeValues) {
 }
 
 TEST(LogsStats, BoundedCounterCollapsesTheTail) {
-  ll::bounded_counter c;
-  for (std::size_t i = 0; i < ll::bounded_counter::max_keys + 5; ++i) c.add("k" + std::to_string(i));
+  lg::bounded_counter c;
+  for (std::size_t i = 0; i < lg::bounded_counter::max_keys + 5; ++i) c.add("k" + std::to_string(i));
   c.add("k0", 10);
-  EXPECT_EQ(c.size(), ll::bounded_counter::max_keys);
+  EXPECT_EQ(c.size(), lg::bounded_counter::max_keys);
   const auto top = c.top(2);
   ASSERT_EQ(top.size(), 3u);
   EXPECT_EQ(top[0].first, "k0");
@@ -160,15 +160,15 @@ TEST(LogsStats, BoundedCounterCollapsesTheTail) {
 }
 
 TEST(LogsStats, SummaryCounts) {
-  ll::summary_stats s;
+  lg::summary_stats s;
   s.add(parse(R"({"timestamp":"2025-07-06T10:00:00Z","level":"info","logger":"production","event":"Start"})"));
   s.add(parse(R"({"timestamp":"2025-07-06T09:00:00Z","level":"error","logger":"api","event":"Provider unreachable"})"));
   s.add(parse(R"({"timestamp":"2025-07-06T11:00:00Z","level":"error","logger":"api","event":"Provider unreachable"})"));
   s.add(parse(R"({"timestamp":"2025-07-06T10:30:00Z","level":"warning","logger":"api","event":"Slow"})"));
   EXPECT_EQ(s.events, 4u);
-  EXPECT_EQ(s.by_level[static_cast<std::size_t>(ll::level::error)], 2u);
-  EXPECT_EQ(s.first_us, *ll::parse_timestamp("2025-07-06T09:00:00Z"));
-  EXPECT_EQ(s.last_us, *ll::parse_timestamp("2025-07-06T11:00:00Z"));
+  EXPECT_EQ(s.by_level[static_cast<std::size_t>(lg::level::error)], 2u);
+  EXPECT_EQ(s.first_us, *lg::parse_timestamp("2025-07-06T09:00:00Z"));
+  EXPECT_EQ(s.last_us, *lg::parse_timestamp("2025-07-06T11:00:00Z"));
   const auto loggers = s.by_logger.top(10);
   ASSERT_EQ(loggers.size(), 2u);
   EXPECT_EQ(loggers[0], (std::pair<std::string, std::uint64_t>{"api", 3}));
@@ -179,7 +179,7 @@ TEST(LogsStats, SummaryCounts) {
 }
 
 TEST(LogsStats, PerfGroupsAndUsage) {
-  ll::perf_stats p;
+  lg::perf_stats p;
   p.by = "provider";
   p.add(parse(R"({"timestamp":"2025-07-06T10:00:00Z","level":"info","logger":"api","event":"LLM call","provider":"openai","tokens":100,"cost_usd":0.5,"latency_ms":10})"));
   p.add(parse(R"({"timestamp":"2025-07-06T10:00:01Z","level":"info","logger":"api","event":"LLM call","provider":"openai","prompt_tokens":30,"completion_tokens":20,"cost_usd":0.25,"latency_ms":30})"));
@@ -196,66 +196,66 @@ TEST(LogsStats, PerfGroupsAndUsage) {
   EXPECT_DOUBLE_EQ(p.total_usage.cost_usd, 0.75);
   EXPECT_EQ(p.measured, 4u);
 
-  ll::perf_stats only;
+  lg::perf_stats only;
   only.field = "elapsed_ms";
   only.add(parse(R"({"timestamp":"2025-07-06T10:00:02Z","level":"info","logger":"api","event":"LLM call","latency_ms":20})"));
   EXPECT_EQ(only.measured, 0u);
 }
 
 TEST(LogsStats, RoutesDedupCountsEachEventOnce) {
-  std::vector<ll::input_file> files(4);
+  std::vector<lg::input_file> files(4);
   files[0].path = "logs/production/operations-2025-07-06.log";
   files[1].path = "logs/production/errors-2025-07-06.log";
   files[2].path = "logs/debug/api-calls-2025-07-06.log";
   files[3].path = "logs/debug/api-calls-2025-07-05.log.gz";
-  for (auto& f : files) ll::classify(f);
-  EXPECT_EQ(files[0].role, ll::file_role::operations);
-  EXPECT_EQ(files[2].role, ll::file_role::api_calls);
+  for (auto& f : files) lg::classify(f);
+  EXPECT_EQ(files[0].role, lg::file_role::operations);
+  EXPECT_EQ(files[2].role, lg::file_role::api_calls);
   EXPECT_EQ(files[3].date, "2025-07-05");
-  ll::mark_present(files);
+  lg::mark_present(files);
 
   const auto error = parse(R"({"timestamp":"2025-07-06T10:00:00Z","level":"error","logger":"api","event":"x"})");
-  EXPECT_TRUE(ll::counted_here(files[0], error));
-  EXPECT_FALSE(ll::counted_here(files[1], error));
-  EXPECT_FALSE(ll::counted_here(files[2], error));
-  EXPECT_TRUE(ll::counted_here(files[3], error)) << "no operations file for 07-05";
+  EXPECT_TRUE(lg::counted_here(files[0], error));
+  EXPECT_FALSE(lg::counted_here(files[1], error));
+  EXPECT_FALSE(lg::counted_here(files[2], error));
+  EXPECT_TRUE(lg::counted_here(files[3], error)) << "no operations file for 07-05";
 
   const auto debug = parse(R"({"timestamp":"2025-07-06T10:00:00Z","level":"debug","logger":"api.openai","event":"x"})");
-  EXPECT_TRUE(ll::counted_here(files[2], debug));
+  EXPECT_TRUE(lg::counted_here(files[2], debug));
 
   const auto progress_error = parse(R"({"timestamp":"2025-07-06T10:00:00Z","level":"error","logger":"progress","event":"x"})");
-  EXPECT_TRUE(ll::counted_here(files[1], progress_error)) << "progress is not in operations";
+  EXPECT_TRUE(lg::counted_here(files[1], progress_error)) << "progress is not in operations";
 
   const auto custom = parse(R"({"timestamp":"2025-07-06T10:00:00Z","level":"info","logger":"billing","event":"x"})");
-  EXPECT_TRUE(ll::counted_here(files[2], custom)) << "not a default route of api-calls: counted";
+  EXPECT_TRUE(lg::counted_here(files[2], custom)) << "not a default route of api-calls: counted";
 }
 
 TEST(LogsStats, InstanceFilesAreClassifiedAndDedupedPerInstance) {
-  std::vector<ll::input_file> files(4);
+  std::vector<lg::input_file> files(4);
   files[0].path = "logs/production/operations-2025-07-06.shard-1-of-4.log";
   files[1].path = "logs/production/errors-2025-07-06.shard-1-of-4.log.gz";
   files[2].path = "logs/production/errors-2025-07-06.web_2.log";
   files[3].path = "logs/production/errors-2025-07-06.not.an.instance.log";
-  for (auto& f : files) ll::classify(f);
-  EXPECT_EQ(files[0].role, ll::file_role::operations);
+  for (auto& f : files) lg::classify(f);
+  EXPECT_EQ(files[0].role, lg::file_role::operations);
   EXPECT_EQ(files[0].date, "2025-07-06");
   EXPECT_EQ(files[0].instance, "shard-1-of-4");
-  EXPECT_EQ(files[1].role, ll::file_role::errors);
+  EXPECT_EQ(files[1].role, lg::file_role::errors);
   EXPECT_EQ(files[1].instance, "shard-1-of-4");
   EXPECT_EQ(files[2].instance, "web_2");
-  EXPECT_EQ(files[3].role, ll::file_role::other);
+  EXPECT_EQ(files[3].role, lg::file_role::other);
   EXPECT_EQ(files[3].instance, "");
-  ll::mark_present(files);
+  lg::mark_present(files);
 
   const auto error = parse(R"({"timestamp":"2025-07-06T10:00:00Z","level":"error","logger":"api","event":"x"})");
-  EXPECT_TRUE(ll::counted_here(files[0], error));
-  EXPECT_FALSE(ll::counted_here(files[1], error)) << "the same instance's operations file has it";
-  EXPECT_TRUE(ll::counted_here(files[2], error)) << "web_2 has no operations file of its own";
+  EXPECT_TRUE(lg::counted_here(files[0], error));
+  EXPECT_FALSE(lg::counted_here(files[1], error)) << "the same instance's operations file has it";
+  EXPECT_TRUE(lg::counted_here(files[2], error)) << "web_2 has no operations file of its own";
 }
 
 TEST(LogsStats, PrettyRendering) {
   std::string out;
-  ll::render_pretty(parse(R"({"timestamp":"2025-07-06T10:30:15.123456Z","level":"info","logger":"production",)"
+  lg::render_pretty(parse(R"({"timestamp":"2025-07-06T10:30:15.123456Z","level":"info","logger":"production",)"
                           R"("event":"Starting logistics lead processing","batch_size":500,"name":"DIEMBY LUBAMBO",)"
                           R"("empty":"","eq":"a=b","q":"say \"hi\"","nl":"a\nb","providers":["openai","anthropic"],)"
                           R"("ok":true,"none":null,"plain":"caf\u00e9"})"),
@@ -265,6 +265,6 @@ TEST(LogsStats, PrettyRendering) {
             "name=\"DIEMBY LUBAMBO\" empty=\"\" eq=\"a=b\" q=\"say \\\"hi\\\"\" nl=\"a\\nb\" "
             "providers=[\"openai\",\"anthropic\"] ok=true none=null plain=caf\xc3\xa9");
   out.clear();
-  ll::render_pretty(parse(R"({"timestamp":"2025-07-06T12:30:15.000001+02:00","level":"critical","logger":"api","event":"Down"})"), out);
+  lg::render_pretty(parse(R"({"timestamp":"2025-07-06T12:30:15.000001+02:00","level":"critical","logger":"api","event":"Down"})"), out);
   EXPECT_EQ(out, "2025-07-06T12:30:15+02:00 CRITICAL Down");
 }

@@ -16,10 +16,12 @@
 #include "status_test_utils.hpp"
 #include "utils.hpp"
 
+namespace lt = leadscout::test;
+
 namespace lb = leadscout::batch;
-using status_test::fixed_now_text;
-using status_test::run_result;
-using status_test::snapshot;
+using lt::status::fixed_now_text;
+using lt::status::run_result;
+using lt::status::snapshot;
 
 namespace {
 
@@ -28,10 +30,10 @@ class StatusCli : public ::testing::Test {
   /// Runs the tool on the progress dir with "now" pinned to fixed_now().
   run_result run(std::vector<std::string> args) {
     args.insert(args.begin(), {"--dir", progress_.string(), "--now", fixed_now_text});
-    return status_test::run_tool(args, work_.path());
+    return lt::status::run_tool(args, work_.path());
   }
 
-  std::filesystem::path write(const lb::ProgressSnapshot& s) { return status_test::write_progress(progress_, s); }
+  std::filesystem::path write(const lb::ProgressSnapshot& s) { return lt::status::write_progress(progress_, s); }
 
   static lb::ProgressSnapshot sharded(lb::ProgressSnapshot s, std::uint32_t index, std::uint32_t count) {
     s.shard = lb::ShardSpec{index, count};
@@ -84,7 +86,7 @@ TEST_F(StatusCli, CheckFailedIsCritical) {
 
 TEST_F(StatusCli, CheckRunningWithDeadPidOnThisHostIsCritical) {
   auto s = snapshot("logistics_demo", lb::Status::running, 60, 500);
-  s.pid = status_test::dead_pid();
+  s.pid = lt::status::dead_pid();
   write(s);
   const auto r = run({"--check"});
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
@@ -96,7 +98,7 @@ TEST_F(StatusCli, CheckRunningWithDeadPidOnThisHostIsCritical) {
 
 TEST_F(StatusCli, CheckRunningWithDeadPidOnAnotherHostIsNotCritical) {
   auto s = snapshot("logistics_demo", lb::Status::running, 60, 500);
-  s.pid = status_test::dead_pid();
+  s.pid = lt::status::dead_pid();
   s.host = "another-" + s.host;
   write(s);
   const auto r = run({"--check"});
@@ -106,10 +108,10 @@ TEST_F(StatusCli, CheckRunningWithDeadPidOnAnotherHostIsNotCritical) {
 }
 
 TEST_F(StatusCli, CheckWithoutProgressFileIsUnknown) {
-  status_test::write_raw(progress_ / "batch-status.json",
+  lt::status::write_raw(progress_ / "batch-status.json",
                          nlohmann::json(snapshot("logistics_demo", lb::Status::running, 1, 5)).dump());
-  status_test::write_raw(progress_ / "logistics_demo.prom", "leadscout_batch_in_flight 1\n");
-  status_test::write_raw(progress_ / "logistics_demo.checkpoint.jsonl", "{}\n");
+  lt::status::write_raw(progress_ / "logistics_demo.prom", "leadscout_batch_in_flight 1\n");
+  lt::status::write_raw(progress_ / "logistics_demo.checkpoint.jsonl", "{}\n");
   auto r = run({"--check"});
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
   EXPECT_EQ(r.out, "LEADSCOUT UNKNOWN - no progress file in " + progress_.string() + "\n");
@@ -123,21 +125,21 @@ TEST_F(StatusCli, CheckWithoutProgressFileIsUnknown) {
 
 TEST_F(StatusCli, MissingDirectoryIsNamed) {
   const auto missing = (dir_ / "nowhere").string();
-  const auto check = status_test::run_tool({"--dir", missing, "--check"}, work_.path());
+  const auto check = lt::status::run_tool({"--dir", missing, "--check"}, work_.path());
   EXPECT_EQ(check.exit_code, 3);
   EXPECT_EQ(check.out, "LEADSCOUT UNKNOWN - progress directory " + missing + " does not exist\n");
-  const auto table = status_test::run_tool({"--dir", missing}, work_.path());
+  const auto table = lt::status::run_tool({"--dir", missing}, work_.path());
   EXPECT_EQ(table.exit_code, 2);
   EXPECT_NE(table.err.find("progress directory " + missing + " does not exist"), std::string::npos) << table.err;
-  const auto watch = status_test::run_tool({"--dir", missing, "--watch"}, work_.path());
+  const auto watch = lt::status::run_tool({"--dir", missing, "--watch"}, work_.path());
   EXPECT_EQ(watch.exit_code, 2);
   EXPECT_NE(watch.err.find(missing), std::string::npos) << watch.err;
 }
 
 TEST_F(StatusCli, CorruptFilesAreNamedNeverACrash) {
   const auto good = write(snapshot("logistics_demo", lb::Status::running, 120, 500));
-  const std::string text = status_test::read_file(good);
-  status_test::write_raw(progress_ / "torn.json", text.substr(0, text.size() / 2));
+  const std::string text = lt::status::read_file(good);
+  lt::status::write_raw(progress_ / "torn.json", text.substr(0, text.size() / 2));
   auto r = run({"--check"});
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
   EXPECT_EQ(r.out.rfind("LEADSCOUT UNKNOWN - unreadable progress file " + (progress_ / "torn.json").string() +
@@ -148,7 +150,7 @@ TEST_F(StatusCli, CorruptFilesAreNamedNeverACrash) {
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << "one line";
 
   std::filesystem::remove(progress_ / "torn.json");
-  status_test::write_raw(progress_ / "junk.json", std::string("\x7f" "ELF\x00\x01 garbage", 14));
+  lt::status::write_raw(progress_ / "junk.json", std::string("\x7f" "ELF\x00\x01 garbage", 14));
   r = run({"--check"});
   EXPECT_EQ(r.exit_code, 3) << r.out;
   EXPECT_NE(r.out.find("junk.json"), std::string::npos) << r.out;
@@ -159,7 +161,7 @@ TEST_F(StatusCli, CorruptFilesAreNamedNeverACrash) {
   EXPECT_NE(r.out.find("logistics_demo"), std::string::npos) << r.out;
   EXPECT_NE(r.err.find((progress_ / "junk.json").string() + ": not valid JSON"), std::string::npos) << r.err;
 
-  status_test::write_raw(progress_ / "junk.json", "");
+  lt::status::write_raw(progress_ / "junk.json", "");
   r = run({"--json"});
   EXPECT_EQ(r.exit_code, 1);
   const auto j = nlohmann::json::parse(r.out);
@@ -174,7 +176,7 @@ TEST_F(StatusCli, TableRowPerOperationWithDurations) {
   write(running);
   auto done = snapshot("nightly_import", lb::Status::completed, 500, 500, std::chrono::hours(5));
   done.eta_seconds.reset();
-  done.pid = status_test::dead_pid();
+  done.pid = lt::status::dead_pid();
   write(done);
   const auto r = run({});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -259,7 +261,7 @@ TEST_F(StatusCli, WatchEndsWhenTheRunCompletes) {
     return s;
   };
   write(now_snapshot(lb::Status::running, 120));
-  status_test::child c({"--dir", progress_.string(), "--watch", "--interval", "0.1"}, work_.path());
+  lt::status::child c({"--dir", progress_.string(), "--watch", "--interval", "0.1"}, work_.path());
   ASSERT_TRUE(c.wait_for_output("running")) << c.out() << c.err();
 
   std::atomic<bool> stop{false};
@@ -286,12 +288,12 @@ TEST_F(StatusCli, WatchEndsWhenTheRunCompletes) {
 }
 
 TEST_F(StatusCli, WatchWaitsForTheFileAndStopsWhenTheProcessIsGone) {
-  status_test::child c({"--dir", progress_.string(), "--watch", "--interval", "0.1", "logistics_demo"},
+  lt::status::child c({"--dir", progress_.string(), "--watch", "--interval", "0.1", "logistics_demo"},
                        work_.path());
   ASSERT_TRUE(c.wait_for_output("waiting for the progress file of logistics_demo")) << c.out() << c.err();
   auto s = snapshot("logistics_demo", lb::Status::running, 120, 500);
   s.timestamp = lb::detail::iso8601(std::chrono::system_clock::now());
-  s.pid = status_test::dead_pid();
+  s.pid = lt::status::dead_pid();
   write(s);
   EXPECT_EQ(c.wait(std::chrono::seconds(15)), 1) << c.out() << c.err();
   EXPECT_NE(c.out().find("a process is gone"), std::string::npos) << c.out();
@@ -342,7 +344,7 @@ TEST_F(StatusCli, ServeShowsEveryOperationOfTheDirectoryUntilSigterm) {
   a.timestamp = lb::detail::iso8601(std::chrono::system_clock::now());
   write(a);
   write(sharded(snapshot("other_batch", lb::Status::completed, 10, 10), 0, 2));
-  status_test::child c({"--dir", progress_.string(), "--serve", "127.0.0.1:0"}, work_.path());
+  lt::status::child c({"--dir", progress_.string(), "--serve", "127.0.0.1:0"}, work_.path());
   ASSERT_TRUE(c.wait_for_output("serving")) << c.out() << c.err();
   const std::string out = c.out();
   const auto colon = out.find(':', out.find("http://127.0.0.1") + 7);
@@ -364,7 +366,7 @@ TEST_F(StatusCli, ServeShowsEveryOperationOfTheDirectoryUntilSigterm) {
 }
 
 TEST_F(StatusCli, ServeOnANonLoopbackAddressWithoutTokenIsRefused) {
-  status_test::child c({"--dir", progress_.string(), "--serve", "0.0.0.0:0"}, work_.path());
+  lt::status::child c({"--dir", progress_.string(), "--serve", "0.0.0.0:0"}, work_.path());
   EXPECT_EQ(c.wait(std::chrono::seconds(10)), 2);
   EXPECT_NE(c.err().find("--serve 0.0.0.0:0"), std::string::npos) << c.err();
 }

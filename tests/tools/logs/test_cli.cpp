@@ -11,10 +11,12 @@
 
 #include "logs_test_utils.hpp"
 
-using logs_test::count_lines;
-using logs_test::count_of;
-using logs_test::line;
-using logs_test::run_tool;
+namespace lt = leadscout::test;
+
+using lt::logs::count_lines;
+using lt::logs::count_of;
+using lt::logs::line;
+using lt::logs::run_tool;
 
 namespace {
 
@@ -45,34 +47,34 @@ class LogsCli : public ::testing::Test {
                                   "Rule classification attempt", ",\"name\":\"MOKGADI MOTALE\"");
     const std::string request = line("2025-07-06T10:30:15.900000Z", "debug", "api.openai", "LLM request");
 
-    logs_test::write_file(dir_ / "logs/production/operations-2025-07-06.log",
+    lt::logs::write_file(dir_ / "logs/production/operations-2025-07-06.log",
                           start + call1 + call2 + call3 + failure + slow + done);
-    logs_test::write_file(dir_ / "logs/production/errors-2025-07-06.log", failure);
+    lt::logs::write_file(dir_ / "logs/production/errors-2025-07-06.log", failure);
     // api-calls: its debug line, the copies of the info/error api events, a corrupt line in the
     // middle and a truncated last line (the writer was cut off mid-line).
-    logs_test::write_file(dir_ / "logs/debug/api-calls-2025-07-06.log",
+    lt::logs::write_file(dir_ / "logs/debug/api-calls-2025-07-06.log",
                           request + call1 + "this is not json\n" + call2 + call3 + failure +
                               "{\"timestamp\":\"2025-07-06T10:31:01.000000Z\",\"level\":\"in");
-    logs_test::write_file(dir_ / "logs/debug/classification-2025-07-06.log",
+    lt::logs::write_file(dir_ / "logs/debug/classification-2025-07-06.log",
                           rule + slow + std::string("{\"timestamp\":\"2025-07-06T10:30:21Z\",\"level\":\"debug\","
                                                     "\"logger\":\"classification\",\"event\":\"bad \xff\xfe\"}\n") +
                               std::string("\x00\x01\x02garbage\x7f\n", 12));
-    logs_test::write_gz(dir_ / "logs/production/operations-2025-07-05.log.gz",
+    lt::logs::write_gz(dir_ / "logs/production/operations-2025-07-05.log.gz",
                         line("2025-07-05T23:59:59.000001Z", "critical", "api", "Provider down") +
                             line("2025-07-05T23:00:00Z", "info", "production", "Yesterday", ",\"elapsed_ms\":100"));
-    logs_test::write_gz(dir_ / "logs/production/errors-2025-07-05.log.gz",
+    lt::logs::write_gz(dir_ / "logs/production/errors-2025-07-05.log.gz",
                         line("2025-07-05T23:59:59.000001Z", "critical", "api", "Provider down"));
-    logs_test::write_file(dir_ / "logs/progress/current-operation.log",
+    lt::logs::write_file(dir_ / "logs/progress/current-operation.log",
                           "2025-07-06T10:30:15Z INFO Progress processed=1 total=5\n");
-    logs_test::write_file(dir_ / "logs/progress/logistics_demo.json", "{\"status\":\"running\"}\n");
+    lt::logs::write_file(dir_ / "logs/progress/logistics_demo.json", "{\"status\":\"running\"}\n");
   }
 
-  logs_test::run_result run(const std::vector<std::string>& args) {
+  lt::logs::run_result run(const std::vector<std::string>& args) {
     return run_tool(args, work_.path(), dir_.path());
   }
 
-  logs_test::temp_dir dir_;
-  logs_test::temp_dir work_;
+  lt::logs::temp_dir dir_;
+  lt::logs::temp_dir work_;
 };
 
 }  // namespace
@@ -242,7 +244,7 @@ TEST_F(LogsCli, UnreadableFileIsAnErrorNamingIt) {
 TEST_F(LogsCli, ManyCorruptLinesAreSummarised) {
   std::string junk;
   for (int i = 0; i < 50; ++i) junk += "garbage " + std::to_string(i) + "\n";
-  logs_test::write_file(dir_ / "junk.log", junk);
+  lt::logs::write_file(dir_ / "junk.log", junk);
   const auto r = run({"summary", "--json", "junk.log"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out)["corrupt_lines"], 50);
@@ -251,8 +253,8 @@ TEST_F(LogsCli, ManyCorruptLinesAreSummarised) {
 }
 
 TEST_F(LogsCli, DamagedGzipIsReportedNotFatal) {
-  std::string gz = logs_test::read_file(dir_ / "logs/production/operations-2025-07-05.log.gz");
-  logs_test::write_file(dir_ / "cut.log.gz", gz.substr(0, gz.size() - 12));
+  std::string gz = lt::logs::read_file(dir_ / "logs/production/operations-2025-07-05.log.gz");
+  lt::logs::write_file(dir_ / "cut.log.gz", gz.substr(0, gz.size() - 12));
   const auto r = run({"summary", "--json", "cut.log.gz"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_GE(nlohmann::json::parse(r.out)["corrupt_lines"].get<int>(), 1) << r.err;
@@ -263,10 +265,10 @@ TEST_F(LogsCli, TailFollowExitsCleanlyOnSigterm) {
   const auto f = dir_ / "logs/debug/classification-2025-07-06.log";
   std::vector<std::string> args{LEADSCOUT_LOGS_BIN, "tail", "-f", "-n", "1", "--pretty",
                                 "--interval", "0.02", "--today", "2025-07-06", "logs"};
-  logs_test::child c(args, work_.path(), dir_.path());
+  lt::logs::child c(args, work_.path(), dir_.path());
   ASSERT_TRUE(c.wait_for_output("Item processed")) << c.out() << c.err();
   EXPECT_EQ(c.out().find("Rule classification attempt"), std::string::npos) << "-n 1";
-  logs_test::append_file(f, line("2025-07-06T10:40:00Z", "debug", "classification", "Phonetic match",
+  lt::logs::append_file(f, line("2025-07-06T10:40:00Z", "debug", "classification", "Phonetic match",
                                  ",\"name\":\"MOKGADI MOTALE\""));
   ASSERT_TRUE(c.wait_for_output("Phonetic match name=\"MOKGADI MOTALE\"")) << c.out();
   c.signal(SIGTERM);
@@ -276,7 +278,7 @@ TEST_F(LogsCli, TailFollowExitsCleanlyOnSigterm) {
 TEST_F(LogsCli, TailFollowExitsCleanlyOnSigint) {
   std::vector<std::string> args{LEADSCOUT_LOGS_BIN, "tail", "--follow", "--interval", "0.02",
                                 "--today", "2025-07-06", "logs"};
-  logs_test::child c(args, work_.path(), dir_.path());
+  lt::logs::child c(args, work_.path(), dir_.path());
   ASSERT_TRUE(c.wait_for_output("Item processed")) << c.out() << c.err();
   c.signal(SIGINT);
   EXPECT_EQ(c.wait(), 0);
@@ -285,22 +287,22 @@ TEST_F(LogsCli, TailFollowExitsCleanlyOnSigint) {
 // Four shards and one named instance writing into one tree on a shared volume, each to its own
 // files; one shard's day was compressed and then written to again by a late writer.
 TEST(LogsCliInstances, SummaryCountsEveryInstanceAndInstanceFilters) {
-  logs_test::temp_dir dir;
-  logs_test::temp_dir work;
+  lt::logs::temp_dir dir;
+  lt::logs::temp_dir work;
   for (int shard = 0; shard < 4; ++shard) {
     const std::string name = ".shard-" + std::to_string(shard) + "-of-4.log";
     const std::string failure = line("2025-07-06T10:00:0" + std::to_string(shard) + "Z", "error", "api",
                                      "Provider unreachable", ",\"shard\":" + std::to_string(shard));
-    logs_test::write_file(dir / ("logs/production/operations-2025-07-06" + name),
+    lt::logs::write_file(dir / ("logs/production/operations-2025-07-06" + name),
                           line("2025-07-06T09:00:00Z", "info", "production", "start") + failure);
-    logs_test::write_file(dir / ("logs/production/errors-2025-07-06" + name), failure);
-    logs_test::write_file(dir / ("logs/debug/api-calls-2025-07-06" + name), failure);
+    lt::logs::write_file(dir / ("logs/production/errors-2025-07-06" + name), failure);
+    lt::logs::write_file(dir / ("logs/debug/api-calls-2025-07-06" + name), failure);
   }
-  logs_test::write_gz(dir / "logs/production/operations-2025-07-05.shard-0-of-4.log.gz",
+  lt::logs::write_gz(dir / "logs/production/operations-2025-07-05.shard-0-of-4.log.gz",
                       line("2025-07-05T23:00:00Z", "info", "production", "archived"));
-  logs_test::write_file(dir / "logs/production/operations-2025-07-05.shard-0-of-4.log",
+  lt::logs::write_file(dir / "logs/production/operations-2025-07-05.shard-0-of-4.log",
                         line("2025-07-05T23:59:59Z", "info", "production", "late writer"));
-  logs_test::write_file(dir / "logs/production/operations-2025-07-06.web_1.log",
+  lt::logs::write_file(dir / "logs/production/operations-2025-07-06.web_1.log",
                         line("2025-07-06T11:00:00Z", "info", "production", "web"));
 
   const auto all = run_tool({"summary", "--json"}, work.path(), dir.path());

@@ -13,8 +13,10 @@
 #include "commands.hpp"
 #include "logs_test_utils.hpp"
 
-namespace ll = leadscout::logs_tool;
-using logs_test::line;
+namespace lt = leadscout::test;
+
+namespace lg = leadscout::logs_tool;
+using lt::logs::line;
 
 namespace {
 
@@ -49,8 +51,8 @@ class locked_buf : public std::streambuf {
 // wait for "one full poll after my write" instead of sleeping for a guessed time.
 class tail_driver {
  public:
-  tail_driver(ll::tail_options opt, std::string day) : day_(std::move(day)), out_(&buf_), err_(&errbuf_) {
-    ll::tail_hooks hooks;
+  tail_driver(lg::tail_options opt, std::string day) : day_(std::move(day)), out_(&buf_), err_(&errbuf_) {
+    lg::tail_hooks hooks;
     hooks.today = [this] {
       std::lock_guard lock(m_);
       return day_;
@@ -64,7 +66,7 @@ class tail_driver {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     };
     hooks.stop = [this] { return stop_.load(); };
-    thread_ = std::thread([this, opt, hooks] { rc_ = ll::run_tail(opt, hooks, out_, err_); });
+    thread_ = std::thread([this, opt, hooks] { rc_ = lg::run_tail(opt, hooks, out_, err_); });
   }
   ~tail_driver() { stop(); }
 
@@ -103,23 +105,23 @@ class tail_driver {
 }  // namespace
 
 TEST(LogsTail, PrintsLastLinesOfTodayOnly) {
-  logs_test::temp_dir dir;
+  lt::logs::temp_dir dir;
   std::string today;
   for (int i = 0; i < 5; ++i) {
     today += line("2025-07-06T10:00:0" + std::to_string(i) + "Z", "debug", "classification",
                   "attempt " + std::to_string(i));
   }
-  logs_test::write_file(dir / "debug/classification-2025-07-06.log", today);
-  logs_test::write_file(dir / "debug/classification-2025-07-05.log",
+  lt::logs::write_file(dir / "debug/classification-2025-07-06.log", today);
+  lt::logs::write_file(dir / "debug/classification-2025-07-05.log",
                         line("2025-07-05T10:00:00Z", "debug", "classification", "yesterday"));
-  ll::tail_options opt;
+  lg::tail_options opt;
   opt.dir = dir.path().string();
   opt.lines = 3;
   std::ostringstream out;
   std::ostringstream err;
-  ll::tail_hooks hooks{[] { return std::string("2025-07-06"); }, [](auto) {}, [] { return false; }};
-  EXPECT_EQ(ll::run_tail(opt, hooks, out, err), 0);
-  EXPECT_EQ(logs_test::count_lines(out.str()), 3u);
+  lg::tail_hooks hooks{[] { return std::string("2025-07-06"); }, [](auto) {}, [] { return false; }};
+  EXPECT_EQ(lg::run_tail(opt, hooks, out, err), 0);
+  EXPECT_EQ(lt::logs::count_lines(out.str()), 3u);
   EXPECT_EQ(out.str().find("attempt 1"), std::string::npos);
   EXPECT_NE(out.str().find("attempt 2"), std::string::npos);
   EXPECT_NE(out.str().find("attempt 4"), std::string::npos);
@@ -127,10 +129,10 @@ TEST(LogsTail, PrintsLastLinesOfTodayOnly) {
 }
 
 TEST(LogsTail, FollowsAcrossMidnightRotation) {
-  logs_test::temp_dir dir;
+  lt::logs::temp_dir dir;
   const auto old_ops = dir / "production/operations-2025-07-06.log";
-  logs_test::write_file(old_ops, line("2025-07-06T23:59:58Z", "info", "production", "before start"));
-  ll::tail_options opt;
+  lt::logs::write_file(old_ops, line("2025-07-06T23:59:58Z", "info", "production", "before start"));
+  lg::tail_options opt;
   opt.dir = dir.path().string();
   opt.follow = true;
   opt.lines = 10;
@@ -141,29 +143,29 @@ TEST(LogsTail, FollowsAcrossMidnightRotation) {
   EXPECT_NE(tail.out().find("before start"), std::string::npos);
 
   // A line appended to today's file, written in two parts: printed once it is complete.
-  logs_test::append_file(old_ops, "{\"timestamp\":\"2025-07-06T23:59:59Z\",\"level\":\"info\",");
+  lt::logs::append_file(old_ops, "{\"timestamp\":\"2025-07-06T23:59:59Z\",\"level\":\"info\",");
   tail.settle();
   EXPECT_EQ(tail.out().find("late today"), std::string::npos);
-  logs_test::append_file(old_ops, "\"logger\":\"production\",\"event\":\"late today\",\"n\":1}\n");
+  lt::logs::append_file(old_ops, "\"logger\":\"production\",\"event\":\"late today\",\"n\":1}\n");
   tail.settle();
   EXPECT_NE(tail.out().find("2025-07-06T23:59:59Z INFO late today n=1"), std::string::npos) << tail.out();
 
   // Midnight: the clock moves on and the logger starts the next day's files.
   tail.set_day("2025-07-07");
   tail.settle();
-  logs_test::write_file(dir / "production/operations-2025-07-07.log",
+  lt::logs::write_file(dir / "production/operations-2025-07-07.log",
                         line("2025-07-07T00:00:01Z", "info", "production", "after midnight") +
                             line("2025-07-07T00:00:02Z", "error", "api", "Provider unreachable"));
-  logs_test::write_file(dir / "production/errors-2025-07-07.log",
+  lt::logs::write_file(dir / "production/errors-2025-07-07.log",
                         line("2025-07-07T00:00:02Z", "error", "api", "Provider unreachable"));
-  logs_test::write_file(dir / "debug/api-calls-2025-07-07.log",
+  lt::logs::write_file(dir / "debug/api-calls-2025-07-07.log",
                         line("2025-07-07T00:00:02Z", "error", "api", "Provider unreachable") +
                             line("2025-07-07T00:00:03Z", "debug", "api", "LLM request"));
   // Yesterday's file is compressed and removed by the logger's rotation.
-  logs_test::write_gz(dir / "production/operations-2025-07-06.log.gz", logs_test::read_file(old_ops));
+  lt::logs::write_gz(dir / "production/operations-2025-07-06.log.gz", lt::logs::read_file(old_ops));
   std::filesystem::remove(old_ops);
   tail.settle();
-  logs_test::append_file(dir / "debug/api-calls-2025-07-07.log",
+  lt::logs::append_file(dir / "debug/api-calls-2025-07-07.log",
                          line("2025-07-07T00:00:04Z", "debug", "api", "LLM response"));
   tail.settle();
   EXPECT_EQ(tail.stop(), 0);
@@ -172,61 +174,61 @@ TEST(LogsTail, FollowsAcrossMidnightRotation) {
   EXPECT_NE(out.find("2025-07-07T00:00:01Z INFO after midnight"), std::string::npos) << out;
   EXPECT_NE(out.find("LLM request"), std::string::npos) << out;
   EXPECT_NE(out.find("LLM response"), std::string::npos) << out;
-  EXPECT_EQ(logs_test::count_of(out, "Provider unreachable"), 1u) << "one event, three files:\n" << out;
-  EXPECT_EQ(logs_test::count_of(out, "before start"), 1u) << out;
-  EXPECT_EQ(logs_test::count_of(out, "late today"), 1u) << out;
+  EXPECT_EQ(lt::logs::count_of(out, "Provider unreachable"), 1u) << "one event, three files:\n" << out;
+  EXPECT_EQ(lt::logs::count_of(out, "before start"), 1u) << out;
+  EXPECT_EQ(lt::logs::count_of(out, "late today"), 1u) << out;
   EXPECT_TRUE(tail.err().empty()) << tail.err();
 }
 
 TEST(LogsTail, FollowsInstancesThatAppearLater) {
-  logs_test::temp_dir dir;
-  logs_test::write_file(dir / "production/operations-2025-07-06.shard-0-of-2.log",
+  lt::logs::temp_dir dir;
+  lt::logs::write_file(dir / "production/operations-2025-07-06.shard-0-of-2.log",
                         line("2025-07-06T10:00:00Z", "info", "production", "shard 0 started"));
-  ll::tail_options opt;
+  lg::tail_options opt;
   opt.dir = dir.path().string();
   opt.follow = true;
   opt.interval = std::chrono::milliseconds(1);
   tail_driver tail(opt, "2025-07-06");
   tail.settle();
   // A second shard starts writing into the shared tree, and the first one goes on.
-  logs_test::write_file(dir / "production/operations-2025-07-06.shard-1-of-2.log",
+  lt::logs::write_file(dir / "production/operations-2025-07-06.shard-1-of-2.log",
                         line("2025-07-06T10:00:01Z", "info", "production", "shard 1 started"));
-  logs_test::append_file(dir / "production/operations-2025-07-06.shard-0-of-2.log",
+  lt::logs::append_file(dir / "production/operations-2025-07-06.shard-0-of-2.log",
                          line("2025-07-06T10:00:02Z", "info", "production", "shard 0 goes on"));
   tail.settle();
   EXPECT_EQ(tail.stop(), 0);
   const std::string out = tail.out();
   for (const char* event : {"shard 0 started", "shard 1 started", "shard 0 goes on"}) {
-    EXPECT_EQ(logs_test::count_of(out, event), 1u) << event << "\n" << out;
+    EXPECT_EQ(lt::logs::count_of(out, event), 1u) << event << "\n" << out;
   }
 }
 
 TEST(LogsTail, InstanceOptionFollowsOnlyThatInstance) {
-  logs_test::temp_dir dir;
-  logs_test::write_file(dir / "production/operations-2025-07-06.a.log", line("2025-07-06T10:00:00Z", "info", "x", "from a"));
-  logs_test::write_file(dir / "production/operations-2025-07-06.b.log", line("2025-07-06T10:00:01Z", "info", "x", "from b"));
-  ll::tail_options opt;
+  lt::logs::temp_dir dir;
+  lt::logs::write_file(dir / "production/operations-2025-07-06.a.log", line("2025-07-06T10:00:00Z", "info", "x", "from a"));
+  lt::logs::write_file(dir / "production/operations-2025-07-06.b.log", line("2025-07-06T10:00:01Z", "info", "x", "from b"));
+  lg::tail_options opt;
   opt.dir = dir.path().string();
   opt.filter.instances = {"b"};
   std::ostringstream out;
   std::ostringstream err;
-  ll::tail_hooks hooks{[] { return std::string("2025-07-06"); }, [](auto) {}, [] { return false; }};
-  EXPECT_EQ(ll::run_tail(opt, hooks, out, err), 0);
+  lg::tail_hooks hooks{[] { return std::string("2025-07-06"); }, [](auto) {}, [] { return false; }};
+  EXPECT_EQ(lg::run_tail(opt, hooks, out, err), 0);
   EXPECT_EQ(out.str().find("from a"), std::string::npos) << out.str();
   EXPECT_NE(out.str().find("from b"), std::string::npos) << out.str();
 }
 
 TEST(LogsTail, ReportsCorruptLinesWhileFollowing) {
-  logs_test::temp_dir dir;
+  lt::logs::temp_dir dir;
   const auto f = dir / "debug/classification-2025-07-06.log";
-  logs_test::write_file(f, line("2025-07-06T10:00:00Z", "debug", "classification", "ok"));
-  ll::tail_options opt;
+  lt::logs::write_file(f, line("2025-07-06T10:00:00Z", "debug", "classification", "ok"));
+  lg::tail_options opt;
   opt.dir = dir.path().string();
   opt.follow = true;
   opt.interval = std::chrono::milliseconds(1);
   tail_driver tail(opt, "2025-07-06");
   tail.settle();
-  logs_test::append_file(f, "{\"timestamp\":\"garbage\n" +
+  lt::logs::append_file(f, "{\"timestamp\":\"garbage\n" +
                                 line("2025-07-06T10:00:01Z", "debug", "classification", "still going"));
   tail.settle();
   EXPECT_EQ(tail.stop(), 0);
@@ -236,10 +238,10 @@ TEST(LogsTail, ReportsCorruptLinesWhileFollowing) {
 }
 
 TEST(LogsTail, MissingDirectoryIsAPathError) {
-  ll::tail_options opt;
+  lg::tail_options opt;
   opt.dir = "no/such/dir/anywhere";
   std::ostringstream out;
   std::ostringstream err;
-  ll::tail_hooks hooks{[] { return std::string("2025-07-06"); }, [](auto) {}, [] { return false; }};
-  EXPECT_THROW((void)ll::run_tail(opt, hooks, out, err), ll::path_error);
+  lg::tail_hooks hooks{[] { return std::string("2025-07-06"); }, [](auto) {}, [] { return false; }};
+  EXPECT_THROW((void)lg::run_tail(opt, hooks, out, err), lg::path_error);
 }
