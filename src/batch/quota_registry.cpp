@@ -8,16 +8,11 @@
 #include <utility>
 
 #include "leadscout/batch/options.hpp"
+#include "strings.hpp"
 
 namespace leadscout::batch::detail {
 
 namespace {
-
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 [[noreturn]] void bad_part(std::string_view variable, std::string_view part, std::string_view expected) {
   throw Error("invalid " + std::string(variable) + ": \"" + std::string(part) + "\": " + std::string(expected));
@@ -74,12 +69,12 @@ std::string quota_env_name(std::string_view quota_name) {
 Quota apply_quota_override(Quota quota, std::string_view text, std::string_view variable) {
   while (!text.empty()) {
     const auto comma = text.find(',');
-    const std::string_view part = trim(text.substr(0, comma));
+    const std::string_view part = common::trim_blanks(text.substr(0, comma));
     text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
     if (part.empty()) continue;
     const auto eq = part.find('=');
     if (eq == std::string_view::npos) bad_part(variable, part, "expected key=value");
-    apply_part(quota, trim(part.substr(0, eq)), trim(part.substr(eq + 1)), part, variable);
+    apply_part(quota, common::trim_blanks(part.substr(0, eq)), common::trim_blanks(part.substr(eq + 1)), part, variable);
   }
   return quota;
 }

@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "strings.hpp"
+
 namespace leadscout::batch::detail {
 
 namespace {
@@ -68,12 +70,6 @@ class Scanner {
  private:
   std::string_view s_;
 };
-
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 std::optional<Clock::duration> to_duration(double seconds) noexcept {
   if (!std::isfinite(seconds) || seconds < 0.0 || seconds > max_seconds) return std::nullopt;
@@ -249,7 +245,7 @@ RateLimitHeaders parse_rate_limit_headers(HeaderList headers, sys_time now) noex
       const char c = raw_name[i];
       lower[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
     }
-    if (!apply(out, std::string_view(lower.data(), raw_name.size()), trim(value), now)) ++out.malformed;
+    if (!apply(out, std::string_view(lower.data(), raw_name.size()), common::trim_blanks(value), now)) ++out.malformed;
   }
   return out;
 }

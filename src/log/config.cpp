@@ -11,6 +11,7 @@
 
 #include "log_file_name.hpp"
 #include "shard_env.hpp"
+#include "strings.hpp"
 
 namespace leadscout::log {
 
@@ -19,12 +20,6 @@ ConfigError::~ConfigError() = default;
 namespace {
 
 constexpr std::string_view level_names = "trace, debug, info, warning, error, critical, off";
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 const char* env(const char* name) {
   const char* v = std::getenv(name);
@@ -160,12 +155,12 @@ void parse_level_spec(std::string_view spec, Config& cfg, std::string_view what)
   std::string_view rest = spec;
   while (!rest.empty()) {
     const std::size_t comma = rest.find(',');
-    const std::string_view item = trim(rest.substr(0, comma));
+    const std::string_view item = common::trim_blanks(rest.substr(0, comma));
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     if (item.empty()) continue;
     const std::size_t eq = item.find('=');
-    const std::string_view name = eq == std::string_view::npos ? std::string_view() : trim(item.substr(0, eq));
-    const std::string_view level_text = eq == std::string_view::npos ? item : trim(item.substr(eq + 1));
+    const std::string_view name = eq == std::string_view::npos ? std::string_view() : common::trim_blanks(item.substr(0, eq));
+    const std::string_view level_text = eq == std::string_view::npos ? item : common::trim_blanks(item.substr(eq + 1));
     const auto level = parse_level(level_text);
     if (!level || (eq != std::string_view::npos && name.empty())) {
       throw ConfigError(fmt::format("{}=\"{}\" is not valid: \"{}\" {}; expected LEVEL or LOGGER=LEVEL, "
@@ -274,7 +269,7 @@ Config Config::from_env() {
     std::string_view rest = v;
     while (!rest.empty()) {
       const std::size_t comma = rest.find(',');
-      const std::string_view name = trim(rest.substr(0, comma));
+      const std::string_view name = common::trim_blanks(rest.substr(0, comma));
       if (!name.empty()) cfg.redact_keys.emplace_back(name);
       rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     }

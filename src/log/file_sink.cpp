@@ -52,7 +52,8 @@ void make_directories(const std::filesystem::path& dir) {
 }
 
 FilePattern::FilePattern(const std::filesystem::path& full, std::string_view instance)
-    : directory_(full.parent_path()), instance_(instance.empty() ? std::string() : "." + std::string(instance)) {
+    : directory_(full.parent_path()) {
+  if (!instance.empty()) instance_.append(1, '.').append(instance);
   const std::string name = full.filename().string();
   const auto at = name.find(date_placeholder);
   dated_ = at != std::string::npos;

@@ -234,6 +234,24 @@ void compress_stale(const FilePattern& pattern, const std::string& today) {
   for (const auto& file : stale) compress_if_idle(file);
 }
 
+/// True when a file of `patterns` in `dir` is due: a leftover of an interrupted compression, a
+/// file past retention, or a past day's uncompressed file.
+bool has_work(const fs::path& dir, const std::vector<const FilePattern*>& patterns, const std::string& today,
+              int retention_days) {
+  const std::string oldest_kept = retention_days > 0 ? date_minus_days(today, retention_days) : std::string();
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    for (const FilePattern* p : patterns) {
+      bool compressed = false, compressing = false;
+      const std::string date = p->date_of(name, &compressed);
+      if (!interrupted_log_name(*p, name, compressing).empty()) return true;
+      if (!date.empty() && ((!compressed && date < today) || date < oldest_kept)) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string date_minus_days(const std::string& date, int days) {
@@ -252,6 +270,7 @@ void maintain(const std::vector<FilePattern>& patterns, const std::string& today
     if (p.dated()) by_directory[p.directory()].push_back(&p);
   }
   for (const auto& [dir, dir_patterns] : by_directory) {
+    if (!has_work(dir, dir_patterns, today, retention_days)) continue;  // no lock file where nothing is due
     const UniqueFd lock = lock_directory(dir);
     if (!lock.valid()) continue;  // another process is busy here; a later pass catches up
     for (const FilePattern* p : dir_patterns) {
