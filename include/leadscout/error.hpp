@@ -15,8 +15,11 @@ namespace leadscout {
 class LEADSCOUT_LOG_EXPORT Error : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+  ///@{
+  /// Copyable, as exceptions are.
   Error(const Error&) = default;
   Error& operator=(const Error&) = default;
+  ///@}
   ~Error() override;
 };
 

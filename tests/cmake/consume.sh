@@ -10,6 +10,7 @@
 #   consume.sh headers          PREFIX WORK           every installed header compiles on its own
 #   consume.sh symbols          PREFIX                the shared libraries export only leadscout::
 #   consume.sh no_monitor       PREFIX WORK           find_package without monitor; asking for it fails
+#   consume.sh version          PREFIX                version.hpp, the CMake package and the .pc file agree
 #   consume.sh add_subdirectory SOURCE_DIR WORK
 # CXX is the compiler; LEADSCOUT_CXX_LAUNCHER (e.g. ccache) is passed to the builds.
 set -eu
@@ -103,6 +104,15 @@ case "$mode" in
     grep -q 'leadscout has no component "monitor"' "$work/fp-monitor.configure.log" ||
       { cat "$work/fp-monitor.configure.log" >&2; exit 1; }
     echo "missing component reported"
+    ;;
+  version)
+    # One number: the installed version.hpp, leadscoutConfigVersion.cmake and leadscout.pc.
+    header=$(sed -n 's/^#define LEADSCOUT_VERSION_STRING "\(.*\)"$/\1/p' "$2/include/leadscout/version.hpp")
+    cmake_version=$(sed -n 's/^set(PACKAGE_VERSION "\(.*\)")$/\1/p' "$2"/lib*/cmake/leadscout/leadscoutConfigVersion.cmake)
+    pc_version=$(sed -n 's/^Version: *//p' "$2"/lib*/pkgconfig/leadscout.pc)
+    echo "version.hpp $header, CMake package $cmake_version, leadscout.pc $pc_version"
+    [ -n "$header" ] && [ "$header" = "$cmake_version" ] && [ "$header" = "$pc_version" ]
+    echo "one version"
     ;;
   add_subdirectory)
     mkdir -p "$3"

@@ -15,8 +15,8 @@ namespace leadscout::batch {
 /// Steady time for intervals plus wall time for timestamps, and a wait the clock can drive.
 class LEADSCOUT_BATCH_EXPORT Clock {
  public:
-  using time_point = std::chrono::steady_clock::time_point;
-  using duration = std::chrono::steady_clock::duration;
+  using time_point = std::chrono::steady_clock::time_point;  ///< a point of the steady time
+  using duration = std::chrono::steady_clock::duration;      ///< an interval of the steady time
 
   virtual ~Clock() = default;
   /// Monotonic time: every interval, timeout and deadline is measured on it.

@@ -27,6 +27,7 @@ class LEADSCOUT_BATCH_EXPORT Context {
   [[nodiscard]] Clock::time_point deadline() const noexcept { return deadline_; }
   /// 1 for the first attempt.
   [[nodiscard]] int attempt() const noexcept { return attempt_; }
+  /// The item's id, as in the journal and the log lines.
   [[nodiscard]] std::string_view item_id() const noexcept { return id_; }
   /// The batch's clock.
   [[nodiscard]] Clock& clock() const noexcept { return *clock_; }

@@ -26,8 +26,11 @@ namespace leadscout::batch {
 class LEADSCOUT_BATCH_EXPORT Error : public leadscout::Error {
  public:
   using leadscout::Error::Error;
+  ///@{
+  /// Copyable, as exceptions are.
   Error(const Error&) = default;
   Error& operator=(const Error&) = default;
+  ///@}
   ~Error() override;
 };
 
@@ -43,9 +46,9 @@ enum class Status { starting, running, completed, interrupted, deadline_exceeded
 /// [0, min(max_backoff, initial_backoff * multiplier^(n-1))].
 struct RetryPolicy {
   int max_attempts = 3;  ///< attempts per item, the first one included
-  std::chrono::milliseconds initial_backoff{500};
-  std::chrono::milliseconds max_backoff{30000};
-  double multiplier = 2.0;
+  std::chrono::milliseconds initial_backoff{500};  ///< the bound before the second attempt
+  std::chrono::milliseconds max_backoff{30000};    ///< the largest bound
+  double multiplier = 2.0;                         ///< the bound's growth per attempt
   bool jitter = true;  ///< false waits the full computed backoff
 };
 
@@ -56,8 +59,11 @@ enum class ProgressBarMode { automatic, on, off };
 class IdFunction {
  public:
   IdFunction() = default;
+  /// True when set (by id_function()).
   [[nodiscard]] explicit operator bool() const noexcept { return static_cast<bool>(fn_); }
+  /// The item type it was built for, checked against the processor's.
   [[nodiscard]] const std::type_info& item_type() const noexcept { return *type_; }
+  /// The id of the item at `item` (of item_type()).
   [[nodiscard]] std::string operator()(const void* item) const { return fn_(item); }
 
  private:
@@ -84,6 +90,8 @@ enum class RunPhase {
   finished,  ///< run() is about to return; every file is final
 };
 
+/// How a BackgroundProcessor runs: concurrency, time limits, retries, rate limit, where its
+/// files go, signals and the hooks of the run. Every default suits a first run.
 struct Options {
   /// Names the progress, journal and Prometheus files and appears in every log line.
   std::string operation = "batch";
@@ -98,7 +106,7 @@ struct Options {
   std::chrono::milliseconds shutdown_grace{std::chrono::seconds(10)};
   /// A cancelled callback still running after this long is logged as ignoring cancellation.
   std::chrono::milliseconds cancel_grace{std::chrono::seconds(5)};
-  RetryPolicy retry;
+  RetryPolicy retry;  ///< attempts per item and the backoff between them
   /// Item starts per second (token bucket); zero means unlimited.
   double rate_limit_per_second = 0.0;
   /// Starts the bucket may save up.
@@ -106,8 +114,9 @@ struct Options {
   /// Stops the batch (status failed) when this share of the last halt_window finished items
   /// failed; zero disables it. Like GNU parallel's --halt soon,fail=X%.
   double halt_failure_rate = 0.0;
-  std::size_t halt_window = 50;
-  /// Progress, journal and Prometheus files; empty means <LEADSCOUT_LOG_DIR or logs>/progress.
+  std::size_t halt_window = 50;  ///< finished items the failure share is measured over
+  /// Progress, journal and Prometheus files; empty means `$LEADSCOUT_LOG_DIR/progress` (or
+  /// `logs/progress`).
   std::filesystem::path progress_dir;
   /// The progress file is rewritten at most this often (and at every status change).
   std::chrono::milliseconds progress_interval{500};
@@ -120,7 +129,7 @@ struct Options {
   /// Install SIGINT/SIGTERM handlers while run() is active; false leaves signals to the
   /// application, which calls BackgroundProcessor::stop().
   bool handle_signals = true;
-  ProgressBarMode progress_bar = ProgressBarMode::automatic;
+  ProgressBarMode progress_bar = ProgressBarMode::automatic;  ///< where a progress bar is drawn
   /// Under systemd (NOTIFY_SOCKET set): send READY=1, STATUS= at each progress write,
   /// WATCHDOG=1 at half of WATCHDOG_USEC while the batch makes progress, and STOPPING=1.
   bool systemd_notify = true;

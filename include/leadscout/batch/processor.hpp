@@ -122,6 +122,7 @@ class TypedJob final : public Job {
 template <class Item, class Result>
 class BackgroundProcessor {
  public:
+  /// A processor with these options; throws Error when Options::id was built for another type.
   explicit BackgroundProcessor(Options options) : options_(std::move(options)) {
     if (options_.id && options_.id.item_type() != typeid(Item)) {
       throw Error("Options::id was built for another item type; use id_function<Item>(...)");
@@ -162,6 +163,7 @@ class BackgroundProcessor {
     if (engine_ != nullptr) engine_->request_stop(signal);
   }
 
+  /// The options it was built with.
   [[nodiscard]] const Options& options() const noexcept { return options_; }
 
  private:

@@ -18,28 +18,28 @@ namespace leadscout::batch {
 
 /// One state of a run, as written to the progress file. Schema version 1.
 struct ProgressSnapshot {
-  static constexpr int current_schema_version = 1;
-  int schema_version = current_schema_version;
-  std::string operation;
-  Status status = Status::starting;
+  static constexpr int current_schema_version = 1;  ///< what this library writes
+  int schema_version = current_schema_version;      ///< what the file says
+  std::string operation;                            ///< Options::operation
+  Status status = Status::starting;                 ///< where the run is
   std::string reason;               ///< why the run stopped, empty while running or when completed
   std::uint64_t processed = 0;      ///< succeeded + failed
-  std::uint64_t total = 0;
+  std::uint64_t total = 0;          ///< items of this shard
   double percentage = 0.0;          ///< 0..100, one decimal
   std::uint64_t succeeded = 0;      ///< resumed ones included
-  std::uint64_t failed = 0;
-  std::uint64_t retried = 0;
-  std::uint64_t skipped_resumed = 0;
-  std::uint64_t in_flight = 0;
+  std::uint64_t failed = 0;         ///< items that failed finally
+  std::uint64_t retried = 0;        ///< retries in this run
+  std::uint64_t skipped_resumed = 0;  ///< done items read from the journal, not run again
+  std::uint64_t in_flight = 0;      ///< attempts running now
   double rate_per_second = 0.0;     ///< smoothed
-  double elapsed_seconds = 0.0;
+  double elapsed_seconds = 0.0;     ///< since run() started
   std::optional<double> eta_seconds;  ///< null when unknown
-  std::string current_item;
+  std::string current_item;         ///< an item in flight (Context::set_current), or empty
   std::string started_at;           ///< ISO-8601 UTC
   std::string timestamp;            ///< ISO-8601 UTC: the heartbeat
   std::optional<std::string> last_success_at;  ///< when a run of this operation last completed
-  std::int64_t pid = 0;
-  std::string host;
+  std::int64_t pid = 0;             ///< of the running process
+  std::string host;                 ///< its host name
   std::optional<ShardSpec> shard;   ///< null when unsharded
   std::map<std::string, std::int64_t, std::less<>> metrics;  ///< Context::metric() sums
 };
@@ -123,11 +123,12 @@ inline void from_json(const nlohmann::json& j, ProgressSnapshot& s) {
 
 /// File names of an operation (with its shard) inside a progress directory.
 struct ProgressFiles {
-  std::filesystem::path progress;  ///< <operation>[.shard-i-of-n].json
+  std::filesystem::path progress;  ///< `operation[.shard-i-of-n]`.json
   std::filesystem::path status;    ///< batch-status.json
-  std::filesystem::path prometheus;  ///< <operation>[.shard-i-of-n].prom
-  std::filesystem::path journal;   ///< <operation>[.shard-i-of-n].checkpoint.jsonl
+  std::filesystem::path prometheus;  ///< `operation[.shard-i-of-n]`.prom
+  std::filesystem::path journal;   ///< `operation[.shard-i-of-n]`.checkpoint.jsonl
 };
+/// The files of `operation` (and `shard`, when of two or more) in the progress directory `dir`.
 [[nodiscard]] LEADSCOUT_BATCH_EXPORT ProgressFiles progress_files(const std::filesystem::path& dir,
                                                                   std::string_view operation,
                                                                   std::optional<ShardSpec> shard);

@@ -35,8 +35,8 @@ struct Quota {
 /// `tokens` is an integer so that a provider's int or long token count initialises it in braces
 /// without a narrowing error.
 struct Usage {
-  std::int64_t tokens = 0;
-  double cost_usd = 0;
+  std::int64_t tokens = 0;  ///< prompt and completion tokens together
+  double cost_usd = 0;      ///< in US dollars
 };
 
 namespace detail {
@@ -58,8 +58,11 @@ class LEADSCOUT_BATCH_EXPORT Permit {
  public:
   /// A permit that was not granted (reason "stopping").
   Permit() = default;
+  ///@{
+  /// Moves the permit; the moved-from one holds nothing and charges nothing.
   Permit(Permit&& other) noexcept;
   Permit& operator=(Permit&& other) noexcept;
+  ///@}
   Permit(const Permit&) = delete;
   Permit& operator=(const Permit&) = delete;
   /// Charges the estimate unless settle() or rate_limited() was called.

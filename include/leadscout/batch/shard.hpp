@@ -11,8 +11,9 @@ namespace leadscout::batch {
 
 /// Shard `index` of `count` (0-based). {0, 1} is the whole input.
 struct ShardSpec {
-  std::uint32_t index = 0;
-  std::uint32_t count = 1;
+  std::uint32_t index = 0;  ///< this shard, 0 … count - 1
+  std::uint32_t count = 1;  ///< shards in all
+  /// Same index and count.
   friend bool operator==(const ShardSpec&, const ShardSpec&) = default;
 };
 

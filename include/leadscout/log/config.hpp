@@ -20,8 +20,11 @@ namespace leadscout::log {
 class LEADSCOUT_LOG_EXPORT ConfigError : public leadscout::Error {
  public:
   using leadscout::Error::Error;
+  ///@{
+  /// Copyable, as exceptions are.
   ConfigError(const ConfigError&) = default;
   ConfigError& operator=(const ConfigError&) = default;
+  ///@}
   ~ConfigError() override;
 };
 
@@ -44,9 +47,9 @@ struct Route {
   /// Logger globs ('*' and '?'); a logger matches "name" also as "name.child".
   /// A glob starting with '!' excludes. Empty means every logger.
   std::vector<std::string> loggers;
-  Level min_level = Level::debug;
-  Level max_level = Level::critical;
-  Format format = Format::json;
+  Level min_level = Level::debug;     ///< the lowest level the route takes
+  Level max_level = Level::critical;  ///< the highest level the route takes
+  Format format = Format::json;       ///< JSON lines, or the console's human format
 };
 
 /// Alerting: events at `level` and above also go to `file` and, when set, to `command`.
@@ -68,6 +71,8 @@ struct AlertConfig {
 /// Returns the current time; injected by tests to drive rotation without waiting.
 using Clock = std::function<std::chrono::system_clock::time_point()>;
 
+/// Everything init() needs: the tree, the levels, the console, the queue, rotation and the
+/// routes. The defaults give the standard tree under ./logs; from_env() reads LEADSCOUT_LOG_*.
 struct LEADSCOUT_LOG_EXPORT Config {
   /// Root of the log tree (LEADSCOUT_LOG_DIR).
   std::filesystem::path dir = "logs";
@@ -78,14 +83,14 @@ struct LEADSCOUT_LOG_EXPORT Config {
   std::vector<std::pair<std::string, Level>> logger_levels;
   /// Console output on stderr (LEADSCOUT_LOG_CONSOLE) and its threshold.
   ConsoleMode console = ConsoleMode::automatic;
-  Level console_level = Level::info;
+  Level console_level = Level::info;  ///< LEADSCOUT_LOG_CONSOLE_LEVEL
   /// Async by default: the caller only encodes the fields; JSON is rendered on the backend.
   bool async = true;
-  std::size_t queue_size = 8192;
-  Overflow overflow = Overflow::block;
+  std::size_t queue_size = 8192;        ///< events the async queue holds (LEADSCOUT_LOG_QUEUE)
+  Overflow overflow = Overflow::block;  ///< what a full queue does (LEADSCOUT_LOG_OVERFLOW)
   /// Dated files older than this many days are deleted (0 keeps everything).
   int retention_days = 30;
-  TimeZone time_zone = TimeZone::utc;
+  TimeZone time_zone = TimeZone::utc;  ///< of file dates and timestamps (LEADSCOUT_LOG_TZ)
   /// Where events go. Defaults to the standard tree (see default_routes()).
   std::vector<Route> routes = default_routes();
   /// Extra key names whose values are written as "***" (besides api_key, password, ...).

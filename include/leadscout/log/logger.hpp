@@ -38,6 +38,9 @@ class LEADSCOUT_LOG_EXPORT Logger {
     return level >= detail::category_threshold(*category_) && level != Level::off;
   }
 
+  ///@{
+  /// Logs `event` with `fields` at a level (the function's name, or `level`) when enabled():
+  /// the call encodes the fields and returns; JSON is rendered on the backend.
   void log(Level level, std::string_view event, Fields fields = {}) const {
     if (enabled(level)) detail::emit(*category_, bound_.get(), level, event, fields, nullptr);
   }
@@ -47,8 +50,10 @@ class LEADSCOUT_LOG_EXPORT Logger {
   void warning(std::string_view event, Fields fields = {}) const { log(Level::warning, event, fields); }
   void error(std::string_view event, Fields fields = {}) const { log(Level::error, event, fields); }
   void critical(std::string_view event, Fields fields = {}) const { log(Level::critical, event, fields); }
+  ///@}
 
-  /// Adds "exception": "<type>: <what>" and its nested chain (std::rethrow_if_nested).
+  ///@{
+  /// The same with "exception": "<type>: <what>" and its nested chain (std::rethrow_if_nested).
   void log(Level level, std::string_view event, const std::exception& e, Fields fields = {}) const {
     if (enabled(level)) detail::emit(*category_, bound_.get(), level, event, fields, &e);
   }
@@ -61,6 +66,7 @@ class LEADSCOUT_LOG_EXPORT Logger {
   void critical(std::string_view event, const std::exception& e, Fields fields = {}) const {
     log(Level::critical, event, e, fields);
   }
+  ///@}
 
   /// A new logger whose events all carry `fields` too (later fields win on equal keys).
   [[nodiscard]] Logger bind(Fields fields) const;
@@ -77,6 +83,7 @@ class LEADSCOUT_LOG_EXPORT Logger {
 /// While it lives, adds its fields to every event logged on this thread (innermost last).
 class LEADSCOUT_LOG_EXPORT ScopedContext {
  public:
+  /// Adds `fields` (encoded at once) to this thread's context until destruction.
   explicit ScopedContext(Fields fields);
   ~ScopedContext();
   ScopedContext(const ScopedContext&) = delete;

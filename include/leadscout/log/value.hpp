@@ -21,6 +21,7 @@ namespace leadscout::log {
 /// strings or numbers. Durations are written as milliseconds (a JSON number).
 class Value {
  public:
+  /// What the value holds, and so which accessor reads it.
   enum class Kind : std::uint8_t {
     null,
     boolean,
@@ -38,6 +39,11 @@ class Value {
     float_array,        // float or double, element width in elem_size_
   };
 
+  ///@{
+  /// A view of the caller's value (strings and vectors are not copied): null, a bool, a char,
+  /// any integer or floating-point number, a std::chrono duration (written in milliseconds), a
+  /// C string (null when nullptr), std::string_view or std::string, and a std::vector of
+  /// strings, string views, C strings or numbers.
   Value() noexcept : kind_(Kind::null) {}
   Value(std::nullptr_t) noexcept : kind_(Kind::null) {}
   Value(bool b) noexcept : kind_(Kind::boolean) { u_.b = b; }
@@ -87,18 +93,25 @@ class Value {
   Value(const std::vector<T>& v) noexcept {
     set_array(Kind::float_array, v.data(), v.size(), sizeof(T));
   }
+  ///@}
 
+  /// What the value holds.
   [[nodiscard]] Kind kind() const noexcept { return kind_; }
+  ///@{
+  /// The held value; each accessor is valid only for the kind its name says.
   [[nodiscard]] bool as_bool() const noexcept { return u_.b; }
   [[nodiscard]] std::int64_t as_int() const noexcept { return u_.i; }
   [[nodiscard]] std::uint64_t as_uint() const noexcept { return u_.u; }
   [[nodiscard]] double as_double() const noexcept { return u_.d; }
   [[nodiscard]] std::string_view as_string() const noexcept { return {u_.s.data, u_.s.size}; }
   [[nodiscard]] char as_char() const noexcept { return u_.c; }
+  ///@}
+  ///@{
   /// Arrays: the first element, the element count and, for numbers, the element width.
   [[nodiscard]] const void* array_data() const noexcept { return u_.s.data; }
   [[nodiscard]] std::size_t array_size() const noexcept { return u_.s.size; }
   [[nodiscard]] std::uint8_t element_size() const noexcept { return elem_size_; }
+  ///@}
 
  private:
   void set_string(const char* p, std::size_t n) noexcept {
@@ -138,8 +151,8 @@ struct Field {
   template <class T>
     requires std::constructible_from<Value, T&&>
   Field(std::string_view k, T&& v) noexcept : key(k), value(std::forward<T>(v)) {}
-  std::string_view key;
-  Value value;
+  std::string_view key;  ///< the JSON key, as given
+  Value value;           ///< a view of the caller's value
 };
 
 /// The field list every logging call takes: `{{"item_id", 7}, {"result", "african"}}`.

@@ -20,8 +20,11 @@ namespace leadscout::monitor {
 class LEADSCOUT_MONITOR_EXPORT Error : public leadscout::Error {
  public:
   using leadscout::Error::Error;
+  ///@{
+  /// Copyable, as exceptions are.
   Error(const Error&) = default;
   Error& operator=(const Error&) = default;
+  ///@}
   ~Error() override;
 };
 
@@ -37,6 +40,8 @@ enum class Scope {
 /// Default listening address, loopback only.
 inline constexpr std::string_view default_address = "127.0.0.1:9464";
 
+/// How the monitoring endpoint serves: its address, the progress directory it shows, its token
+/// and its limits.
 struct Options {
   /// host:port or [v6]:port; port 0 picks a free port (see Server::port()). Anything but a
   /// loopback host needs a token.
@@ -44,7 +49,7 @@ struct Options {
   /// Where the progress (.json) and Prometheus (.prom) files are; empty means
   /// batch::default_progress_dir().
   std::filesystem::path progress_dir;
-  Scope scope = Scope::this_process;
+  Scope scope = Scope::this_process;  ///< which operations of the directory it shows
   /// When non-empty, every path but /healthz and the static dashboard page needs
   /// `Authorization: Bearer <token>`.
   std::string token;
@@ -62,13 +67,13 @@ struct Options {
   std::chrono::seconds io_timeout{2};
   /// Largest accepted request body (GET bodies are not used at all).
   std::size_t max_body_bytes = 4096;
-  Readiness initial_readiness = Readiness::starting;
+  Readiness initial_readiness = Readiness::starting;  ///< what /readyz reports until set_readiness()
   /// Time source of the stall detection; empty means std::chrono::steady_clock::now.
   std::function<std::chrono::steady_clock::time_point()> clock;
 };
 
 /// Options from the environment, or nullopt when LEADSCOUT_HTTP is unset or empty.
-/// LEADSCOUT_HTTP=host:port, LEADSCOUT_HTTP_TOKEN=<token>, LEADSCOUT_HTTP_STALL_SECONDS=<n>.
+/// `LEADSCOUT_HTTP=host:port`, `LEADSCOUT_HTTP_TOKEN=token`, `LEADSCOUT_HTTP_STALL_SECONDS=n`.
 /// `base` supplies everything else. Throws Error naming the variable and value when invalid.
 [[nodiscard]] LEADSCOUT_MONITOR_EXPORT std::optional<Options> options_from_env(Options base = {});
 
@@ -89,6 +94,7 @@ class LEADSCOUT_MONITOR_EXPORT Server {
 
   /// Sets what /readyz reports.
   void set_readiness(Readiness readiness) noexcept;
+  /// What /readyz reports now.
   [[nodiscard]] Readiness readiness() const noexcept;
 
   /// Reads the progress directory now (what the background poller does every poll_interval).
