@@ -85,6 +85,7 @@ def write_project(blocks, work):
             f.write(source_of(b))
         cmake.append(f"add_executable({b.target} {b.target}.cpp)\n"
                      f"target_compile_features({b.target} PRIVATE cxx_std_20)\n"
+                     f"target_include_directories({b.target} PRIVATE {os.path.join(ROOT, 'docs', 'examples')})\n"
                      f"target_link_libraries({b.target} PRIVATE ${{libs}})")
     with open(os.path.join(work, "CMakeLists.txt"), "w", encoding="utf-8") as f:
         f.write("\n".join(cmake) + "\n")

@@ -4,20 +4,9 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "doc_types.hpp"
 
 namespace lb = leadscout::batch;
-
-struct Lead {
-  std::string id;
-  std::string name;
-};
-
-struct Classification {
-  std::string label;
-  double confidence = 0.0;
-};
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Classification, label, confidence)
 
 int main() {
   std::vector<Lead> leads = {{"1", "DIEMBY LUBAMBO"}};

@@ -7,12 +7,9 @@
 #include <utility>
 #include <vector>
 
-namespace lb = leadscout::batch;
+#include "doc_types.hpp"
 
-struct Lead {
-  std::string id;
-  std::string name;
-};
+namespace lb = leadscout::batch;
 
 struct Response {
   int status = 200;

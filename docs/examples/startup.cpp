@@ -8,22 +8,11 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "doc_types.hpp"
 
 namespace ll = leadscout::log;
 namespace lb = leadscout::batch;
 namespace lm = leadscout::monitor;
-
-struct Lead {
-  std::string id;
-  std::string name;
-};
-
-struct Classification {
-  std::string label;
-  double confidence = 0.0;
-};
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Classification, label, confidence)
 
 int main() {
   const std::vector<Lead> items = {{"1", "DIEMBY LUBAMBO"}};

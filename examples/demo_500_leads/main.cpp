@@ -124,7 +124,7 @@ int run(const demo::DemoOptions& o, const ll::Config& log_config) {
   };
 
   // LEADSCOUT_HTTP=127.0.0.1:9464 serves the dashboard, /metrics, /healthz while it runs.
-  opt.item_noun = "leads";  // "Performance metrics ... leads_per_second=..." as in the original request
+  opt.item_noun = "leads";  // the summary says "leads_per_second=..."
   leadscout::monitor::attach(opt);
   lb::BackgroundProcessor<demo::Lead, demo::Classification> processor(opt);
   lb::Summary<demo::Classification> summary;

@@ -1,14 +1,8 @@
 #include "commands.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <deque>
-#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <system_error>
@@ -110,11 +104,6 @@ nlohmann::ordered_json usage_json(const usage_totals& u) {
           {"cost_usd", u.cost_usd}};
 }
 
-/// --instance: the file belongs to one of the selected writer instances (or none is selected).
-bool instance_selected(const filter_spec& filter, const input_file& f) {
-  return filter.instances.empty() ||
-         std::find(filter.instances.begin(), filter.instances.end(), f.instance) != filter.instances.end();
-}
 
 }  // namespace
 
@@ -170,7 +159,7 @@ read_totals for_each_event(const input_options& in, std::ostream& err,
   corrupt_reporter corrupt(err, in.corrupt_shown);
   event_pipeline pipe(in.filter, in.dedup, corrupt);
   for (const auto& f : files) {
-    if (!instance_selected(in.filter, f)) continue;
+    if (!instance_selected(in.filter.instances, f)) continue;
     std::unique_ptr<line_reader> reader;
     try {
       reader = std::make_unique<line_reader>(f.path);
@@ -433,226 +422,5 @@ int run_perf(const perf_options& opt, std::ostream& out, std::ostream& err) {
 }
 
 // ---- tail -------------------------------------------------------------------------------
-
-namespace {
-
-struct followed_file {
-  input_file info;
-  int fd = -1;
-  std::uint64_t offset = 0;
-  std::uint64_t line_no = 0;
-  std::string partial;
-  bool skipping = false;  // inside an overlong line already reported
-  bool sniffed = false;
-  bool ignored = false;   // not a JSON lines file
-
-  followed_file() = default;
-  followed_file(const followed_file&) = delete;
-  followed_file& operator=(const followed_file&) = delete;
-  ~followed_file() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
-/// A plain log file of `date`, of any instance: "name-DATE.log" or "name-DATE.INSTANCE.log".
-bool is_dated_name(const std::string& name, const std::string& date) {
-  input_file f;
-  f.path = name;
-  classify(f);
-  return f.date == date && name.size() > 4 && name.compare(name.size() - 4, 4, ".log") == 0;
-}
-
-// Reads what was appended since the last call and hands over each complete line.
-template <typename F>
-void read_new(followed_file& f, F&& on_line) {
-  if (f.fd < 0 || f.ignored) return;
-  struct stat st {};
-  if (::fstat(f.fd, &st) == 0 && static_cast<std::uint64_t>(st.st_size) < f.offset) {
-    f.offset = 0;  // truncated: start over
-    f.line_no = 0;
-    f.partial.clear();
-    f.skipping = false;
-  }
-  char buf[1 << 16];
-  for (;;) {
-    const ssize_t n = ::pread(f.fd, buf, sizeof buf, static_cast<off_t>(f.offset));
-    if (n <= 0) return;
-    f.offset += static_cast<std::uint64_t>(n);
-    std::string_view chunk(buf, static_cast<std::size_t>(n));
-    if (!f.sniffed) {
-      const auto pos = chunk.find_first_not_of(" \t\r\n");
-      if (pos != std::string_view::npos || !f.partial.empty()) {
-        f.sniffed = true;
-        if (pos != std::string_view::npos && f.partial.empty() && chunk[pos] != '{') {
-          f.ignored = true;
-          return;
-        }
-      }
-    }
-    while (!chunk.empty()) {
-      const auto nl = chunk.find('\n');
-      if (nl == std::string_view::npos) {
-        if (!f.skipping) f.partial.append(chunk);
-        if (f.partial.size() > line_reader::max_line) {
-          ++f.line_no;
-          on_line(std::string_view(f.partial), f.line_no, true);
-          f.partial.clear();
-          f.skipping = true;
-        }
-        break;
-      }
-      if (f.skipping) {
-        f.skipping = false;
-      } else if (f.partial.empty()) {
-        ++f.line_no;
-        on_line(chunk.substr(0, nl), f.line_no, false);
-      } else {
-        f.partial.append(chunk.substr(0, nl));
-        ++f.line_no;
-        on_line(std::string_view(f.partial), f.line_no, false);
-        f.partial.clear();
-      }
-      chunk.remove_prefix(nl + 1);
-    }
-  }
-}
-
-}  // namespace
-
-int run_tail(const tail_options& opt, const tail_hooks& hooks, std::ostream& out,
-             std::ostream& err) {
-  const fs::path dir(opt.dir);
-  {
-    std::error_code ec;
-    if (!fs::is_directory(dir, ec)) throw path_error(opt.dir + ": no such directory");
-    fs::directory_iterator probe(dir, ec);
-    if (ec) throw path_error(opt.dir + ": cannot read directory: " + ec.message());
-  }
-  corrupt_reporter corrupt(err, opt.corrupt_shown);
-  event_pipeline pipe(opt.filter, opt.dedup, corrupt);
-  std::map<std::string, std::unique_ptr<followed_file>> files;  // by path: date order per name
-  std::string current = hooks.today();
-  std::string previous;
-
-  // Starts following files of `date` not followed yet; returns how many were added.
-  auto discover = [&](const std::string& date) {
-    std::size_t added = 0;
-    std::error_code ec;
-    fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec);
-    for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      std::error_code fec;
-      if (!it->is_regular_file(fec)) continue;
-      const std::string name = it->path().filename().string();
-      if (!is_dated_name(name, date)) continue;
-      const std::string key = it->path().string();
-      if (files.count(key) != 0) continue;
-      auto f = std::make_unique<followed_file>();
-      f->info.path = it->path();
-      classify(f->info);
-      if (!instance_selected(opt.filter, f->info)) continue;
-      f->fd = ::open(key.c_str(), O_RDONLY | O_CLOEXEC);
-      if (f->fd < 0) continue;  // appears again at the next poll
-      files.emplace(key, std::move(f));
-      ++added;
-    }
-    if (added > 0) {
-      std::vector<input_file> infos;
-      for (const auto& [k, f] : files) infos.push_back(f->info);
-      mark_present(infos);
-      std::size_t i = 0;
-      for (auto& [k, f] : files) f->info.present = infos[i++].present;
-    }
-    return added;
-  };
-
-  auto ordered = [&]() {
-    std::vector<followed_file*> v;
-    for (auto& [k, f] : files) v.push_back(f.get());
-    std::stable_sort(v.begin(), v.end(), [](const followed_file* a, const followed_file* b) {
-      return a->info.date < b->info.date;
-    });
-    return v;
-  };
-
-  std::string line_out;
-  auto render = [&](const event& e) {
-    line_out.clear();
-    if (opt.pretty) {
-      render_pretty(e, line_out);
-    } else {
-      line_out.assign(e.line);
-      while (!line_out.empty() && (line_out.back() == '\r' || line_out.back() == ' ')) line_out.pop_back();
-    }
-    line_out.push_back('\n');
-  };
-
-  // The last `opt.lines` selected events of today's files, in timestamp order.
-  discover(current);
-  {
-    struct kept {
-      std::int64_t time_us;
-      std::uint64_t seq;
-      std::string text;
-    };
-    std::deque<kept> last;
-    std::uint64_t seq = 0;
-    for (followed_file* f : ordered()) {
-      read_new(*f, [&](std::string_view line, std::uint64_t no, bool overlong) {
-        const event* e = pipe.process(f->info, line, no, overlong);
-        if (e == nullptr || opt.lines == 0) return;
-        render(*e);
-        last.push_back({e->time_us, seq++, line_out});
-        // keep at most `lines` per file pass plus what earlier files left
-        if (last.size() > opt.lines * 4 + 64) {
-          std::stable_sort(last.begin(), last.end(), [](const kept& a, const kept& b) {
-            return a.time_us != b.time_us ? a.time_us < b.time_us : a.seq < b.seq;
-          });
-          last.erase(last.begin(), last.end() - static_cast<std::ptrdiff_t>(opt.lines));
-        }
-      });
-    }
-    std::stable_sort(last.begin(), last.end(), [](const kept& a, const kept& b) {
-      return a.time_us != b.time_us ? a.time_us < b.time_us : a.seq < b.seq;
-    });
-    const std::size_t skip = last.size() > opt.lines ? last.size() - opt.lines : 0;
-    for (std::size_t i = skip; i < last.size(); ++i) out << last[i].text;
-    out.flush();
-  }
-  if (!opt.follow) {
-    corrupt.finish();
-    return exit_ok;
-  }
-
-  while (!hooks.stop()) {
-    hooks.sleep(opt.interval);
-    if (hooks.stop()) break;
-    const std::string today = hooks.today();
-    if (today != current) {
-      previous = current;
-      current = today;
-    }
-    discover(current);
-    for (followed_file* f : ordered()) {
-      read_new(*f, [&](std::string_view line, std::uint64_t no, bool overlong) {
-        if (const event* e = pipe.process(f->info, line, no, overlong)) {
-          render(*e);
-          out << line_out;
-        }
-      });
-    }
-    out.flush();
-    // Forget files of older days, and yesterday's once they are rotated away.
-    for (auto it = files.begin(); it != files.end();) {
-      const auto& info = it->second->info;
-      std::error_code ec;
-      const bool stale = info.date != current &&
-                         (info.date != previous || !fs::exists(info.path, ec));
-      it = stale ? files.erase(it) : std::next(it);
-    }
-  }
-  corrupt.finish();
-  out.flush();
-  return exit_ok;
-}
 
 }  // namespace leadscout::logs_tool

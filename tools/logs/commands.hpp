@@ -84,7 +84,7 @@ struct read_totals {
 read_totals for_each_event(const input_options& in, std::ostream& err,
                            const std::function<void(const input_file&, const event&)>& on_event);
 
-/// The console line of an event (issue 2's format), without a newline, appended to `out`.
+/// The console line of an event (the logger's console format), without a newline, appended to `out`.
 void render_pretty(const event& e, std::string& out);
 
 struct summary_options {
@@ -110,29 +110,5 @@ struct perf_options {
 };
 /// `perf`: percentiles of a numeric field per group, and LLM token and cost totals.
 int run_perf(const perf_options& opt, std::ostream& out, std::ostream& err);
-
-struct tail_options {
-  std::string dir = "logs";
-  bool follow = false;
-  std::size_t lines = 10;
-  std::chrono::milliseconds interval{500};
-  bool pretty = false;
-  dedup_mode dedup = dedup_mode::routes;
-  filter_spec filter;
-  std::size_t corrupt_shown = 10;
-};
-
-/// What `tail` needs from the outside world, injectable for tests.
-struct tail_hooks {
-  std::function<std::string()> today;                     ///< current date, YYYY-MM-DD
-  std::function<void(std::chrono::milliseconds)> sleep;   ///< wait one polling interval
-  std::function<bool()> stop;                             ///< true once it should exit
-};
-
-/// `tail [-f]`: the last lines of today's dated files, then (follow) new lines as they are
-/// written, moving on to the next day's files when the date changes. Returns when not following,
-/// or when hooks.stop() turns true. Throws path_error when the directory is missing.
-int run_tail(const tail_options& opt, const tail_hooks& hooks, std::ostream& out,
-             std::ostream& err);
 
 }  // namespace leadscout::logs_tool

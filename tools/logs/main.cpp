@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.hpp"
+#include "tail.hpp"
 
 namespace lg = leadscout::logs_tool;
 

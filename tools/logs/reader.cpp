@@ -276,6 +276,10 @@ std::vector<input_file> collect_files(const std::vector<std::string>& paths,
   return files;
 }
 
+bool instance_selected(const std::vector<std::string>& instances, const input_file& f) {
+  return instances.empty() || std::find(instances.begin(), instances.end(), f.instance) != instances.end();
+}
+
 bool counted_here(const input_file& f, const event& e) noexcept {
   if (f.role == file_role::other) return true;
   std::uint8_t routes = 0;

@@ -64,7 +64,7 @@ class line_reader {
   std::string stream_error_;
 };
 
-/// Which default route of the log tree a file belongs to (issue 2's routing table).
+/// Which default route of the log tree a file belongs to (the logger's default routing table).
 enum class file_role : std::uint8_t {
   operations,      ///< production/operations-DATE.log
   errors,          ///< production/errors-DATE.log
@@ -110,6 +110,9 @@ void classify(input_file& f);
 /// Fills `present` for a set of files (files of the same tree, date and instance share the
 /// role bits: each instance's events are routed to its own files).
 void mark_present(std::vector<input_file>& files);
+
+/// --instance: whether `f` belongs to one of `instances` (every file when it is empty).
+[[nodiscard]] bool instance_selected(const std::vector<std::string>& instances, const input_file& f);
 
 /// Under dedup_mode::routes: whether this file is the one place where `e` is counted.
 [[nodiscard]] bool counted_here(const input_file& f, const event& e) noexcept;

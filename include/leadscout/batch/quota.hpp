@@ -70,7 +70,7 @@ class LEADSCOUT_BATCH_EXPORT Permit {
 
   /// True when granted and not yet settled or rate limited.
   [[nodiscard]] explicit operator bool() const noexcept { return state_ != nullptr && !done_; }
-  /// Why the permit was not granted: reason "stopping" (a stop was requested while waiting) or
+  /// Why the permit was not granted: reason "stopping" (a stop came while waiting) or
   /// "budget_exhausted" (the estimate can never fit in the remaining budget). Retry::yes: the
   /// item may run again on a resume.
   [[nodiscard]] Failure failure() const { return failure_; }

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "commands.hpp"
+#include "tail.hpp"
 #include "logs_test_utils.hpp"
 
 namespace lt = leadscout::test;
