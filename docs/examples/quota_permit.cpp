@@ -1,15 +1,22 @@
-// Wrapper of the documentation's quota fragments: a provider call made under a Permit.
+// Wrapper of the documentation's quota example: a whole run whose callback calls a provider
+// under a Permit.
 #include <leadscout/batch.hpp>
-#include <leadscout/batch/quota.hpp>
 
 #include <chrono>
+#include <stop_token>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "doc_types.hpp"
 
-namespace lb = leadscout::batch;
+struct Label {
+  std::string origin;
+};
+inline void to_json(nlohmann::json& j, const Label& l) { j = nlohmann::json{{"origin", l.origin}}; }
+inline void from_json(const nlohmann::json& j, Label& l) { j.at("origin").get_to(l.origin); }
 
 struct Response {
   int status = 200;
@@ -20,10 +27,10 @@ struct Response {
   std::string label;
 };
 
-Response call_provider(const Lead& lead) { return Response{200, {}, 700, 0.0004, 0, lead.name}; }
+Response call_provider(const Lead& lead, std::stop_token) { return Response{200, {}, 700, 0.0004, 0, lead.name}; }
 
-lb::Outcome<std::string> classify_under(lb::Permit permit, const Lead& lead) {
+int run_batch(const std::vector<Lead>& leads) {
   // @example@
 }
 
-int main() { (void)classify_under(lb::Permit{}, Lead{"1", "DIEMBY LUBAMBO"}); }
+int main() { return run_batch({{"1", "DIEMBY LUBAMBO"}}) == 0 ? 0 : 1; }
