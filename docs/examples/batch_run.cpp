@@ -1,7 +1,9 @@
 // Wrapper of the documentation's batch fragments that use an `opt` already set up.
 #include <leadscout/batch.hpp>
 
+#include <cstdio>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "doc_types.hpp"

@@ -39,7 +39,20 @@ void check_options(const Options& opt) {
 void load(Engine::State& s, Resume& resume) {
   const JournalHeader header = resume.header(s.opt.operation, s.publisher.started_at());
   const ProgressFiles& files = s.publisher.files();
-  std::vector<std::size_t> pending = resume.replay(s.journal, files.journal, header, *s.job, s.opt, s.log, s.report);
+  std::vector<std::size_t> pending =
+      resume.replay(s.journal, files.journal, header, *s.job, s.opt, s.log, s.report, [&](std::string_view id, std::string_view result) {
+        if (!s.results.is_open()) return;
+        if (const int err = s.results.reconcile(id, result); err != 0) {
+          throw Error("cannot write results file " + s.results.path().string() + ": " + std::strerror(err));
+        }
+      });
+  if (s.results.is_open()) {
+    s.results.end_reconcile();
+    if (s.results.reconciled() > 0) {
+      s.log.warning("Results file completed from the journal",
+                    {{"path", s.results.path().string()}, {"results", s.results.reconciled()}});
+    }
+  }
   const std::size_t n_pending = pending.size();
   {
     std::lock_guard lock(s.m);
@@ -107,11 +120,16 @@ RunStats finish(Engine::State& s, std::unique_lock<std::mutex>& lock) {
   lock.unlock();
   const int sync_err = s.sync_journal();
   s.journal.close();
+  const int results_err = s.results.close();
   lock.lock();
   if (sync_err != 0 && s.stop_status != Status::failed) {
     s.stopping = true;
     s.stop_status = Status::failed;
     s.stop_reason = std::string("journal fsync failed: ") + std::strerror(sync_err);
+  } else if (results_err != 0 && s.stop_status != Status::failed) {
+    s.stopping = true;
+    s.stop_status = Status::failed;
+    s.stop_reason = "results file " + s.results.path().string() + " fsync failed: " + std::strerror(results_err);
   }
   const time_point end = s.clock->now();
   RunStats stats = s.report.stats(s.stopping.load() ? s.stop_status : Status::completed, s.stop_reason, s.signal,
@@ -164,7 +182,7 @@ RunStats Engine::run(Job& job) {
   s.start = s.clock->now();
   if (s.opt.deadline.count() > 0) s.deadline_at = s.start + s.opt.deadline;
   s.publisher.prepare(progress_files(dir, s.opt.operation, resume.shard()), resume.shard(), s.start);
-  s.env.emplace(AttemptEnv{job, s.journal, s.opt, *s.clock, s.log, job.ids(), s.stopping});
+  s.env.emplace(AttemptEnv{job, s.journal, s.opt, *s.clock, s.log, job.ids(), s.stopping, nullptr});
   std::optional<SignalWatch> signals;
   if (s.opt.handle_signals) signals.emplace([this](int sig) { request_stop(sig); });
 
@@ -172,6 +190,11 @@ RunStats Engine::run(Job& job) {
   s.phases.advance(RunPhase::starting);
   try {
     if (const auto setup_error = s.phases.take_setup_error()) std::rethrow_exception(setup_error);
+    const ResultsSink::Kind sink = s.opt.results.kind();
+    if (sink == ResultsSink::Kind::jsonl || sink == ResultsSink::Kind::csv) {
+      s.results.open(s.opt.results, s.opt.fresh);
+      s.env->results = &s.results;
+    }
     load(s, resume);
   } catch (...) {
     s.phases.advance(RunPhase::finished);  // a journal of another input, an unreadable file

@@ -140,9 +140,9 @@ void Engine::State::record(Worker& w) {
         w.warned_ignoring = false;
       }
       break;
-    case Finished::Kind::journal_error:
+    case Finished::Kind::write_error:
       --in_flight;
-      begin_stop(Status::failed, "journal write failed: " + f.reason, 0);
+      begin_stop(Status::failed, f.reason, 0);
       break;
   }
   f.kind = Finished::Kind::none;

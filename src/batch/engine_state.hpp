@@ -45,6 +45,7 @@ struct Engine::State {
   PhaseSequence phases;               ///< run()'s thread only
   std::optional<AttemptEnv> env;
   std::optional<QuotaRegistry> quotas;  ///< thread-safe on its own
+  ResultsWriter results;                ///< Options::results as a file; write() is thread-safe
   std::stop_source quota_stop;          ///< requested at the stop: waits in acquire() end
   std::size_t journal_lines_dropped = 0;
 

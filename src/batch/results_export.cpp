@@ -1,6 +1,7 @@
 // JSONL and CSV export of results.
 #include "leadscout/batch/results_export.hpp"
 
+#include "csv.hpp"
 #include "files.hpp"
 
 namespace leadscout::batch::detail {
@@ -18,28 +19,6 @@ void export_jsonl(const std::filesystem::path& path, const ResultRows& rows) {
   write_file_atomic(path, out);
 }
 
-namespace {
-
-void csv_field(std::string& out, std::string_view v) {
-  if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out += v;
-    return;
-  }
-  out += '"';
-  for (char c : v) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-}
-
-std::string cell(const nlohmann::json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_null()) return {};
-  return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-}  // namespace
 
 void export_csv(const std::filesystem::path& path, const ResultRows& text_rows) {
   std::vector<std::pair<std::string_view, nlohmann::json>> rows;
@@ -60,17 +39,17 @@ void export_csv(const std::filesystem::path& path, const ResultRows& text_rows) 
   std::string out = "id";
   for (const auto& c : columns) {
     out += ',';
-    csv_field(out, c);
+    append_csv_field(out, c);
   }
   out += "\r\n";
   for (const auto& [id, result] : rows) {
-    csv_field(out, id);
+    append_csv_field(out, id);
     for (const auto& c : columns) {
       out += ',';
       if (!objects) {
-        csv_field(out, cell(result));
+        append_csv_field(out, csv_cell(result));
       } else if (auto it = result.find(c); it != result.end()) {
-        csv_field(out, cell(*it));
+        append_csv_field(out, csv_cell(*it));
       }
     }
     out += "\r\n";

@@ -82,7 +82,7 @@ std::size_t Resume::position(std::string_view id) noexcept {
 }
 
 void Resume::on_record(const JournalRecord& r, Job& job, const Options& opt, const leadscout::log::Logger& log,
-                       RunReport& report) {
+                       RunReport& report, const OkCallback& on_ok) {
   add_usage(r.usage);
   if (r.partial) return;
   const std::size_t i = position(r.id);
@@ -97,6 +97,7 @@ void Resume::on_record(const JournalRecord& r, Job& job, const Options& opt, con
       return;
     }
     journaled_[i] = kOk;
+    if (on_ok) on_ok(r.id, r.result);
     if (!old_failures_.empty()) old_failures_.erase(i);
     metrics_buf_.clear();
     for (const auto& [k, v] : r.metrics) metrics_buf_.emplace_back(k, v);
@@ -118,12 +119,13 @@ void Resume::add_usage(std::span<const std::pair<std::string_view, Usage>> usage
 
 std::vector<std::size_t> Resume::replay(Journal& journal, const std::filesystem::path& path,
                                         const JournalHeader& header, Job& job, const Options& opt,
-                                        const leadscout::log::Logger& log, RunReport& report) {
+                                        const leadscout::log::Logger& log, RunReport& report,
+                                        const OkCallback& on_ok) {
   journaled_.assign(ids_.size(), kNone);
   old_failures_.clear();
   prior_usage_.clear();
   const JournalOpenReport opened = journal.open(path, header, opt.fresh, [&](const JournalRecord& r) {
-    on_record(r, job, opt, log, report);
+    on_record(r, job, opt, log, report, on_ok);
   });
   dropped_lines_ = opened.dropped_lines;
   if (opened.dropped_lines > 0) {

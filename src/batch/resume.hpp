@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -57,9 +58,12 @@ class Resume {
   /// Opens `journal`, loads every journaled result through `job`, and counts resumed items
   /// into `report`. Returns the positions still to run, in input order. Throws Error when the
   /// journal cannot be opened or belongs to another input.
+  /// `on_ok(id, result_json)` is called once for each item the journal records as ok.
+  using OkCallback = std::function<void(std::string_view id, std::string_view result_json)>;
   [[nodiscard]] std::vector<std::size_t> replay(Journal& journal, const std::filesystem::path& path,
                                                 const JournalHeader& header, Job& job, const Options& opt,
-                                                const leadscout::log::Logger& log, RunReport& report);
+                                                const leadscout::log::Logger& log, RunReport& report,
+                                                const OkCallback& on_ok = {});
   /// Journal lines that were torn or corrupt.
   [[nodiscard]] std::size_t dropped_lines() const noexcept { return dropped_lines_; }
   /// What the journaled attempts charged, by quota: the operation's usage before this run.
@@ -69,7 +73,7 @@ class Resume {
   enum : std::uint8_t { kNone = 0, kOk = 1, kFailed = 2 };
   [[nodiscard]] std::size_t position(std::string_view id) noexcept;
   void on_record(const JournalRecord& r, Job& job, const Options& opt, const leadscout::log::Logger& log,
-                 RunReport& report);
+                 RunReport& report, const OkCallback& on_ok);
   void add_usage(std::span<const std::pair<std::string_view, Usage>> usage);
 
   const std::vector<std::string>& ids_;

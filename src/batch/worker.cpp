@@ -83,11 +83,15 @@ bool Worker::journal_usage(const AttemptEnv& env, std::string_view item) {
   line.clear();
   format_attempt_record(line, item, attempt, usage);
   if (const int err = env.journal.append(line); err != 0) {
-    finished.kind = Finished::Kind::journal_error;
-    finished.reason = std::strerror(err);
+    write_failed("journal", err);
     return false;
   }
   return true;
+}
+
+void Worker::write_failed(std::string_view file, int err) {
+  finished.kind = Finished::Kind::write_error;
+  finished.reason = std::string(file) + " write failed: " + std::strerror(err);
 }
 
 void Worker::succeeded(const AttemptEnv& env, std::string_view item) {
@@ -95,11 +99,19 @@ void Worker::succeeded(const AttemptEnv& env, std::string_view item) {
   format_record(line, item, true, attempt, finished.seconds * 1e3, result_json, {}, metrics, usage);
   if (const int err = env.journal.append(line); err != 0) {
     env.job.discard(number);
-    finished.kind = Finished::Kind::journal_error;
-    finished.reason = std::strerror(err);
+    write_failed("journal", err);
     return;
   }
-  env.job.commit(number, index);
+  // After the journal: a kill in between leaves the result to the next run's reconciliation.
+  if (std::string error = env.job.commit(number, index); !error.empty()) {
+    env.log.warning("Results callback failed", {{"item_id", item}, {"error", error}});
+  }
+  if (env.results != nullptr) {
+    if (const int err = env.results->write(item, result_json); err != 0) {
+      write_failed("results file " + env.results->path().string(), err);
+      return;
+    }
+  }
   env.log.log(env.opt.item_log_level, "Item processed",
               {{"item_id", item}, {"attempt", attempt}, {"duration_ms", rounded_ms(finished.seconds)}});
   finished.kind = Finished::Kind::ok;
@@ -124,8 +136,7 @@ void Worker::failed(const AttemptEnv& env, std::string_view item, Clock::time_po
   line.clear();
   format_record(line, item, false, attempt, finished.seconds * 1e3, {}, failure.reason, metrics, usage);
   if (const int err = env.journal.append(line); err != 0) {
-    finished.kind = Finished::Kind::journal_error;
-    finished.reason = std::strerror(err);
+    write_failed("journal", err);
     return;
   }
   env.log.error("Item failed", {{"item_id", item}, {"attempts", attempt}, {"reason", failure.reason}});

@@ -19,6 +19,7 @@
 #include "leadscout/batch/options.hpp"
 #include "leadscout/batch/outcome.hpp"
 #include "leadscout/log/logger.hpp"
+#include "results_writer.hpp"
 #include "retry.hpp"
 #include "run_report.hpp"
 #include "usage_ledger.hpp"
@@ -31,7 +32,8 @@ enum WorkerState : int { kIdle = 0, kRunning = 1, kFinishing = 2, kTimedOut = 3,
 
 /// What a worker did with its last attempt, recorded under the engine's lock when it takes the next.
 struct Finished {
-  enum class Kind { none, ok, failed, retry, abandoned, dropped, journal_error } kind = Kind::none;
+  /// write_error: the journal or the results file could not be written (`reason` says which).
+  enum class Kind { none, ok, failed, retry, abandoned, dropped, write_error } kind = Kind::none;
   std::size_t index = 0;
   int attempts = 0;
   double seconds = 0.0;
@@ -49,6 +51,7 @@ struct AttemptEnv {
   const leadscout::log::Logger& log;
   const std::vector<std::string>& ids;
   const std::atomic<bool>& stopping;
+  ResultsWriter* results;  ///< the results file; nullptr without one
 };
 
 struct Worker {
@@ -100,6 +103,7 @@ struct Worker {
   void failed(const AttemptEnv& env, std::string_view item, Clock::time_point end);
   /// Journals what an attempt that did not finish its item charged; false after a write error.
   bool journal_usage(const AttemptEnv& env, std::string_view item);
+  void write_failed(std::string_view file, int err);
 
   std::mutex current_m_;  ///< guards the two below and the end of kRunning
   std::string current_text_;

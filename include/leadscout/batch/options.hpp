@@ -18,6 +18,7 @@
 #include "leadscout/batch/clock.hpp"
 #include "leadscout/batch/export.hpp"
 #include "leadscout/batch/quota.hpp"
+#include "leadscout/batch/results_sink.hpp"
 #include "leadscout/batch/shard.hpp"
 #include "leadscout/error.hpp"
 #include "leadscout/log/level.hpp"
@@ -161,6 +162,9 @@ struct Options {
   std::string logger = "batch";
   /// This process's shard; unset means the environment (shard_from_env()) or the whole input.
   std::optional<ShardSpec> shard;
+  /// Where results go as items finish: jsonl_results(path), csv_results(path) or a callback.
+  /// With a sink, Summary::results stays empty, so memory does not grow with the results.
+  ResultsSink results;
   /// Item ids; empty means the item's `id` member (a string or an integer).
   IdFunction id;
   /// Time source; empty means the real clocks.

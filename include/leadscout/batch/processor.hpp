@@ -48,8 +48,8 @@ std::string item_id(const Item& item, const IdFunction& id) {
 template <class Item, class Result, class F>
 class TypedJob final : public Job {
  public:
-  TypedJob(std::span<const Item> items, F& fn, const IdFunction& id, std::size_t workers)
-      : items_(items), fn_(fn), results_(items.size()), staged_(workers) {
+  TypedJob(std::span<const Item> items, F& fn, const IdFunction& id, const ResultsSink& sink, std::size_t workers)
+      : items_(items), fn_(fn), sink_(sink), results_(sink ? 0 : items.size()), staged_(workers) {
     ids_.reserve(items.size());
     for (const Item& item : items) ids_.push_back(item_id(item, id));
   }
@@ -81,13 +81,26 @@ class TypedJob final : public Job {
     return false;
   }
 
-  void commit(std::size_t worker, std::size_t index) noexcept override {
-    results_[index] = std::move(staged_[worker]);
+  std::string commit(std::size_t worker, std::size_t index) noexcept override {
+    std::string error;
+    if (sink_.kind() == ResultsSink::Kind::callback) {
+      try {
+        sink_.deliver(ids_[index], &*staged_[worker]);
+      } catch (const std::exception& e) {
+        error = e.what();
+      } catch (...) {
+        error = "unknown exception";
+      }
+    } else if (!sink_) {
+      results_[index] = std::move(staged_[worker]);
+    }
     staged_[worker].reset();
+    return error;
   }
   void discard(std::size_t worker) noexcept override { staged_[worker].reset(); }
 
   bool load(std::size_t index, std::string_view result_json, std::string& error) noexcept override {
+    if (sink_) return true;
     try {
       results_[index].emplace(nlohmann::json::parse(result_json).template get<Result>());
       return true;
@@ -109,6 +122,7 @@ class TypedJob final : public Job {
  private:
   std::span<const Item> items_;
   F& fn_;
+  const ResultsSink& sink_;
   std::vector<std::string> ids_;
   std::vector<std::optional<Result>> results_;
   std::vector<std::optional<Result>> staged_;
@@ -127,15 +141,18 @@ class BackgroundProcessor {
     if (options_.id && options_.id.item_type() != typeid(Item)) {
       throw Error("Options::id was built for another item type; use id_function<Item>(...)");
     }
+    if (options_.results.kind() == ResultsSink::Kind::callback && options_.results.result_type() != typeid(Result)) {
+      throw Error("Options::results is a callback of another result type; it must take `const Result&`");
+    }
   }
 
   /// Processes `items` and returns when the batch is completed, interrupted, past its deadline
-  /// or failed. Callback exceptions never escape; setup problems (duplicate ids, a journal of
+  /// or failed. Summary::results holds every ok result, unless Options::results is set. Callback exceptions never escape; setup problems (duplicate ids, a journal of
   /// another input, a bad shard variable) throw Error before anything starts.
   template <class F>
     requires std::invocable<F&, const Item&, Context&>
   Summary<Result> run(std::span<const Item> items, F&& fn) {
-    detail::TypedJob<Item, Result, std::remove_reference_t<F>> job(items, fn, options_.id,
+    detail::TypedJob<Item, Result, std::remove_reference_t<F>> job(items, fn, options_.id, options_.results,
                                                                    options_.concurrency == 0 ? 1 : options_.concurrency);
     detail::Engine engine(options_);
     {

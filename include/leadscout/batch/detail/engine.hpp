@@ -28,12 +28,13 @@ class Job {
   /// commit) and sets `result_json` to its JSON; on failure fills `failure`. Never throws.
   virtual bool attempt(std::size_t worker, std::size_t index, Context& ctx, Failure& failure,
                        std::string& result_json) noexcept = 0;
-  /// Keeps the result staged by `worker` as the result of `index`.
-  virtual void commit(std::size_t worker, std::size_t index) noexcept = 0;
+  /// Keeps the result staged by `worker` as the result of `index`, or hands it to a callback
+  /// sink; returns what that callback threw ("" when nothing).
+  virtual std::string commit(std::size_t worker, std::size_t index) noexcept = 0;
   /// Drops the result staged by `worker` (a late or cancelled attempt).
   virtual void discard(std::size_t worker) noexcept = 0;
   /// Loads a journaled result of `index` from its JSON text; false with `error` when it does
-  /// not parse or convert.
+  /// not parse or convert. With a results sink nothing is kept and nothing is checked.
   virtual bool load(std::size_t index, std::string_view result_json, std::string& error) noexcept = 0;
 };
 

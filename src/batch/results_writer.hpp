@@ -1,0 +1,57 @@
+// A run's result file (Options::results = jsonl_results() or csv_results()): appended as items
+// finish, completed from the journal when a run resumes, fsync'ed at the end.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "leadscout/batch/results_sink.hpp"
+
+namespace leadscout::batch::detail {
+
+/// The file of a jsonl or csv sink. write() may be called from many threads at once.
+class ResultsWriter {
+ public:
+  ResultsWriter() = default;
+  ~ResultsWriter();
+  ResultsWriter(const ResultsWriter&) = delete;
+  ResultsWriter& operator=(const ResultsWriter&) = delete;
+
+  /// Opens the file for appending (created; emptied when `fresh`), cuts a record a kill left
+  /// half-written, and notes the ids it holds for reconcile(). Throws Error naming the file.
+  void open(const ResultsSink& sink, bool fresh);
+  [[nodiscard]] bool is_open() const noexcept { return fd_ >= 0; }
+  /// For an item the journal records as ok: writes its result unless the file holds the id.
+  /// Returns 0 or an errno.
+  int reconcile(std::string_view id, std::string_view result_json);
+  /// Ends the replay, freeing the ids noted by open().
+  void end_reconcile() noexcept;
+  /// Results the replay wrote (the file missed them).
+  [[nodiscard]] std::size_t reconciled() const noexcept { return reconciled_; }
+  /// Appends one result (its JSON text). Returns 0 or an errno.
+  int write(std::string_view id, std::string_view result_json);
+  /// fsyncs and closes the file. Returns 0 or an errno.
+  int close() noexcept;
+  [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+
+ private:
+  void scan_existing(std::string_view kind_name);
+  [[nodiscard]] std::string line(std::string_view id, std::string_view result_json);
+
+  ResultsSink::Kind kind_ = ResultsSink::Kind::none;
+  std::filesystem::path path_;
+  int fd_ = -1;
+  std::mutex mu_;
+  std::vector<std::string> columns_;  ///< csv: the result columns, fixed by the header
+  bool header_written_ = false;
+  bool objects_ = true;                  ///< csv: results are objects spread over columns
+  std::vector<std::uint64_t> present_;   ///< sorted stable_hash() of the ids in the file
+  std::size_t reconciled_ = 0;
+};
+
+}  // namespace leadscout::batch::detail
