@@ -31,8 +31,9 @@ Operations with provider quotas get the columns SPEND (spent/budget in USD, the 
 --check exit codes (monitoring plugins): 0 OK; 1 WARNING: a running operation's heartbeat is older
 than --stale-after, failed/processed is above --max-failure-rate, or a quota has spent 80% of its
 budget; 2 CRITICAL: status failed, starting/running while its pid is gone on this host, or a budget
-is exhausted; 3 UNKNOWN: no progress file, an unreadable one, a missing directory or bad usage. Several problems: the worst wins (OK < UNKNOWN < WARNING <
-CRITICAL) and the message lists them all.
+is exhausted; 3 UNKNOWN: no progress file, an unreadable one, a missing directory or bad usage.
+Several problems: the worst wins (OK < UNKNOWN < WARNING < CRITICAL) and the message lists them
+all.
 
 Other exit codes: 0 success; 1 a progress file could not be read, no progress file, or (--watch) an
 operation whose process is gone; 2 bad usage or a missing directory.)";

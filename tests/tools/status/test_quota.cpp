@@ -129,7 +129,10 @@ TEST_F(StatusQuota, CheckIsCriticalWhenTheBudgetIsExhausted) {
   write(s);
   auto r = run({"--check"});
   EXPECT_EQ(r.exit_code, 2) << r.out;
-  EXPECT_EQ(r.out.rfind("LEADSCOUT CRITICAL - logistics_demo quota openai budget exhausted: spent $5.00 of $5.00 (100.0%)", 0), 0u)
+  EXPECT_EQ(r.out.rfind("LEADSCOUT CRITICAL - logistics_demo quota openai budget exhausted: "
+                        "spent $5.00 of $5.00 (100.0%)",
+                        0),
+            0u)
       << r.out;
 
   // The status alone (the flag not set): the quotas with a budget are named.
