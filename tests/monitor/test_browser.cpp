@@ -1,7 +1,7 @@
 // The dashboard in a real browser: headless Chromium loads it while a batch runs in a child
 // process and the rendered DOM must show the operation, a rising percentage and, at the end,
-// the completed status; and the quota panel of a progress file with quotas. Skipped when
-// chromium is not installed.
+// the completed status; and the quota panel of a progress file with quotas, with its 429 marks
+// on the rate chart. Skipped when chromium is not installed.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -323,4 +324,35 @@ TEST(MonitorBrowser, QuotaPanelShowsSpendLimitsAndRateLimitsOnlyForRunsWithQuota
   ASSERT_FALSE(without.empty()) << dom.substr(0, 3000);
   EXPECT_EQ(without.find("class=\"quota"), std::string::npos) << without;
   EXPECT_EQ(without.find("429"), std::string::npos) << without;
+}
+
+TEST(MonitorBrowser, RateChartMarksThePollsAtWhichThe429CountRose) {
+  const auto chromium = find_chromium();
+  if (!chromium) GTEST_SKIP() << "chromium is not installed (scripts/test.sh --browser installs it)";
+  leadscout::test::TempDir dir;
+  const fs::path staging = dir / "staging";
+  fs::create_directories(staging);
+  // The count rises all the time, so any two polls of the page see different counts.
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    leadscout::batch::QuotaReport q;
+    q.spent_usd = 0.5;
+    for (std::uint64_t n = 1; !stop; ++n) {
+      q.rate_limited_total = n;
+      write_snapshot(staging, "limited", {{"openai", q}});
+      fs::rename(staging / "limited.json", dir / "limited.json");  // whole files only
+      std::this_thread::sleep_for(2ms);
+    }
+  });
+  leadscout::monitor::Options o;
+  o.address = "127.0.0.1:0";
+  o.progress_dir = dir.path();
+  o.poll_interval = std::chrono::milliseconds(0);
+  leadscout::monitor::Server server(o);
+  const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/";
+  const std::string dom = run_chromium(*chromium, url, {"--dump-dom", "--virtual-time-budget=3500"});
+  stop = true;
+  writer.join();
+  EXPECT_NE(dom.find("<path class=\"rate-limited\""), std::string::npos) << dom.substr(0, 4000);
+  EXPECT_NE(dom.find("red: 429s"), std::string::npos);
 }
