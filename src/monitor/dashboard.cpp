@@ -291,7 +291,7 @@ constexpr std::size_t page_size = [] {
   return n;
 }();
 
-// Joined at compile time, so that dashboard_html() stays a view of static text.
+// Joined at compile time, so that dashboard_html() is a view of static text.
 constexpr std::array<char, page_size> page_text = [] {
   std::array<char, page_size> out{};
   std::size_t i = 0;

@@ -39,7 +39,7 @@ void add(quota_row& row, const batch::QuotaReport& q, bool active, double now_un
   row.budget_exhausted = row.budget_exhausted || q.budget_exhausted;
   row.malformed_headers += q.malformed_headers;
   if (active) {
-    // cooldown_seconds was measured when the file was written; cooldown_until still holds now.
+    // cooldown_seconds was measured when the file was written; cooldown_until holds at any time.
     const double left = q.cooldown_until ? *q.cooldown_until - now_unix : q.cooldown_seconds;
     row.cooldown_seconds = std::max(row.cooldown_seconds, left);
   }

@@ -118,7 +118,7 @@ std::vector<std::string> shard_cells(const shard_row& sr, bool with_quotas) {
 }  // namespace
 
 std::string render_table(const std::vector<operation_row>& rows, bool show_shards) {
-  // Quota columns only when some operation has quotas, so tables of runs without stay as they were.
+  // Quota columns only when some operation has quotas: runs without quotas get no empty columns.
   const bool with_quotas =
       std::any_of(rows.begin(), rows.end(), [](const operation_row& r) { return !r.quotas.empty(); });
   std::vector<std::vector<std::string>> cells;

@@ -1,5 +1,6 @@
 // leadscout-status and provider quotas: the real binary on progress files with a `quotas`
-// object — spend and rate-limit columns, their JSON, shards summed, and the budget check.
+// object — spend and rate-limit columns, their JSON, shards summed, and the budget check — and
+// the sums of the core.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -8,11 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "quota.hpp"
 #include "status_test_utils.hpp"
 #include "utils.hpp"
 
 namespace lt = leadscout::test;
 namespace lb = leadscout::batch;
+namespace ls = leadscout::status;
 using lt::status::fixed_now_text;
 using lt::status::run_result;
 using lt::status::snapshot;
@@ -65,7 +68,7 @@ class StatusQuota : public ::testing::Test {
 
 }  // namespace
 
-TEST_F(StatusQuota, WithoutQuotasTheOutputsStayAsTheyWere) {
+TEST_F(StatusQuota, WithoutQuotasThereAreNoQuotaColumns) {
   write(snapshot("logistics_demo", lb::Status::running, 120, 500));
   const auto table = run({});
   ASSERT_EQ(table.exit_code, 0) << table.err;
@@ -181,4 +184,40 @@ TEST_F(StatusQuota, ShardsSumSpendAndBudget) {
   r = run({"--check"});
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_EQ(r.out, "LEADSCOUT WARNING - logistics_demo quota openai spent $4.20 of $5.00 (84.0%), warning at 80.0%\n");
+}
+
+TEST(StatusQuotaSums, CooldownCountsOnlyWhileTheRunIsAtWork) {
+  const auto now = lt::status::fixed_now();
+  auto running = snapshot("op", lb::Status::running, 1, 10);
+  auto q = quota(1.0, 0.0);
+  q.cooldown_seconds = 9;  // no cooldown_until: the figure of the write is all there is
+  running.quotas["openai"] = q;
+  auto ended = snapshot("op", lb::Status::interrupted, 1, 10);
+  q.cooldown_until = unix_seconds(now) + 40;
+  ended.quotas["openai"] = q;
+
+  auto rows = ls::sum_quotas({{&running, true}}, now);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_DOUBLE_EQ(rows[0].cooldown_seconds, 9.0);
+  rows = ls::sum_quotas({{&ended, false}}, now);
+  EXPECT_DOUBLE_EQ(rows[0].cooldown_seconds, 0.0);
+  EXPECT_FALSE(rows[0].budget_fraction());
+}
+
+TEST(StatusQuotaSums, TheTotalHasABudgetOnlyWhenEveryQuotaHasOne) {
+  ls::quota_row a, b;
+  a.name = "a";
+  a.spent_usd = 1.0;
+  a.budget_usd = 2.0;
+  b.name = "b";
+  b.spent_usd = 3.0;
+  b.budget_usd = 6.0;
+  EXPECT_DOUBLE_EQ(ls::total_of({a, b}).budget_usd, 8.0);
+  EXPECT_DOUBLE_EQ(*ls::total_of({a, b}).budget_fraction(), 0.5);
+  b.budget_usd = 0.0;
+  EXPECT_DOUBLE_EQ(ls::total_of({a, b}).budget_usd, 0.0);
+  EXPECT_DOUBLE_EQ(ls::total_of({a, b}).spent_usd, 4.0);
+  EXPECT_EQ(ls::usd(0.0042), "$0.0042");
+  EXPECT_EQ(ls::usd(12.345), "$12.35");
+  EXPECT_EQ(ls::usd(0), "$0.00");
 }
