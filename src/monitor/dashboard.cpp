@@ -1,12 +1,18 @@
 // The dashboard: one self-contained page (inline CSS and JavaScript, nothing fetched but the
 // JSON endpoints of the same origin).
+#include <array>
+#include <cstddef>
+#include <string_view>
+
 #include "leadscout/monitor/server.hpp"
+
+#include "dashboard_quotas.hpp"
 
 namespace leadscout::monitor {
 
 namespace {
 
-constexpr std::string_view page = R"leadscout_html(<!doctype html>
+constexpr std::string_view page_head = R"leadscout_html(<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -70,7 +76,9 @@ td.fields { color:var(--muted); word-break:break-word; font-family:ui-monospace,
   .stats { grid-template-columns:repeat(2, 1fr); }
   th.fields, td.fields, th.lg, td.lg { display:none; }
 }
-</style>
+)leadscout_html";
+
+constexpr std::string_view page_middle = R"leadscout_html(</style>
 </head>
 <body>
 <header><h1>leadscout · live operations</h1>
@@ -90,10 +98,12 @@ td.fields { color:var(--muted); word-break:break-word; font-family:ui-monospace,
   var token = "";
   var m = /(?:^#|&)token=([^&]*)/.exec(location.hash);
   if (m) token = decodeURIComponent(m[1]);
-  var history = {};          // operation key -> [[ms, rate], ...]
+  var history = {};          // operation key -> [[ms, rate, 429s so far], ...]
   var windowMs = 5 * 60 * 1000;
   var lastOk = null, failures = 0;
+)leadscout_html";
 
+constexpr std::string_view page_tail = R"leadscout_html(
   function el(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) e.className = cls;
@@ -151,6 +161,7 @@ td.fields { color:var(--muted); word-break:break-word; font-family:ui-monospace,
       line.setAttribute("d", d); line.setAttribute("fill", "none"); line.setAttribute("stroke", "#2563eb");
       line.setAttribute("stroke-width", "1.6"); line.setAttribute("vector-effect", "non-scaling-stroke");
       svg.appendChild(line);
+      rateLimitMarks(svg, points, start, span, w, h);
     }
     return { svg: svg, max: max / 1.15 };
   }
@@ -170,7 +181,7 @@ td.fields { color:var(--muted); word-break:break-word; font-family:ui-monospace,
     list.forEach(function (p) {
       var key = keyOf(p);
       var h = history[key] || (history[key] = []);
-      h.push([now, p.rate_per_second || 0]);
+      h.push([now, p.rate_per_second || 0, rateLimited(p)]);
       while (h.length && now - h[0][0] > windowMs) h.shift();
       var pct = Number(p.percentage || 0);
       var card = el("section", "card");
@@ -197,12 +208,15 @@ td.fields { color:var(--muted); word-break:break-word; font-family:ui-monospace,
       stat(dl, "Retries", num(p.retried), p.retried > 0);
       stat(dl, "Failures", num(p.failed), p.failed > 0);
       card.appendChild(dl);
+      var qp = quotaPanel(p);
+      if (qp) card.appendChild(qp);
       var cur = p.reason ? "Reason: " + p.reason : (p.current_item ? "Current: " + p.current_item : "");
       if (cur) card.appendChild(el("div", "current", cur));
       var c = chart(h);
       var cw = el("div", "chart"), lbl = el("div", "lbl");
       lbl.appendChild(el("span", null, "items/s, last " + (h.length > 1 && now - h[0][0] > 60000 ? Math.round(Math.min(windowMs, now - h[0][0]) / 60000) + " min" : "minute")));
-      lbl.appendChild(el("span", null, "max " + c.max.toFixed(1) + " /s"));
+      var limited = rateLimited(p) > 0 ? "red: 429s · " : "";
+      lbl.appendChild(el("span", null, limited + "max " + c.max.toFixed(1) + " /s"));
       cw.appendChild(lbl);
       cw.appendChild(c.svg);
       card.appendChild(cw);
@@ -269,8 +283,26 @@ td.fields { color:var(--muted); word-break:break-word; font-family:ui-monospace,
 </html>
 )leadscout_html";
 
+constexpr std::string_view parts[] = {page_head, detail::quota_css, page_middle, detail::quota_js, page_tail};
+
+constexpr std::size_t page_size = [] {
+  std::size_t n = 0;
+  for (const auto part : parts) n += part.size();
+  return n;
+}();
+
+// Joined at compile time, so that dashboard_html() is a view of static text.
+constexpr std::array<char, page_size> page_text = [] {
+  std::array<char, page_size> out{};
+  std::size_t i = 0;
+  for (const auto part : parts) {
+    for (const char ch : part) out[i++] = ch;
+  }
+  return out;
+}();
+
 }  // namespace
 
-std::string_view dashboard_html() noexcept { return page; }
+std::string_view dashboard_html() noexcept { return {page_text.data(), page_text.size()}; }
 
 }  // namespace leadscout::monitor

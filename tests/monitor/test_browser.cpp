@@ -1,6 +1,7 @@
 // The dashboard in a real browser: headless Chromium loads it while a batch runs in a child
 // process and the rendered DOM must show the operation, a rising percentage and, at the end,
-// the completed status. Skipped when chromium is not installed.
+// the completed status; and the quota panel of a progress file with quotas, with its 429 marks
+// on the rate chart. Skipped when chromium is not installed.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -9,16 +10,21 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <regex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "leadscout/batch/progress.hpp"
 #include "leadscout/monitor.hpp"
 #include "utils.hpp"
 
@@ -254,4 +260,99 @@ TEST(MonitorBrowser, DashboardSaysPlainlyWhenThePollsFail) {
   ASSERT_TRUE(std::regex_search(dom, m, banner)) << dom.substr(0, 3000);
   EXPECT_GE(std::stoi(m[1]), 2);
   EXPECT_NE(dom.find("<span id=\"conntext\">no answer</span>"), std::string::npos);
+}
+
+/// The progress file of a running operation of this process, with `quotas`.
+void write_snapshot(const fs::path& dir, const std::string& operation,
+                    const std::map<std::string, leadscout::batch::QuotaReport, std::less<>>& quotas) {
+  leadscout::batch::ProgressSnapshot s;
+  s.operation = operation;
+  s.status = leadscout::batch::Status::running;
+  s.processed = 40;
+  s.succeeded = 40;
+  s.total = 100;
+  s.percentage = 40.0;
+  s.started_at = "2025-07-06T10:00:00Z";
+  s.timestamp = "2025-07-06T10:00:05Z";
+  s.pid = ::getpid();
+  s.host = "test";
+  s.quotas = quotas;
+  std::ofstream(dir / (operation + ".json")) << nlohmann::json(s).dump();
+}
+
+TEST(MonitorBrowser, QuotaPanelShowsSpendLimitsAndRateLimitsOnlyForRunsWithQuotas) {
+  const auto chromium = find_chromium();
+  if (!chromium) GTEST_SKIP() << "chromium is not installed (scripts/test.sh --browser installs it)";
+  leadscout::test::TempDir dir;
+  leadscout::batch::QuotaReport q;
+  q.configured_rpm = 500;
+  q.learned_tpm = 200000;
+  q.requests_last_minute = 120;
+  q.tokens_last_minute = 48000;
+  q.in_flight = 6;
+  q.in_flight_limit = 16;
+  q.rate_limited_total = 7;
+  q.spent_usd = 4.1;
+  q.budget_usd = 5.0;
+  // A cooldown that outlasts the page load, however slow the machine.
+  q.cooldown_until = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count() + 600;
+  write_snapshot(dir.path(), "with_quota", {{"openai", q}});
+  write_snapshot(dir.path(), "without_quota", {});
+
+  leadscout::monitor::Options o;
+  o.address = "127.0.0.1:0";
+  o.progress_dir = dir.path();
+  o.poll_interval = std::chrono::milliseconds(0);
+  leadscout::monitor::Server server(o);
+  const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/";
+  const std::string dom = run_chromium(*chromium, url, {"--dump-dom", "--virtual-time-budget=1500"});
+
+  const auto card_of = [&](const std::string& operation) {
+    const auto start = dom.find("data-operation=\"" + operation + "\"");
+    if (start == std::string::npos) return std::string();
+    return dom.substr(start, dom.find("</section>", start) - start);
+  };
+  const std::string with = card_of("with_quota");
+  ASSERT_FALSE(with.empty()) << dom.substr(0, 3000);
+  EXPECT_NE(with.find("<div class=\"quota\" data-quota=\"openai\" data-spend-percent=\"82.0\">"), std::string::npos)
+      << with;
+  for (const char* text : {"$4.10 / $5.00", "429 × 7", "cooling down", "120 / 500", "48,000 / 200,000", "6 / 16",
+                           "class=\"high\""}) {
+    EXPECT_NE(with.find(text), std::string::npos) << text << " in " << with;
+  }
+  const std::string without = card_of("without_quota");
+  ASSERT_FALSE(without.empty()) << dom.substr(0, 3000);
+  EXPECT_EQ(without.find("class=\"quota"), std::string::npos) << without;
+  EXPECT_EQ(without.find("429"), std::string::npos) << without;
+}
+
+TEST(MonitorBrowser, RateChartMarksThePollsAtWhichThe429CountRose) {
+  const auto chromium = find_chromium();
+  if (!chromium) GTEST_SKIP() << "chromium is not installed (scripts/test.sh --browser installs it)";
+  leadscout::test::TempDir dir;
+  const fs::path staging = dir / "staging";
+  fs::create_directories(staging);
+  // The count rises all the time, so any two polls of the page see different counts.
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    leadscout::batch::QuotaReport q;
+    q.spent_usd = 0.5;
+    for (std::uint64_t n = 1; !stop; ++n) {
+      q.rate_limited_total = n;
+      write_snapshot(staging, "limited", {{"openai", q}});
+      fs::rename(staging / "limited.json", dir / "limited.json");  // whole files only
+      std::this_thread::sleep_for(2ms);
+    }
+  });
+  leadscout::monitor::Options o;
+  o.address = "127.0.0.1:0";
+  o.progress_dir = dir.path();
+  o.poll_interval = std::chrono::milliseconds(0);
+  leadscout::monitor::Server server(o);
+  const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/";
+  const std::string dom = run_chromium(*chromium, url, {"--dump-dom", "--virtual-time-budget=3500"});
+  stop = true;
+  writer.join();
+  EXPECT_NE(dom.find("<path class=\"rate-limited\""), std::string::npos) << dom.substr(0, 4000);
+  EXPECT_NE(dom.find("red: 429s"), std::string::npos);
 }

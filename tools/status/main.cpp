@@ -25,11 +25,15 @@ constexpr const char* footer = R"(Reads the progress files of leadscout::batch i
 <operation>.shard-<i>-of-<n>.json (batch-status.json, .prom, .checkpoint.jsonl and temporary files
 are skipped). The shards of an operation are summed into one row; --shards lists them too.
 
+Operations with provider quotas get the columns SPEND (spent/budget in USD, the shards summed), 429
+(rate-limited calls), IN-FLIGHT (permits held/limit) and COOLDOWN.
+
 --check exit codes (monitoring plugins): 0 OK; 1 WARNING: a running operation's heartbeat is older
-than --stale-after, or failed/processed is above --max-failure-rate; 2 CRITICAL: status failed, or
-starting/running while its pid is gone on this host; 3 UNKNOWN: no progress file, an unreadable one,
-a missing directory or bad usage. Several problems: the worst wins (OK < UNKNOWN < WARNING <
-CRITICAL) and the message lists them all.
+than --stale-after, failed/processed is above --max-failure-rate, or a quota has spent 80% of its
+budget; 2 CRITICAL: status failed, starting/running while its pid is gone on this host, or a budget
+is exhausted; 3 UNKNOWN: no progress file, an unreadable one, a missing directory or bad usage.
+Several problems: the worst wins (OK < UNKNOWN < WARNING < CRITICAL) and the message lists them
+all.
 
 Other exit codes: 0 success; 1 a progress file could not be read, no progress file, or (--watch) an
 operation whose process is gone; 2 bad usage or a missing directory.)";

@@ -22,10 +22,17 @@
 #include <nlohmann/json.hpp>
 
 #include "iso8601.hpp"
+#include "text.hpp"
 
 namespace leadscout::status {
 
 namespace fs = std::filesystem;
+using text::file_label;
+using text::fixed;
+using text::one_line;
+using text::shard_label;
+using text::shards_text;
+using text::status_name;
 
 namespace {
 
@@ -40,50 +47,6 @@ std::optional<T> parse_number(std::string_view text) {
   const auto r = std::from_chars(text.data(), text.data() + text.size(), value);
   if (r.ec != std::errc() || r.ptr != text.data() + text.size()) return std::nullopt;
   return value;
-}
-
-/// Replaces line breaks so that a message stays on one line.
-std::string one_line(std::string text) {
-  for (char& c : text) {
-    if (c == '\n' || c == '\r') c = ' ';
-  }
-  return text;
-}
-
-std::string fixed(double value, int decimals) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, value);
-  return buf;
-}
-
-std::string shard_label(const lb::ShardSpec& s) {
-  return "shard " + std::to_string(s.index) + "/" + std::to_string(s.count);
-}
-
-/// `operation` or `operation shard i/n`.
-std::string file_label(const shard_file& f) {
-  return f.name.shard ? f.name.operation + " " + shard_label(*f.name.shard) : f.name.operation;
-}
-
-std::string status_name(lb::Status s) { return std::string(lb::to_string(s)); }
-
-/// `3 shards`, or `2/3 shards` when some shard has no file (yet).
-std::string shards_text(const operation_row& row) {
-  const std::string present = std::to_string(row.shards.size());
-  return row.shards.size() == row.shard_count ? present + " shards"
-                                              : present + "/" + std::to_string(row.shard_count) + " shards";
-}
-
-nlohmann::json pid_json(pid_state p) {
-  switch (p) {
-    case pid_state::alive:
-      return true;
-    case pid_state::dead:
-      return false;
-    case pid_state::unknown:
-      break;
-  }
-  return nullptr;
 }
 
 }  // namespace
@@ -300,6 +263,13 @@ std::vector<operation_row> aggregate(const std::vector<shard_file>& files, const
       all_alive = all_alive && sr.pid == pid_state::alive;
     }
     if (!eta_known) row.eta_seconds.reset();
+    std::vector<quota_source> quota_sources;
+    for (auto& sr : row.shards) {
+      const quota_source src{&sr.source->snapshot, is_active(sr.source->snapshot.status)};
+      sr.quotas = sum_quotas({src}, env.now);
+      quota_sources.push_back(src);
+    }
+    row.quotas = sum_quotas(quota_sources, env.now);
     row.pid = any_dead ? pid_state::dead : all_alive ? pid_state::alive : pid_state::unknown;
     rows.push_back(std::move(row));
   }
@@ -369,6 +339,12 @@ check_result evaluate_check(const scan_result& scan, const std::vector<operation
                                           " ago (stale after " + format_duration(options.stale_after_seconds) + ")");
       }
     }
+    const bool stopped_on_budget = std::any_of(row.shards.begin(), row.shards.end(), [](const shard_row& sr) {
+      return sr.source->snapshot.status == lb::Status::budget_exhausted;
+    });
+    for (auto& qp : quota_problems(row.operation, stopped_on_budget, row.quotas)) {
+      problem(qp.critical ? check_state::critical : check_state::warning, std::move(qp.message));
+    }
     if (row.processed > 0) {
       const double rate = static_cast<double>(row.failed) / static_cast<double>(row.processed);
       if (rate > options.max_failure_rate) {
@@ -402,136 +378,6 @@ check_result evaluate_check(const scan_result& scan, const std::vector<operation
   }
   result.line = "LEADSCOUT " + std::string(to_string(result.state)) + " - " + text;
   return result;
-}
-
-namespace {
-
-enum class align { left, right };
-
-std::string render_cells(const std::vector<std::vector<std::string>>& cells, const std::vector<align>& aligns) {
-  std::vector<std::size_t> widths(aligns.size(), 0);
-  for (const auto& r : cells) {
-    for (std::size_t c = 0; c < r.size(); ++c) widths[c] = std::max(widths[c], r[c].size());
-  }
-  std::string out;
-  for (const auto& r : cells) {
-    std::string line;
-    for (std::size_t c = 0; c < r.size(); ++c) {
-      if (c > 0) line += "  ";
-      const std::string pad(widths[c] - r[c].size(), ' ');
-      line += aligns[c] == align::left ? r[c] + pad : pad + r[c];
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out += line;
-    out += '\n';
-  }
-  return out;
-}
-
-std::string pid_text(pid_state p, bool active) {
-  switch (p) {
-    case pid_state::alive:
-      return "alive";
-    case pid_state::dead:
-      return active ? "GONE" : "exited";
-    case pid_state::unknown:
-      break;
-  }
-  return "?";
-}
-
-std::vector<std::string> cells_of(std::string name, lb::Status status, std::uint64_t processed, std::uint64_t total,
-                                  double percentage, double rate, std::optional<double> eta, double age,
-                                  std::string pid) {
-  const bool active = is_active(status);
-  return {std::move(name),
-          status_name(status),
-          std::to_string(processed) + "/" + std::to_string(total),
-          fixed(percentage, 1) + "%",
-          fixed(rate, 1) + "/s",
-          active && eta ? format_duration(*eta) : "-",
-          format_duration(age) + " ago",
-          std::move(pid)};
-}
-
-}  // namespace
-
-std::string render_table(const std::vector<operation_row>& rows, bool show_shards) {
-  std::vector<std::vector<std::string>> cells;
-  cells.push_back({"OPERATION", "STATUS", "PROCESSED", "%", "RATE", "ETA", "HEARTBEAT", "PID"});
-  for (const auto& row : rows) {
-    std::string name = row.operation;
-    if (row.shard_count > 0) name += " [" + shards_text(row) + "]";
-    const bool active = is_active(row.status);
-    std::string pid = pid_text(row.pid, active);
-    if (row.shard_count == 0 && !row.shards.empty()) {
-      pid = std::to_string(row.shards.front().source->snapshot.pid) + " " + pid;
-    }
-    // No ETA for a run whose process is gone: it will not finish by itself.
-    std::optional<double> eta;  // assigned, not a ?: of optionals, which GCC 12 -O2 warns about
-    if (row.pid != pid_state::dead) eta = row.eta_seconds;
-    cells.push_back(cells_of(std::move(name), row.status, row.processed, row.total, row.percentage,
-                             row.rate_per_second, eta, row.heartbeat_age_seconds, std::move(pid)));
-    if (show_shards && row.shard_count > 0) {
-      for (const auto& sr : row.shards) {
-        const auto& s = sr.source->snapshot;
-        std::optional<double> shard_eta;
-        if (sr.pid != pid_state::dead) shard_eta = s.eta_seconds;
-        cells.push_back(cells_of("  " + shard_label(*sr.source->name.shard), s.status, s.processed, s.total,
-                                 s.percentage, s.rate_per_second, shard_eta, sr.heartbeat_age_seconds,
-                                 std::to_string(s.pid) + " " + pid_text(sr.pid, is_active(s.status)) +
-                                     (sr.pid == pid_state::unknown && !s.host.empty() ? " (" + s.host + ")" : "")));
-      }
-    }
-  }
-  std::string out = render_cells(cells, {align::left, align::left, align::right, align::right, align::right,
-                                         align::right, align::right, align::left});
-  for (const auto& row : rows) {
-    for (const auto& reason : row.reasons) out += row.operation + " " + status_name(row.status) + ": " + reason + "\n";
-  }
-  return out;
-}
-
-nlohmann::json render_json(const scan_result& scan, const std::vector<operation_row>& rows, const environment& env,
-                           const fs::path& dir) {
-  nlohmann::json operations = nlohmann::json::array();
-  for (const auto& row : rows) {
-    nlohmann::json files = nlohmann::json::array();
-    for (const auto& sr : row.shards) {
-      nlohmann::json f = sr.source->snapshot;
-      f["file"] = sr.source->file.string();
-      f["heartbeat_age_seconds"] = sr.heartbeat_age_seconds;
-      f["pid_alive"] = pid_json(sr.pid);
-      files.push_back(std::move(f));
-    }
-    operations.push_back({
-        {"operation", row.operation},
-        {"status", status_name(row.status)},
-        {"processed", row.processed},
-        {"total", row.total},
-        {"percentage", row.percentage},
-        {"succeeded", row.succeeded},
-        {"failed", row.failed},
-        {"retried", row.retried},
-        {"skipped_resumed", row.skipped_resumed},
-        {"in_flight", row.in_flight},
-        {"rate_per_second", row.rate_per_second},
-        {"eta_seconds", row.eta_seconds ? nlohmann::json(*row.eta_seconds) : nlohmann::json(nullptr)},
-        {"heartbeat_age_seconds", row.heartbeat_age_seconds},
-        {"pid_alive", pid_json(row.pid)},
-        {"shard_count", row.shard_count > 0 ? nlohmann::json(row.shard_count) : nlohmann::json(nullptr)},
-        {"reasons", row.reasons},
-        {"files", std::move(files)},
-    });
-  }
-  nlohmann::json errors = nlohmann::json::array();
-  for (const auto& e : scan.errors) {
-    errors.push_back({{"file", e.file.string()}, {"operation", e.operation}, {"error", e.message}});
-  }
-  return {{"now", format_iso8601(env.now)},
-          {"dir", dir.string()},
-          {"operations", std::move(operations)},
-          {"errors", std::move(errors)}};
 }
 
 }  // namespace leadscout::status

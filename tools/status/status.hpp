@@ -18,6 +18,8 @@
 
 #include "leadscout/batch/progress.hpp"
 
+#include "quota.hpp"
+
 namespace leadscout::status {
 
 namespace lb = leadscout::batch;
@@ -95,6 +97,7 @@ struct shard_row {
   const shard_file* source = nullptr;
   double heartbeat_age_seconds = 0.0;  ///< now - timestamp, never negative
   pid_state pid = pid_state::unknown;
+  std::vector<quota_row> quotas;  ///< this shard's quotas
 };
 
 /// One operation: its shards summed.
@@ -111,6 +114,7 @@ struct operation_row {
   std::uint32_t shard_count = 0;       ///< 0 when unsharded
   std::vector<std::string> reasons;    ///< non-empty reasons of the shards
   std::vector<shard_row> shards;       ///< one per file, in shard order
+  std::vector<quota_row> quotas;       ///< the shards' quotas summed by name; empty without quotas
 };
 
 /// Whether a status means the run is still going (starting, running).
@@ -122,7 +126,7 @@ struct operation_row {
 [[nodiscard]] lb::Status combine_status(const std::vector<lb::Status>& statuses);
 
 /// Groups the files into operations (an operation's unsharded file and its shard files of one
-/// shard count form separate rows) and sums them.
+/// shard count form separate rows) and sums them, quotas included.
 [[nodiscard]] std::vector<operation_row> aggregate(const std::vector<shard_file>& files, const environment& env);
 
 /// Options of the health check.
@@ -147,12 +151,15 @@ struct check_result {
   std::string line;  ///< `LEADSCOUT OK - ...`, one line
 };
 
-/// Evaluates the check over a scan. `dir` and `operation` only name things in the message.
+/// Evaluates the check over a scan: the processes, heartbeats and failure rates, and the
+/// quotas' budgets (see quota_problems()). `dir` and `operation` only name things in the message.
 [[nodiscard]] check_result evaluate_check(const scan_result& scan, const std::vector<operation_row>& rows,
                                           const check_options& options, const environment& env,
                                           const std::filesystem::path& dir, std::string_view operation);
 
-/// The human table; with `show_shards`, each shard on its own line under its operation.
+/// The human table; with `show_shards`, each shard on its own line under its operation. When an
+/// operation has quotas, the table gains the quota_headings() columns (its quotas together) and,
+/// for two or more quotas, one line per quota.
 [[nodiscard]] std::string render_table(const std::vector<operation_row>& rows, bool show_shards);
 
 /// The machine document: `{"now", "dir", "operations": [...], "errors": [...]}`.

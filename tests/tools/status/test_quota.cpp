@@ -1,0 +1,223 @@
+// leadscout-status and provider quotas: the real binary on progress files with a `quotas`
+// object — spend and rate-limit columns, their JSON, shards summed, and the budget check — and
+// the sums of the core.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "quota.hpp"
+#include "status_test_utils.hpp"
+#include "utils.hpp"
+
+namespace lt = leadscout::test;
+namespace lb = leadscout::batch;
+namespace ls = leadscout::status;
+using lt::status::fixed_now_text;
+using lt::status::run_result;
+using lt::status::snapshot;
+
+namespace {
+
+/// A quota `spent` of `budget` dollars (0: no budget).
+lb::QuotaReport quota(double spent, double budget) {
+  lb::QuotaReport q;
+  q.configured_rpm = 500;
+  q.requests_last_minute = 120;
+  q.tokens_last_minute = 48000;
+  q.in_flight = 4;
+  q.in_flight_limit = 16;
+  q.rate_limited_total = 3;
+  q.granted_total = 300;
+  q.tokens_total = 150000;
+  q.spent_usd = spent;
+  q.budget_usd = budget;
+  return q;
+}
+
+double unix_seconds(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+class StatusQuota : public ::testing::Test {
+ protected:
+  run_result run(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--dir", progress_.string(), "--now", fixed_now_text});
+    return lt::status::run_tool(args, work_.path());
+  }
+  void write(const lb::ProgressSnapshot& s) { lt::status::write_progress(progress_, s); }
+
+  static lb::ProgressSnapshot with(lb::ProgressSnapshot s, const std::string& name, lb::QuotaReport q) {
+    s.quotas[name] = q;
+    return s;
+  }
+  static lb::ProgressSnapshot sharded(lb::ProgressSnapshot s, std::uint32_t index, std::uint32_t count) {
+    s.shard = lb::ShardSpec{index, count};
+    return s;
+  }
+  static bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+  lt::TempDir dir_;
+  lt::TempDir work_;
+  std::filesystem::path progress_ = dir_ / "progress";
+  void SetUp() override { std::filesystem::create_directories(progress_); }
+};
+
+}  // namespace
+
+TEST_F(StatusQuota, WithoutQuotasThereAreNoQuotaColumns) {
+  write(snapshot("logistics_demo", lb::Status::running, 120, 500));
+  const auto table = run({});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  const auto lines = lt::split_lines(table.out);
+  ASSERT_EQ(lines.size(), 2u) << table.out;
+  EXPECT_TRUE(lines[0].ends_with("HEARTBEAT  PID")) << lines[0];
+  EXPECT_FALSE(has(table.out, "SPEND"));
+  const auto j = nlohmann::json::parse(run({"--json"}).out);
+  EXPECT_EQ(j["operations"][0]["quotas"], nlohmann::json::object());
+  EXPECT_EQ(run({"--check"}).exit_code, 0);
+}
+
+TEST_F(StatusQuota, TableShowsSpendRateLimitsInFlightAndCooldown) {
+  auto q = quota(1.25, 5.0);
+  q.cooldown_seconds = 20;  // at the write; cooldown_until says what is left now
+  q.cooldown_until = unix_seconds(lt::status::fixed_now()) + 12;
+  write(with(snapshot("logistics_demo", lb::Status::running, 120, 500), "openai", q));
+  write(snapshot("nightly_import", lb::Status::completed, 5, 5));
+  const auto r = run({});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto lines = lt::split_lines(r.out);
+  ASSERT_EQ(lines.size(), 3u) << r.out;
+  for (const char* h : {"SPEND", "429", "IN-FLIGHT", "COOLDOWN"}) EXPECT_TRUE(has(lines[0], h)) << h;
+  for (const char* part : {"logistics_demo", "$1.25/$5.00 (25.0%)", "  3  ", "4/16", "12s"}) {
+    EXPECT_TRUE(has(lines[1], part)) << part << " in " << lines[1];
+  }
+  EXPECT_TRUE(std::regex_search(lines[2], std::regex(R"(alive +- +- +- +-$)"))) << "no quota: dashes: " << lines[2];
+  EXPECT_EQ(run({"--check"}).exit_code, 0);  // 25 % of the budget is fine
+}
+
+TEST_F(StatusQuota, SeveralQuotasGetALineEach) {
+  auto s = with(snapshot("logistics_demo", lb::Status::running, 120, 500), "openai", quota(1.0, 4.0));
+  s = with(s, "anthropic", quota(0.5, 0.0));
+  write(s);
+  const auto lines = lt::split_lines(run({}).out);
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_TRUE(has(lines[1], "$1.50 ")) << "together, without a budget (one quota has none): " << lines[1];
+  EXPECT_TRUE(has(lines[1], "  6  ")) << lines[1];
+  EXPECT_TRUE(has(lines[1], "8/32")) << lines[1];
+  EXPECT_EQ(lines[2].rfind("  quota anthropic", 0), 0u) << lines[2];
+  EXPECT_TRUE(has(lines[2], "$0.5000")) << lines[2];
+  EXPECT_EQ(lines[3].rfind("  quota openai", 0), 0u) << lines[3];
+  EXPECT_TRUE(has(lines[3], "$1.00/$4.00 (25.0%)")) << lines[3];
+}
+
+TEST_F(StatusQuota, CheckWarnsAtEightyPercentOfTheBudget) {
+  write(with(snapshot("logistics_demo", lb::Status::running, 120, 500), "openai", quota(3.99, 5.0)));
+  auto r = run({"--check"});
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  write(with(snapshot("logistics_demo", lb::Status::running, 120, 500), "openai", quota(4.0, 5.0)));
+  r = run({"--check"});
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_EQ(r.out, "LEADSCOUT WARNING - logistics_demo quota openai spent $4.00 of $5.00 (80.0%), warning at 80.0%\n");
+}
+
+TEST_F(StatusQuota, CheckIsCriticalWhenTheBudgetIsExhausted) {
+  auto q = quota(5.0, 5.0);
+  q.budget_exhausted = true;
+  auto s = with(snapshot("logistics_demo", lb::Status::budget_exhausted, 400, 500), "openai", q);
+  s.reason = "budget exhausted";
+  write(s);
+  auto r = run({"--check"});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_EQ(r.out.rfind("LEADSCOUT CRITICAL - logistics_demo quota openai budget exhausted: "
+                        "spent $5.00 of $5.00 (100.0%)",
+                        0),
+            0u)
+      << r.out;
+
+  // The status alone (the flag not set): the quotas with a budget are named.
+  q.budget_exhausted = false;
+  q.spent_usd = 4.999;
+  write(with(s, "openai", q));
+  r = run({"--check"});
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_TRUE(has(r.out, "logistics_demo stopped: budget exhausted (quota openai spent $5.00 of $5.00")) << r.out;
+
+  const auto table = run({});
+  EXPECT_TRUE(has(table.out, "budget_exhausted")) << table.out;
+}
+
+TEST_F(StatusQuota, ShardsSumSpendAndBudget) {
+  auto a = quota(2.1, 2.5);
+  auto b = quota(2.1, 2.5);
+  b.rate_limited_total = 5;
+  b.cooldown_until = unix_seconds(lt::status::fixed_now()) + 30;
+  write(with(sharded(snapshot("logistics_demo", lb::Status::running, 100, 250), 0, 2), "openai", a));
+  write(with(sharded(snapshot("logistics_demo", lb::Status::running, 100, 250), 1, 2), "openai", b));
+
+  auto r = run({"--shards"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto lines = lt::split_lines(r.out);
+  ASSERT_EQ(lines.size(), 4u) << r.out;
+  for (const char* part : {"$4.20/$5.00 (84.0%)", "  8  ", "8/32", "30s"}) {
+    EXPECT_TRUE(has(lines[1], part)) << part << " in " << lines[1];
+  }
+  EXPECT_TRUE(has(lines[2], "$2.10/$2.50 (84.0%)")) << lines[2];
+  EXPECT_TRUE(lines[2].ends_with("-")) << "shard 0 has no cooldown: " << lines[2];
+  EXPECT_TRUE(has(lines[3], "30s")) << lines[3];
+
+  const auto j = nlohmann::json::parse(run({"--json"}).out);
+  const auto& q = j["operations"][0]["quotas"]["openai"];
+  EXPECT_DOUBLE_EQ(q["spent_usd"].get<double>(), 4.2);
+  EXPECT_DOUBLE_EQ(q["budget_usd"].get<double>(), 5.0);
+  EXPECT_NEAR(q["budget_fraction"].get<double>(), 0.84, 1e-9);
+  EXPECT_EQ(q["rate_limited_total"], 8);
+  EXPECT_EQ(q["in_flight"], 8);
+  EXPECT_EQ(q["in_flight_limit"], 32);
+  EXPECT_DOUBLE_EQ(q["cooldown_seconds"].get<double>(), 30.0);
+  EXPECT_EQ(q["budget_exhausted"], false);
+  EXPECT_EQ(j["operations"][0]["files"][1]["quotas"]["openai"]["rate_limited_total"], 5);
+
+  r = run({"--check"});
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_EQ(r.out, "LEADSCOUT WARNING - logistics_demo quota openai spent $4.20 of $5.00 (84.0%), warning at 80.0%\n");
+}
+
+TEST(StatusQuotaSums, CooldownCountsOnlyWhileTheRunIsAtWork) {
+  const auto now = lt::status::fixed_now();
+  auto running = snapshot("op", lb::Status::running, 1, 10);
+  auto q = quota(1.0, 0.0);
+  q.cooldown_seconds = 9;  // no cooldown_until: the figure of the write is all there is
+  running.quotas["openai"] = q;
+  auto ended = snapshot("op", lb::Status::interrupted, 1, 10);
+  q.cooldown_until = unix_seconds(now) + 40;
+  ended.quotas["openai"] = q;
+
+  auto rows = ls::sum_quotas({{&running, true}}, now);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_DOUBLE_EQ(rows[0].cooldown_seconds, 9.0);
+  rows = ls::sum_quotas({{&ended, false}}, now);
+  EXPECT_DOUBLE_EQ(rows[0].cooldown_seconds, 0.0);
+  EXPECT_FALSE(rows[0].budget_fraction());
+}
+
+TEST(StatusQuotaSums, TheTotalHasABudgetOnlyWhenEveryQuotaHasOne) {
+  ls::quota_row a, b;
+  a.name = "a";
+  a.spent_usd = 1.0;
+  a.budget_usd = 2.0;
+  b.name = "b";
+  b.spent_usd = 3.0;
+  b.budget_usd = 6.0;
+  EXPECT_DOUBLE_EQ(ls::total_of({a, b}).budget_usd, 8.0);
+  EXPECT_DOUBLE_EQ(*ls::total_of({a, b}).budget_fraction(), 0.5);
+  b.budget_usd = 0.0;
+  EXPECT_DOUBLE_EQ(ls::total_of({a, b}).budget_usd, 0.0);
+  EXPECT_DOUBLE_EQ(ls::total_of({a, b}).spent_usd, 4.0);
+  EXPECT_EQ(ls::usd(0.0042), "$0.0042");
+  EXPECT_EQ(ls::usd(12.345), "$12.35");
+  EXPECT_EQ(ls::usd(0), "$0.00");
+}

@@ -1,0 +1,195 @@
+// leadscout-status core: the table and the JSON document.
+#include <algorithm>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "status.hpp"
+#include "text.hpp"
+
+namespace leadscout::status {
+
+namespace fs = std::filesystem;
+using text::fixed;
+using text::shard_label;
+using text::shards_text;
+using text::status_name;
+
+namespace {
+
+nlohmann::json pid_json(pid_state p) {
+  switch (p) {
+    case pid_state::alive:
+      return true;
+    case pid_state::dead:
+      return false;
+    case pid_state::unknown:
+      break;
+  }
+  return nullptr;
+}
+
+enum class align { left, right };
+
+std::string render_cells(const std::vector<std::vector<std::string>>& cells, const std::vector<align>& aligns) {
+  std::vector<std::size_t> widths(aligns.size(), 0);
+  for (const auto& r : cells) {
+    for (std::size_t c = 0; c < r.size(); ++c) widths[c] = std::max(widths[c], r[c].size());
+  }
+  std::string out;
+  for (const auto& r : cells) {
+    std::string line;
+    for (std::size_t c = 0; c < r.size(); ++c) {
+      if (c > 0) line += "  ";
+      const std::string pad(widths[c] - r[c].size(), ' ');
+      line += aligns[c] == align::left ? r[c] + pad : pad + r[c];
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line;
+    out += '\n';
+  }
+  return out;
+}
+
+std::string pid_text(pid_state p, bool active) {
+  switch (p) {
+    case pid_state::alive:
+      return "alive";
+    case pid_state::dead:
+      return active ? "GONE" : "exited";
+    case pid_state::unknown:
+      break;
+  }
+  return "?";
+}
+
+std::vector<std::string> cells_of(std::string name, lb::Status status, std::uint64_t processed, std::uint64_t total,
+                                  double percentage, double rate, std::optional<double> eta, double age,
+                                  std::string pid) {
+  const bool active = is_active(status);
+  return {std::move(name),
+          status_name(status),
+          std::to_string(processed) + "/" + std::to_string(total),
+          fixed(percentage, 1) + "%",
+          fixed(rate, 1) + "/s",
+          active && eta ? format_duration(*eta) : "-",
+          format_duration(age) + " ago",
+          std::move(pid)};
+}
+
+/// The quota columns: all of the quotas together, `-` without any.
+void append_quota_cells(std::vector<std::string>& cells, const std::vector<quota_row>& quotas) {
+  if (quotas.empty()) {
+    cells.insert(cells.end(), quota_headings().size(), "-");
+  } else {
+    for (auto& c : quota_cells(total_of(quotas))) cells.push_back(std::move(c));
+  }
+}
+
+/// The operation's line: its sums, and its quotas together when the table has quota columns.
+std::vector<std::string> operation_cells(const operation_row& row, bool with_quotas) {
+  std::string name = row.operation;
+  if (row.shard_count > 0) name += " [" + shards_text(row) + "]";
+  std::string pid = pid_text(row.pid, is_active(row.status));
+  if (row.shard_count == 0 && !row.shards.empty()) {
+    pid = std::to_string(row.shards.front().source->snapshot.pid) + " " + pid;
+  }
+  // No ETA for a run whose process is gone: it will not finish by itself.
+  std::optional<double> eta;  // assigned, not a ?: of optionals, which GCC 12 -O2 warns about
+  if (row.pid != pid_state::dead) eta = row.eta_seconds;
+  auto cells = cells_of(std::move(name), row.status, row.processed, row.total, row.percentage, row.rate_per_second,
+                        eta, row.heartbeat_age_seconds, std::move(pid));
+  if (with_quotas) append_quota_cells(cells, row.quotas);
+  return cells;
+}
+
+std::vector<std::string> shard_cells(const shard_row& sr, bool with_quotas) {
+  const auto& s = sr.source->snapshot;
+  std::optional<double> eta;
+  if (sr.pid != pid_state::dead) eta = s.eta_seconds;
+  auto cells = cells_of("  " + shard_label(*sr.source->name.shard), s.status, s.processed, s.total, s.percentage,
+                        s.rate_per_second, eta, sr.heartbeat_age_seconds,
+                        std::to_string(s.pid) + " " + pid_text(sr.pid, is_active(s.status)) +
+                            (sr.pid == pid_state::unknown && !s.host.empty() ? " (" + s.host + ")" : ""));
+  if (with_quotas) append_quota_cells(cells, sr.quotas);
+  return cells;
+}
+
+}  // namespace
+
+std::string render_table(const std::vector<operation_row>& rows, bool show_shards) {
+  // Quota columns only when some operation has quotas: runs without quotas get no empty columns.
+  const bool with_quotas =
+      std::any_of(rows.begin(), rows.end(), [](const operation_row& r) { return !r.quotas.empty(); });
+  std::vector<std::vector<std::string>> cells;
+  cells.push_back({"OPERATION", "STATUS", "PROCESSED", "%", "RATE", "ETA", "HEARTBEAT", "PID"});
+  std::vector<align> aligns{align::left,  align::left,  align::right, align::right,
+                            align::right, align::right, align::right, align::left};
+  if (with_quotas) {
+    for (auto& h : quota_headings()) cells.front().push_back(std::move(h));
+    aligns.insert(aligns.end(), {align::right, align::right, align::right, align::right});
+  }
+  for (const auto& row : rows) {
+    cells.push_back(operation_cells(row, with_quotas));
+    if (row.quotas.size() > 1) {
+      for (const auto& q : row.quotas) {
+        std::vector<std::string> line{"  quota " + q.name, "", "", "", "", "", "", ""};
+        for (auto& c : quota_cells(q)) line.push_back(std::move(c));
+        cells.push_back(std::move(line));
+      }
+    }
+    if (show_shards && row.shard_count > 0) {
+      for (const auto& sr : row.shards) cells.push_back(shard_cells(sr, with_quotas));
+    }
+  }
+  std::string out = render_cells(cells, aligns);
+  for (const auto& row : rows) {
+    for (const auto& reason : row.reasons) out += row.operation + " " + status_name(row.status) + ": " + reason + "\n";
+  }
+  return out;
+}
+
+nlohmann::json render_json(const scan_result& scan, const std::vector<operation_row>& rows, const environment& env,
+                           const fs::path& dir) {
+  nlohmann::json operations = nlohmann::json::array();
+  for (const auto& row : rows) {
+    nlohmann::json files = nlohmann::json::array();
+    for (const auto& sr : row.shards) {
+      nlohmann::json f = sr.source->snapshot;
+      f["file"] = sr.source->file.string();
+      f["heartbeat_age_seconds"] = sr.heartbeat_age_seconds;
+      f["pid_alive"] = pid_json(sr.pid);
+      files.push_back(std::move(f));
+    }
+    operations.push_back({
+        {"operation", row.operation},
+        {"status", status_name(row.status)},
+        {"processed", row.processed},
+        {"total", row.total},
+        {"percentage", row.percentage},
+        {"succeeded", row.succeeded},
+        {"failed", row.failed},
+        {"retried", row.retried},
+        {"skipped_resumed", row.skipped_resumed},
+        {"in_flight", row.in_flight},
+        {"rate_per_second", row.rate_per_second},
+        {"eta_seconds", row.eta_seconds ? nlohmann::json(*row.eta_seconds) : nlohmann::json(nullptr)},
+        {"heartbeat_age_seconds", row.heartbeat_age_seconds},
+        {"pid_alive", pid_json(row.pid)},
+        {"shard_count", row.shard_count > 0 ? nlohmann::json(row.shard_count) : nlohmann::json(nullptr)},
+        {"reasons", row.reasons},
+        {"quotas", quotas_json(row.quotas)},
+        {"files", std::move(files)},
+    });
+  }
+  nlohmann::json errors = nlohmann::json::array();
+  for (const auto& e : scan.errors) {
+    errors.push_back({{"file", e.file.string()}, {"operation", e.operation}, {"error", e.message}});
+  }
+  return {{"now", format_iso8601(env.now)},
+          {"dir", dir.string()},
+          {"operations", std::move(operations)},
+          {"errors", std::move(errors)}};
+}
+
+}  // namespace leadscout::status
