@@ -107,5 +107,10 @@ int main(int argc, char** argv) {
 
   ll::shutdown();
   fs::remove_all(dir);
-  return 0;
+  // A missed target is a figure, not an error; a case that did not run at all is.
+  bool ran = true;
+  for (const auto& r : rate_results) ran = ran && r.provider.served > 0;
+  for (const auto& b : budget_results) ran = ran && b.status == "budget_exhausted";
+  if (!ran) std::cerr << "bench_quota: a case served no call, or the budget did not stop its run\n";
+  return ran ? 0 : 1;
 }
