@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Builds release and runs every benchmark side by side in one go, then prints one table of
-# figures and ratios. Takes ~1.5 minutes on 2 cores (plus the build).
-#   scripts/bench.sh                   the full run (1 GB log for leadscout-logs)
-#   LEADSCOUT_BENCH_QUICK=1 scripts/bench.sh   smaller inputs, for a check that it works
+# figures and ratios. Takes ~5 minutes on 2 cores (plus the build), 3.5 of them the quota cases,
+# which run in real time against a simulated provider and mostly wait.
+#   scripts/bench.sh                   the full run (1 GB log for leadscout-logs, 30 s per quota case)
+#   LEADSCOUT_BENCH_QUICK=1 scripts/bench.sh   smaller inputs and 5 s quota cases, to check that it works
+#   LEADSCOUT_BENCH_QUOTA_SECONDS=60 scripts/bench.sh   longer quota cases
 # Record the printed table in docs/performance.md together with the machine it ran on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=build/release
 out=$build_dir/bench-results
 quick=${LEADSCOUT_BENCH_QUICK:-0}
-items=1000000 log_mb=1000 demo_leads=20000
-if [ "$quick" = 1 ]; then items=100000 log_mb=100 demo_leads=5000; fi
+items=1000000 log_mb=1000 demo_leads=20000 quota_seconds=30
+if [ "$quick" = 1 ]; then items=100000 log_mb=100 demo_leads=5000 quota_seconds=5; fi
+quota_seconds=${LEADSCOUT_BENCH_QUOTA_SECONDS:-$quota_seconds}
 
 # shellcheck source=scripts/lib/packages.sh
 . scripts/lib/packages.sh
@@ -18,7 +21,7 @@ ensure_packages scripts/bench.sh "${leadscout_build_packages[@]}" python3
 
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DLEADSCOUT_BUILD_TESTS=OFF -DLEADSCOUT_BUILD_BENCH=ON \
   -DLEADSCOUT_BUILD_TOOLS=ON -DLEADSCOUT_BUILD_EXAMPLES=ON >/dev/null
-cmake --build "$build_dir" -j "$(nproc)" --target bench_logging bench_batch bench_logs_summary demo_500_leads >/dev/null
+cmake --build "$build_dir" -j "$(nproc)" --target bench_logging bench_batch bench_quota bench_logs_summary demo_500_leads >/dev/null
 mkdir -p "$out"
 
 echo "== logging: leadscout vs plain spdlog, disabled event"
@@ -27,6 +30,8 @@ echo "== logging: leadscout vs plain spdlog, disabled event"
 echo "== batch: no-op items and resume ($items items)"
 LEADSCOUT_BENCH_ITEMS=$items "$build_dir/bench/batch/bench_batch" --benchmark_out="$out/batch.json" \
   --benchmark_out_format=json >/dev/null
+echo "== quotas against a simulated provider: 6 cases of ${quota_seconds} s, then a budget stop"
+"$build_dir/bench/batch/bench_quota" --seconds "$quota_seconds" >"$out/quota.txt" 2>/dev/null
 echo "== leadscout-logs summary on a ${log_mb} MB log"
 "$build_dir/bench/logs/bench_logs_summary" --size-mb "$log_mb" --runs 3 >"$out/logs.txt"
 
@@ -91,5 +96,6 @@ print(f"{'measure':<{w}}  {'value':>12}  {'unit':<9} note")
 for r in rows:
     print(f"{r[0]:<{w}}  {r[1]:>12}  {r[2]:<9} {r[3]}")
 PY
+cat "$out/quota.txt"
 echo
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
