@@ -65,7 +65,7 @@ struct State {
 // then waits for the count to drain before it destroys anything.
 std::atomic<State*> g_state{nullptr};
 std::atomic<int> g_emitters{0};
-// Counts shutdown() calls: a spdlog capture belongs to the run it was made in (see running()).
+// Counts shutdown() calls: a spdlog capture lasts until the next one (see shutdowns()).
 std::atomic<std::uint64_t> g_shutdowns{0};
 
 struct EmitterGuard {
