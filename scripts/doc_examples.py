@@ -79,7 +79,10 @@ def write_project(blocks, work):
     cmake = ["cmake_minimum_required(VERSION 3.21)", "project(leadscout_doc_examples CXX)",
              "find_package(leadscout CONFIG REQUIRED)",
              "set(libs leadscout::log leadscout::batch)",
-             "if(TARGET leadscout::monitor)\n  list(APPEND libs leadscout::monitor)\nendif()"]
+             "if(TARGET leadscout::monitor)\n  list(APPEND libs leadscout::monitor)\nendif()",
+             # The spdlog interop examples call spdlog themselves, as their programs would.
+             "find_package(spdlog 1.10 CONFIG QUIET)",
+             "if(TARGET spdlog::spdlog)\n  list(APPEND libs spdlog::spdlog)\nendif()"]
     for b in blocks:
         with open(os.path.join(work, b.target + ".cpp"), "w", encoding="utf-8") as f:
             f.write(source_of(b))

@@ -18,6 +18,7 @@
 #include "encoding.hpp"
 #include "log_file_name.hpp"
 #include "router_sink.hpp"
+#include "spdlog_interop.hpp"
 
 namespace leadscout::log {
 namespace detail {
@@ -64,6 +65,8 @@ struct State {
 // then waits for the count to drain before it destroys anything.
 std::atomic<State*> g_state{nullptr};
 std::atomic<int> g_emitters{0};
+// Counts shutdown() calls: a spdlog capture lasts until the next one (see shutdowns()).
+std::atomic<std::uint64_t> g_shutdowns{0};
 
 struct EmitterGuard {
   EmitterGuard() { g_emitters.fetch_add(1); }
@@ -163,6 +166,10 @@ void check_writable(const Config& cfg) {
   ::close(fd);
   ::unlink(probe.c_str());
   for (const Route& r : cfg.routes) {
+    if (r.sink) {
+      check_sink_route(r);
+      continue;
+    }
     if (r.file.empty()) throw ConfigError("log route with an empty file name");
     const std::filesystem::path file(r.file);
     if (file.parent_path().string().find("{date}") != std::string::npos) {
@@ -198,6 +205,10 @@ void stop_locked() {
 }
 
 }  // namespace
+
+bool running() noexcept { return g_state.load() != nullptr; }
+
+std::uint64_t shutdowns() noexcept { return g_shutdowns.load(); }
 
 void emit(const Category& category, const std::string* bound, Level level, std::string_view event, Fields fields,
           const std::exception* error) {
@@ -304,6 +315,7 @@ void shutdown() {
   auto& reg = detail::registry();
   std::lock_guard lock(reg.mutex);
   detail::stop_locked();
+  detail::g_shutdowns.fetch_add(1);
 }
 
 Stats stats() {

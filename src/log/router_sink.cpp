@@ -98,7 +98,12 @@ RouterSink::RouterSink(const Config& cfg, std::chrono::system_clock::time_point 
     return file.is_absolute() ? file : cfg.dir / file;
   };
   for (const Route& r : cfg.routes) {
-    routes_.push_back({r, std::make_unique<RouteFile>(FilePattern(under_dir(r.file), cfg.instance), sink_errors)});
+    if (r.sink) {
+      routes_.push_back({r, nullptr, std::make_unique<UserSink>(r.sink, sink_errors)});
+      user_sinks_.push_back(routes_.back().user.get());
+    } else {
+      routes_.push_back({r, std::make_unique<RouteFile>(FilePattern(under_dir(r.file), cfg.instance), sink_errors), nullptr});
+    }
   }
   if (!cfg.alerts.file.empty()) {
     alert_file_ = std::make_unique<RouteFile>(FilePattern(under_dir(cfg.alerts.file), cfg.instance), sink_errors);
@@ -139,24 +144,29 @@ const std::string& RouterSink::date_for(std::chrono::system_clock::time_point t)
 void RouterSink::schedule_maintenance(const std::string& today) {
   std::vector<FilePattern> patterns;
   for (const auto& r : routes_) {
-    if (r.file->pattern().dated()) patterns.push_back(r.file->pattern());
+    if (r.file && r.file->pattern().dated()) patterns.push_back(r.file->pattern());
   }
   if (alert_file_ && alert_file_->pattern().dated()) patterns.push_back(alert_file_->pattern());
   maintenance_.post([patterns = std::move(patterns), today, days = retention_days_] { maintain(patterns, today, days); });
 }
 
 void RouterSink::close_files(std::chrono::system_clock::time_point now) {
-  std::lock_guard lock(mutex_);
-  flush_files();
-  for (auto& r : routes_) r.file->close();
-  if (alert_file_) alert_file_->close();
-  // The last writer of a past day's file compresses it as it lets go.
-  schedule_maintenance(std::max(current_date_, date_for(now)));
+  {
+    std::lock_guard lock(mutex_);
+    flush_files();
+    for (auto& r : routes_) {
+      if (r.file) r.file->close();
+    }
+    if (alert_file_) alert_file_->close();
+    // The last writer of a past day's file compresses it as it lets go.
+    schedule_maintenance(std::max(current_date_, date_for(now)));
+  }
+  flush_user_sinks();
 }
 
 void RouterSink::rotate_to(const std::string& date) {
   for (auto& r : routes_) {
-    if (r.file->pattern().dated()) r.file->close();
+    if (r.file && r.file->pattern().dated()) r.file->close();
   }
   if (alert_file_) alert_file_->close();
   current_date_ = date;
@@ -170,22 +180,40 @@ void RouterSink::write_console(const EventView& ev) {
   std::fflush(stderr);
 }
 
-void RouterSink::sink_it_(const spdlog::details::log_msg& msg) {
+void RouterSink::log(const spdlog::details::log_msg& msg) {
+  // A sink that logs on this thread (sync mode) re-enters here while the handoff is being
+  // delivered: its event goes to the files only (route() skips spdlog sinks meanwhile).
+  thread_local SinkHandoff handoff;
+  std::uint64_t barrier = 0;
+  {
+    std::lock_guard lock(mutex_);
+    barrier = route(msg, handoff);
+  }
+  if (!t_in_user_sink && !handoff.empty()) handoff.deliver();
+  // After the delivery, so flush() also covers the lines given to spdlog sinks.
+  if (barrier != 0) complete_barrier(barrier);
+}
+
+void RouterSink::complete_barrier(std::uint64_t ticket) {
+  {
+    std::lock_guard lock(barrier_mutex_);
+    if (ticket > barriers_done_.load()) barriers_done_.store(ticket);
+  }
+  barrier_cv_.notify_all();
+}
+
+std::uint64_t RouterSink::route(const spdlog::details::log_msg& msg, SinkHandoff& handoff) {
   const std::string_view payload(msg.payload.data(), msg.payload.size());
   if (!decode_event(payload, decoded_)) {
     sink_errors.fetch_add(1, std::memory_order_relaxed);
-    return;
+    return 0;
   }
   if (decoded_.category == barrier_category) {
     flush_files();
+    if (!user_sinks_.empty() && !t_in_user_sink) handoff.flush_all(user_sinks_);
     std::uint64_t ticket = 0;
     std::from_chars(decoded_.event.data(), decoded_.event.data() + decoded_.event.size(), ticket);
-    {
-      std::lock_guard lock(barrier_mutex_);
-      if (ticket > barriers_done_.load()) barriers_done_.store(ticket);
-    }
-    barrier_cv_.notify_all();
-    return;
+    return ticket;
   }
   const Level level = from_spdlog(msg.level);
   const std::string_view logger(msg.logger_name.data(), msg.logger_name.size());
@@ -209,6 +237,10 @@ void RouterSink::sink_it_(const spdlog::details::log_msg& msg) {
       renderer_.json(json_line_, ev);
       rendered = true;
     }
+    if (r.user) {
+      if (!t_in_user_sink) handoff.add(*r.user, msg, *line, level >= Level::error);
+      continue;
+    }
     r.file->write(*line, current_date_, msg.time);
     if (level >= Level::error) r.file->flush();
   }
@@ -222,6 +254,7 @@ void RouterSink::sink_it_(const spdlog::details::log_msg& msg) {
   }
   if (level >= console_level_ && console_mode_ != ConsoleMode::off && logger != "progress") write_console(ev);
   events_by_level[static_cast<std::size_t>(level)].fetch_add(1, std::memory_order_relaxed);
+  return 0;
 }
 
 void RouterSink::raise_alert(const EventView& ev, bool& rendered) {
@@ -259,11 +292,25 @@ std::vector<std::string> RouterSink::recent_events(Level min_level, std::size_t 
 }
 
 void RouterSink::flush_files() {
-  for (auto& r : routes_) r.file->flush();
+  for (auto& r : routes_) {
+    if (r.file) r.file->flush();
+  }
   if (alert_file_) alert_file_->flush();
 }
 
-void RouterSink::flush_() { flush_files(); }
+void RouterSink::flush() {
+  {
+    std::lock_guard lock(mutex_);
+    flush_files();
+  }
+  flush_user_sinks();
+}
+
+void RouterSink::flush_user_sinks() noexcept {
+  // Not from inside a sink: it may hold its own lock while it logs.
+  if (t_in_user_sink) return;
+  for (UserSink* s : user_sinks_) s->flush();
+}
 
 void RouterSink::wait_for_barrier(std::uint64_t ticket) {
   std::unique_lock lock(barrier_mutex_);

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include <spdlog/sinks/base_sink.h>
+#include <spdlog/sinks/sink.h>
 
 #include "alerts.hpp"
 #include "encoding.hpp"
@@ -21,6 +21,7 @@
 #include "leadscout/log/config.hpp"
 #include "maintenance.hpp"
 #include "render.hpp"
+#include "spdlog_interop.hpp"
 
 namespace leadscout::log::detail {
 
@@ -30,10 +31,19 @@ inline constexpr std::uint32_t barrier_category = 0xFFFFFFFFu;
 /// True when a logger name matches a route's globs (see Route::loggers).
 [[nodiscard]] bool route_matches(const std::vector<std::string>& globs, std::string_view logger);
 
-class RouterSink final : public spdlog::sinks::base_sink<std::mutex> {
+class RouterSink final : public spdlog::sinks::sink {
  public:
   RouterSink(const Config& cfg, std::chrono::system_clock::time_point now);
   ~RouterSink() override;
+
+  /// Routes one event under the lock; lines for routes with a spdlog sink are handed to those
+  /// sinks after the lock is released.
+  void log(const spdlog::details::log_msg& msg) override;
+  /// Writes out the file buffers, then flushes the routes' spdlog sinks.
+  void flush() override;
+  /// Lines are rendered by leadscout's Renderer: spdlog patterns do not apply.
+  void set_pattern(const std::string&) override {}
+  void set_formatter(std::unique_ptr<spdlog::formatter>) override {}
 
   /// Waits until the barrier with this ticket (or a later one) has been processed.
   void wait_for_barrier(std::uint64_t ticket);
@@ -54,15 +64,16 @@ class RouterSink final : public spdlog::sinks::base_sink<std::mutex> {
   std::array<std::atomic<std::uint64_t>, 6> events_by_level{};
   std::atomic<std::uint64_t> sink_errors{0};
 
- protected:
-  void sink_it_(const spdlog::details::log_msg& msg) override;
-  void flush_() override;
-
  private:
   struct RouteState {
     Route route;
-    std::unique_ptr<RouteFile> file;
+    std::unique_ptr<RouteFile> file;  // a file route
+    std::unique_ptr<UserSink> user;   // a route to a spdlog sink
   };
+  /// Writes the event to its routes' files; returns a flush barrier's ticket, or 0.
+  std::uint64_t route(const spdlog::details::log_msg& msg, SinkHandoff& handoff);
+  void complete_barrier(std::uint64_t ticket);
+  void flush_user_sinks() noexcept;
   const std::vector<std::uint16_t>& routes_for(std::uint32_t category, std::string_view logger);
   const std::string& date_for(std::chrono::system_clock::time_point t);
   void rotate_to(const std::string& date);
@@ -76,7 +87,9 @@ class RouterSink final : public spdlog::sinks::base_sink<std::mutex> {
   bool color_;
   Renderer renderer_;
   Maintenance maintenance_;
+  std::mutex mutex_;  // everything below but the recent events and the barrier state
   std::vector<RouteState> routes_;
+  std::vector<UserSink*> user_sinks_;  // of routes_, for flushes
   Level alert_level_;
   AlertGate alert_gate_;
   std::unique_ptr<RouteFile> alert_file_;                 // when AlertConfig::file is set

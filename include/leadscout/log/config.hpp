@@ -5,11 +5,13 @@
 #include <cstddef>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "leadscout/error.hpp"
+#include "leadscout/log/detail/spdlog_fwd.hpp"
 #include "leadscout/log/export.hpp"
 #include "leadscout/log/level.hpp"
 
@@ -39,10 +41,10 @@ enum class Overflow { block, drop };
 /// Which calendar the file dates and timestamps use.
 enum class TimeZone { utc, local };
 
-/// One destination file and the events it receives.
+/// One destination, a file or a spdlog sink, and the events it receives.
 struct Route {
   /// Path relative to Config::dir (or absolute); "{date}" becomes the event's YYYY-MM-DD,
-  /// which makes the file rotate daily.
+  /// which makes the file rotate daily. Empty when the route has a `sink`.
   std::string file;
   /// Logger globs ('*' and '?'); a logger matches "name" also as "name.child".
   /// A glob starting with '!' excludes. Empty means every logger.
@@ -50,6 +52,12 @@ struct Route {
   Level min_level = Level::debug;     ///< the lowest level the route takes
   Level max_level = Level::critical;  ///< the highest level the route takes
   Format format = Format::json;       ///< JSON lines, or the console's human format
+  /// Instead of a file (then empty), any spdlog sink: spdlog's syslog sink, a user's own. It
+  /// receives each line rendered in `format`, without the newline, as the payload of a spdlog
+  /// message that carries the event's logger, level and time. It is called with no leadscout
+  /// lock held, on the backend thread (in sync mode on the logging threads, so it must be
+  /// thread-safe); its exceptions are counted in Stats::sink_errors, never thrown.
+  std::shared_ptr<spdlog::sinks::sink> sink{};
 };
 
 /// Alerting: events at `level` and above also go to `file` and, when set, to `command`.
