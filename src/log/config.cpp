@@ -286,6 +286,10 @@ Config Config::from_env() {
   if (const char* v = env("LEADSCOUT_ALERT_TIMEOUT")) {
     cfg.alerts.command_timeout = std::chrono::seconds(parse_uint("LEADSCOUT_ALERT_TIMEOUT", v, 1, 3600));
   }
+  if (const char* v = env("LEADSCOUT_LOG_SOURCE")) {
+    cfg.source_location = parse_choice<SourceMode>(
+        "LEADSCOUT_LOG_SOURCE", v, {{"off", SourceMode::off}, {"debug", SourceMode::debug}, {"all", SourceMode::all}});
+  }
   if (const char* v = env("LEADSCOUT_LOG_MAX_LINE")) cfg.max_line = parse_uint("LEADSCOUT_LOG_MAX_LINE", v, 1024, 16u << 20);
   cfg.instance = instance_from_env();
   return cfg;

@@ -3,8 +3,11 @@
 // The caller only copies bytes (no JSON escaping, no number formatting); the backend decodes
 // and renders. Layout of an event payload (integers little-endian as in memory):
 //   u32 category | u8 flags | str event | blob context | blob bound | blob fields | [str exception]
+//   | [str file, u32 line, str function]
+// flags: 1 = an exception follows, 2 = a source location follows.
 // blob = u32 byte length + encoded fields; str = u32 length + bytes;
-// field = u8 kind + str key + value (see Kind).
+// field = u8 kind + str key + value (see Kind). Arrays and objects hold a blob of fields, the
+// elements of an array with empty keys.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +32,8 @@ enum class EncodedKind : std::uint8_t {
   int_array,
   uint_array,
   float_array,
+  array,   // a blob of fields with empty keys
+  object,  // a blob of fields
 };
 
 /// Appends the encoded fields to out.
@@ -44,8 +49,15 @@ struct DecodedField {
     std::uint64_t u;
     double d;
   } num{};
-  std::string_view str;          ///< string value, or the raw bytes of an array
-  std::uint32_t array_size = 0;  ///< element count of arrays
+  std::string_view str;          ///< string value, or the raw bytes of an array or object
+  std::uint32_t array_size = 0;  ///< element count of numeric and string arrays
+};
+
+/// Where the log call is written, when the event carries it.
+struct SourceView {
+  std::string_view file;
+  std::uint32_t line = 0;
+  std::string_view function;
 };
 
 struct DecodedEvent {
@@ -53,14 +65,21 @@ struct DecodedEvent {
   std::string_view event;
   std::vector<DecodedField> fields;  ///< context, then bound, then event fields
   std::optional<std::string_view> exception;
+  std::optional<SourceView> source;
 };
 
 /// Builds the payload of one event into out (cleared first).
 void encode_event(std::string& out, std::uint32_t category, std::string_view event, std::string_view context,
-                  std::string_view bound, Fields fields, std::string_view exception, bool has_exception);
+                  std::string_view bound, Fields fields, std::string_view exception, bool has_exception,
+                  const SourceView* source = nullptr);
 
-/// Decodes a payload; false when it is malformed (it never reads out of bounds).
+/// Decodes a payload; false when it is malformed (it never reads out of bounds). Nested arrays
+/// and objects are checked too, so renderers may walk them with next_field().
 [[nodiscard]] bool decode_event(std::string_view payload, DecodedEvent& out);
+
+/// Reads the next field of an array's or object's bytes into out and advances rest; false at
+/// the end (or on bytes decode_event() would have rejected).
+bool next_field(std::string_view& rest, DecodedField& out);
 
 /// Iterates the elements of a string array's raw bytes.
 template <class F>

@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 #include "async_queue.hpp"
+#include "context.hpp"
 #include "encoding.hpp"
 #include "log_file_name.hpp"
 #include "router_sink.hpp"
@@ -124,10 +125,17 @@ void fallback_write(const Category& c, Level level, std::chrono::system_clock::t
   std::fwrite(line.data(), 1, line.size(), stderr);
 }
 
-// ---- context -------------------------------------------------------------------------
-
-thread_local std::string t_context;  // encoded fields of the live ScopedContexts
 thread_local std::string t_payload;  // reused encode buffer
+
+/// Whether a macro-logged event of `level` carries its source location (Config::source_location).
+bool wants_source(const State* st, Level level) {
+  switch (st != nullptr ? st->cfg.source_location : SourceMode::debug) {
+    case SourceMode::off: return false;
+    case SourceMode::debug: return level <= Level::debug;
+    case SourceMode::all: return true;
+  }
+  return false;
+}
 
 std::string demangle(const char* name) {
   int status = 0;
@@ -211,14 +219,19 @@ bool running() noexcept { return g_state.load() != nullptr; }
 std::uint64_t shutdowns() noexcept { return g_shutdowns.load(); }
 
 void emit(const Category& category, const std::string* bound, Level level, std::string_view event, Fields fields,
-          const std::exception* error) {
+          const std::exception* error, const SourceLocation* where) {
   EmitterGuard guard;
   const State* st = g_state.load();
   std::string error_text;
   if (error != nullptr) describe(*error, error_text, 0);
   const auto now = st != nullptr ? st->now() : std::chrono::system_clock::now();
-  encode_event(t_payload, category.id, event, t_context, bound != nullptr ? std::string_view(*bound) : std::string_view(),
-               fields, error_text, error != nullptr);
+  SourceView source;
+  const bool with_source = where != nullptr && wants_source(st, level);
+  if (with_source) source = {where->file != nullptr ? where->file : "", where->line,
+                             where->function != nullptr ? where->function : ""};
+  encode_event(t_payload, category.id, event, current_context(),
+               bound != nullptr ? std::string_view(*bound) : std::string_view(), fields, error_text, error != nullptr,
+               with_source ? &source : nullptr);
   if (st == nullptr) {
     fallback_write(category, level, now, t_payload);
     return;
@@ -237,12 +250,6 @@ Logger Logger::bind(Fields fields) const {
   detail::encode_fields(*bound, fields);
   return Logger(category_, std::move(bound));
 }
-
-ScopedContext::ScopedContext(Fields fields) : previous_size_(detail::t_context.size()) {
-  detail::encode_fields(detail::t_context, fields);
-}
-
-ScopedContext::~ScopedContext() { detail::t_context.resize(previous_size_); }
 
 Logger get(std::string_view name) {
   auto& reg = detail::registry();

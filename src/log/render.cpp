@@ -136,7 +136,7 @@ void Renderer::collect_slots(const DecodedEvent& ev) {
     if (same != slots_.end()) {
       same->field = i;  // a later key replaces the earlier value in place
     } else {
-      slots_.push_back({i, is_reserved(key)});
+      slots_.push_back({i, is_reserved(key) || (ev.source && key == "source")});
     }
   }
 }
@@ -186,7 +186,42 @@ void Renderer::append_value(std::string& out, const DecodedField& f, bool consol
       }
       out.push_back(']');
       break;
+    case EncodedKind::array:
+    case EncodedKind::object: append_nested(out, f); break;
   }
+}
+
+// Nested values are always JSON, also on the console; keys inside objects are redacted too.
+void Renderer::append_nested(std::string& out, const DecodedField& f) const {
+  const bool object = f.kind == EncodedKind::object;
+  out.push_back(object ? '{' : '[');
+  std::string_view rest = f.str;
+  DecodedField element;
+  bool first = true;
+  while (next_field(rest, element)) {
+    if (!first) out.push_back(',');
+    first = false;
+    if (object) {
+      append_json_string(out, element.key);
+      out.push_back(':');
+      if (redactor_.is_secret(element.key)) {
+        out.append(redacted);
+        continue;
+      }
+    }
+    append_value(out, element, false);
+  }
+  out.push_back(object ? '}' : ']');
+}
+
+void append_source(std::string& out, const SourceView& where) {
+  out.append("{\"file\":");
+  append_json_string(out, where.file);
+  out.append(",\"line\":");
+  append_uint(out, where.line);
+  out.append(",\"function\":");
+  append_json_string(out, where.function);
+  out.push_back('}');
 }
 
 void Renderer::json(std::string& out, const EventView& ev) {
@@ -211,6 +246,10 @@ void Renderer::json(std::string& out, const EventView& ev) {
     } else {
       append_value(out, f, false);
     }
+  }
+  if (d.source) {
+    out.append(",\"source\":");
+    append_source(out, *d.source);
   }
   if (d.exception) {
     out.append(",\"exception\":");
@@ -250,6 +289,7 @@ void Renderer::truncate_to_fit(std::string& out, const EventView& ev) {
       }
     });
   }
+  if (d.source) add("source", false, [&](std::string& v) { append_source(v, *d.source); });
   if (d.exception) add("exception", false, [&](std::string& v) { append_json_string(v, *d.exception); });
 
   std::string head = "{\"timestamp\":\"";
@@ -328,6 +368,12 @@ void Renderer::console(std::string& out, const EventView& ev, bool color) {
     } else {
       append_value(out, f, true);
     }
+  }
+  if (d.source) {
+    out.append(" source=");
+    append_json_escaped(out, d.source->file);
+    out.push_back(':');
+    append_uint(out, d.source->line);
   }
   if (d.exception) {
     out.append(" exception=");

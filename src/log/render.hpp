@@ -25,6 +25,9 @@ class Redactor {
   std::vector<std::string> names_;  // lowercase, '-' folded to '_'
 };
 
+/// Appends the source location as a JSON object: {"file":...,"line":...,"function":...}.
+void append_source(std::string& out, const SourceView& where);
+
 /// Everything about an event that is rendered.
 struct EventView {
   std::chrono::system_clock::time_point time;
@@ -56,6 +59,7 @@ class Renderer {
   };
   void collect_slots(const DecodedEvent& ev);
   void append_value(std::string& out, const DecodedField& f, bool console) const;
+  void append_nested(std::string& out, const DecodedField& f) const;
   void append_timestamp(std::string& out, std::chrono::system_clock::time_point t, bool micros);
   void truncate_to_fit(std::string& out, const EventView& ev);
 

@@ -27,6 +27,16 @@ inline std::vector<nlohmann::json> read_json_lines(const std::filesystem::path& 
   return out;
 }
 
+/// The parsed lines of the dated file `<folder>/<prefix>-*.log` of the tree (empty when none).
+inline std::vector<nlohmann::json> read_dated(const TempDir& dir, std::string_view folder, std::string_view prefix) {
+  const auto root = dir.path() / "logs" / folder;
+  if (!std::filesystem::exists(root)) return {};
+  for (const auto& e : std::filesystem::directory_iterator(root)) {
+    if (e.path().filename().string().rfind(std::string(prefix) + "-", 0) == 0) return read_json_lines(e.path());
+  }
+  return {};
+}
+
 /// Keys of a JSON line in the order they appear in the text.
 inline std::vector<std::string> keys_in_order(const std::string& line) {
   std::vector<std::string> keys;

@@ -40,6 +40,9 @@ enum class ConsoleMode { automatic, on, off };
 enum class Overflow { block, drop };
 /// Which calendar the file dates and timestamps use.
 enum class TimeZone { utc, local };
+/// Which events logged through the LEADSCOUT_* macros carry their "source" location: `off`
+/// none, `debug` trace and debug events only, `all` every event.
+enum class SourceMode { off, debug, all };
 
 /// One destination, a file or a spdlog sink, and the events it receives.
 struct Route {
@@ -105,6 +108,9 @@ struct LEADSCOUT_LOG_EXPORT Config {
   std::vector<std::string> redact_keys;
   /// Alert file and command, deduplicated and rate-limited.
   AlertConfig alerts;
+  /// Which macro-logged events carry "source": {"file", "line", "function"}
+  /// (LEADSCOUT_LOG_SOURCE).
+  SourceMode source_location = SourceMode::debug;
   /// Upper bound of one line in bytes; the longest values are cut to fit.
   std::size_t max_line = 32 * 1024;
   /// Time source; empty means std::chrono::system_clock::now.

@@ -17,9 +17,18 @@
 
 namespace leadscout::log {
 
+/// Where a log call is written; the LEADSCOUT_* macros fill it in. Config::source_location decides
+/// which events carry it, as "source": {"file": ..., "line": ..., "function": ...}.
+struct SourceLocation {
+  const char* file = "";      ///< the file, as the compiler spells __FILE__
+  std::uint32_t line = 0;     ///< the line
+  const char* function = "";  ///< the enclosing function's name (__func__)
+};
+
 namespace detail {
 LEADSCOUT_LOG_EXPORT void emit(const Category& category, const std::string* bound, Level level,
-                               std::string_view event, Fields fields, const std::exception* error);
+                               std::string_view event, Fields fields, const std::exception* error,
+                               const SourceLocation* where = nullptr);
 }  // namespace detail
 
 class Logger;
@@ -68,6 +77,17 @@ class LEADSCOUT_LOG_EXPORT Logger {
   }
   ///@}
 
+  ///@{
+  /// The same, written at `where` (what the LEADSCOUT_* macros call).
+  void log(const SourceLocation& where, Level level, std::string_view event, Fields fields = {}) const {
+    if (enabled(level)) detail::emit(*category_, bound_.get(), level, event, fields, nullptr, &where);
+  }
+  void log(const SourceLocation& where, Level level, std::string_view event, const std::exception& e,
+           Fields fields = {}) const {
+    if (enabled(level)) detail::emit(*category_, bound_.get(), level, event, fields, &e, &where);
+  }
+  ///@}
+
   /// A new logger whose events all carry `fields` too (later fields win on equal keys).
   [[nodiscard]] Logger bind(Fields fields) const;
 
@@ -80,17 +100,39 @@ class LEADSCOUT_LOG_EXPORT Logger {
   std::shared_ptr<const std::string> bound_;  // encoded bound fields, shared by copies
 };
 
-/// While it lives, adds its fields to every event logged on this thread (innermost last).
+/// A copy of a thread's context fields, to carry them to another thread: capture() on one
+/// thread, then `ScopedContext scope(captured);` on the other. An immutable value, safe to copy
+/// and to share between threads.
+class LEADSCOUT_LOG_EXPORT Context {
+ public:
+  /// No fields.
+  Context() = default;
+  /// The fields of every ScopedContext alive on the calling thread, outermost first.
+  [[nodiscard]] static Context capture();
+  /// True when it holds no fields.
+  [[nodiscard]] bool empty() const noexcept { return encoded_.empty(); }
+
+ private:
+  friend class ScopedContext;
+  std::string encoded_;
+};
+
+/// While it lives, adds its fields to every event logged on this thread (innermost last, so
+/// an inner scope's key wins). Its destructor removes exactly its own fields, even when scopes
+/// end in another order than they began (a std::optional or std::unique_ptr that outlives an
+/// inner scope). Use it on the thread that built it.
 class LEADSCOUT_LOG_EXPORT ScopedContext {
  public:
   /// Adds `fields` (encoded at once) to this thread's context until destruction.
   explicit ScopedContext(Fields fields);
+  /// Adds the fields of a context captured on any thread.
+  explicit ScopedContext(const Context& captured);
   ~ScopedContext();
   ScopedContext(const ScopedContext&) = delete;
   ScopedContext& operator=(const ScopedContext&) = delete;
 
  private:
-  std::size_t previous_size_;
+  std::uint64_t id_;
 };
 
 /// Counters of the logging system since init().
