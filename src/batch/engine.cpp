@@ -24,6 +24,12 @@ void check_options(const Options& opt) {
   }
   if (opt.concurrency == 0) throw Error("Options::concurrency must be at least 1");
   if (opt.retry.max_attempts < 1) throw Error("Options::retry.max_attempts must be at least 1");
+  for (const auto& [reason, attempts] : opt.retry.max_attempts_by_reason) {
+    if (attempts < 1) {
+      throw Error("Options::retry.max_attempts_by_reason[\"" + reason + "\"] must be at least 1, got " +
+                  std::to_string(attempts));
+    }
+  }
   if (opt.halt_failure_rate < 0.0 || opt.halt_failure_rate > 1.0) {
     throw Error("Options::halt_failure_rate must be between 0 and 1");
   }
@@ -57,6 +63,7 @@ void start_workers(Engine::State& s, std::unique_lock<std::mutex>& lock) {
   s.coord_backoff = Backoff(s.opt.retry, seed ^ 0x5bd1e995ULL);
   for (std::size_t n = 0; n < s.opt.concurrency; ++n) {
     s.workers.push_back(std::make_unique<Worker>(n, s.log, s.opt.retry, seed + 0x9E3779B97F4A7C15ULL * (n + 1)));
+    s.workers.back()->engine = &s;
   }
   s.publish(lock, Status::running, s.clock->now());
   lock.unlock();
@@ -110,6 +117,7 @@ RunStats finish(Engine::State& s, std::unique_lock<std::mutex>& lock) {
   RunStats stats = s.report.stats(s.stopping.load() ? s.stop_status : Status::completed, s.stop_reason, s.signal,
                                   end - s.start);
   stats.journal_lines_dropped = s.journal_lines_dropped;
+  stats.quotas = s.quotas->reports();
   stats.progress_file = s.publisher.files().progress;
   stats.journal_file = s.publisher.files().journal;
   if (stats.status == Status::completed) s.publisher.mark_success();
@@ -149,6 +157,8 @@ RunStats Engine::run(Job& job) {
   s.job = &job;
   s.ids = &job.ids();
   Resume resume(job.ids(), s.opt.shard ? s.opt.shard : shard_from_env());
+  s.quotas.emplace(s.opt.quotas, static_cast<int>(s.opt.concurrency), resume.shard() ? resume.shard()->count : 1U,
+                   s.clock);
   s.report.set_total(resume.total());
   const std::filesystem::path dir = s.opt.progress_dir.empty() ? default_progress_dir() : s.opt.progress_dir;
   s.start = s.clock->now();
@@ -168,6 +178,11 @@ RunStats Engine::run(Job& job) {
     throw;
   }
   s.journal_lines_dropped = resume.dropped_lines();
+  for (const auto& quota : s.quotas->all()) {
+    for (const auto& [name, usage] : resume.prior_usage()) {
+      if (name == quota->quota().name) quota->add_prior_usage(usage);
+    }
+  }
   std::unique_lock lock(s.m);
   start_workers(s, lock);
   s.coordinate(lock);
@@ -201,5 +216,12 @@ void Engine::context_metric(Context& ctx, std::string_view name, std::int64_t de
 }
 
 void Engine::context_set_current(Context& ctx, std::string_view text) { ctx.worker_->set_current(text); }
+
+Permit Engine::context_acquire(Context& ctx, std::string_view quota, Usage estimate) {
+  Worker& w = *ctx.worker_;
+  Permit permit = w.engine->acquire(w, ctx, quota, estimate);
+  ctx.deadline_ = w.deadline;  // moved by the wait; written by this thread only
+  return permit;
+}
 
 }  // namespace leadscout::batch::detail

@@ -3,6 +3,7 @@
 #include "engine_state.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 namespace leadscout::batch::detail {
@@ -40,6 +41,7 @@ void Engine::State::begin_stop(Status status, std::string reason, int sig) {
   stop_reason = std::move(reason);
   signal = sig;
   cancel_at = clock->now() + opt.shutdown_grace;
+  quota_stop.request_stop();
   log.warning("Batch stopping", {{"status", to_string(status)},
                                  {"reason", stop_reason},
                                  {"in_flight", in_flight},
@@ -118,6 +120,10 @@ void Engine::State::record(Worker& w) {
     case Finished::Kind::failed:
       --in_flight;
       report.merge_metrics(w.metrics);
+      if (f.halt) {
+        begin_stop(Status::failed, f.reason, 0);
+        cancel_now = true;  // every other call would fail the same way
+      }
       record_failure(f.index, f.attempts, f.seconds, f.reason);
       break;
     case Finished::Kind::retry:
@@ -160,7 +166,8 @@ void Engine::State::on_timeout(Worker& w, time_point now) {
   if (!claim(w, kTimedOut, now)) return;
   const double seconds = std::chrono::duration<double>(now - w.started).count();
   log.warning("Item timed out", {{"item_id", id(w.index)}, {"attempt", w.attempt}, {"timeout_ms", opt.item_timeout}});
-  if (w.attempt < opt.retry.max_attempts && !stopping.load()) {
+  if (w.quota) w.quota->record_timeout();
+  if (w.attempt < attempts_allowed(opt.retry, "timeout") && !stopping.load()) {
     const auto delay = coord_backoff.delay(w.attempt, std::chrono::milliseconds(0));
     log.warning("Retrying item",
                 {{"item_id", id(w.index)}, {"attempt", w.attempt}, {"reason", "timeout"}, {"backoff_ms", delay}});
@@ -186,11 +193,46 @@ void Engine::State::cancel_all(time_point now) {
   if (n > 0) log.warning("Cancelling in-flight items", {{"count", n}, {"reason", stop_reason}});
 }
 
+Permit Engine::State::acquire(Worker& w, Context& ctx, std::string_view name, Usage estimate) {
+  if (!quotas) throw Error("no quota named \"" + std::string(name) + "\": Options::quotas is empty");
+  const std::shared_ptr<QuotaState>& quota = quotas->find(name);
+  time_point began;
+  {
+    std::lock_guard lock(m);
+    w.quota_wait = true;
+    w.quota = quota;
+    began = clock->now();
+  }
+  Permit permit;
+  {
+    // A timeout or cancel of the attempt, or the run's stop, ends the wait.
+    std::stop_source either;
+    const auto forward = [&either] { either.request_stop(); };
+    std::stop_callback on_attempt(ctx.stop_token(), forward);
+    std::stop_callback on_run(quota_stop.get_token(), forward);
+    permit = quota->acquire(estimate, either.get_token(), w.ledger);
+  }
+  std::lock_guard lock(m);
+  w.quota_wait = false;
+  if (w.deadline != kNever) w.deadline += clock->now() - began;  // waiting is not the call's time
+  if (!permit) {
+    w.quota_refused = true;
+    if (permit.failure().reason == "budget_exhausted") {
+      const QuotaReport r = quota->snapshot();
+      char figures[96];
+      std::snprintf(figures, sizeof figures, "spent $%.4f of $%.4f", r.spent_usd, r.budget_usd);
+      begin_stop(Status::budget_exhausted, "budget of quota \"" + std::string(name) + "\" exhausted (" + figures + ")", 0);
+    }
+  }
+  coord_cv.notify_one();  // the deadline moved
+  return permit;
+}
+
 void Engine::State::check_workers(time_point now) {
   const bool timeouts = opt.item_timeout.count() > 0;
   for (auto& w : workers) {
     const int st = w->state.load();
-    if (timeouts && st == kRunning && w->deadline <= now) {
+    if (timeouts && st == kRunning && !w->quota_wait && w->deadline <= now) {
       on_timeout(*w, now);
     } else if (claimed(st) && !w->warned_ignoring && now >= w->claimed_at + opt.cancel_grace) {
       w->warned_ignoring = true;
@@ -207,7 +249,7 @@ time_point Engine::State::workers_wake() const {
   time_point wake = kNever;
   for (const auto& w : workers) {
     const int st = w->state.load();
-    if (timeouts && st == kRunning) wake = std::min(wake, w->deadline);
+    if (timeouts && st == kRunning && !w->quota_wait) wake = std::min(wake, w->deadline);
     if (claimed(st) && !w->warned_ignoring) wake = std::min(wake, w->claimed_at + opt.cancel_grace);
   }
   return wake;
@@ -280,6 +322,7 @@ void Engine::State::request_stops(std::unique_lock<std::mutex>& lock) {
 ProgressSnapshot Engine::State::snapshot(Status status, time_point now) {
   ProgressSnapshot s = publisher.snapshot(status, stop_reason, report, now);
   s.in_flight = in_flight;
+  if (quotas) s.quotas = quotas->reports();
   // The most recently started attempt still in flight.
   const Worker* latest = nullptr;
   for (const auto& w : workers) {

@@ -18,6 +18,7 @@
 #include "leadscout/log/logger.hpp"
 #include "phases.hpp"
 #include "publisher.hpp"
+#include "quota_registry.hpp"
 #include "retry.hpp"
 #include "run_report.hpp"
 #include "scheduler.hpp"
@@ -43,6 +44,8 @@ struct Engine::State {
   Journal journal;                    ///< append() from workers, sync() from the coordinator
   PhaseSequence phases;               ///< run()'s thread only
   std::optional<AttemptEnv> env;
+  std::optional<QuotaRegistry> quotas;  ///< thread-safe on its own
+  std::stop_source quota_stop;          ///< requested at the stop: waits in acquire() end
   std::size_t journal_lines_dropped = 0;
 
   // ---- shared state, guarded by m ----
@@ -90,6 +93,9 @@ struct Engine::State {
   bool claim(Worker& w, int new_state, time_point now);
   void on_timeout(Worker& w, time_point now);
   void cancel_all(time_point now);
+  /// Context::acquire(): waits for a permit of quota `name` with the attempt's deadline paused,
+  /// and stops the run when the budget cannot fit the estimate. Without m held.
+  Permit acquire(Worker& w, Context& ctx, std::string_view name, Usage estimate);
   /// Times out attempts past their deadline and warns about callbacks that ignore a cancel.
   void check_workers(time_point now);
   /// The earliest attempt deadline or cancel-grace end among the workers.

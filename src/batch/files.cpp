@@ -100,6 +100,52 @@ std::string number(double v) {
   return std::string(buf, r.ptr);
 }
 
+/// One gauge or counter per quota figure, labelled with the quota's name.
+void quota_metrics(std::ostringstream& o, const std::string& labels,
+                   const std::map<std::string, QuotaReport, std::less<>>& quotas) {
+  struct Figure {
+    const char* name;
+    const char* type;
+    const char* help;
+    double (*value)(const QuotaReport&);
+  };
+  static constexpr Figure figures[] = {
+      {"spent_usd", "gauge", "Spend charged to the quota, earlier runs of the operation included.",
+       [](const QuotaReport& q) { return q.spent_usd; }},
+      {"budget_usd", "gauge", "The quota's budget (0: none).", [](const QuotaReport& q) { return q.budget_usd; }},
+      {"tokens_total", "counter", "Tokens charged to the quota, earlier runs included.",
+       [](const QuotaReport& q) { return static_cast<double>(q.tokens_total); }},
+      {"rate_limited_total", "counter", "Calls the provider refused for its rate limit.",
+       [](const QuotaReport& q) { return static_cast<double>(q.rate_limited_total); }},
+      {"permits_total", "counter", "Permits granted.",
+       [](const QuotaReport& q) { return static_cast<double>(q.granted_total); }},
+      {"requests_last_minute", "gauge", "Permits granted in the last 60 s.",
+       [](const QuotaReport& q) { return q.requests_last_minute; }},
+      {"tokens_last_minute", "gauge", "Tokens of the permits of the last 60 s.",
+       [](const QuotaReport& q) { return q.tokens_last_minute; }},
+      {"in_flight", "gauge", "Permits held now.", [](const QuotaReport& q) { return static_cast<double>(q.in_flight); }},
+      {"in_flight_limit", "gauge", "The in-flight limit now (adaptive or configured).",
+       [](const QuotaReport& q) { return static_cast<double>(q.in_flight_limit); }},
+      {"waiting", "gauge", "Workers waiting for a permit.",
+       [](const QuotaReport& q) { return static_cast<double>(q.waiting); }},
+      {"cooldown_seconds", "gauge", "Until permits resume after a rate limit.",
+       [](const QuotaReport& q) { return q.cooldown_seconds; }},
+      {"requests_per_minute_limit", "gauge", "The request limit in force: configured, else learned (0: none).",
+       [](const QuotaReport& q) { return q.configured_rpm > 0 ? q.configured_rpm : q.learned_rpm; }},
+      {"tokens_per_minute_limit", "gauge", "The token limit in force: configured, else learned (0: none).",
+       [](const QuotaReport& q) { return q.configured_tpm > 0 ? q.configured_tpm : q.learned_tpm; }},
+  };
+  if (quotas.empty()) return;
+  for (const Figure& f : figures) {
+    o << "# HELP leadscout_quota_" << f.name << ' ' << f.help << "\n# TYPE leadscout_quota_" << f.name << ' '
+      << f.type << '\n';
+    for (const auto& [name, q] : quotas) {
+      o << "leadscout_quota_" << f.name << '{' << labels << ",quota=\"" << prom_escape(name) << "\"} "
+        << number(f.value(q)) << '\n';
+    }
+  }
+}
+
 }  // namespace
 
 std::string prometheus_text(const ProgressSnapshot& s, const DurationStats& d, double progress_timestamp_seconds) {
@@ -152,6 +198,7 @@ std::string prometheus_text(const ProgressSnapshot& s, const DurationStats& d, d
       o << "leadscout_batch_business_total{" << labels << ",name=\"" << prom_escape(name) << "\"} " << value << '\n';
     }
   }
+  quota_metrics(o, labels, s.quotas);
   return o.str();
 }
 

@@ -84,6 +84,51 @@ void metrics_object(std::string_view object, RecordScratch& scratch) {
   }
 }
 
+/// Adds the "tokens" (integers) or "spend_usd" (numbers) object's members to scratch.usage.
+void usage_object(std::string_view object, bool tokens, RecordScratch& scratch) {
+  (void)common::scan_json_object(object, scratch.metric_members);  // validated with the whole line
+  for (const auto& m : scratch.metric_members) {
+    if (m.kind != common::JsonKind::number) continue;
+    const std::string_view name = text_of(m.key, m.key_escaped, scratch);
+    Usage* entry = nullptr;
+    for (auto& [n, u] : scratch.usage) {
+      if (n == name) entry = &u;
+    }
+    if (entry == nullptr) entry = &scratch.usage.emplace_back(name, Usage{}).second;
+    if (tokens) {
+      std::int64_t v = 0;
+      if (is_integer_token(m.value) && to_integer(m.value, v)) entry->tokens = v;
+    } else {
+      double d = 0.0;
+      const auto res = std::from_chars(m.value.data(), m.value.data() + m.value.size(), d);
+      if (res.ec == std::errc()) entry->cost_usd = d;
+    }
+  }
+}
+
+void append_usage(std::string& out, const UsageList& usage) {
+  if (usage.empty()) return;
+  char buf[48];
+  out += ",\"tokens\":{";
+  for (std::size_t i = 0; i < usage.size(); ++i) {
+    if (i > 0) out += ',';
+    common::append_json_string(out, usage[i].first);
+    out += ':';
+    const auto r = std::to_chars(buf, buf + sizeof buf, usage[i].second.tokens);
+    out.append(buf, r.ptr);
+  }
+  out += "},\"spend_usd\":{";
+  for (std::size_t i = 0; i < usage.size(); ++i) {
+    if (i > 0) out += ',';
+    common::append_json_string(out, usage[i].first);
+    out += ':';
+    // Shortest round-trip form: the resumed budget sees exactly what was charged.
+    const auto r = std::to_chars(buf, buf + sizeof buf, usage[i].second.cost_usd);
+    out.append(buf, r.ptr);
+  }
+  out += '}';
+}
+
 }  // namespace
 
 std::string format_header(const JournalHeader& h) {
@@ -112,6 +157,7 @@ std::string header_mismatch(std::string_view line, const JournalHeader& expected
 bool parse_record(std::string_view line, JournalRecord& r, RecordScratch& scratch) {
   scratch.used = 0;
   scratch.metrics.clear();
+  scratch.usage.clear();
   r = JournalRecord{};
   if (common::scan_json_object(line, scratch.members) != common::JsonScanError::none) return false;
   bool has_id = false, has_status = false, has_result = false, has_error = false, has_metrics = false;
@@ -125,8 +171,9 @@ bool parse_record(std::string_view line, JournalRecord& r, RecordScratch& scratc
         has_id = is_string;
         r.id = v;
       } else if (key == "status") {
-        has_status = is_string && (v == "ok" || v == "failed");
+        has_status = is_string && (v == "ok" || v == "failed" || v == "attempt");
         r.ok = v == "ok";
+        r.partial = v == "attempt";
       } else {
         has_error = is_string;
         r.error = v;
@@ -137,6 +184,8 @@ bool parse_record(std::string_view line, JournalRecord& r, RecordScratch& scratc
       // A string's member text lies between its quotes; the result keeps them.
       r.result = is_string ? std::string_view(m.value.data() - 1, m.value.size() + 2) : m.value;
       has_result = true;
+    } else if ((key == "tokens" || key == "spend_usd") && m.kind == common::JsonKind::object) {
+      usage_object(m.value, key == "tokens", scratch);
     } else if (key == "metrics") {
       has_metrics = m.kind == common::JsonKind::object;
       if (has_metrics) {
@@ -151,6 +200,7 @@ bool parse_record(std::string_view line, JournalRecord& r, RecordScratch& scratc
   if (r.ok || !has_error) r.error = {};
   if (!r.ok) r.result = {};
   if (has_metrics) r.metrics = scratch.metrics;
+  r.usage = scratch.usage;
   return true;
 }
 
@@ -165,7 +215,7 @@ std::string Fingerprint::hex() const { return to_hex(mix(sum_ ^ mix(count_))); }
 
 void format_record(std::string& out, std::string_view id, bool ok, int attempts, double duration_ms,
                    std::string_view result_json, std::string_view error,
-                   const std::vector<std::pair<std::string, std::int64_t>>& metrics) {
+                   const std::vector<std::pair<std::string, std::int64_t>>& metrics, const UsageList& usage) {
   char buf[48];
   out += "{\"id\":";
   common::append_json_string(out, id);
@@ -195,6 +245,18 @@ void format_record(std::string& out, std::string_view id, bool ok, int attempts,
     }
     out += '}';
   }
+  append_usage(out, usage);
+  out += "}\n";
+}
+
+void format_attempt_record(std::string& out, std::string_view id, int attempts, const UsageList& usage) {
+  char buf[16];
+  out += "{\"id\":";
+  common::append_json_string(out, id);
+  out += ",\"status\":\"attempt\",\"attempts\":";
+  const auto r = std::to_chars(buf, buf + sizeof buf, attempts);
+  out.append(buf, r.ptr);
+  append_usage(out, usage);
   out += "}\n";
 }
 

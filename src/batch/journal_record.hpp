@@ -3,6 +3,10 @@
 //   {"journal":"leadscout.batch","version":1,"operation":"demo","fingerprint":"…","items":500,"created_at":"…"}
 //   {"id":"lead-1","status":"ok","attempts":1,"duration_ms":1840.2,"result":{…}}
 //   {"id":"lead-2","status":"failed","attempts":3,"duration_ms":30000.0,"error":"timeout"}
+//   {"id":"lead-3","status":"attempt","attempts":1,"tokens":{"openai":700},"spend_usd":{"openai":0.0004}}
+//
+// An "attempt" record is an attempt that did not finish its item (retried, stopped, timed out)
+// but charged a quota: it carries only that usage, so the budget of a resumed run counts it.
 #pragma once
 
 #include <cstddef>
@@ -16,7 +20,9 @@
 #include <vector>
 
 #include "json_scan.hpp"
+#include "leadscout/batch/quota.hpp"
 #include "leadscout/batch/shard.hpp"
+#include "usage_ledger.hpp"
 
 namespace leadscout::batch::detail {
 
@@ -33,19 +39,24 @@ struct JournalHeader {
 struct JournalRecord {
   std::string_view id;
   bool ok = false;
+  bool partial = false;  ///< an "attempt" record: usage only, the item is not finished
   int attempts = 0;
   double duration_ms = 0.0;
   std::string_view result;  ///< when ok: the result's JSON text, unparsed (validated)
   std::string_view error;   ///< when failed
   /// The integer counters of the record's "metrics" object.
   std::span<const std::pair<std::string_view, std::int64_t>> metrics;
+  /// What the item's attempt charged, by quota name.
+  std::span<const std::pair<std::string_view, Usage>> usage;
 };
 
 /// Parses one record line (without its newline) the way a JSON parser would judge it: false
 /// for anything that is not a complete, valid JSON object with a string id and an "ok" or
-/// "failed" status (and a result when ok). `scratch` holds unescaped strings and counters.
+/// "failed" status (and a result when ok), or an "attempt" record. `scratch` holds unescaped
+/// strings and counters.
 struct RecordScratch {
   std::vector<common::JsonMember> members, metric_members;
+  std::vector<std::pair<std::string_view, Usage>> usage;
   std::deque<std::string> strings;  ///< unescaped copies; a deque keeps earlier views valid
   std::size_t used = 0;             ///< strings in use by the current line
   std::vector<std::pair<std::string_view, std::int64_t>> metrics;
@@ -75,6 +86,8 @@ class Fingerprint {
 /// Appends one record line (with '\n') to `out`; `result_json` is already-serialized JSON.
 void format_record(std::string& out, std::string_view id, bool ok, int attempts, double duration_ms,
                    std::string_view result_json, std::string_view error,
-                   const std::vector<std::pair<std::string, std::int64_t>>& metrics);
+                   const std::vector<std::pair<std::string, std::int64_t>>& metrics, const UsageList& usage = {});
+/// Appends an "attempt" record (with '\n'): attempt `attempts` of `id` charged `usage`.
+void format_attempt_record(std::string& out, std::string_view id, int attempts, const UsageList& usage);
 
 }  // namespace leadscout::batch::detail

@@ -15,13 +15,14 @@ std::string_view to_string(Status status) noexcept {
     case Status::interrupted: return "interrupted";
     case Status::deadline_exceeded: return "deadline_exceeded";
     case Status::failed: return "failed";
+    case Status::budget_exhausted: return "budget_exhausted";
   }
   return "failed";
 }
 
 std::optional<Status> parse_status(std::string_view text) noexcept {
   for (Status s : {Status::starting, Status::running, Status::completed, Status::interrupted,
-                   Status::deadline_exceeded, Status::failed}) {
+                   Status::deadline_exceeded, Status::failed, Status::budget_exhausted}) {
     if (to_string(s) == text) return s;
   }
   return std::nullopt;

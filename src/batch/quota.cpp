@@ -2,14 +2,17 @@
 #include "leadscout/batch/quota.hpp"
 
 #include "quota_state.hpp"
+#include "usage_ledger.hpp"
 
 namespace leadscout::batch {
 
-Permit::Permit(std::shared_ptr<detail::QuotaState> state, Usage estimate, std::uint64_t episode) noexcept
-    : state_(std::move(state)), estimate_(estimate), episode_(episode) {}
+Permit::Permit(std::shared_ptr<detail::QuotaState> state, Usage estimate, std::uint64_t episode,
+               std::shared_ptr<detail::UsageLedger> ledger) noexcept
+    : state_(std::move(state)), ledger_(std::move(ledger)), estimate_(estimate), episode_(episode) {}
 
 Permit::Permit(Permit&& other) noexcept
     : state_(std::move(other.state_)),
+      ledger_(std::move(other.ledger_)),
       estimate_(other.estimate_),
       episode_(other.episode_),
       done_(other.done_),
@@ -19,6 +22,7 @@ Permit& Permit::operator=(Permit&& other) noexcept {
   if (this != &other) {
     release_unsettled();
     state_ = std::move(other.state_);
+    ledger_ = std::move(other.ledger_);
     estimate_ = other.estimate_;
     episode_ = other.episode_;
     done_ = other.done_;
@@ -30,14 +34,25 @@ Permit& Permit::operator=(Permit&& other) noexcept {
 Permit::~Permit() { release_unsettled(); }
 
 void Permit::release_unsettled() noexcept {
-  if (*this) state_->release(estimate_);
+  if (*this) {
+    state_->release(estimate_);
+    charge(estimate_);
+  }
   done_ = true;
 }
 
 void Permit::settle(Usage actual) noexcept {
   if (!*this) return;
-  state_->settle(estimate_, actual);
+  charge(state_->settle(estimate_, actual));
   done_ = true;
+}
+
+void Permit::charge(const Usage& charged) noexcept {
+  if (!ledger_) return;
+  try {
+    ledger_->add(state_->quota().name, charged);
+  } catch (...) {  // out of memory: the quota's own figures are right; only the journal misses it
+  }
 }
 
 Failure Permit::rate_limited(std::chrono::milliseconds retry_after) noexcept {

@@ -122,8 +122,9 @@ const std::shared_ptr<QuotaState>& QuotaRegistry::find(std::string_view name) co
   throw Error("no quota named \"" + std::string(name) + "\" in Options::quotas");
 }
 
-Permit QuotaRegistry::acquire(std::string_view name, Usage estimate, std::stop_token stop) const {
-  return find(name)->acquire(estimate, std::move(stop));
+Permit QuotaRegistry::acquire(std::string_view name, Usage estimate, std::stop_token stop,
+                              std::shared_ptr<UsageLedger> ledger) const {
+  return find(name)->acquire(estimate, std::move(stop), std::move(ledger));
 }
 
 bool QuotaRegistry::budget_exhausted() const noexcept {
@@ -133,10 +134,9 @@ bool QuotaRegistry::budget_exhausted() const noexcept {
   return false;
 }
 
-std::vector<QuotaSnapshot> QuotaRegistry::snapshots() const {
-  std::vector<QuotaSnapshot> out;
-  out.reserve(states_.size());
-  for (const auto& s : states_) out.push_back(s->snapshot());
+std::map<std::string, QuotaReport, std::less<>> QuotaRegistry::reports() const {
+  std::map<std::string, QuotaReport, std::less<>> out;
+  for (const auto& s : states_) out.emplace(s->quota().name, s->snapshot());
   return out;
 }
 

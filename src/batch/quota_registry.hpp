@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <stop_token>
 #include <string>
@@ -10,7 +11,6 @@
 
 #include "leadscout/batch/clock.hpp"
 #include "leadscout/batch/quota.hpp"
-#include "quota_snapshot.hpp"
 #include "quota_state.hpp"
 
 namespace leadscout::batch::detail {
@@ -40,12 +40,14 @@ class QuotaRegistry {
 
   /// The quota named `name`; throws Error naming it when there is none.
   [[nodiscard]] const std::shared_ptr<QuotaState>& find(std::string_view name) const;
-  /// find(name)->acquire(estimate, stop).
-  [[nodiscard]] Permit acquire(std::string_view name, Usage estimate, std::stop_token stop = {}) const;
+  /// find(name)->acquire(estimate, stop, ledger).
+  [[nodiscard]] Permit acquire(std::string_view name, Usage estimate, std::stop_token stop = {},
+                               std::shared_ptr<UsageLedger> ledger = nullptr) const;
   [[nodiscard]] const std::vector<std::shared_ptr<QuotaState>>& all() const noexcept { return states_; }
   /// True when any quota's budget stopped a permit.
   [[nodiscard]] bool budget_exhausted() const noexcept;
-  [[nodiscard]] std::vector<QuotaSnapshot> snapshots() const;
+  /// Every quota's figures, by name.
+  [[nodiscard]] std::map<std::string, QuotaReport, std::less<>> reports() const;
 
  private:
   std::vector<std::shared_ptr<QuotaState>> states_;

@@ -81,7 +81,7 @@ void QuotaState::leave(std::uint64_t ticket) noexcept {
   cv_.notify_all();  // the next caller may now be at the head
 }
 
-Permit QuotaState::acquire(Usage estimate, std::stop_token stop) {
+Permit QuotaState::acquire(Usage estimate, std::stop_token stop, std::shared_ptr<UsageLedger> ledger) {
   estimate = cleaned(estimate);
   // Declared before the lock, so it is deregistered after the lock is released: its callback
   // takes the lock.
@@ -113,20 +113,21 @@ Permit QuotaState::acquire(Usage estimate, std::stop_token stop) {
       ++granted_total_;
       reserved_usd_ += estimate.cost_usd;
       leave(ticket);
-      return Permit(shared_from_this(), estimate, episode_);
+      return Permit(shared_from_this(), estimate, episode_, std::move(ledger));
     }
     clock_->wait_until(lock, cv_, a.wake, false);
   }
 }
 
-void QuotaState::end_call(const Usage& estimate, double charged_usd) noexcept {
+void QuotaState::end_call(const Usage& estimate, const Usage& charged) noexcept {
   --in_flight_;
   reserved_usd_ = in_flight_ == 0 ? 0.0 : std::max(0.0, reserved_usd_ - estimate.cost_usd);
-  spent_usd_ += charged_usd;
+  tokens_total_ += charged.tokens;
+  spent_usd_ += charged.cost_usd;
   cv_.notify_all();
 }
 
-void QuotaState::settle(const Usage& estimate, Usage actual) noexcept {
+Usage QuotaState::settle(const Usage& estimate, Usage actual) noexcept {
   actual = cleaned(actual);
   const std::lock_guard<std::mutex> guard(mu_);
   const Clock::time_point now = clock_->now();
@@ -139,12 +140,13 @@ void QuotaState::settle(const Usage& estimate, Usage actual) noexcept {
   tokens_window_.add(extra_tokens, now);
   if (adaptive_) aimd_.on_success(in_flight_ >= limit());
   consecutive_rate_limits_ = 0;
-  end_call(estimate, actual.cost_usd);
+  end_call(estimate, actual);
+  return actual;
 }
 
 void QuotaState::release(const Usage& estimate) noexcept {
   const std::lock_guard<std::mutex> guard(mu_);
-  end_call(estimate, estimate.cost_usd);
+  end_call(estimate, estimate);
 }
 
 std::chrono::milliseconds QuotaState::rate_limited(const Usage& estimate, std::uint64_t episode,
@@ -166,7 +168,7 @@ std::chrono::milliseconds QuotaState::rate_limited(const Usage& estimate, std::u
     delay = std::max(retry_at_, hold_until_) - now;
   }
   cooldown_until_ = std::max(cooldown_until_, now + delay);
-  end_call(estimate, 0.0);  // a refused call is not billed
+  end_call(estimate, Usage{});  // a refused call is not billed
   return std::chrono::ceil<std::chrono::milliseconds>(delay);
 }
 
@@ -175,9 +177,11 @@ void QuotaState::record_timeout() noexcept {
   if (adaptive_) aimd_.on_overload();
 }
 
-void QuotaState::add_prior_spend(double usd) noexcept {
+void QuotaState::add_prior_usage(Usage usage) noexcept {
+  usage = cleaned(usage);
   const std::lock_guard<std::mutex> guard(mu_);
-  spent_usd_ += non_negative(usd);
+  tokens_total_ += usage.tokens;
+  spent_usd_ += usage.cost_usd;
 }
 
 bool QuotaState::budget_exhausted() const noexcept {
@@ -222,9 +226,8 @@ void QuotaState::observe(HeaderList headers, const Usage& estimate) noexcept {
   cv_.notify_all();  // a learned limit may be higher than the one waiters wait for
 }
 
-QuotaSnapshot QuotaState::snapshot() const {
-  QuotaSnapshot s;
-  s.name = quota_.name;
+QuotaReport QuotaState::snapshot() const {
+  QuotaReport s;
   s.configured_rpm = quota_.requests_per_minute;
   s.configured_tpm = quota_.tokens_per_minute;
   s.configured_in_flight = adaptive_ ? 0 : quota_.max_in_flight;
@@ -239,13 +242,15 @@ QuotaSnapshot QuotaState::snapshot() const {
   s.in_flight_limit = limit();
   s.cooldown_seconds = seconds_until(cooldown_until_, now);
   if (cooldown_until_ > now) {
-    s.cooldown_until = clock_->system_now() +
-                       std::chrono::duration_cast<std::chrono::system_clock::duration>(cooldown_until_ - now);
+    // Unix seconds: a reader of the progress file compares it with its own clock.
+    s.cooldown_until = std::chrono::duration<double>(clock_->system_now().time_since_epoch()).count() +
+                       std::chrono::duration<double>(cooldown_until_ - now).count();
   }
   s.hold_seconds = seconds_until(hold_until_, now);
   s.rate_limited_total = rate_limited_total_;
   s.granted_total = granted_total_;
   s.waiting = static_cast<int>(queue_.size());
+  s.tokens_total = tokens_total_;
   s.spent_usd = spent_usd_;
   s.reserved_usd = reserved_usd_;
   s.budget_exhausted = budget_exhausted_;

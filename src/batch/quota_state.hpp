@@ -11,11 +11,12 @@
 #include <stop_token>
 
 #include "leadscout/batch/clock.hpp"
+#include "leadscout/batch/progress.hpp"
 #include "leadscout/batch/quota.hpp"
 #include "quota_aimd.hpp"
 #include "quota_bucket.hpp"
-#include "quota_snapshot.hpp"
 #include "rate_limit_headers.hpp"
+#include "usage_ledger.hpp"
 
 namespace leadscout::batch::detail {
 
@@ -33,16 +34,17 @@ class QuotaState : public std::enable_shared_from_this<QuotaState> {
   /// in-flight slot and the estimated cost within the budget are all available and no cooldown
   /// or hold is on. Returns a falsy permit with reason "stopping" once `stop` is requested, and
   /// with reason "budget_exhausted" when the estimate can never fit: from then on every acquire
-  /// fails that way.
-  [[nodiscard]] Permit acquire(Usage estimate, std::stop_token stop = {});
+  /// fails that way. What the permit charges is also added to `ledger`, when given.
+  [[nodiscard]] Permit acquire(Usage estimate, std::stop_token stop = {},
+                               std::shared_ptr<UsageLedger> ledger = nullptr);
 
   /// A call under this quota timed out: the adaptive in-flight limit shrinks.
   void record_timeout() noexcept;
-  /// Adds spend recorded by an earlier run of the same operation, so the budget covers it all.
-  void add_prior_spend(double usd) noexcept;
+  /// Adds usage recorded by an earlier run of the same operation, so the budget covers it all.
+  void add_prior_usage(Usage usage) noexcept;
   /// True once a permit could not fit in the budget.
   [[nodiscard]] bool budget_exhausted() const noexcept;
-  [[nodiscard]] QuotaSnapshot snapshot() const;
+  [[nodiscard]] QuotaReport snapshot() const;
 
  private:
   friend class leadscout::batch::Permit;
@@ -57,10 +59,10 @@ class QuotaState : public std::enable_shared_from_this<QuotaState> {
   [[nodiscard]] Admission admit(std::uint64_t ticket, const Usage& estimate, Clock::time_point now) const noexcept;
   [[nodiscard]] int limit() const noexcept;
   void leave(std::uint64_t ticket) noexcept;
-  void end_call(const Usage& estimate, double charged_usd) noexcept;
+  void end_call(const Usage& estimate, const Usage& charged) noexcept;
 
-  // Called by Permit.
-  void settle(const Usage& estimate, Usage actual) noexcept;
+  // Called by Permit. settle() returns what it charged.
+  Usage settle(const Usage& estimate, Usage actual) noexcept;
   void release(const Usage& estimate) noexcept;
   [[nodiscard]] std::chrono::milliseconds rate_limited(const Usage& estimate, std::uint64_t episode,
                                                        std::chrono::milliseconds retry_after) noexcept;
@@ -93,6 +95,7 @@ class QuotaState : public std::enable_shared_from_this<QuotaState> {
   std::uint64_t malformed_headers_ = 0;
   double learned_rpm_ = 0;
   double learned_tpm_ = 0;
+  std::int64_t tokens_total_ = 0;
   double spent_usd_ = 0;
   double reserved_usd_ = 0;
   bool budget_exhausted_ = false;

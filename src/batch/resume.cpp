@@ -83,6 +83,8 @@ std::size_t Resume::position(std::string_view id) noexcept {
 
 void Resume::on_record(const JournalRecord& r, Job& job, const Options& opt, const leadscout::log::Logger& log,
                        RunReport& report) {
+  add_usage(r.usage);
+  if (r.partial) return;
   const std::size_t i = position(r.id);
   if (i == IdIndex::npos) return;
   hint_ = i + 1;
@@ -105,11 +107,21 @@ void Resume::on_record(const JournalRecord& r, Job& job, const Options& opt, con
   }
 }
 
+void Resume::add_usage(std::span<const std::pair<std::string_view, Usage>> usage) {
+  for (const auto& [name, charged] : usage) {
+    auto it = std::find_if(prior_usage_.begin(), prior_usage_.end(), [&](const auto& e) { return e.first == name; });
+    if (it == prior_usage_.end()) it = prior_usage_.insert(it, {std::string(name), Usage{}});
+    it->second.tokens += charged.tokens;
+    it->second.cost_usd += charged.cost_usd;
+  }
+}
+
 std::vector<std::size_t> Resume::replay(Journal& journal, const std::filesystem::path& path,
                                         const JournalHeader& header, Job& job, const Options& opt,
                                         const leadscout::log::Logger& log, RunReport& report) {
   journaled_.assign(ids_.size(), kNone);
   old_failures_.clear();
+  prior_usage_.clear();
   const JournalOpenReport opened = journal.open(path, header, opt.fresh, [&](const JournalRecord& r) {
     on_record(r, job, opt, log, report);
   });

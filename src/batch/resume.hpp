@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -15,6 +16,7 @@
 #include "leadscout/batch/options.hpp"
 #include "leadscout/log/logger.hpp"
 #include "run_report.hpp"
+#include "usage_ledger.hpp"
 
 namespace leadscout::batch::detail {
 
@@ -60,12 +62,15 @@ class Resume {
                                                 const leadscout::log::Logger& log, RunReport& report);
   /// Journal lines that were torn or corrupt.
   [[nodiscard]] std::size_t dropped_lines() const noexcept { return dropped_lines_; }
+  /// What the journaled attempts charged, by quota: the operation's usage before this run.
+  [[nodiscard]] const UsageList& prior_usage() const noexcept { return prior_usage_; }
 
  private:
   enum : std::uint8_t { kNone = 0, kOk = 1, kFailed = 2 };
   [[nodiscard]] std::size_t position(std::string_view id) noexcept;
   void on_record(const JournalRecord& r, Job& job, const Options& opt, const leadscout::log::Logger& log,
                  RunReport& report);
+  void add_usage(std::span<const std::pair<std::string_view, Usage>> usage);
 
   const std::vector<std::string>& ids_;
   std::vector<std::uint64_t> hashes_;
@@ -82,6 +87,7 @@ class Resume {
   std::size_t unloadable_ = 0;
   std::size_t hint_ = 0;
   std::size_t dropped_lines_ = 0;
+  UsageList prior_usage_;
 };
 
 }  // namespace leadscout::batch::detail

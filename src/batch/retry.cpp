@@ -6,6 +6,11 @@
 
 namespace leadscout::batch::detail {
 
+int attempts_allowed(const RetryPolicy& policy, std::string_view reason) noexcept {
+  const auto it = policy.max_attempts_by_reason.find(reason);
+  return it == policy.max_attempts_by_reason.end() ? policy.max_attempts : std::min(policy.max_attempts, it->second);
+}
+
 std::chrono::milliseconds Backoff::cap(int failed_attempt) const noexcept {
   const double initial = static_cast<double>(policy_.initial_backoff.count());
   const double max = static_cast<double>(policy_.max_backoff.count());

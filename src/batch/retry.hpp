@@ -4,10 +4,15 @@
 #include <chrono>
 #include <cstdint>
 #include <random>
+#include <string_view>
 
 #include "leadscout/batch/options.hpp"
 
 namespace leadscout::batch::detail {
+
+/// Attempts an item may have when its last one failed with `reason`: max_attempts, or less
+/// when max_attempts_by_reason names the reason.
+[[nodiscard]] int attempts_allowed(const RetryPolicy& policy, std::string_view reason) noexcept;
 
 /// Computes the wait before the next attempt. Not thread-safe: one per worker.
 class Backoff {

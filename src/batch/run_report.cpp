@@ -94,7 +94,16 @@ void RunReport::log_summary(const Options& opt, const RunStats& stats) const {
                                      {"remaining", stats.remaining},
                                      {"elapsed_seconds", round1(stats.elapsed.count())},
                                      {"reason", stats.reason}};
-  const ll::Logger operations = ll::get("operations");
+  std::int64_t tokens = 0;
+  double spent_usd = 0;
+  for (const auto& [name, q] : stats.quotas) {
+    tokens += q.tokens_total;
+    spent_usd += q.spent_usd;
+  }
+  // Only runs with quotas report usage: a run without them has nothing to say about it.
+  const ll::Logger operations =
+      stats.quotas.empty() ? ll::get("operations")
+                           : ll::get("operations").bind({{"tokens", tokens}, {"spent_usd", spent_usd}});
   if (stats.status == Status::completed) {
     operations.info("Batch processing complete", summary_fields);
   } else {

@@ -10,6 +10,7 @@ int exit_code(const RunStats& stats) noexcept {
     case Status::completed: return 0;
     case Status::interrupted: return stats.signal == SIGTERM ? 143 : 130;
     case Status::deadline_exceeded: return 3;
+    case Status::budget_exhausted: return 4;
     case Status::starting:
     case Status::running:
     case Status::failed: return 1;

@@ -14,6 +14,8 @@ void Worker::start(std::size_t item, int attempt_no, Clock::time_point now, std:
   started = now;
   deadline = timeout.count() > 0 ? now + timeout : Clock::time_point::max();
   claimed_at = {};
+  quota.reset();
+  quota_refused = false;
   std::lock_guard lock(current_m_);
   current_set_ = false;
   state.store(kRunning, std::memory_order_release);
@@ -44,7 +46,9 @@ void Worker::run_attempt(const AttemptEnv& env) {
   metrics.clear();
   Context ctx = Engine::attempt_context(*this, env.clock, item);
   const bool ok = env.job.attempt(number, index, ctx, failure, result_json);
+  ledger->take(usage);  // the callback's permits are gone by now
   const Clock::time_point end = env.clock.now();
+  finished.halt = false;
   finished.index = index;
   finished.attempts = attempt;
   finished.seconds = std::chrono::duration<double>(end - started).count();
@@ -71,11 +75,24 @@ void Worker::dropped(const AttemptEnv& env, std::string_view item, bool ok, int 
   }
   stop = std::stop_source();
   finished.kind = Finished::Kind::dropped;
+  (void)journal_usage(env, item);  // a failed write is found by the next append or sync
+}
+
+bool Worker::journal_usage(const AttemptEnv& env, std::string_view item) {
+  if (usage.empty()) return true;
+  line.clear();
+  format_attempt_record(line, item, attempt, usage);
+  if (const int err = env.journal.append(line); err != 0) {
+    finished.kind = Finished::Kind::journal_error;
+    finished.reason = std::strerror(err);
+    return false;
+  }
+  return true;
 }
 
 void Worker::succeeded(const AttemptEnv& env, std::string_view item) {
   line.clear();
-  format_record(line, item, true, attempt, finished.seconds * 1e3, result_json, {}, metrics);
+  format_record(line, item, true, attempt, finished.seconds * 1e3, result_json, {}, metrics, usage);
   if (const int err = env.journal.append(line); err != 0) {
     env.job.discard(number);
     finished.kind = Finished::Kind::journal_error;
@@ -89,8 +106,11 @@ void Worker::succeeded(const AttemptEnv& env, std::string_view item) {
 }
 
 void Worker::failed(const AttemptEnv& env, std::string_view item, Clock::time_point end) {
-  if (failure.retry == Retry::yes && attempt < env.opt.retry.max_attempts) {
-    if (env.stopping.load()) {
+  const bool retryable = !failure.halt && failure.retry == Retry::yes;
+  // A permit refused for a stop or the budget is not the item's failure: it waits for a resume.
+  if (quota_refused || (retryable && attempt < attempts_allowed(env.opt.retry, failure.reason))) {
+    if (!journal_usage(env, item)) return;
+    if (quota_refused || env.stopping.load()) {
       finished.kind = Finished::Kind::abandoned;
       return;
     }
@@ -102,7 +122,7 @@ void Worker::failed(const AttemptEnv& env, std::string_view item, Clock::time_po
     return;
   }
   line.clear();
-  format_record(line, item, false, attempt, finished.seconds * 1e3, {}, failure.reason, metrics);
+  format_record(line, item, false, attempt, finished.seconds * 1e3, {}, failure.reason, metrics, usage);
   if (const int err = env.journal.append(line); err != 0) {
     finished.kind = Finished::Kind::journal_error;
     finished.reason = std::strerror(err);
@@ -111,6 +131,7 @@ void Worker::failed(const AttemptEnv& env, std::string_view item, Clock::time_po
   env.log.error("Item failed", {{"item_id", item}, {"attempts", attempt}, {"reason", failure.reason}});
   finished.kind = Finished::Kind::failed;
   finished.reason = failure.reason;
+  finished.halt = failure.halt;
 }
 
 }  // namespace leadscout::batch::detail

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "journal.hpp"
+#include "quota_state.hpp"
 #include "leadscout/batch/clock.hpp"
 #include "leadscout/batch/detail/engine.hpp"
 #include "leadscout/batch/options.hpp"
@@ -20,6 +21,7 @@
 #include "leadscout/log/logger.hpp"
 #include "retry.hpp"
 #include "run_report.hpp"
+#include "usage_ledger.hpp"
 
 namespace leadscout::batch::detail {
 
@@ -35,6 +37,7 @@ struct Finished {
   double seconds = 0.0;
   Clock::time_point ready{};
   std::string reason;
+  bool halt = false;  ///< the failure stops the run (Failure::halt)
 };
 
 /// What an attempt needs besides its worker; shared by all workers.
@@ -73,7 +76,15 @@ struct Worker {
   Clock::time_point claimed_at{};
   bool warned_ignoring = false;
   std::stop_source stop;
+  /// Waiting in Context::acquire(): the attempt's deadline is paused. Guarded by the engine's lock.
+  bool quota_wait = false;
+  /// The quota of the attempt's last permit, told about a timeout. Guarded by the engine's lock.
+  std::shared_ptr<QuotaState> quota;
+  Engine::State* engine = nullptr;  ///< set once, before the thread starts
   // Owned by the worker thread.
+  std::shared_ptr<UsageLedger> ledger = std::make_shared<UsageLedger>();
+  UsageList usage;            ///< what the last attempt's permits charged
+  bool quota_refused = false;  ///< the attempt's acquire() returned no permit
   std::string result_json;
   std::string line;
   MetricList metrics;
@@ -87,6 +98,8 @@ struct Worker {
   void dropped(const AttemptEnv& env, std::string_view item, bool ok, int previous_state);
   void succeeded(const AttemptEnv& env, std::string_view item);
   void failed(const AttemptEnv& env, std::string_view item, Clock::time_point end);
+  /// Journals what an attempt that did not finish its item charged; false after a write error.
+  bool journal_usage(const AttemptEnv& env, std::string_view item);
 
   std::mutex current_m_;  ///< guards the two below and the end of kRunning
   std::string current_text_;

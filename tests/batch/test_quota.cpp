@@ -18,7 +18,6 @@
 #include "quota_aimd.hpp"
 #include "quota_bucket.hpp"
 #include "quota_registry.hpp"
-#include "quota_snapshot.hpp"
 #include "quota_state.hpp"
 #include "rate_limit_headers.hpp"
 #include "utils.hpp"
@@ -725,7 +724,7 @@ TEST(BatchQuotaBudget, AnEstimateThatCanNeverFitStopsEveryPermit) {
   EXPECT_TRUE(s.budget_exhausted);
 
   auto resumed = make_state(lb::Quota{.name = "q", .budget_usd = 2.0}, clock);
-  resumed->add_prior_spend(1.2);
+  resumed->add_prior_usage({.tokens = 100, .cost_usd = 1.2});
   EXPECT_TRUE(resumed->acquire({.cost_usd = 0.8}));
   EXPECT_FALSE(resumed->acquire({.cost_usd = 0.1})) << "the earlier run's spend counts";
 }
@@ -735,7 +734,7 @@ TEST(BatchQuotaSnapshot, JsonHasEveryFigure) {
   auto state = make_state(lb::Quota{.name = "openai", .requests_per_minute = 500, .budget_usd = 5}, clock);
   lb::Permit p = state->acquire({.tokens = 700, .cost_usd = 0.0004});
   nlohmann::json j = nlohmann::json::object();
-  lbd::append_quota_json(j["openai"], state->snapshot());
+  j["openai"] = state->snapshot();
   const auto& q = j.at("openai");
   EXPECT_EQ(q.at("configured").at("requests_per_minute"), 500.0);
   EXPECT_TRUE(q.at("configured").at("tokens_per_minute").is_null());
@@ -750,7 +749,7 @@ TEST(BatchQuotaSnapshot, JsonHasEveryFigure) {
   EXPECT_TRUE(q.at("cooldown_until").is_null());
   (void)p.rate_limited(1500ms);
   nlohmann::json later;
-  lbd::append_quota_json(later, state->snapshot());
+  later = state->snapshot();
   const double wall_now = std::chrono::duration<double>(clock->system_now().time_since_epoch()).count();
   EXPECT_NEAR(later.at("cooldown_until").get<double>(), wall_now + 1.5, 1e-3);
   EXPECT_DOUBLE_EQ(later.at("cooldown_seconds").get<double>(), 1.5);
@@ -780,7 +779,7 @@ TEST(BatchQuotaRegistry, EnvironmentOverridesTheCode) {
   const lb::Quota& a = r.find("anthropic")->quota();
   EXPECT_EQ(a.max_in_flight, 12);
   EXPECT_DOUBLE_EQ(a.tokens_per_minute, 80000) << "what the variable does not name stays";
-  EXPECT_EQ(r.snapshots().size(), 2U);
+  EXPECT_EQ(r.reports().size(), 2U);
   EXPECT_TRUE(r.acquire("anthropic", {}));
 }
 

@@ -238,6 +238,7 @@ lb::Status combine_status(const std::vector<lb::Status>& statuses) {
   if (any(lb::Status::failed)) return lb::Status::failed;
   if (any(lb::Status::running)) return lb::Status::running;
   if (any(lb::Status::starting)) return lb::Status::starting;
+  if (any(lb::Status::budget_exhausted)) return lb::Status::budget_exhausted;
   if (any(lb::Status::deadline_exceeded)) return lb::Status::deadline_exceeded;
   if (any(lb::Status::interrupted)) return lb::Status::interrupted;
   return lb::Status::completed;

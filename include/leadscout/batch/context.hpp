@@ -9,6 +9,7 @@
 
 #include "leadscout/batch/clock.hpp"
 #include "leadscout/batch/export.hpp"
+#include "leadscout/batch/quota.hpp"
 #include "leadscout/log/logger.hpp"
 
 namespace leadscout::batch {
@@ -38,6 +39,13 @@ class LEADSCOUT_BATCH_EXPORT Context {
   void metric(std::string_view name, std::int64_t delta = 1);
   /// Names what is being worked on for the progress file and bar ("MOKGADI MOTALE").
   void set_current(std::string_view text);
+  /// Waits for a permit of the quota named `quota` (one of Options::quotas) for a call that
+  /// will use about `estimate`. The wait does not count toward item_timeout: deadline() moves
+  /// by its length. Returns a falsy permit when the attempt or the run is stopping, or when the
+  /// estimate can never fit in the quota's budget, which stops the run with
+  /// Status::budget_exhausted; return permit.failure() then, and the item waits for a resume.
+  /// Throws Error for a name that is not a quota of the run.
+  [[nodiscard]] Permit acquire(std::string_view quota, Usage estimate = {});
 
  private:
   friend class detail::Engine;

@@ -6,15 +6,18 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <typeinfo>
 #include <utility>
+#include <vector>
 
 #include "leadscout/batch/clock.hpp"
 #include "leadscout/batch/export.hpp"
+#include "leadscout/batch/quota.hpp"
 #include "leadscout/batch/shard.hpp"
 #include "leadscout/error.hpp"
 #include "leadscout/log/level.hpp"
@@ -34,10 +37,12 @@ class LEADSCOUT_BATCH_EXPORT Error : public leadscout::Error {
   ~Error() override;
 };
 
-/// Lifecycle of a run, as written to the progress file.
-enum class Status { starting, running, completed, interrupted, deadline_exceeded, failed };
+/// Lifecycle of a run, as written to the progress file. budget_exhausted: a quota's budget
+/// could not fit another call, and the remaining items wait for a resume with a larger budget.
+enum class Status { starting, running, completed, interrupted, deadline_exceeded, failed, budget_exhausted };
 
-/// "starting", "running", "completed", "interrupted", "deadline_exceeded", "failed".
+/// "starting", "running", "completed", "interrupted", "deadline_exceeded", "failed",
+/// "budget_exhausted".
 [[nodiscard]] LEADSCOUT_BATCH_EXPORT std::string_view to_string(Status status) noexcept;
 /// Inverse of to_string(); nullopt for anything else.
 [[nodiscard]] LEADSCOUT_BATCH_EXPORT std::optional<Status> parse_status(std::string_view text) noexcept;
@@ -50,6 +55,9 @@ struct RetryPolicy {
   std::chrono::milliseconds max_backoff{30000};    ///< the largest bound
   double multiplier = 2.0;                         ///< the bound's growth per attempt
   bool jitter = true;  ///< false waits the full computed backoff
+  /// Attempts for failures of a given reason, capped by max_attempts: {"bad_request", 1} stops
+  /// retrying a request the provider will never accept. Timeouts have the reason "timeout".
+  std::map<std::string, int, std::less<>> max_attempts_by_reason;
 };
 
 /// Where a progress bar may be drawn: `automatic` only on a foreground terminal.
@@ -107,6 +115,11 @@ struct Options {
   /// A cancelled callback still running after this long is logged as ignoring cancellation.
   std::chrono::milliseconds cancel_grace{std::chrono::seconds(5)};
   RetryPolicy retry;  ///< attempts per item and the backoff between them
+  /// Provider quotas that callbacks take permits from with Context::acquire(): requests and
+  /// tokens per minute, in-flight calls and a spend budget, each overridable with
+  /// LEADSCOUT_QUOTA_<NAME>. Under a shard spec of n shards each shard takes 1/n of the rates
+  /// and the budget.
+  std::vector<Quota> quotas;
   /// Item starts per second (token bucket); zero means unlimited.
   double rate_limit_per_second = 0.0;
   /// Starts the bucket may save up.

@@ -11,12 +11,16 @@ namespace leadscout::batch {
 /// Whether a failed attempt may be tried again.
 enum class Retry : bool { no = false, yes = true };
 
-/// A failed attempt: a short reason ("rate_limited", "timeout"), whether to retry, and an
-/// optional delay that replaces the computed backoff (an API's 429 Retry-After).
+/// A failed attempt: a short reason ("rate_limited", "timeout"), whether to retry, an optional
+/// delay that replaces the computed backoff (an API's 429 Retry-After), and whether the failure
+/// is fatal to the whole run (a rejected API key).
 struct Failure {
   std::string reason;                        ///< short and stable: summaries count by it
   Retry retry = Retry::yes;                  ///< whether another attempt may follow
   std::chrono::milliseconds retry_after{0};  ///< zero: the retry policy's backoff
+  /// Stops the run at once: no new item starts, in-flight ones are cancelled, the status is
+  /// failed with this reason, and exit_code() is 1. The item is journaled as failed.
+  bool halt = false;
 };
 
 /// The callback's answer: either a Result or a Failure. Implicitly built from either.

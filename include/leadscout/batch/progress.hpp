@@ -16,6 +16,94 @@
 
 namespace leadscout::batch {
 
+/// One quota's figures, as in the progress file's `quotas` object and RunStats::quotas. A limit
+/// of 0 means "none" and is written as null.
+struct QuotaReport {
+  double configured_rpm = 0;      ///< requests per minute from Options or LEADSCOUT_QUOTA_<NAME>
+  double configured_tpm = 0;      ///< tokens per minute, likewise
+  int configured_in_flight = 0;   ///< 0: adaptive
+  double learned_rpm = 0;         ///< from the provider's rate-limit headers
+  double learned_tpm = 0;         ///< likewise
+  double requests_last_minute = 0;  ///< permits granted in the last 60 s
+  double tokens_last_minute = 0;    ///< tokens of those permits, as settled
+  int in_flight = 0;              ///< permits held now
+  int in_flight_limit = 0;        ///< the current limit (adaptive or configured)
+  double cooldown_seconds = 0;    ///< until permits resume after a rate limit (0: none)
+  std::optional<double> cooldown_until;  ///< Unix seconds when the cooldown ends; none when there is none
+  double hold_seconds = 0;        ///< until permits resume after the headers said "empty" (0: none)
+  std::uint64_t rate_limited_total = 0;  ///< 429s reported through Permit::rate_limited() in this run
+  std::uint64_t granted_total = 0;       ///< permits granted in this run
+  int waiting = 0;                ///< workers waiting in Context::acquire()
+  std::int64_t tokens_total = 0;  ///< tokens charged, earlier runs of the operation included
+  double spent_usd = 0;           ///< spend charged, earlier runs of the operation included
+  double reserved_usd = 0;        ///< estimates of the permits in flight
+  double budget_usd = 0;          ///< 0: no budget
+  bool budget_exhausted = false;  ///< a permit could not fit in the budget
+  std::uint64_t malformed_headers = 0;  ///< rate-limit header values that did not parse
+};
+
+/// The quota's JSON object in the progress file.
+inline void to_json(nlohmann::json& j, const QuotaReport& q) {
+  const auto limit = [](double v) { return v > 0 ? nlohmann::json(v) : nlohmann::json(nullptr); };
+  j = nlohmann::json{
+      {"configured",
+       {{"requests_per_minute", limit(q.configured_rpm)},
+        {"tokens_per_minute", limit(q.configured_tpm)},
+        {"max_in_flight", q.configured_in_flight > 0 ? nlohmann::json(q.configured_in_flight) : nlohmann::json("auto")}}},
+      {"learned", {{"requests_per_minute", limit(q.learned_rpm)}, {"tokens_per_minute", limit(q.learned_tpm)}}},
+      {"requests_last_minute", q.requests_last_minute},
+      {"tokens_last_minute", q.tokens_last_minute},
+      {"in_flight", q.in_flight},
+      {"in_flight_limit", q.in_flight_limit},
+      {"cooldown_seconds", q.cooldown_seconds},
+      {"cooldown_until", q.cooldown_until ? nlohmann::json(*q.cooldown_until) : nlohmann::json(nullptr)},
+      {"hold_seconds", q.hold_seconds},
+      {"rate_limited_total", q.rate_limited_total},
+      {"granted_total", q.granted_total},
+      {"waiting", q.waiting},
+      {"tokens_total", q.tokens_total},
+      {"spent_usd", q.spent_usd},
+      {"reserved_usd", q.reserved_usd},
+      {"budget_usd", limit(q.budget_usd)},
+      {"budget_exhausted", q.budget_exhausted},
+      {"malformed_headers", q.malformed_headers}};
+}
+
+/// Reads a quota's object; null limits read as 0. Throws nlohmann::json::exception on a
+/// mistyped field.
+inline void from_json(const nlohmann::json& j, QuotaReport& q) {
+  const auto number = [](const nlohmann::json& obj, const char* key) {
+    const auto it = obj.find(key);
+    return it == obj.end() || it->is_null() ? 0.0 : it->get<double>();
+  };
+  const nlohmann::json none = nlohmann::json::object();
+  const auto& configured = j.contains("configured") ? j.at("configured") : none;
+  const auto& learned = j.contains("learned") ? j.at("learned") : none;
+  q.configured_rpm = number(configured, "requests_per_minute");
+  q.configured_tpm = number(configured, "tokens_per_minute");
+  const auto in_flight = configured.find("max_in_flight");
+  q.configured_in_flight = in_flight != configured.end() && in_flight->is_number() ? in_flight->get<int>() : 0;
+  q.learned_rpm = number(learned, "requests_per_minute");
+  q.learned_tpm = number(learned, "tokens_per_minute");
+  q.requests_last_minute = number(j, "requests_last_minute");
+  q.tokens_last_minute = number(j, "tokens_last_minute");
+  q.in_flight = j.value("in_flight", 0);
+  q.in_flight_limit = j.value("in_flight_limit", 0);
+  q.cooldown_seconds = number(j, "cooldown_seconds");
+  const auto until = j.find("cooldown_until");
+  q.cooldown_until = until == j.end() || until->is_null() ? std::nullopt : std::optional<double>(until->get<double>());
+  q.hold_seconds = number(j, "hold_seconds");
+  q.rate_limited_total = j.value("rate_limited_total", std::uint64_t{0});
+  q.granted_total = j.value("granted_total", std::uint64_t{0});
+  q.waiting = j.value("waiting", 0);
+  q.tokens_total = j.value("tokens_total", std::int64_t{0});
+  q.spent_usd = number(j, "spent_usd");
+  q.reserved_usd = number(j, "reserved_usd");
+  q.budget_usd = number(j, "budget_usd");
+  q.budget_exhausted = j.value("budget_exhausted", false);
+  q.malformed_headers = j.value("malformed_headers", std::uint64_t{0});
+}
+
 /// One state of a run, as written to the progress file. Schema version 1.
 struct ProgressSnapshot {
   static constexpr int current_schema_version = 1;  ///< what this library writes
@@ -42,6 +130,7 @@ struct ProgressSnapshot {
   std::string host;                 ///< its host name
   std::optional<ShardSpec> shard;   ///< null when unsharded
   std::map<std::string, std::int64_t, std::less<>> metrics;  ///< Context::metric() sums
+  std::map<std::string, QuotaReport, std::less<>> quotas;    ///< Options::quotas, by name
 };
 
 // The JSON conversions are inline: they are compiled with the caller's nlohmann_json (and its
@@ -73,7 +162,8 @@ inline void to_json(nlohmann::json& j, const ProgressSnapshot& s) {
                      {"host", s.host},
                      {"shard", s.shard ? nlohmann::json{{"index", s.shard->index}, {"count", s.shard->count}}
                                        : nlohmann::json(nullptr)},
-                     {"metrics", s.metrics}};
+                     {"metrics", s.metrics},
+                     {"quotas", s.quotas}};
 }
 
 /// Throws nlohmann::json::exception on a missing or mistyped field.
@@ -115,6 +205,10 @@ inline void from_json(const nlohmann::json& j, ProgressSnapshot& s) {
   s.metrics.clear();
   if (auto it = j.find("metrics"); it != j.end()) {
     for (const auto& [k, v] : it->items()) s.metrics.emplace(k, v.get<std::int64_t>());
+  }
+  s.quotas.clear();
+  if (auto it = j.find("quotas"); it != j.end()) {
+    for (const auto& [k, v] : it->items()) s.quotas.emplace(k, v.get<QuotaReport>());
   }
 }
 

@@ -41,6 +41,7 @@ struct Usage {
 
 namespace detail {
 class QuotaState;
+class UsageLedger;
 }  // namespace detail
 
 /// A range of (name, value) pairs whose members convert to std::string_view: a vector of pairs,
@@ -101,12 +102,15 @@ class LEADSCOUT_BATCH_EXPORT Permit {
 
  private:
   friend class detail::QuotaState;
-  Permit(std::shared_ptr<detail::QuotaState> state, Usage estimate, std::uint64_t episode) noexcept;
+  Permit(std::shared_ptr<detail::QuotaState> state, Usage estimate, std::uint64_t episode,
+         std::shared_ptr<detail::UsageLedger> ledger) noexcept;
   explicit Permit(Failure failure) noexcept : failure_(std::move(failure)) {}
   void observe_header_list(std::span<const std::pair<std::string_view, std::string_view>> headers) noexcept;
   void release_unsettled() noexcept;
+  void charge(const Usage& charged) noexcept;
 
   std::shared_ptr<detail::QuotaState> state_;
+  std::shared_ptr<detail::UsageLedger> ledger_;  ///< the attempt's record of what it charged
   Usage estimate_;
   std::uint64_t episode_ = 0;  ///< the rate-limit episode current when it was granted
   bool done_ = false;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "leadscout/batch/options.hpp"
+#include "leadscout/batch/progress.hpp"
 
 namespace leadscout::batch {
 
@@ -38,6 +39,9 @@ struct RunStats {
   std::vector<ItemFailure> failures;        ///< the items that failed finally
   /// Sums of Context::metric(), resumed items included.
   std::map<std::string, std::int64_t, std::less<>> metrics;
+  /// Each quota's final figures, by name: tokens and spend of the whole operation (earlier
+  /// runs included), rate limits and permits of this run.
+  std::map<std::string, QuotaReport, std::less<>> quotas;
   /// Journal lines that were torn or corrupt and cut off when resuming.
   std::size_t journal_lines_dropped = 0;
   std::filesystem::path progress_file;  ///< the progress file this run wrote
@@ -51,7 +55,7 @@ struct Summary : RunStats {
 };
 
 /// The process exit status for a run: 0 completed, 130 after SIGINT (or stop()), 143 after
-/// SIGTERM, 3 deadline exceeded, 1 failed.
+/// SIGTERM, 3 deadline exceeded, 4 budget exhausted, 1 failed.
 [[nodiscard]] LEADSCOUT_BATCH_EXPORT int exit_code(const RunStats& stats) noexcept;
 
 }  // namespace leadscout::batch

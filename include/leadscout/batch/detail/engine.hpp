@@ -57,6 +57,7 @@ class LEADSCOUT_BATCH_EXPORT Engine {
   static const leadscout::log::Logger& context_log(Context& ctx);
   static void context_metric(Context& ctx, std::string_view name, std::int64_t delta);
   static void context_set_current(Context& ctx, std::string_view text);
+  static Permit context_acquire(Context& ctx, std::string_view quota, Usage estimate);
 
   struct LEADSCOUT_BATCH_NO_EXPORT State;
 
