@@ -54,6 +54,7 @@ TEST(DemoEndToEnd, DetachedRunCompletesWithResultsLogsAndProgress) {
   for (const char* key : {"provider", "model", "tokens", "cost_usd", "latency_ms", "outcome", "item_id"}) {
     EXPECT_TRUE(api.front().contains(key)) << key << " in " << api.front().dump();
   }
+  for (const auto& j : api) EXPECT_NE(j.value("outcome", ""), "rate_limited") << "the default run stays in the limits";
 
   // Production: the original request's lines, no debug detail.
   const auto operations = json_lines(dated_log(dir / "logs/production", "operations"));
