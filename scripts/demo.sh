@@ -26,7 +26,7 @@ stub_flags=(--seed 42 --latency-ms 1800 --failure-rate 0.05 --hang-rate 0.01 --r
 set_stub_flag() {  # set_stub_flag FLAG VALUE
   local i
   for ((i = 0; i < ${#stub_flags[@]}; i += 2)); do
-    if [ "${stub_flags[$i]}" = "$1" ]; then stub_flags[$((i + 1))]=$2; fi
+    if [ "${stub_flags[$i]}" = "$1" ]; then stub_flags[i + 1]=$2; fi
   done
 }
 demo_args=()
