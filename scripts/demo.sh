@@ -5,6 +5,7 @@
 #   scripts/demo.sh                     500 generated leads, about a minute
 #   scripts/demo.sh --leads 2000        any demo_500_leads option is passed through
 #   scripts/demo.sh --fresh             start over instead of resuming an earlier run
+#   scripts/demo.sh --http              the same over HTTP, against leadscout-llm-stub on a free port
 # Ctrl-C stops the watching, not the demo. The exit status is the demo's.
 # LEADSCOUT_DEMO_BUILD_DIR overrides the build directory (build/release).
 set -euo pipefail
@@ -18,14 +19,33 @@ build_dir=${LEADSCOUT_DEMO_BUILD_DIR:-build/release}
 log_dir=${LEADSCOUT_LOG_DIR:-logs}
 operation=logistics_demo
 output=
-args=("$@")
+http=0
 all_args="$*"
+# The simulated provider's settings; with --http they configure the stub instead.
+stub_flags=(--seed 42 --latency-ms 1800 --failure-rate 0.05 --hang-rate 0.01 --rpm 5000 --tpm 2000000)
+set_stub_flag() {  # set_stub_flag FLAG VALUE
+  local i
+  for ((i = 0; i < ${#stub_flags[@]}; i += 2)); do
+    if [ "${stub_flags[$i]}" = "$1" ]; then stub_flags[i + 1]=$2; fi
+  done
+}
+demo_args=()
+for a in "$@"; do
+  if [ "$a" = --http ]; then http=1; else demo_args+=("$a"); fi
+done
+args=("${demo_args[@]}")
 for ((i = 0; i < ${#args[@]}; i++)); do
   a=${args[$i]}
   next=${args[$((i + 1))]:-}
   case "$a" in
+    --seed) set_stub_flag --seed "$next" ;;
+    --llm-latency-ms) set_stub_flag --latency-ms "$next" ;;
+    --llm-failure-rate) set_stub_flag --failure-rate "$next" ;;
+    --llm-hang-rate) set_stub_flag --hang-rate "$next" ;;
+    --llm-rpm) set_stub_flag --rpm "$next" ;;
+    --llm-tpm) set_stub_flag --tpm "$next" ;;
     -h|--help)
-      sed -n '2,10p' "$0"
+      sed -n '2,11p' "$0"
       echo "Demo options: $build_dir/examples/demo_500_leads/demo_500_leads --help"
       exit 0 ;;
     --log-dir) log_dir=$next ;;
@@ -45,6 +65,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 echo "== configure ($build_dir, Release)"
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DLEADSCOUT_BUILD_TESTS=OFF -DLEADSCOUT_BUILD_BENCH=OFF >/dev/null
 targets=(demo_500_leads)
+if [ "$http" = 1 ]; then targets+=(leadscout-llm-stub); fi
 available=$(cmake --build "$build_dir" --target help 2>/dev/null || true)
 for t in leadscout-status leadscout-logs; do
   if grep -qw -- "$t" <<<"$available"; then targets+=("$t"); fi
@@ -61,12 +82,40 @@ console_file=$log_dir/demo_500_leads.out
 # setsid: its own session, so a Ctrl-C here (or closing this terminal) does not reach it;
 # nohup and the redirections: it never needs a terminal.
 started_at=$(date +%s)
-setsid nohup "$demo_bin" "$@" >"$console_file" 2>&1 </dev/null &
+stub_pid=
+if [ "$http" = 1 ]; then
+  # The stub on a free port; its first line on stdout names the port.
+  stub_out=$log_dir/llm-stub.out
+  : >"$stub_out"
+  setsid nohup "$build_dir/tools/llm_stub/leadscout-llm-stub" --port 0 "${stub_flags[@]}" >"$stub_out" 2>&1 </dev/null &
+  stub_pid=$!
+  for _ in $(seq 100); do
+    if grep -q '^listening on ' "$stub_out"; then break; fi
+    sleep 0.1
+  done
+  stub_url=$(sed -n '1s/^listening on /http:\/\//p' "$stub_out")
+  if [ -z "$stub_url" ]; then
+    echo "leadscout-llm-stub did not start (see $stub_out)" >&2
+    kill -TERM "$stub_pid" 2>/dev/null || true
+    exit 1
+  fi
+  echo "== leadscout-llm-stub (pid $stub_pid) listening at $stub_url"
+  demo_args+=(--llm-url "$stub_url/v1")
+  # The stub takes any key but its --reject-key; a real key is never needed here.
+  export OPENAI_API_KEY=${OPENAI_API_KEY:-sk-local-stub}
+fi
+stop_stub() {
+  if [ -n "$stub_pid" ]; then
+    kill -TERM "$stub_pid" 2>/dev/null || true
+    wait "$stub_pid" 2>/dev/null || true
+  fi
+}
+setsid nohup "$demo_bin" "${demo_args[@]}" >"$console_file" 2>&1 </dev/null &
 pid=$!
 cat <<EOF
 == demo_500_leads started in the background
    pid       $pid
-   command   $demo_bin $*
+   command   $demo_bin ${demo_args[*]}
    console   $console_file
    logs      $log_dir/{debug,production,progress}/
    progress  $progress_file
@@ -83,6 +132,9 @@ stop_watching() {
   echo "   or:           cat $progress_file"
   echo "   stop it:      kill -TERM $pid    (exits 143; finished leads are kept)"
   echo "   resume it:    scripts/demo.sh $all_args    (the same command continues where it stopped)"
+  if [ -n "$stub_pid" ]; then
+    echo "   the stub:     kill -TERM $stub_pid    (leadscout-llm-stub, once the demo has ended)"
+  fi
   exit 130
 }
 trap stop_watching INT
@@ -117,6 +169,7 @@ wait "$pid"
 code=$?
 set -e
 trap - INT
+stop_stub
 
 case "$code" in
   0) meaning="completed" ;;
@@ -124,6 +177,7 @@ case "$code" in
   143) meaning="interrupted by SIGTERM; run the same command to resume" ;;
   2) meaning="bad usage or input (see $console_file)" ;;
   3) meaning="deadline exceeded; run the same command to resume" ;;
+  4) meaning="budget spent; run the same command with a larger --budget-usd to resume" ;;
   *) meaning="failed (see $log_dir/production/errors-*.log)" ;;
 esac
 echo "== demo_500_leads exited with $code: $meaning"

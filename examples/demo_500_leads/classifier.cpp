@@ -1,4 +1,4 @@
-// The classification chain.
+// Rule lookup and phonetic match.
 #include "classifier.hpp"
 
 #include <cctype>
@@ -28,7 +28,7 @@ void from_json(const nlohmann::json& j, Classification& c) {
   j.at("provider").get_to(c.provider);
 }
 
-Classifier::Classifier(std::vector<const SimulatedLlm*> llms) : llms_(std::move(llms)) {
+Classifier::Classifier() {
   for (const NamePart& part : rule_dictionary()) {
     dictionary_.push_back(
         Entry{std::string(part.text), std::string(part.origin), soundex(part.text), metaphone(part.text)});
@@ -116,65 +116,10 @@ std::optional<Classification> Classifier::by_phonetic(std::string_view name, con
   return found;
 }
 
-ClassifyOutcome Classifier::classify(std::string_view name, int attempt, std::stop_token stop,
-                                     const ll::Logger& classification, const ll::Logger& api) const {
-  ClassifyOutcome out;
+std::optional<Classification> Classifier::classify(std::string_view name, const ll::Logger& classification) const {
   const std::vector<std::string> parts = name_parts(name);
-  if ((out.result = by_rule(name, parts, classification))) return out;
-  if ((out.result = by_phonetic(name, parts, classification))) return out;
-  for (const SimulatedLlm* llm : llms_) {
-    const Provider& p = llm->provider();
-    LEADSCOUT_DEBUG(classification, "LLM fallback triggered", {{"name", name}, {"provider", p.name}, {"model", p.model}});
-    const CallResult r = llm->call(name, attempt, stop);
-    ++out.llm_calls;
-    const double latency_ms = std::round(r.latency_ms * 10.0) / 10.0;
-    const bool ok = r.outcome == CallResult::Outcome::ok;
-    const int tokens = ok ? r.plan.prompt_tokens + r.plan.completion_tokens : 0;
-    const double cost = ok ? r.plan.cost_usd : 0.0;
-    out.llm_tokens += tokens;
-    out.llm_cost_usd += cost;
-    if (ok) {
-      LEADSCOUT_DEBUG(api, "LLM call", {{"provider", p.name},
-                                       {"model", p.model},
-                                       {"name", name},
-                                       {"prompt_tokens", r.plan.prompt_tokens},
-                                       {"completion_tokens", r.plan.completion_tokens},
-                                       {"tokens", tokens},
-                                       {"cost_usd", cost},
-                                       {"latency_ms", latency_ms},
-                                       {"outcome", to_string(r.outcome)}});
-    } else {
-      api.warning("LLM call", {{"provider", p.name},
-                               {"model", p.model},
-                               {"name", name},
-                               {"tokens", 0},
-                               {"cost_usd", 0.0},
-                               {"latency_ms", latency_ms},
-                               {"outcome", to_string(r.outcome)},
-                               {"error", r.outcome == CallResult::Outcome::error
-                                             ? std::string_view(r.plan.error)
-                                             : std::string_view("stop requested (timeout or shutdown)")}});
-    }
-    if (ok) {
-      LEADSCOUT_DEBUG(classification, "LLM response", {{"name", name},
-                                                      {"method", "llm"},
-                                                      {"provider", p.name},
-                                                      {"result", r.plan.label},
-                                                      {"confidence", r.plan.confidence},
-                                                      {"tokens", tokens},
-                                                      {"cost_usd", cost}});
-      out.result = Classification{std::string(name), r.plan.label, r.plan.confidence, "llm", p.name};
-      return out;
-    }
-    if (r.outcome == CallResult::Outcome::cancelled) {
-      LEADSCOUT_DEBUG(classification, "LLM cancelled", {{"name", name}, {"provider", p.name}});
-      out.failure = "cancelled";
-      return out;
-    }
-    LEADSCOUT_DEBUG(classification, "LLM failed", {{"name", name}, {"provider", p.name}, {"reason", r.plan.error}});
-  }
-  out.failure = "llm_unavailable";
-  return out;
+  if (auto c = by_rule(name, parts, classification)) return c;
+  return by_phonetic(name, parts, classification);
 }
 
 }  // namespace demo

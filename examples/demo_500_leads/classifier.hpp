@@ -1,8 +1,8 @@
-// The classification chain: rule lookup -> phonetic match -> LLM fallback (openai, then anthropic).
+// The local classification steps: rule lookup, then phonetic match. Names neither knows go to
+// the LLM (llm_call.hpp).
 #pragma once
 
 #include <optional>
-#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,7 +10,6 @@
 #include <nlohmann/json.hpp>
 
 #include "leadscout/log/logger.hpp"
-#include "simulated_llm.hpp"
 
 namespace demo {
 
@@ -26,27 +25,15 @@ struct Classification {
 void to_json(nlohmann::json& j, const Classification& c);
 void from_json(const nlohmann::json& j, Classification& c);
 
-/// What one classification attempt did: a result, or why it failed; plus LLM usage.
-struct ClassifyOutcome {
-  std::optional<Classification> result;
-  std::string failure;  ///< "llm_unavailable" or "cancelled" when result is empty
-  int llm_calls = 0;
-  int llm_tokens = 0;
-  double llm_cost_usd = 0.0;
-};
-
-/// Runs the chain. Thread-safe (const); the LLM providers must outlive it.
+/// Rule lookup and phonetic match over the name dictionary. Thread-safe (const).
 class Classifier {
  public:
-  /// `llms` in fallback order.
-  explicit Classifier(std::vector<const SimulatedLlm*> llms);
+  Classifier();
 
-  /// Classifies `name`. Every step is logged at DEBUG to `classification`, every LLM call to
-  /// `api` (DEBUG when ok, WARNING otherwise). `attempt` (1-based) varies the simulated LLM's
-  /// behaviour between retries; `stop` cancels a waiting LLM call.
-  [[nodiscard]] ClassifyOutcome classify(std::string_view name, int attempt, std::stop_token stop,
-                                         const leadscout::log::Logger& classification,
-                                         const leadscout::log::Logger& api) const;
+  /// Classifies `name` by rule, else by phonetic match; nullopt when neither knows it. Every
+  /// step is logged at DEBUG to `classification`.
+  [[nodiscard]] std::optional<Classification> classify(std::string_view name,
+                                                       const leadscout::log::Logger& classification) const;
 
   /// The name's parts that can carry an origin: upper case, company words ("LOGISTICS", "CC") removed.
   [[nodiscard]] static std::vector<std::string> name_parts(std::string_view name);
@@ -64,7 +51,6 @@ class Classifier {
                                                           const std::vector<std::string>& parts,
                                                           const leadscout::log::Logger& log) const;
 
-  std::vector<const SimulatedLlm*> llms_;
   std::vector<Entry> dictionary_;
 };
 

@@ -52,6 +52,36 @@ void add_duration(CLI::App& app, const std::string& name, std::chrono::milliseco
           "DURATION"));
 }
 
+/// The provider, its price, its limits and the client's quota.
+void add_provider_options(CLI::App& app, DemoOptions& o) {
+  app.add_option("--llm-rpm", o.llm_rpm, "Simulated provider: requests per minute it accepts, 0 for no limit")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--llm-tpm", o.llm_tpm, "Simulated provider: tokens per minute it accepts, 0 for no limit")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--llm-url", o.llm_url,
+                 "A real provider: POST URL/chat/completions (OpenAI-compatible) or URL/messages (--llm-api anthropic)")
+      ->check([](const std::string& s) {
+        return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0 ? std::string()
+                                                                         : std::string("must start with http:// or https://");
+      });
+  app.add_option("--llm-api", o.llm_api, "openai or anthropic (default: openai over HTTP, both simulated)")
+      ->check(CLI::IsMember({"openai", "anthropic"}));
+  app.add_option("--llm-model", o.llm_model, "Model name (default gpt-4o-mini, or claude-3-haiku-20240307)");
+  app.add_option("--price-in", o.price_in, "USD per million input tokens (default: the built-in table)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--price-out", o.price_out, "USD per million output tokens (default: the built-in table)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--rpm", o.rpm, "Requests per minute the client sends a provider, 0 to learn it from headers")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--tpm", o.tpm, "Tokens per minute the client sends a provider, 0 to learn it from headers")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--budget-usd", o.budget_usd, "Spend at which the run stops (exit 4), across resumes; 0 for none")
+      ->check(CLI::NonNegativeNumber);
+  app.add_flag("--adaptive", o.adaptive, "Adapt the calls in flight to the provider (AIMD) instead of --concurrency");
+}
+
 }  // namespace
 
 void add_options(CLI::App& app, DemoOptions& o) {
@@ -96,10 +126,12 @@ void add_options(CLI::App& app, DemoOptions& o) {
                  "Share of simulated LLM calls that never answer (ended by --item-timeout)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  add_provider_options(app, o);
   app.footer(
       "Exit codes: 0 completed, 130 interrupted by SIGINT, 143 by SIGTERM, 2 bad usage or input,\n"
-      "3 deadline exceeded, 1 other failure.\n"
-      "Environment: LEADSCOUT_LOG_DIR, LEADSCOUT_LOG_LEVEL, LEADSCOUT_LOG_CONSOLE (see the README).");
+      "3 deadline exceeded, 4 budget spent, 1 other failure (such as a rejected API key).\n"
+      "Environment: OPENAI_API_KEY, ANTHROPIC_API_KEY, LEADSCOUT_QUOTA_OPENAI (rpm=,tpm=,in_flight=,budget_usd=),\n"
+      "LEADSCOUT_LOG_DIR, LEADSCOUT_LOG_LEVEL, LEADSCOUT_LOG_CONSOLE (see the README and docs/providers.md).");
 }
 
 }  // namespace demo

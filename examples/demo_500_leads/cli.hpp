@@ -28,6 +28,21 @@ struct DemoOptions {
   int llm_latency_ms = 1800;
   double llm_failure_rate = 0.05;
   double llm_hang_rate = 0.01;
+  std::int64_t llm_rpm = 5000;       ///< the simulated provider's requests per minute
+  std::int64_t llm_tpm = 2'000'000;  ///< the simulated provider's tokens per minute
+
+  // The provider: the simulated one in this process, or a real one over HTTP.
+  std::string llm_url;    ///< empty: the simulated provider
+  std::string llm_api;    ///< "openai" or "anthropic"; empty: openai over HTTP, both simulated
+  std::string llm_model;  ///< empty: the API's default model
+  double price_in = -1;   ///< USD per million input tokens; negative: the built-in table
+  double price_out = -1;  ///< USD per million output tokens; negative: the built-in table
+
+  // The client's quota of each provider (0: learned from the response headers).
+  double rpm = 0;
+  double tpm = 0;
+  double budget_usd = 0;  ///< 0: no budget
+  bool adaptive = false;  ///< in-flight limit adapts (AIMD) instead of --concurrency
 
   /// The results file: `output`, or results/<operation>.csv.
   [[nodiscard]] std::filesystem::path output_path() const;

@@ -2,6 +2,7 @@
 //
 //   ./demo_500_leads &                      # 500 generated leads, about a minute
 //   ./demo_500_leads --input leads.csv --concurrency 32 --deadline 2h
+//   OPENAI_API_KEY=... ./demo_500_leads --llm-url https://api.openai.com/v1 --budget-usd 1
 //
 // Logs go to the log tree (debug/, production/, progress/), results to results/<operation>.csv;
 // nothing is written to a terminal the process does not own.
@@ -23,7 +24,8 @@
 #include "leadscout/monitor.hpp"
 #include "name_data.hpp"
 #include "results_file.hpp"
-#include "simulated_llm.hpp"
+#include "llm_call.hpp"
+#include "llm_setup.hpp"
 
 namespace lb = leadscout::batch;
 namespace ll = leadscout::log;
@@ -52,6 +54,40 @@ std::vector<demo::ResultRow> result_rows(const std::vector<demo::Lead>& leads, c
   return rows;
 }
 
+/// Counts a classification in the run's metrics.
+demo::Classification count(lb::Context& ctx, demo::Classification c) {
+  ctx.metric("classified_by_" + c.method, 1);
+  if (c.label == demo::kAfrican) ctx.metric("african_businesses", 1);
+  return c;
+}
+
+void log_providers(const ll::Logger& operations, const demo::DemoOptions& o, const demo::LlmSetup& llm) {
+  std::vector<std::string_view> providers;
+  std::vector<std::string_view> models;
+  for (const demo::LlmEndpoint& e : llm.endpoints) {
+    providers.push_back(e.provider);
+    models.push_back(e.model);
+  }
+  if (llm.simulated) {
+    operations.info("LLM fallback enabled",
+                    {{"providers", providers}, {"models", models}, {"simulated", true}, {"endpoint", llm.where},
+                     {"rpm", o.rpm}, {"tpm", o.tpm}, {"budget_usd", o.budget_usd}, {"adaptive", o.adaptive},
+                     {"latency_ms", o.llm_latency_ms}, {"failure_rate", o.llm_failure_rate},
+                     {"hang_rate", o.llm_hang_rate}, {"provider_rpm", o.llm_rpm}, {"provider_tpm", o.llm_tpm}});
+  } else {
+    operations.info("LLM fallback enabled",
+                    {{"providers", providers}, {"models", models}, {"simulated", false}, {"endpoint", llm.where},
+                     {"rpm", o.rpm}, {"tpm", o.tpm}, {"budget_usd", o.budget_usd}, {"adaptive", o.adaptive}});
+  }
+  if (llm.key_missing) {
+    operations.warning("No API key", {{"variable", o.llm_api == "anthropic" ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY"},
+                                      {"hint", "requests go without a key, as a local server accepts them"}});
+  }
+  if (llm.price_unknown) {
+    operations.warning("Model price unknown", {{"model", models.front()}, {"hint", "set --price-in and --price-out"}});
+  }
+}
+
 int run(const demo::DemoOptions& o, const ll::Config& log_config) {
   const ll::Logger operations = ll::get("operations").bind({{"operation", o.operation}});
 
@@ -63,14 +99,14 @@ int run(const demo::DemoOptions& o, const ll::Config& log_config) {
     return kExitUsage;
   }
 
-  demo::LlmSettings llm_settings;
-  llm_settings.latency_mean = std::chrono::milliseconds(o.llm_latency_ms);
-  llm_settings.failure_rate = o.llm_failure_rate;
-  llm_settings.hang_rate = o.llm_hang_rate;
-  llm_settings.seed = o.seed;
-  const demo::SimulatedLlm openai(demo::openai_provider(), llm_settings);
-  const demo::SimulatedLlm anthropic(demo::anthropic_provider(), llm_settings);
-  const demo::Classifier classifier({&openai, &anthropic});
+  demo::LlmSetup llm;
+  try {
+    llm = demo::make_llm_setup(o);
+  } catch (const demo::SetupError& e) {
+    operations.error("Provider setup invalid", {{"error", e.what()}});
+    return kExitUsage;
+  }
+  const demo::Classifier classifier;
   const std::filesystem::path output = o.output_path();
 
   operations.info("Starting logistics lead processing",
@@ -83,13 +119,7 @@ int run(const demo::DemoOptions& o, const ll::Config& log_config) {
                    {"log_dir", log_config.dir.string()},
                    {"output", output.string()},
                    {"fresh", o.fresh}});
-  operations.info("LLM fallback enabled",
-                  {{"providers", std::vector<std::string_view>{"openai", "anthropic"}},
-                   {"models", std::vector<std::string_view>{openai.provider().model, anthropic.provider().model}},
-                   {"simulated", true},
-                   {"latency_ms", o.llm_latency_ms},
-                   {"failure_rate", o.llm_failure_rate},
-                   {"hang_rate", o.llm_hang_rate}});
+  log_providers(operations, o, llm);
 
   lb::Options opt;
   opt.operation = o.operation;
@@ -99,6 +129,8 @@ int run(const demo::DemoOptions& o, const ll::Config& log_config) {
   opt.fresh = o.fresh;
   opt.progress_dir = log_config.dir / "progress";
   opt.seed = o.seed;
+  opt.quotas = demo::make_quotas(o, llm);
+  opt.retry.max_attempts_by_reason = {{"unparsable_answer", 2}};  // a model may answer better once
 
   const ll::Logger classification_log = ll::get("classification");
   const ll::Logger api_log = ll::get("api");
@@ -106,21 +138,18 @@ int run(const demo::DemoOptions& o, const ll::Config& log_config) {
     ctx.set_current(lead.name);
     const ll::Fields item = {{"operation", o.operation}, {"item_id", lead.id}, {"attempt", ctx.attempt()}};
     const ll::Logger clog = classification_log.enabled(ll::Level::debug) ? classification_log.bind(item) : classification_log;
-    const demo::ClassifyOutcome out =
-        classifier.classify(lead.name, ctx.attempt(), ctx.stop_token(), clog, api_log.bind(item));
-    ctx.metric("llm_calls", out.llm_calls);
-    ctx.metric("llm_tokens", out.llm_tokens);
-    ctx.metric("llm_cost_micro_usd", static_cast<std::int64_t>(std::llround(out.llm_cost_usd * 1e6)));
+    if (auto local = classifier.classify(lead.name, clog)) return count(ctx, std::move(*local));
+    demo::LlmOutcome out = demo::classify_with_llm(llm.endpoints, lead.name, ctx, clog, api_log.bind(item));
+    ctx.metric("llm_calls", out.calls);
+    ctx.metric("llm_tokens", out.tokens);
+    ctx.metric("llm_cost_micro_usd", static_cast<std::int64_t>(std::llround(out.cost_usd * 1e6)));
     if (!out.result) {
-      if (out.failure == "llm_unavailable") {
-        ctx.log().warning("LLM providers unavailable", {{"name", lead.name}, {"providers", 2}});
+      if (out.failure.reason == "llm_unavailable") {
+        ctx.log().warning("LLM providers unavailable", {{"name", lead.name}, {"providers", llm.endpoints.size()}});
       }
-      return lb::Failure{out.failure, lb::Retry::yes};
+      return out.failure;
     }
-    const demo::Classification& c = *out.result;
-    ctx.metric("classified_by_" + c.method, 1);
-    if (c.label == demo::kAfrican) ctx.metric("african_businesses", 1);
-    return c;
+    return count(ctx, std::move(*out.result));
   };
 
   // LEADSCOUT_HTTP=127.0.0.1:9464 serves the dashboard, /metrics, /healthz while it runs.

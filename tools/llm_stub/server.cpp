@@ -17,7 +17,7 @@ httplib::Server::Handler api_handler(StubService& service, Api api) {
   return [&service, api](const httplib::Request& req, httplib::Response& res) {
     const std::string x_api_key = req.get_header_value("x-api-key");
     const std::string authorization = req.get_header_value("authorization");
-    const Reply reply = service.handle({api, x_api_key, authorization, req.body});
+    const Reply reply = service.handle({api, x_api_key, authorization, req.body, {}});
     res.status = reply.status;
     for (const auto& [name, value] : reply.headers) res.set_header(name, value);
     res.set_content(reply.body, "application/json");

@@ -51,14 +51,14 @@ void StubService::stop() {
   stop_cv_.notify_all();
 }
 
-bool StubService::wait(std::chrono::milliseconds d) {
+bool StubService::wait(std::chrono::milliseconds d, std::stop_token stop) {
   std::unique_lock lock(stop_mutex_);
   if (d < std::chrono::milliseconds(0)) {
-    stop_cv_.wait(lock, [this] { return stopped_; });
+    stop_cv_.wait(lock, stop, [this] { return stopped_; });
   } else {
-    stop_cv_.wait_for(lock, d, [this] { return stopped_; });
+    stop_cv_.wait_for(lock, stop, d, [this] { return stopped_; });
   }
-  return !stopped_;
+  return !stopped_ && !stop.stop_requested();
 }
 
 Headers StubService::reply_headers(Api api, const Snapshot& snapshot) const {
@@ -87,13 +87,14 @@ Reply StubService::rate_limited_reply(Api api, const ChatRequest& request, const
   return r;
 }
 
-Reply StubService::call_model(Api api, const std::string& key, const ChatRequest& request) {
+Reply StubService::call_model(Api api, const std::string& key, const ChatRequest& request,
+                              std::stop_token stop) {
   // Counted per provider: the demo tries a name's attempt N on OpenAI, then on Anthropic.
   const int attempt = stats_.call(to_string(api), request.name);
   const demo::CallPlan plan = model(api).plan(request.name, attempt);
   const bool hang = plan.kind == demo::CallPlan::Kind::hang;
   if (hang) stats_.count(Stats::Event::hung);
-  if (!wait(hang ? std::chrono::milliseconds(-1) : plan.latency)) {
+  if (!wait(hang ? std::chrono::milliseconds(-1) : plan.latency, std::move(stop))) {
     return error_reply(api, 503, "The server is shutting down.", limiter_.settle(key, request.estimated_tokens, 0));
   }
   if (plan.kind == demo::CallPlan::Kind::error) {
@@ -135,7 +136,7 @@ Reply StubService::handle(const Incoming& in) {
     stats_.count(Stats::Event::rate_limited);
     return rate_limited_reply(in.api, *parsed.request, decision);
   }
-  return call_model(in.api, *key, *parsed.request);
+  return call_model(in.api, *key, *parsed.request, in.stop);
 }
 
 }  // namespace leadscout::llm_stub

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <stop_token>
 #include <string>
 #include <string_view>
 
@@ -34,6 +35,7 @@ struct Incoming {
   std::string_view x_api_key;      ///< the header's value, empty if absent
   std::string_view authorization;  ///< the header's value, empty if absent
   std::string_view body;
+  std::stop_token stop;  ///< an in-process caller's cancellation: ends the wait like stop()
 };
 
 /// What to send back; the content type is always application/json.
@@ -50,7 +52,7 @@ class StubService {
   explicit StubService(StubOptions options, RateLimiter::Clock clock = {});
 
   /// Authenticates, parses, rate-limits and answers one request. Answers and errors wait their
-  /// planned latency; a hang waits until stop(). Calls after stop() return at once.
+  /// planned latency; a hang waits until stop() or `in.stop`. Calls after stop() return at once.
   [[nodiscard]] Reply handle(const Incoming& in);
 
   /// Wakes every waiting handle(), which then returns a 503 (its client may still read it).
@@ -67,9 +69,9 @@ class StubService {
   Headers reply_headers(Api api, const Snapshot& snapshot) const;
   Reply error_reply(Api api, int status, std::string_view message, const Snapshot& snapshot) const;
   Reply rate_limited_reply(Api api, const ChatRequest& request, const Decision& decision) const;
-  Reply call_model(Api api, const std::string& key, const ChatRequest& request);
-  /// Waits `d`, or until stop() when `d` is negative; false if stopped first.
-  bool wait(std::chrono::milliseconds d);
+  Reply call_model(Api api, const std::string& key, const ChatRequest& request, std::stop_token stop);
+  /// Waits `d`, or until stop() when `d` is negative; false if stop() or `stop` came first.
+  bool wait(std::chrono::milliseconds d, std::stop_token stop);
 
   StubOptions options_;
   demo::SimulatedLlm openai_;
@@ -79,7 +81,7 @@ class StubService {
   std::atomic<std::uint64_t> serial_{0};                 ///< completions, for their ids
   mutable std::atomic<std::uint64_t> requests_seen_{0};  ///< replies, for their request ids
   std::mutex stop_mutex_;
-  std::condition_variable stop_cv_;
+  std::condition_variable_any stop_cv_;
   bool stopped_ = false;
 };
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "running_stub.hpp"
 #include "stub_test_utils.hpp"
 #include "utils.hpp"
 
@@ -18,48 +19,6 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 
 namespace {
-
-/// The stub as a child process on a free port, for the life of the object.
-class RunningStub {
- public:
-  explicit RunningStub(std::vector<std::string> flags) : process_(command(std::move(flags)), dir_.path()) {
-    EXPECT_TRUE(process_.wait_for_output("\n", 10s)) << process_.err();
-    const std::string first = lt::split_lines(process_.out()).at(0);
-    const std::string prefix = "listening on 127.0.0.1:";
-    EXPECT_EQ(first.rfind(prefix, 0), 0u) << first;
-    port_ = std::stoi(first.substr(prefix.size()));
-  }
-
-  [[nodiscard]] int port() const noexcept { return port_; }
-  [[nodiscard]] httplib::Client client() const {
-    httplib::Client c("127.0.0.1", port_);
-    c.set_connection_timeout(2s);
-    c.set_read_timeout(5s);
-    return c;
-  }
-  [[nodiscard]] json stats() const {
-    auto c = client();
-    const auto res = c.Get("/stats");
-    if (!res || res->status != 200) return json();
-    return json::parse(res->body);
-  }
-  /// `sig` (SIGTERM by default), then the exit code within `limit` (-1 past it).
-  int terminate(std::chrono::milliseconds limit = 3s, int sig = SIGTERM) {
-    process_.signal(sig);
-    return process_.wait(limit);
-  }
-  [[nodiscard]] std::string err() const { return process_.err(); }
-
- private:
-  static std::vector<std::string> command(std::vector<std::string> flags) {
-    flags.insert(flags.begin(), {LEADSCOUT_LLM_STUB_BIN, "--port", "0"});
-    return flags;
-  }
-
-  lt::TempDir dir_;
-  lt::ChildProcess process_;
-  int port_ = 0;
-};
 
 httplib::Headers bearer(const std::string& key) { return {{"Authorization", "Bearer " + key}}; }
 
@@ -85,7 +44,7 @@ std::pair<int, std::string> run_to_exit(const std::vector<std::string>& flags) {
 
 /// Starts `call` on another thread, sends SIGTERM 100 ms later, and expects the stub to exit 0
 /// within a second, the call ending with a 503 or a closed connection.
-void expect_prompt_exit_with_a_call_in_flight(RunningStub& stub,
+void expect_prompt_exit_with_a_call_in_flight(lt::RunningStub& stub,
                                               const std::function<httplib::Result(httplib::Client&)>& call) {
   auto in_flight = std::async(std::launch::async, [&stub, &call] {
     auto c = stub.client();
@@ -103,7 +62,7 @@ void expect_prompt_exit_with_a_call_in_flight(RunningStub& stub,
 }  // namespace
 
 TEST(StubServer, BothApisAnswerWithTheirBodiesAndHeaders) {
-  RunningStub stub({"--seed", "42"});
+  lt::RunningStub stub({"--seed", "42"});
   auto c = stub.client();
   for (const std::string path : {"/v1/chat/completions", "/chat/completions"}) {
     const auto res = post_openai(c, "Thabo Dlamini", bearer("sk-test"), path);
@@ -139,7 +98,7 @@ TEST(StubServer, BothApisAnswerWithTheirBodiesAndHeaders) {
 }
 
 TEST(StubServer, MissingOrRejectedKeyIs401) {
-  RunningStub stub({"--reject-key", "sk-revoked"});
+  lt::RunningStub stub({"--reject-key", "sk-revoked"});
   auto c = stub.client();
   const auto missing = post_openai(c, "A", {});
   ASSERT_TRUE(missing);
@@ -159,7 +118,7 @@ TEST(StubServer, MissingOrRejectedKeyIs401) {
 }
 
 TEST(StubServer, RequestsBeyondTheRpmAre429WithRetryAfter) {
-  RunningStub stub({"--rpm", "5"});
+  lt::RunningStub stub({"--rpm", "5"});
   auto c = stub.client();
   std::vector<int> statuses;
   for (int i = 0; i < 7; ++i) {
@@ -194,7 +153,7 @@ TEST(StubServer, RequestsBeyondTheRpmAre429WithRetryAfter) {
 }
 
 TEST(StubServer, HungRequestIsCutByTheClientAndSigtermStillExitsAtOnce) {
-  RunningStub stub({"--hang-rate", "1"});
+  lt::RunningStub stub({"--hang-rate", "1"});
   auto c = stub.client();
   c.set_read_timeout(300ms);
   const auto start = std::chrono::steady_clock::now();
@@ -208,13 +167,13 @@ TEST(StubServer, HungRequestIsCutByTheClientAndSigtermStillExitsAtOnce) {
 }
 
 TEST(StubServer, SigtermDuringSlowAnswersExitsZero) {
-  RunningStub stub({"--latency-ms", "3000"});
+  lt::RunningStub stub({"--latency-ms", "3000"});
   expect_prompt_exit_with_a_call_in_flight(stub,
                                            [](httplib::Client& c) { return post_openai(c, "A", bearer("sk-a")); });
 }
 
 TEST(StubServer, SigintAlsoExitsZero) {
-  RunningStub stub({});
+  lt::RunningStub stub({});
   auto c = stub.client();
   const auto res = post_openai(c, "A", bearer("sk-a"));
   ASSERT_TRUE(res);

@@ -22,7 +22,7 @@ namespace {
 
 stub::Reply post(stub::StubService& s, stub::Api api, const std::string& body, std::string_view key = "sk-test") {
   const std::string auth = key.empty() ? "" : "Bearer " + std::string(key);
-  return s.handle({api, "", auth, body});
+  return s.handle({api, "", auth, body, {}});
 }
 
 std::string request_for(stub::Api api, std::string_view name) {
@@ -134,7 +134,7 @@ TEST(StubService, MissingAndRejectedKeysAre401) {
   const auto missing = post(service, stub::Api::openai, lt::openai_request("A"), "");
   EXPECT_EQ(missing.status, 401);
   EXPECT_EQ(nlohmann::json::parse(missing.body)["error"]["code"], "invalid_api_key");
-  const auto rejected = service.handle({stub::Api::anthropic, "sk-revoked", "", lt::anthropic_request("A")});
+  const auto rejected = service.handle({stub::Api::anthropic, "sk-revoked", "", lt::anthropic_request("A"), {}});
   EXPECT_EQ(rejected.status, 401);
   EXPECT_EQ(nlohmann::json::parse(rejected.body)["error"]["type"], "authentication_error");
   const auto stats = nlohmann::json::parse(service.stats_json());
