@@ -84,9 +84,14 @@ void start_workers(Engine::State& s, std::unique_lock<std::mutex>& lock) {
   s.publisher.announce_ready(s.clock->now());  // after the first write: READY=1 comes first
   lock.lock();
   s.live_workers = s.workers.size();
+  // Workers log with the context fields of the code that called run().
+  const leadscout::log::Context context = leadscout::log::Context::capture();
   for (auto& w : s.workers) {
     Worker* wp = w.get();
-    w->thread = std::thread([&s, wp] { s.worker_main(*wp); });
+    w->thread = std::thread([&s, wp, context] {
+      const leadscout::log::ScopedContext scope(context);
+      s.worker_main(*wp);
+    });
   }
 }
 

@@ -70,6 +70,12 @@ void TokenBucket::set_rate(double per_minute, Clock::time_point now) noexcept {
   level_ = was_unlimited ? capacity_ : std::min(level_, capacity_);
 }
 
+void TokenBucket::set_level(double level, Clock::time_point now) noexcept {
+  if (unlimited()) return;
+  refill(now);
+  level_ = std::min(level, capacity_);
+}
+
 MinuteWindow::MinuteWindow(Clock::time_point start) noexcept : start_(start) { seconds_.fill(-1); }
 
 long long MinuteWindow::second_of(Clock::time_point t) const noexcept {

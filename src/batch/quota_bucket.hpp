@@ -31,6 +31,8 @@ class TokenBucket {
   void give_back(double amount, Clock::time_point now) noexcept;
   /// Changes the rate from `now` on; the saved level is kept within the new capacity.
   void set_rate(double per_minute, Clock::time_point now) noexcept;
+  /// Sets the level at `now`, at most the capacity (below zero is debt).
+  void set_level(double level, Clock::time_point now) noexcept;
 
  private:
   void refill(Clock::time_point now) noexcept;

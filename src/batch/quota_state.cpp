@@ -59,7 +59,10 @@ QuotaState::Admission QuotaState::admit(std::uint64_t ticket, const Usage& estim
     return a;
   }
   if (queue_.empty() || queue_.front() != ticket) return a;  // an earlier caller goes first
-  bool waits_for_event = in_flight_ >= limit();
+  // Nothing is known of a quota without configured limits until its first call returns: one
+  // call probes the provider, and its headers set the pace of the rest.
+  const bool probing = adaptive_ && !answered_ && quota_.requests_per_minute <= 0 && quota_.tokens_per_minute <= 0;
+  bool waits_for_event = in_flight_ >= (probing ? 1 : limit());
   if (quota_.budget_usd > 0) {
     // Spend only grows: an estimate that does not fit beside what is spent never will.
     if (spent_usd_ + estimate.cost_usd > quota_.budget_usd + budget_slack) {
@@ -110,6 +113,7 @@ Permit QuotaState::acquire(Usage estimate, std::stop_token stop, std::shared_ptr
       requests_window_.add(1.0, now);
       tokens_window_.add(tokens_of(estimate), now);
       ++in_flight_;
+      in_flight_tokens_ += tokens_of(estimate);
       ++granted_total_;
       reserved_usd_ += estimate.cost_usd;
       leave(ticket);
@@ -121,6 +125,8 @@ Permit QuotaState::acquire(Usage estimate, std::stop_token stop, std::shared_ptr
 
 void QuotaState::end_call(const Usage& estimate, const Usage& charged) noexcept {
   --in_flight_;
+  answered_ = true;
+  in_flight_tokens_ = in_flight_ == 0 ? 0.0 : std::max(0.0, in_flight_tokens_ - tokens_of(estimate));
   reserved_usd_ = in_flight_ == 0 ? 0.0 : std::max(0.0, reserved_usd_ - estimate.cost_usd);
   tokens_total_ += charged.tokens;
   spent_usd_ += charged.cost_usd;
@@ -189,11 +195,16 @@ bool QuotaState::budget_exhausted() const noexcept {
   return budget_exhausted_;
 }
 
-void QuotaState::learn_limit(TokenBucket& bucket, double configured, double& learned, std::optional<double> limit,
-                             Clock::time_point now) noexcept {
-  if (!limit || *limit <= 0.0) return;
-  learned = *limit;
-  if (configured <= 0.0 && bucket.per_minute() != learned) bucket.set_rate(learned, now);
+void QuotaState::learn_limit(TokenBucket& bucket, double configured, double& learned, const LimitHeaders& dim,
+                             double claimed_by_others, Clock::time_point now) noexcept {
+  if (!dim.limit || *dim.limit <= 0.0) return;
+  learned = *dim.limit;
+  if (configured > 0.0 || bucket.per_minute() == learned) return;
+  const bool was_unlimited = bucket.unlimited();
+  bucket.set_rate(learned, now);
+  // The calls sent before the limit was known used part of it: start from what the provider
+  // says is left, less what the other calls in flight will take, not from a full bucket.
+  if (was_unlimited && dim.remaining) bucket.set_level(*dim.remaining - claimed_by_others, now);
 }
 
 void QuotaState::hold_for(const LimitHeaders& dim, double need, Clock::time_point now) noexcept {
@@ -211,13 +222,19 @@ void QuotaState::observe(HeaderList headers, const Usage& estimate) noexcept {
   const std::lock_guard<std::mutex> guard(mu_);
   const Clock::time_point now = clock_->now();
   malformed_headers_ += static_cast<std::uint64_t>(h.malformed);
-  learn_limit(requests_, quota_.requests_per_minute, learned_rpm_, h.requests.limit, now);
+  answered_ = true;
+  // This response's own call is still counted in flight.
+  learn_limit(requests_, quota_.requests_per_minute, learned_rpm_, h.requests, std::max(0, in_flight_ - 1), now);
   // Usage counts all tokens: without a combined limit, the tighter of input and output binds.
-  std::optional<double> token_limit = h.tokens.limit;
+  LimitHeaders token_limit = h.tokens;
   for (const auto& part : {h.input_tokens.limit, h.output_tokens.limit}) {
-    if (!h.tokens.limit && part) token_limit = std::min(part.value(), token_limit.value_or(part.value()));
+    if (!h.tokens.limit && part) {
+      token_limit.limit = std::min(part.value(), token_limit.limit.value_or(part.value()));
+      token_limit.remaining.reset();  // one part's remaining count is not the total's
+    }
   }
-  learn_limit(tokens_, quota_.tokens_per_minute, learned_tpm_, token_limit, now);
+  learn_limit(tokens_, quota_.tokens_per_minute, learned_tpm_, token_limit,
+              std::max(0.0, in_flight_tokens_ - tokens_of(estimate)), now);
   hold_for(h.requests, 1.0, now);
   hold_for(h.tokens, std::max(1.0, tokens_of(estimate)), now);
   hold_for(h.input_tokens, 1.0, now);

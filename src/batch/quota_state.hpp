@@ -67,8 +67,8 @@ class QuotaState : public std::enable_shared_from_this<QuotaState> {
   [[nodiscard]] std::chrono::milliseconds rate_limited(const Usage& estimate, std::uint64_t episode,
                                                        std::chrono::milliseconds retry_after) noexcept;
   void observe(HeaderList headers, const Usage& estimate) noexcept;
-  void learn_limit(TokenBucket& bucket, double configured, double& learned, std::optional<double> limit,
-                   Clock::time_point now) noexcept;
+  void learn_limit(TokenBucket& bucket, double configured, double& learned, const LimitHeaders& dim,
+                   double claimed_by_others, Clock::time_point now) noexcept;
   void hold_for(const LimitHeaders& dim, double need, Clock::time_point now) noexcept;
 
   const Quota quota_;
@@ -85,6 +85,8 @@ class QuotaState : public std::enable_shared_from_this<QuotaState> {
   std::deque<std::uint64_t> queue_;  ///< tickets of waiting acquires, in arrival order
   std::uint64_t next_ticket_ = 0;
   int in_flight_ = 0;
+  double in_flight_tokens_ = 0;  ///< estimated tokens of the permits in flight
+  bool answered_ = false;        ///< a call has returned (or its headers were seen)
   Clock::time_point cooldown_until_{};
   Clock::time_point hold_until_{};   ///< the headers said a limit is spent
   Clock::time_point retry_at_{};     ///< the last retry-after header's end

@@ -646,3 +646,21 @@ TEST(BatchProcessor, ProgressIsNeverWrittenPerItem) {
   EXPECT_GE(writes, 3U);   // starting, running, completed
   EXPECT_LE(writes, 15U);  // plus at most one per interval, never per item
 }
+
+TEST(BatchProcessor, WorkersCarryTheContextOfTheCallerOfRun) {
+  TempDir dir;
+  const auto log_file = init_logging(dir.path());
+  auto opt = test_options(dir.path());
+  opt.concurrency = 3;
+  Proc proc(opt);
+  const ll::ScopedContext run_scope{{{"run_id", "r42"}}};
+  auto s = proc.run(make_items(6), [&](const Item& item, lb::Context& ctx) {
+    ctx.log().info("Classified");
+    return ok_of(item);
+  });
+  EXPECT_EQ(s.succeeded, 6U);
+  const auto classified = events(log_file, "Classified");
+  ASSERT_EQ(classified.size(), 6U);
+  for (const auto& e : classified) EXPECT_EQ(e.value("run_id", ""), "r42") << e.dump();
+  for (const auto& e : events(log_file, "Item processed")) EXPECT_EQ(e.value("run_id", ""), "r42") << e.dump();
+}

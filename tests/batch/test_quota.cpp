@@ -40,6 +40,15 @@ std::shared_ptr<lbd::QuotaState> make_state(lb::Quota q, const std::shared_ptr<l
   return std::make_shared<lbd::QuotaState>(std::move(q), concurrency, clock);
 }
 
+/// A quota whose first call has returned: without configured limits, calls before that one
+/// returns wait for it (the probe).
+std::shared_ptr<lbd::QuotaState> probed_state(lb::Quota q, const std::shared_ptr<lb::ManualClock>& clock,
+                                              int concurrency = 16) {
+  auto state = make_state(std::move(q), clock, concurrency);
+  state->acquire({}).settle({});
+  return state;
+}
+
 /// Waits (real time, for another thread to get there) until `done()`; false after 5 s.
 template <class F>
 bool eventually(F done) {
@@ -413,7 +422,7 @@ TEST(BatchQuotaAdmission, CooldownDoublesFromOneSecondAndASuccessResetsIt) {
 
 TEST(BatchQuotaAdmission, RefusalsOfOneOverloadEscalateOnce) {
   auto clock = manual_clock();
-  auto state = make_state(lb::Quota{.name = "q"}, clock, 16);  // adaptive, starts at 8
+  auto state = probed_state(lb::Quota{.name = "q"}, clock, 16);  // adaptive, starts at 8
   lb::Permit a = state->acquire({});
   lb::Permit b = state->acquire({});
   EXPECT_EQ(a.rate_limited().retry_after, 1000ms);
@@ -488,6 +497,46 @@ TEST(BatchQuotaAdmission, LearnedLimitsApplyOnlyWithoutConfiguredOnes) {
   EXPECT_EQ(configured->snapshot().granted_total, 51U);
 }
 
+TEST(BatchQuotaAdmission, ALimitLearnedMidFlightStartsFromWhatTheProviderHasLeft) {
+  auto clock = manual_clock();
+  auto state = make_state(lb::Quota{.name = "q"}, clock);
+  state->acquire({}).settle({});  // a provider that sent no headers at first
+  // Three calls went out before any limit was known.
+  lb::Permit first = state->acquire({});
+  lb::Permit second = state->acquire({});
+  lb::Permit third = state->acquire({});
+  first.observe_headers(Headers{{"x-ratelimit-limit-requests", "60"}, {"x-ratelimit-remaining-requests", "1"},
+                                {"x-ratelimit-reset-requests", "1s"}});
+  first.settle({});
+  second.settle({});
+  third.settle({});
+  // One request was left for the two calls still in flight: the bucket starts one in debt, so
+  // the next permit waits 2 s at one a second instead of going out at once.
+  Waiter w(state, {}, clock);
+  ASSERT_TRUE(eventually([&] { return state->snapshot().waiting == 1; }));
+  clock->advance(1900ms);
+  ASSERT_TRUE(still_waiting(w));
+  clock->advance(100ms);
+  w.join();
+  EXPECT_TRUE(w.granted());
+}
+
+TEST(BatchQuotaAdmission, WithNothingConfiguredOneCallProbesTheProviderFirst) {
+  auto clock = manual_clock();
+  auto state = make_state(lb::Quota{.name = "q"}, clock);
+  lb::Permit probe = state->acquire({});
+  Waiter w(state, {}, clock);
+  ASSERT_TRUE(eventually([&] { return state->snapshot().waiting == 1; }));
+  ASSERT_TRUE(still_waiting(w)) << "no second call before the first returns";
+  probe.observe_headers(Headers{{"x-ratelimit-limit-requests", "600"}});
+  w.join();
+  EXPECT_TRUE(w.granted());
+  auto configured = make_state(lb::Quota{.name = "c", .requests_per_minute = 6000}, clock);
+  lb::Permit a = configured->acquire({});
+  lb::Permit b = configured->acquire({});
+  EXPECT_TRUE(b) << "configured limits need no probe";
+}
+
 TEST(BatchQuotaAdmission, TokensAreReservedAtTheEstimateAndReconciledOnSettle) {
   auto clock = manual_clock();
   // 600 tokens a minute: 10 a second, 10 saved up.
@@ -533,7 +582,7 @@ TEST(BatchQuotaAdmission, FirstComeFirstServedSoLargeEstimatesAreNotStarved) {
 
 TEST(BatchQuotaAdmission, InFlightLimitAdaptsThroughSettleAndTimeouts) {
   auto clock = manual_clock();
-  auto state = make_state(lb::Quota{.name = "q"}, clock, 16);
+  auto state = probed_state(lb::Quota{.name = "q"}, clock, 16);
   std::vector<lb::Permit> permits;
   for (int i = 0; i < 8; ++i) permits.push_back(state->acquire({}));
   EXPECT_EQ(state->snapshot().in_flight, 8);
@@ -661,7 +710,7 @@ TEST(BatchQuotaAdmission, ManyThreadsOnTheRealClockKeepEveryInvariant) {
 
 TEST(BatchQuotaBudget, ReservesBeforeTheCallRefundsOnSettleChargesOnDrop) {
   auto clock = manual_clock();
-  auto state = make_state(lb::Quota{.name = "q", .budget_usd = 1.0}, clock);
+  auto state = probed_state(lb::Quota{.name = "q", .budget_usd = 1.0}, clock);
   lb::Permit a = state->acquire({.cost_usd = 0.3});
   lb::Permit b = state->acquire({.cost_usd = 0.3});
   lb::Permit c = state->acquire({.cost_usd = 0.3});
@@ -683,7 +732,7 @@ TEST(BatchQuotaBudget, ReservesBeforeTheCallRefundsOnSettleChargesOnDrop) {
 
 TEST(BatchQuotaBudget, ConcurrentAcquiresNeverReserveBeyondTheBudget) {
   auto clock = manual_clock();
-  auto state = make_state(lb::Quota{.name = "q", .budget_usd = 1.0}, clock, 64);
+  auto state = probed_state(lb::Quota{.name = "q", .budget_usd = 1.0}, clock, 64);
   std::vector<std::unique_ptr<Waiter>> waiters;
   for (int i = 0; i < 12; ++i) waiters.push_back(std::make_unique<Waiter>(state, lb::Usage{.cost_usd = 0.3}, clock));
   ASSERT_TRUE(eventually([&] { return state->snapshot().waiting == 9; }));
@@ -704,7 +753,7 @@ TEST(BatchQuotaBudget, ConcurrentAcquiresNeverReserveBeyondTheBudget) {
 
 TEST(BatchQuotaBudget, AnEstimateThatCanNeverFitStopsEveryPermit) {
   auto clock = manual_clock();
-  auto state = make_state(lb::Quota{.name = "q", .budget_usd = 1.0}, clock);
+  auto state = probed_state(lb::Quota{.name = "q", .budget_usd = 1.0}, clock);
   lb::Permit a = state->acquire({.cost_usd = 0.5});
   lb::Permit b = state->acquire({.cost_usd = 0.4});
   Waiter w(state, {.cost_usd = 0.3}, clock);  // waits: it fits only if a and b cost less
