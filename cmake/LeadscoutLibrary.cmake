@@ -6,7 +6,8 @@ include(GenerateExportHeader)
 #   <leadscout/COMPONENT/export.hpp> (installed with the headers).
 # - For a shared library on ELF platforms, the version script cmake/leadscout.map, which keeps
 #   the dynamic symbol table to namespace leadscout.
-# - VERSION and SOVERSION (the major version: SameMajorVersion in leadscoutConfigVersion.cmake).
+# - VERSION and SOVERSION: the major version, or "0.MINOR" before 1.0, when a minor version may
+#   break the ABI (as leadscoutConfigVersion.cmake's compatibility).
 # - The project's warnings.
 # A static library defines LEADSCOUT_STATIC_DEFINE for itself and its users, which empties
 # the export macros.
@@ -36,7 +37,7 @@ function(leadscout_configure_library target component)
     CXX_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON
     VERSION ${PROJECT_VERSION}
-    SOVERSION ${PROJECT_VERSION_MAJOR}
+    SOVERSION ${LEADSCOUT_SOVERSION}
     POSITION_INDEPENDENT_CODE ON)
   leadscout_set_warnings(${target})
   set_property(GLOBAL APPEND PROPERTY LEADSCOUT_EXPORT_HEADERS "${header}")

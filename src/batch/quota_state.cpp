@@ -195,16 +195,16 @@ bool QuotaState::budget_exhausted() const noexcept {
   return budget_exhausted_;
 }
 
-void QuotaState::learn_limit(TokenBucket& bucket, double configured, double& learned, const LimitHeaders& dim,
-                             double claimed_by_others, Clock::time_point now) noexcept {
-  if (!dim.limit || *dim.limit <= 0.0) return;
-  learned = *dim.limit;
+void QuotaState::learn_limit(TokenBucket& bucket, double configured, double& learned, std::optional<double> limit,
+                             std::optional<double> remaining, double claimed_by_others, Clock::time_point now) noexcept {
+  if (!limit || *limit <= 0.0) return;
+  learned = *limit;
   if (configured > 0.0 || bucket.per_minute() == learned) return;
   const bool was_unlimited = bucket.unlimited();
   bucket.set_rate(learned, now);
   // The calls sent before the limit was known used part of it: start from what the provider
   // says is left, less what the other calls in flight will take, not from a full bucket.
-  if (was_unlimited && dim.remaining) bucket.set_level(*dim.remaining - claimed_by_others, now);
+  if (was_unlimited && remaining) bucket.set_level(*remaining - claimed_by_others, now);
 }
 
 void QuotaState::hold_for(const LimitHeaders& dim, double need, Clock::time_point now) noexcept {
@@ -224,16 +224,15 @@ void QuotaState::observe(HeaderList headers, const Usage& estimate) noexcept {
   malformed_headers_ += static_cast<std::uint64_t>(h.malformed);
   answered_ = true;
   // This response's own call is still counted in flight.
-  learn_limit(requests_, quota_.requests_per_minute, learned_rpm_, h.requests, std::max(0, in_flight_ - 1), now);
-  // Usage counts all tokens: without a combined limit, the tighter of input and output binds.
-  LimitHeaders token_limit = h.tokens;
+  learn_limit(requests_, quota_.requests_per_minute, learned_rpm_, h.requests.limit, h.requests.remaining,
+              std::max(0, in_flight_ - 1), now);
+  // Usage counts all tokens: without a combined limit, the tighter of input and output binds,
+  // and one part's remaining count says nothing of the total's.
+  std::optional<double> token_limit = h.tokens.limit;
   for (const auto& part : {h.input_tokens.limit, h.output_tokens.limit}) {
-    if (!h.tokens.limit && part) {
-      token_limit.limit = std::min(part.value(), token_limit.limit.value_or(part.value()));
-      token_limit.remaining.reset();  // one part's remaining count is not the total's
-    }
+    if (!h.tokens.limit && part) token_limit = std::min(part.value(), token_limit.value_or(part.value()));
   }
-  learn_limit(tokens_, quota_.tokens_per_minute, learned_tpm_, token_limit,
+  learn_limit(tokens_, quota_.tokens_per_minute, learned_tpm_, token_limit, h.tokens.remaining,
               std::max(0.0, in_flight_tokens_ - tokens_of(estimate)), now);
   hold_for(h.requests, 1.0, now);
   hold_for(h.tokens, std::max(1.0, tokens_of(estimate)), now);

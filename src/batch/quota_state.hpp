@@ -67,8 +67,8 @@ class QuotaState : public std::enable_shared_from_this<QuotaState> {
   [[nodiscard]] std::chrono::milliseconds rate_limited(const Usage& estimate, std::uint64_t episode,
                                                        std::chrono::milliseconds retry_after) noexcept;
   void observe(HeaderList headers, const Usage& estimate) noexcept;
-  void learn_limit(TokenBucket& bucket, double configured, double& learned, const LimitHeaders& dim,
-                   double claimed_by_others, Clock::time_point now) noexcept;
+  void learn_limit(TokenBucket& bucket, double configured, double& learned, std::optional<double> limit,
+                   std::optional<double> remaining, double claimed_by_others, Clock::time_point now) noexcept;
   void hold_for(const LimitHeaders& dim, double need, Clock::time_point now) noexcept;
 
   const Quota quota_;

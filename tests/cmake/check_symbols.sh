@@ -13,7 +13,7 @@ libs=$(find "$prefix" -name 'libleadscout_*.so' | sort)
 status=0
 for lib in $libs; do
   name=$(basename "$lib")
-  # VERSION and SOVERSION: libleadscout_x.so -> libleadscout_x.so.MAJOR -> libleadscout_x.so.MAJOR.MINOR.PATCH
+  # VERSION and SOVERSION: libleadscout_x.so -> libleadscout_x.so.SOVERSION -> libleadscout_x.so.MAJOR.MINOR.PATCH
   soname=$(objdump -p "$lib" | awk '$1 == "SONAME" { print $2 }')
   case "$soname" in
     "$name".[0-9]*) ;;
