@@ -106,27 +106,28 @@ void usage_object(std::string_view object, bool tokens, RecordScratch& scratch) 
   }
 }
 
-void append_usage(std::string& out, const UsageList& usage) {
-  if (usage.empty()) return;
+/// Appends `,"key":{"quota":number,...}` with one figure of each quota's usage.
+template <class Figure>
+void append_usage_object(std::string& out, std::string_view key, const UsageList& usage, Figure figure) {
   char buf[48];
-  out += ",\"tokens\":{";
-  for (std::size_t i = 0; i < usage.size(); ++i) {
-    if (i > 0) out += ',';
-    common::append_json_string(out, usage[i].first);
-    out += ':';
-    const auto r = std::to_chars(buf, buf + sizeof buf, usage[i].second.tokens);
-    out.append(buf, r.ptr);
-  }
-  out += "},\"spend_usd\":{";
+  out += ",\"";
+  out += key;
+  out += "\":{";
   for (std::size_t i = 0; i < usage.size(); ++i) {
     if (i > 0) out += ',';
     common::append_json_string(out, usage[i].first);
     out += ':';
     // Shortest round-trip form: the resumed budget sees exactly what was charged.
-    const auto r = std::to_chars(buf, buf + sizeof buf, usage[i].second.cost_usd);
+    const auto r = std::to_chars(buf, buf + sizeof buf, figure(usage[i].second));
     out.append(buf, r.ptr);
   }
   out += '}';
+}
+
+void append_usage(std::string& out, const UsageList& usage) {
+  if (usage.empty()) return;
+  append_usage_object(out, "tokens", usage, [](const Usage& u) { return u.tokens; });
+  append_usage_object(out, "spend_usd", usage, [](const Usage& u) { return u.cost_usd; });
 }
 
 }  // namespace

@@ -20,25 +20,13 @@
 #include "log_file_name.hpp"
 #include "router_sink.hpp"
 #include "spdlog_interop.hpp"
+#include "spdlog_level.hpp"
 
 namespace leadscout::log {
 namespace detail {
 namespace {
 
 constexpr std::size_t max_logger_name = 256;
-
-spdlog::level::level_enum to_spdlog(Level l) {
-  switch (l) {
-    case Level::trace: return spdlog::level::trace;
-    case Level::debug: return spdlog::level::debug;
-    case Level::info: return spdlog::level::info;
-    case Level::warning: return spdlog::level::warn;
-    case Level::error: return spdlog::level::err;
-    case Level::critical: return spdlog::level::critical;
-    case Level::off: break;
-  }
-  return spdlog::level::off;
-}
 
 /// Everything that exists between init() and shutdown().
 struct State {

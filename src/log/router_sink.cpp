@@ -1,6 +1,7 @@
 #include "router_sink.hpp"
 
 #include "glob.hpp"
+#include "spdlog_level.hpp"
 
 #include <unistd.h>
 
@@ -14,18 +15,6 @@ namespace leadscout::log::detail {
 namespace {
 
 constexpr std::size_t recent_events_kept = 256;  // of warnings, and as many of errors and worse
-
-Level from_spdlog(spdlog::level::level_enum l) {
-  switch (l) {
-    case spdlog::level::trace: return Level::trace;
-    case spdlog::level::debug: return Level::debug;
-    case spdlog::level::info: return Level::info;
-    case spdlog::level::warn: return Level::warning;
-    case spdlog::level::err: return Level::error;
-    case spdlog::level::critical: return Level::critical;
-    default: return Level::off;
-  }
-}
 
 bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
 

@@ -14,6 +14,7 @@
 
 #include "leadscout/log/logger.hpp"
 #include "spdlog_interop.hpp"
+#include "spdlog_level.hpp"
 
 namespace leadscout::log {
 namespace detail {
@@ -21,18 +22,6 @@ namespace {
 
 /// The name events of spdlog's unnamed default logger get.
 constexpr std::string_view default_logger_name = "spdlog";
-
-std::optional<Level> from_spdlog(spdlog::level::level_enum l) {
-  switch (l) {
-    case spdlog::level::trace: return Level::trace;
-    case spdlog::level::debug: return Level::debug;
-    case spdlog::level::info: return Level::info;
-    case spdlog::level::warn: return Level::warning;
-    case spdlog::level::err: return Level::error;
-    case spdlog::level::critical: return Level::critical;
-    default: return std::nullopt;
-  }
-}
 
 /// The leadscout logger of a spdlog logger name. Most threads log through one or two spdlog
 /// loggers, so one cached handle per thread spares the registry's lock on most messages.
@@ -65,11 +54,11 @@ class CaptureSink final : public spdlog::sinks::sink {
       }
       return;
     }
-    const std::optional<Level> level = from_spdlog(msg.level);
-    if (!level) return;
+    const Level level = from_spdlog(msg.level);
+    if (level == Level::off) return;
     const std::string_view name(msg.logger_name.data(), msg.logger_name.size());
     logger_for(name.empty() ? default_logger_name : name)
-        .log(*level, std::string_view(msg.payload.data(), msg.payload.size()));
+        .log(level, std::string_view(msg.payload.data(), msg.payload.size()));
   }
 
   void flush() override {
