@@ -197,7 +197,7 @@ RunStats Engine::run(Job& job) {
     if (const auto setup_error = s.phases.take_setup_error()) std::rethrow_exception(setup_error);
     const ResultsSink::Kind sink = s.opt.results.kind();
     if (sink == ResultsSink::Kind::jsonl || sink == ResultsSink::Kind::csv) {
-      s.results.open(s.opt.results, s.opt.fresh);
+      s.results.open(s.opt.results, s.opt.fresh, resume.shard());
       s.env->results = &s.results;
     }
     load(s, resume);

@@ -3,6 +3,7 @@
 
 #include "csv.hpp"
 #include "files.hpp"
+#include "results_writer.hpp"
 
 namespace leadscout::batch::detail {
 
@@ -39,17 +40,17 @@ void export_csv(const std::filesystem::path& path, const ResultRows& text_rows) 
   std::string out = "id";
   for (const auto& c : columns) {
     out += ',';
-    append_csv_field(out, c);
+    common::append_csv_field(out, c);
   }
   out += "\r\n";
   for (const auto& [id, result] : rows) {
-    append_csv_field(out, id);
+    common::append_csv_field(out, id);
     for (const auto& c : columns) {
       out += ',';
       if (!objects) {
-        append_csv_field(out, csv_cell(result));
+        common::append_csv_field(out, csv_cell(result));
       } else if (auto it = result.find(c); it != result.end()) {
-        append_csv_field(out, csv_cell(*it));
+        common::append_csv_field(out, csv_cell(*it));
       }
     }
     out += "\r\n";

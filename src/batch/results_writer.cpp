@@ -14,6 +14,7 @@
 #include "csv.hpp"
 #include "json_scan.hpp"
 #include "json_string.hpp"
+#include "shard_env.hpp"
 #include "leadscout/batch/options.hpp"
 #include "leadscout/batch/shard.hpp"
 
@@ -45,11 +46,21 @@ std::string jsonl_id(std::string_view line, std::vector<common::JsonMember>& mem
 
 }  // namespace
 
+std::string csv_cell(const nlohmann::json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_null()) return {};
+  return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 ResultsWriter::~ResultsWriter() { (void)close(); }
 
-void ResultsWriter::open(const ResultsSink& sink, bool fresh) {
+void ResultsWriter::open(const ResultsSink& sink, bool fresh, const std::optional<ShardSpec>& shard) {
   kind_ = sink.kind();
   path_ = sink.path();
+  if (shard && shard->count > 1) {
+    path_.replace_filename(path_.stem().string() + "." + common::shard_name({shard->index, shard->count}) +
+                           path_.extension().string());
+  }
   const char* kind_name = kind_ == ResultsSink::Kind::csv ? "csv_results" : "jsonl_results";
   if (path_.has_parent_path()) {
     std::error_code ec;
@@ -77,7 +88,7 @@ void ResultsWriter::scan_existing(std::string_view kind_name) {
       if (std::string id = jsonl_id(text, members); !id.empty()) present_.push_back(stable_hash(id));
     }
   } else {
-    CsvReader reader;
+    common::CsvReader reader;
     std::vector<char> buf(1 << 16);
     bool header = true;
     while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0) {
@@ -132,18 +143,18 @@ std::string ResultsWriter::line(std::string_view id, std::string_view result_jso
     out += "id";
     for (const auto& c : columns_) {
       out += ',';
-      append_csv_field(out, c);
+      common::append_csv_field(out, c);
     }
     out += "\r\n";
     header_written_ = true;
   }
-  append_csv_field(out, id);
+  common::append_csv_field(out, id);
   for (const auto& c : columns_) {
     out += ',';
     if (!objects_) {
-      append_csv_field(out, csv_cell(result));
+      common::append_csv_field(out, csv_cell(result));
     } else if (result.is_object()) {
-      if (const auto it = result.find(c); it != result.end()) append_csv_field(out, csv_cell(*it));
+      if (const auto it = result.find(c); it != result.end()) common::append_csv_field(out, csv_cell(*it));
     }
   }
   out += "\r\n";

@@ -6,13 +6,20 @@
 #include <cstdint>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "leadscout/batch/results_sink.hpp"
+#include "leadscout/batch/shard.hpp"
 
 namespace leadscout::batch::detail {
+
+/// The text of a JSON value in a CSV cell: strings unquoted, null empty, the rest as JSON.
+[[nodiscard]] std::string csv_cell(const nlohmann::json& v);
 
 /// The file of a jsonl or csv sink. write() may be called from many threads at once.
 class ResultsWriter {
@@ -23,8 +30,10 @@ class ResultsWriter {
   ResultsWriter& operator=(const ResultsWriter&) = delete;
 
   /// Opens the file for appending (created; emptied when `fresh`), cuts a record a kill left
-  /// half-written, and notes the ids it holds for reconcile(). Throws Error naming the file.
-  void open(const ResultsSink& sink, bool fresh);
+  /// half-written, and notes the ids it holds for reconcile(). A shard of two or more writes
+  /// its own file, the shard's name before the extension (`leads.shard-2-of-4.jsonl`). Throws
+  /// Error naming the file.
+  void open(const ResultsSink& sink, bool fresh, const std::optional<ShardSpec>& shard);
   [[nodiscard]] bool is_open() const noexcept { return fd_ >= 0; }
   /// For an item the journal records as ok: writes its result unless the file holds the id.
   /// Returns 0 or an errno.

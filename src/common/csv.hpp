@@ -1,18 +1,16 @@
-// CSV (RFC 4180) fields: writing them, and reading records back, for the result files.
+// CSV (RFC 4180) fields: writing them, and reading records back, for the result files and the
+// tool that merges them.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
-namespace leadscout::batch::detail {
+namespace leadscout::common {
 
 /// Appends `v` as one field, quoted when it holds a comma, a quote or a line break.
 void append_csv_field(std::string& out, std::string_view v);
-/// The text of a JSON value in a cell: strings unquoted, null empty, the rest as JSON.
-[[nodiscard]] std::string csv_cell(const nlohmann::json& v);
 
 /// Reads records from text fed in pieces; a record may span lines inside quotes.
 class CsvReader {
@@ -38,4 +36,4 @@ class CsvReader {
   std::size_t offset_ = 0;
 };
 
-}  // namespace leadscout::batch::detail
+}  // namespace leadscout::common

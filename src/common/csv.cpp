@@ -1,7 +1,7 @@
 // CSV fields and records.
 #include "csv.hpp"
 
-namespace leadscout::batch::detail {
+namespace leadscout::common {
 
 void append_csv_field(std::string& out, std::string_view v) {
   if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
@@ -14,12 +14,6 @@ void append_csv_field(std::string& out, std::string_view v) {
     out += c;
   }
   out += '"';
-}
-
-std::string csv_cell(const nlohmann::json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_null()) return {};
-  return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 bool CsvReader::step(char c) {
@@ -60,4 +54,4 @@ bool CsvReader::step(char c) {
   return false;
 }
 
-}  // namespace leadscout::batch::detail
+}  // namespace leadscout::common
