@@ -7,7 +7,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <chrono>
 #include <system_error>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -38,6 +40,17 @@ bool ends_with_newline(int fd) {
   if (size <= 0) return true;
   char last = '\n';
   return ::pread(fd, &last, 1, size - 1) != 1 || last == '\n';
+}
+
+/// True when the file ends in the middle of a line that stays so. The size of a file another
+/// process is appending to can be read in the middle of its write (the size grows page by
+/// page); that line ends a moment later, a line torn by a crash never does.
+bool torn_last_line(int fd) {
+  for (int look = 0; look < 5; ++look) {
+    if (ends_with_newline(fd)) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
 }
 }  // namespace
 
@@ -170,7 +183,7 @@ bool RouteFile::open(std::string_view date, time_point now) {
   fd_ = fd;
   // A line torn by a crash (or power loss) of an earlier writer gets its newline, so the next
   // line starts clean instead of being glued to it.
-  if (!ends_with_newline(fd_)) buffer_.push_back('\n');
+  if (torn_last_line(fd_)) buffer_.push_back('\n');
   next_check_ = now + recheck_interval;
   return true;
 }

@@ -65,7 +65,10 @@ struct EmitterGuard {
 // ---- registry ------------------------------------------------------------------------
 
 struct Registry {
-  std::mutex mutex;  // also serialises init() and shutdown()
+  /// Serialises init() and shutdown(); taken before `mutex`. A state is torn down under this
+  /// one only, because tearing down writes to user sinks, which may call get().
+  std::mutex lifecycle;
+  std::mutex mutex;
   std::deque<Category> categories;
   std::unordered_map<std::string, Category*> by_name;
   bool exit_hook_installed = false;
@@ -183,10 +186,15 @@ void check_writable(const Config& cfg) {
   }
 }
 
-/// Stops and destroys the state; called with the registry mutex held.
-void stop_locked() {
+/// Takes the state out of use; called with the registry mutex held.
+State* detach_locked() {
   State* st = g_state.exchange(nullptr);
   recompute_thresholds(nullptr);
+  return st;
+}
+
+/// Writes out and destroys a detached state; called without the registry mutex.
+void destroy(State* st) {
   if (st == nullptr) return;
   while (g_emitters.load() != 0) std::this_thread::yield();
   const std::uint64_t dropped = st->queue ? st->queue->dropped() : 0;
@@ -257,8 +265,14 @@ void init(const Config& cfg) {
   using namespace detail;
   check_writable(cfg);
   auto& reg = registry();
+  std::lock_guard life(reg.lifecycle);
+  State* old = nullptr;
+  {
+    std::lock_guard lock(reg.mutex);
+    old = detach_locked();
+  }
+  destroy(old);
   std::lock_guard lock(reg.mutex);
-  stop_locked();
 
   auto st = std::make_unique<State>();
   st->cfg = cfg;
@@ -308,8 +322,13 @@ void flush() {
 
 void shutdown() {
   auto& reg = detail::registry();
-  std::lock_guard lock(reg.mutex);
-  detail::stop_locked();
+  std::lock_guard life(reg.lifecycle);
+  detail::State* st = nullptr;
+  {
+    std::lock_guard lock(reg.mutex);
+    st = detail::detach_locked();
+  }
+  detail::destroy(st);
   detail::g_shutdowns.fetch_add(1);
 }
 
