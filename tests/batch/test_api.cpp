@@ -1,4 +1,4 @@
-// The API of issue 3, compiled exactly as written.
+// The documented batch API, compiled exactly as written.
 #include <gtest/gtest.h>
 
 #include <fstream>

@@ -56,7 +56,7 @@ TEST(DemoEndToEnd, DetachedRunCompletesWithResultsLogsAndProgress) {
   }
   for (const auto& j : api) EXPECT_NE(j.value("outcome", ""), "rate_limited") << "the default run stays in the limits";
 
-  // Production: the original request's lines, no debug detail.
+  // Production: the lines operators read, no debug detail.
   const auto operations = json_lines(dated_log(dir / "logs/production", "operations"));
   const auto* start = find_event(operations, "Starting logistics lead processing");
   ASSERT_NE(start, nullptr);
@@ -78,7 +78,7 @@ TEST(DemoEndToEnd, DetachedRunCompletesWithResultsLogsAndProgress) {
   const auto performance = json_lines(dated_log(dir / "logs/debug", "performance"));
   const auto* perf = find_event(performance, "Performance metrics");
   ASSERT_NE(perf, nullptr);
-  EXPECT_TRUE(perf->contains("leads_per_second")) << perf->dump() << ": the original request's field name";
+  EXPECT_TRUE(perf->contains("leads_per_second")) << perf->dump() << ": the documented field name";
   EXPECT_TRUE(perf->contains("avg_time_ms"));
 
   // Progress.

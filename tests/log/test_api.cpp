@@ -1,4 +1,4 @@
-// The API of issue 2, compiled exactly as written, and what it writes.
+// The documented logging API, compiled exactly as written, and what it writes.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
