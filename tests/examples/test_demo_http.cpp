@@ -117,7 +117,8 @@ TEST(DemoHttp, SigtermWithCallsInFlightThenResumeChargesNoLeadTwice) {
   std::map<std::string, int> llm_rows;  // generated names may repeat: count the rows per name
   for (const auto& [id, f] : rows) llm_rows[f[1]] += f[4] == "llm" ? 1 : 0;
   int charged_twice = 0;
-  for (const auto& [name, n] : stub.stats().at("answered_by_name").items()) {
+  const nlohmann::json stats = stub.stats();  // the loop below iterates into it: keep it alive
+  for (const auto& [name, n] : stats.at("answered_by_name").items()) {
     charged_twice += std::max(0, n.get<int>() - llm_rows[name]);
   }
   EXPECT_LE(charged_twice, 4) << "only calls in flight at the signal may be charged again";
