@@ -109,11 +109,12 @@ void Resume::on_record(const JournalRecord& r, Job& job, const Options& opt, con
 }
 
 void Resume::add_usage(std::span<const std::pair<std::string_view, Usage>> usage) {
-  for (const auto& [name, charged] : usage) {
-    auto it = std::find_if(prior_usage_.begin(), prior_usage_.end(), [&](const auto& e) { return e.first == name; });
+  for (const auto& entry : usage) {
+    const std::string_view name = entry.first;
+    auto it = std::find_if(prior_usage_.begin(), prior_usage_.end(), [name](const auto& e) { return e.first == name; });
     if (it == prior_usage_.end()) it = prior_usage_.insert(it, {std::string(name), Usage{}});
-    it->second.tokens += charged.tokens;
-    it->second.cost_usd += charged.cost_usd;
+    it->second.tokens += entry.second.tokens;
+    it->second.cost_usd += entry.second.cost_usd;
   }
 }
 
