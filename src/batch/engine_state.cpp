@@ -194,7 +194,6 @@ void Engine::State::cancel_all(time_point now) {
 }
 
 Permit Engine::State::acquire(Worker& w, Context& ctx, std::string_view name, Usage estimate) {
-  if (!quotas) throw Error("no quota named \"" + std::string(name) + "\": Options::quotas is empty");
   const std::shared_ptr<QuotaState>& quota = quotas->find(name);
   time_point began;
   {
