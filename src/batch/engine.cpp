@@ -35,37 +35,62 @@ void check_options(const Options& opt) {
   }
 }
 
+/// Hands each result the journal has as ok to the results file, which completes itself.
+Resume::OkCallback reconcile_results(Engine::State& s) {
+  return [&s](std::string_view id, std::string_view result) {
+    if (!s.results.is_open()) return;
+    if (const int err = s.results.reconcile(id, result); err != 0) {
+      throw Error("cannot write results file " + s.results.path().string() + ": " + std::strerror(err));
+    }
+  };
+}
+
+void end_reconcile(Engine::State& s) {
+  if (!s.results.is_open()) return;
+  s.results.end_reconcile();
+  if (s.results.reconciled() > 0) {
+    s.log.warning("Results file completed from the journal",
+                  {{"path", s.results.path().string()}, {"results", s.results.reconciled()}});
+  }
+}
+
+void log_started(Engine::State& s, std::size_t pending, const std::optional<ShardSpec>& shard) {
+  s.log.info("Batch started",
+             {{"total", s.report.total_known() ? leadscout::log::Value(s.report.total()) : leadscout::log::Value(nullptr)},
+              {"pending", pending},
+              {"resumed", s.report.resumed()},
+              {"concurrency", s.opt.concurrency},
+              {"shard", shard ? std::to_string(shard->index) + "/" + std::to_string(shard->count) : std::string()},
+              {"journal", s.publisher.files().journal.string()}});
+}
+
 /// Replays the journal into the run's report and scheduler and logs "Batch started".
 void load(Engine::State& s, Resume& resume) {
   const JournalHeader header = resume.header(s.opt.operation, s.publisher.started_at());
-  const ProgressFiles& files = s.publisher.files();
-  std::vector<std::size_t> pending =
-      resume.replay(s.journal, files.journal, header, *s.job, s.opt, s.log, s.report, [&](std::string_view id, std::string_view result) {
-        if (!s.results.is_open()) return;
-        if (const int err = s.results.reconcile(id, result); err != 0) {
-          throw Error("cannot write results file " + s.results.path().string() + ": " + std::strerror(err));
-        }
-      });
-  if (s.results.is_open()) {
-    s.results.end_reconcile();
-    if (s.results.reconciled() > 0) {
-      s.log.warning("Results file completed from the journal",
-                    {{"path", s.results.path().string()}, {"results", s.results.reconciled()}});
-    }
-  }
+  std::vector<std::size_t> pending = resume.replay(s.journal, s.publisher.files().journal, header, *s.job, s.opt,
+                                                   s.log, s.report, reconcile_results(s));
+  end_reconcile(s);
   const std::size_t n_pending = pending.size();
   {
     std::lock_guard lock(s.m);
     s.scheduler.set_pending(std::move(pending));
   }
-  const auto& shard = resume.shard();
-  s.log.info("Batch started",
-             {{"total", s.report.total()},
-              {"pending", n_pending},
-              {"resumed", s.report.resumed()},
-              {"concurrency", s.opt.concurrency},
-              {"shard", shard ? std::to_string(shard->index) + "/" + std::to_string(shard->count) : std::string()},
-              {"journal", files.journal.string()}});
+  log_started(s, n_pending, resume.shard());
+}
+
+/// A streamed input: replays the journal, then reads the first chunk before anything starts,
+/// so that an input that changed is refused as a whole one is.
+void load_stream(Engine::State& s) {
+  StreamResume& resume = *s.stream_resume;
+  const JournalHeader header = resume.header(s.opt.operation, s.publisher.started_at());
+  resume.replay(s.journal, s.publisher.files().journal, header, *s.job, s.opt, s.log, s.report, reconcile_results(s));
+  end_reconcile(s);
+  const StreamFeeder::Chunk chunk = s.feeder->read(*s.job, s.feeder->take_slots(), s.journal);
+  if (!chunk.error.empty()) throw Error(chunk.error);
+  std::lock_guard lock(s.m);
+  s.scheduler.open_input();
+  s.apply_chunk(chunk);
+  log_started(s, chunk.run.size(), resume.shard());
 }
 
 /// Writes the starting file, starts the workers and tells that the run is running.
@@ -178,15 +203,29 @@ RunStats Engine::run(Job& job) {
   State& s = *state_;
   check_options(s.opt);
   s.job = &job;
+  const std::optional<ShardSpec> wanted_shard = s.opt.shard ? s.opt.shard : shard_from_env();
+  std::optional<Resume> resume;
+  if (job.streaming()) {
+    s.stream_resume = std::make_unique<StreamResume>(wanted_shard);
+    s.feeder = std::make_unique<StreamFeeder>(s.opt.concurrency, *s.stream_resume);
+    job.set_slots(s.feeder->slot_count());
+  } else {
+    resume.emplace(job.ids(), wanted_shard);
+  }
   s.ids = &job.ids();
-  Resume resume(job.ids(), s.opt.shard ? s.opt.shard : shard_from_env());
-  s.quotas.emplace(s.opt.quotas, static_cast<int>(s.opt.concurrency), resume.shard() ? resume.shard()->count : 1U,
-                   s.clock);
-  s.report.set_total(resume.total());
+  const std::optional<ShardSpec> shard = resume ? resume->shard() : s.stream_resume->shard();
+  const std::uint32_t shard_count = shard ? shard->count : 1U;
+  s.quotas.emplace(s.opt.quotas, static_cast<int>(s.opt.concurrency), shard_count, s.clock);
+  s.report.set_total(resume ? resume->total() : 0, resume.has_value());
+  if (s.opt.expected_total) {
+    s.report.set_expected_total(s.opt.expected_total);
+  } else if (!resume && job.size() > 0) {
+    s.report.set_expected_total(job.size() / shard_count);
+  }
   const std::filesystem::path dir = s.opt.progress_dir.empty() ? default_progress_dir() : s.opt.progress_dir;
   s.start = s.clock->now();
   if (s.opt.deadline.count() > 0) s.deadline_at = s.start + s.opt.deadline;
-  s.publisher.prepare(progress_files(dir, s.opt.operation, resume.shard()), resume.shard(), s.start);
+  s.publisher.prepare(progress_files(dir, s.opt.operation, shard), shard, s.start);
   s.env.emplace(AttemptEnv{job, s.journal, s.opt, *s.clock, s.log, job.ids(), s.stopping, nullptr});
   std::optional<SignalWatch> signals;
   if (s.opt.handle_signals) signals.emplace([this](int sig) { request_stop(sig); });
@@ -197,17 +236,22 @@ RunStats Engine::run(Job& job) {
     if (const auto setup_error = s.phases.take_setup_error()) std::rethrow_exception(setup_error);
     const ResultsSink::Kind sink = s.opt.results.kind();
     if (sink == ResultsSink::Kind::jsonl || sink == ResultsSink::Kind::csv) {
-      s.results.open(s.opt.results, s.opt.fresh, resume.shard());
+      s.results.open(s.opt.results, s.opt.fresh, shard);
       s.env->results = &s.results;
     }
-    load(s, resume);
+    if (resume) {
+      load(s, *resume);
+    } else {
+      load_stream(s);
+    }
   } catch (...) {
     s.phases.advance(RunPhase::finished);  // a journal of another input, an unreadable file
     throw;
   }
-  s.journal_lines_dropped = resume.dropped_lines();
+  s.journal_lines_dropped = resume ? resume->dropped_lines() : s.stream_resume->dropped_lines();
+  const UsageList& prior_usage = resume ? resume->prior_usage() : s.stream_resume->prior_usage();
   for (const auto& quota : s.quotas->all()) {
-    for (const auto& [name, usage] : resume.prior_usage()) {
+    for (const auto& [name, usage] : prior_usage) {
       if (name == quota->quota().name) quota->add_prior_usage(usage);
     }
   }

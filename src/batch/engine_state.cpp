@@ -113,6 +113,7 @@ void Engine::State::record(Worker& w) {
     case Finished::Kind::none: return;
     case Finished::Kind::ok:
       --in_flight;
+      release_item(f.index);
       report.add_success(f.seconds);
       report.merge_metrics(w.metrics);
       if (auto why = halt.add(false)) begin_stop(Status::failed, std::move(*why), 0);
@@ -124,6 +125,7 @@ void Engine::State::record(Worker& w) {
         begin_stop(Status::failed, f.reason, 0);
         cancel_now = true;  // every other call would fail the same way
       }
+      release_item(f.index);
       record_failure(f.index, f.attempts, f.seconds, f.reason);
       break;
     case Finished::Kind::retry:
@@ -134,6 +136,10 @@ void Engine::State::record(Worker& w) {
       break;
     case Finished::Kind::abandoned: --in_flight; break;
     case Finished::Kind::dropped:
+      if (w.release_slot) {
+        w.release_slot = false;
+        release_item(f.index);
+      }
       if (w.warned_ignoring) {
         log.warning("Cancelled callback returned",
                     {{"item_id", id(f.index)}, {"attempt", f.attempts}, {"duration_ms", rounded_ms(f.seconds)}});
@@ -184,6 +190,7 @@ void Engine::State::on_timeout(Worker& w, time_point now) {
   }
   log.error("Item failed", {{"item_id", id(w.index)}, {"attempts", w.attempt}, {"reason", "timeout"}});
   record_failure(w.index, w.attempt, seconds, "timeout");
+  w.release_slot = feeder != nullptr;  // the callback may still read its item
 }
 
 void Engine::State::cancel_all(time_point now) {
@@ -279,6 +286,10 @@ void Engine::State::coordinate(std::unique_lock<std::mutex>& lock) {
       continue;
     }
     if (done || (stopping.load() && in_flight == 0)) return;
+    if (feeder && !stopping.load() && feeder->wants_chunk()) {
+      feed(lock);
+      continue;
+    }
     if (now >= next_progress) {
       next_progress = now + opt.progress_interval;
       publish(lock, Status::running, now);
@@ -308,6 +319,31 @@ void Engine::State::wait(std::unique_lock<std::mutex>& lock, time_point now, tim
   if (publisher.bar_enabled() && !idle) publisher.draw_bar(snapshot(Status::running, now), now);
   clock->wait_until(lock, coord_cv, wake, idle);
   coord_wake_at = kNever;
+}
+
+void Engine::State::release_item(std::size_t index) {
+  if (!feeder) return;
+  feeder->release(index);
+  if (feeder->wants_chunk()) coord_cv.notify_one();
+}
+
+void Engine::State::apply_chunk(const StreamFeeder::Chunk& chunk) {
+  feeder->apply(chunk);
+  scheduler.add_pending(chunk.run);
+  const std::uint64_t unseen = stream_resume->finished_count() - std::min<std::uint64_t>(
+                                                                    feeder->finished_seen(), stream_resume->finished_count());
+  report.set_total(static_cast<std::size_t>(feeder->members() + unseen), feeder->ended());
+  if (feeder->ended()) scheduler.close_input();
+  work_cv.notify_all();
+}
+
+void Engine::State::feed(std::unique_lock<std::mutex>& lock) {
+  const std::vector<std::size_t> slots = feeder->take_slots();
+  lock.unlock();
+  const StreamFeeder::Chunk chunk = feeder->read(*job, slots, journal);
+  lock.lock();
+  apply_chunk(chunk);
+  if (!chunk.error.empty()) begin_stop(Status::failed, chunk.error, 0);
 }
 
 void Engine::State::request_stops(std::unique_lock<std::mutex>& lock) {

@@ -22,6 +22,8 @@
 #include "retry.hpp"
 #include "run_report.hpp"
 #include "scheduler.hpp"
+#include "stream_feeder.hpp"
+#include "stream_resume.hpp"
 #include "worker.hpp"
 
 namespace leadscout::batch::detail {
@@ -48,6 +50,8 @@ struct Engine::State {
   ResultsWriter results;                ///< Options::results as a file; write() is thread-safe
   std::stop_source quota_stop;          ///< requested at the stop: waits in acquire() end
   std::size_t journal_lines_dropped = 0;
+  std::unique_ptr<StreamResume> stream_resume;  ///< a streamed input's journal
+  std::unique_ptr<StreamFeeder> feeder;         ///< a streamed input's reader; its free list under m
 
   // ---- shared state, guarded by m ----
   std::mutex m;
@@ -101,6 +105,14 @@ struct Engine::State {
   void check_workers(time_point now);
   /// The earliest attempt deadline or cancel-grace end among the workers.
   [[nodiscard]] time_point workers_wake() const;
+
+  // ---- a streamed input (m held) ----
+  /// Reads one chunk with m released and schedules its items.
+  void feed(std::unique_lock<std::mutex>& lock);
+  /// Applies a chunk read by the feeder; the first chunk's error is thrown by the caller.
+  void apply_chunk(const StreamFeeder::Chunk& chunk);
+  /// The item in `index` is done: a streamed input's slot is free again.
+  void release_item(std::size_t index);
 
   // ---- the coordinator (m held) ----
   void coordinate(std::unique_lock<std::mutex>& lock);

@@ -162,6 +162,7 @@ bool parse_record(std::string_view line, JournalRecord& r, RecordScratch& scratc
   r = JournalRecord{};
   if (common::scan_json_object(line, scratch.members) != common::JsonScanError::none) return false;
   bool has_id = false, has_status = false, has_result = false, has_error = false, has_metrics = false;
+  bool has_items = false, has_fingerprint = false;
   // Duplicate keys: the last one counts, as in nlohmann::json.
   for (const auto& m : scratch.members) {
     const std::string_view key = text_of(m.key, m.key_escaped, scratch);
@@ -172,15 +173,23 @@ bool parse_record(std::string_view line, JournalRecord& r, RecordScratch& scratc
         has_id = is_string;
         r.id = v;
       } else if (key == "status") {
-        has_status = is_string && (v == "ok" || v == "failed" || v == "attempt");
+        has_status = is_string && (v == "ok" || v == "failed" || v == "attempt" || v == "input");
         r.ok = v == "ok";
         r.partial = v == "attempt";
+        r.input = v == "input";
       } else {
         has_error = is_string;
         r.error = v;
       }
     } else if (key == "attempts" || key == "duration_ms") {
       number_field(m, key, r);
+    } else if (key == "items") {
+      has_items = m.kind == common::JsonKind::number && to_integer(m.value, r.input_items);
+    } else if (key == "fingerprint") {
+      has_fingerprint = is_string;
+      r.fingerprint = is_string ? text_of(m.value, m.value_escaped, scratch) : std::string_view();
+    } else if (key == "end") {
+      r.input_end = m.kind == common::JsonKind::boolean && m.value == "true";
     } else if (key == "result") {
       // A string's member text lies between its quotes; the result keeps them.
       r.result = is_string ? std::string_view(m.value.data() - 1, m.value.size() + 2) : m.value;
@@ -196,6 +205,14 @@ bool parse_record(std::string_view line, JournalRecord& r, RecordScratch& scratc
       }
     }
   }
+  if (has_status && r.input) {
+    if (!has_items || !has_fingerprint) return false;
+    r.usage = {};
+    return true;
+  }
+  r.input_items = 0;
+  r.fingerprint = {};
+  r.input_end = false;
   if (!has_id || !has_status) return false;
   if (r.ok && !has_result) return false;
   if (r.ok || !has_error) r.error = {};
@@ -248,6 +265,16 @@ void format_record(std::string& out, std::string_view id, bool ok, int attempts,
   }
   append_usage(out, usage);
   out += "}\n";
+}
+
+void format_input_record(std::string& out, std::uint64_t items, std::string_view fingerprint, bool end) {
+  char buf[24];
+  out += "{\"status\":\"input\",\"items\":";
+  const auto r = std::to_chars(buf, buf + sizeof buf, items);
+  out.append(buf, r.ptr);
+  out += ",\"fingerprint\":";
+  common::append_json_string(out, fingerprint);
+  out += end ? ",\"end\":true}\n" : "}\n";
 }
 
 void format_attempt_record(std::string& out, std::string_view id, int attempts, const UsageList& usage) {

@@ -4,9 +4,13 @@
 //   {"id":"lead-1","status":"ok","attempts":1,"duration_ms":1840.2,"result":{…}}
 //   {"id":"lead-2","status":"failed","attempts":3,"duration_ms":30000.0,"error":"timeout"}
 //   {"id":"lead-3","status":"attempt","attempts":1,"tokens":{"openai":700},"spend_usd":{"openai":0.0004}}
+//   {"status":"input","items":1024,"fingerprint":"…"}
 //
 // An "attempt" record is an attempt that did not finish its item (retried, stopped, timed out)
 // but charged a quota: it carries only that usage, so the budget of a resumed run counts it.
+// An "input" record (a streamed input only) is a checkpoint: the fingerprint of the first
+// `items` ids of the input, with "end":true when the input ended there. A resumed run checks
+// its input against them without holding it.
 #pragma once
 
 #include <cstddef>
@@ -40,6 +44,10 @@ struct JournalRecord {
   std::string_view id;
   bool ok = false;
   bool partial = false;  ///< an "attempt" record: usage only, the item is not finished
+  bool input = false;    ///< an "input" checkpoint: only the three fields below are set
+  std::uint64_t input_items = 0;
+  std::string_view fingerprint;
+  bool input_end = false;
   int attempts = 0;
   double duration_ms = 0.0;
   std::string_view result;  ///< when ok: the result's JSON text, unparsed (validated)
@@ -52,7 +60,7 @@ struct JournalRecord {
 
 /// Parses one record line (without its newline) the way a JSON parser would judge it: false
 /// for anything that is not a complete, valid JSON object with a string id and an "ok" or
-/// "failed" status (and a result when ok), or an "attempt" record. `scratch` holds unescaped
+/// "failed" status (and a result when ok), an "attempt" record, or an "input" checkpoint. `scratch` holds unescaped
 /// strings and counters.
 struct RecordScratch {
   std::vector<common::JsonMember> members, metric_members;
@@ -62,6 +70,9 @@ struct RecordScratch {
   std::vector<std::pair<std::string_view, std::int64_t>> metrics;
 };
 [[nodiscard]] bool parse_record(std::string_view line, JournalRecord& record, RecordScratch& scratch);
+
+/// Appends an "input" checkpoint line (with '\n').
+void format_input_record(std::string& out, std::uint64_t items, std::string_view fingerprint, bool end);
 
 /// The header line (with '\n') of a journal.
 [[nodiscard]] std::string format_header(const JournalHeader& header);

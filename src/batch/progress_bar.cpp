@@ -32,12 +32,16 @@ std::string format_duration(double seconds) {
 
 }  // namespace
 
+std::string total_text(const ProgressSnapshot& s) {
+  if (s.total_known) return std::to_string(s.total);
+  return s.expected_total ? "~" + std::to_string(*s.expected_total) : std::string("?");
+}
+
 std::string render_bar(const ProgressSnapshot& s, int width) {
   char head[160];
   const std::string eta = s.eta_seconds ? format_duration(*s.eta_seconds) : std::string("?");
-  std::snprintf(head, sizeof head, "%5.1f%% %llu/%llu %.1f/s ETA %s ", s.percentage,
-                static_cast<unsigned long long>(s.processed), static_cast<unsigned long long>(s.total),
-                s.rate_per_second, eta.c_str());
+  std::snprintf(head, sizeof head, "%5.1f%% %llu/%s %.1f/s ETA %s ", s.percentage,
+                static_cast<unsigned long long>(s.processed), total_text(s).c_str(), s.rate_per_second, eta.c_str());
   std::string line = s.operation + " ";
   constexpr int bar_width = 20;
   const int filled = static_cast<int>(s.percentage / 100.0 * bar_width + 0.5);

@@ -12,6 +12,10 @@ namespace leadscout::batch::detail {
 /// group (not `prog &`), and TERM is not "dumb".
 [[nodiscard]] bool terminal_allows_bar(int fd) noexcept;
 
+/// The total as shown to people: "500", "~500" (Options::expected_total of a streamed input
+/// not read to its end) or "?".
+[[nodiscard]] std::string total_text(const ProgressSnapshot& s);
+
 /// The bar's text: percentage, count, rate, ETA and current item, at most `width` columns.
 [[nodiscard]] std::string render_bar(const ProgressSnapshot& s, int width);
 

@@ -30,8 +30,8 @@ std::string systemd_status(const ProgressSnapshot& s) {
     out += to_string(s.status);
     out += ", ";
   }
-  std::snprintf(buf, sizeof buf, "%llu/%llu (%.1f%%), %.1f/s", static_cast<unsigned long long>(s.processed),
-                static_cast<unsigned long long>(s.total), s.percentage, s.rate_per_second);
+  std::snprintf(buf, sizeof buf, "%llu/%s (%.1f%%), %.1f/s", static_cast<unsigned long long>(s.processed),
+                total_text(s).c_str(), s.percentage, s.rate_per_second);
   out += buf;
   if (s.status == Status::running && s.eta_seconds) {
     std::snprintf(buf, sizeof buf, ", ETA %.0fs", *s.eta_seconds);
@@ -83,7 +83,10 @@ ProgressSnapshot Publisher::snapshot(Status status, const std::string& stop_reas
   estimator_.update(elapsed, report.finished_this_run());
   s.rate_per_second = round1(estimator_.rate());
   s.elapsed_seconds = std::round(elapsed * 1000.0) / 1000.0;
-  if (auto eta = estimator_.eta(s.total - s.processed)) s.eta_seconds = std::round(*eta);
+  const std::uint64_t of = s.total_known ? s.total : s.expected_total.value_or(0);
+  if (of >= s.processed && (s.total_known || of > 0)) {
+    if (auto eta = estimator_.eta(of - s.processed)) s.eta_seconds = std::round(*eta);
+  }
   s.started_at = started_at_;
   s.timestamp = iso8601(clock_.system_now());
   s.last_success_at = last_success_at_;
@@ -116,7 +119,7 @@ void Publisher::write(const ProgressSnapshot& s, const DurationStats& durations)
   progress_log_.info("Progress", {{"operation", s.operation},
                                   {"status", to_string(s.status)},
                                   {"processed", s.processed},
-                                  {"total", s.total},
+                                  {"total", s.total_known ? ll::Value(s.total) : ll::Value(nullptr)},
                                   {"percentage", s.percentage},
                                   {"rate_per_second", s.rate_per_second},
                                   {"eta_seconds", eta}});

@@ -83,14 +83,14 @@ std::size_t Resume::position(std::string_view id) noexcept {
 
 void Resume::on_record(const JournalRecord& r, Job& job, const Options& opt, const leadscout::log::Logger& log,
                        RunReport& report, const OkCallback& on_ok) {
-  add_usage(r.usage);
-  if (r.partial) return;
+  for (const auto& entry : r.usage) add_usage(prior_usage_, entry.first, entry.second);
+  if (r.partial || r.input) return;
   const std::size_t i = position(r.id);
   if (i == IdIndex::npos) return;
   hint_ = i + 1;
   if (member_[i] == 0 || journaled_[i] == kOk) return;
   if (r.ok) {
-    if (!job.load(i, r.result, load_error_)) {
+    if (!job.load(i, r.id, r.result, load_error_)) {
       if (unloadable_++ == 0) {
         log.warning("Journaled result not loadable, item runs again", {{"item_id", r.id}, {"error", load_error_}});
       }
@@ -105,16 +105,6 @@ void Resume::on_record(const JournalRecord& r, Job& job, const Options& opt, con
   } else {
     journaled_[i] = kFailed;
     if (!opt.retry_failed) old_failures_[i] = ItemFailure{std::string(r.id), std::string(r.error), r.attempts};
-  }
-}
-
-void Resume::add_usage(std::span<const std::pair<std::string_view, Usage>> usage) {
-  for (const auto& entry : usage) {
-    const std::string_view name = entry.first;
-    auto it = std::find_if(prior_usage_.begin(), prior_usage_.end(), [name](const auto& e) { return e.first == name; });
-    if (it == prior_usage_.end()) it = prior_usage_.insert(it, {std::string(name), Usage{}});
-    it->second.tokens += entry.second.tokens;
-    it->second.cost_usd += entry.second.cost_usd;
   }
 }
 

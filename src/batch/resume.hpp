@@ -74,7 +74,6 @@ class Resume {
   [[nodiscard]] std::size_t position(std::string_view id) noexcept;
   void on_record(const JournalRecord& r, Job& job, const Options& opt, const leadscout::log::Logger& log,
                  RunReport& report, const OkCallback& on_ok);
-  void add_usage(std::span<const std::pair<std::string_view, Usage>> usage);
 
   const std::vector<std::string>& ids_;
   std::vector<std::uint64_t> hashes_;

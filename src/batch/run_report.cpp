@@ -1,6 +1,7 @@
 // Outcome counts and the summary events of a run.
 #include "run_report.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -48,10 +49,18 @@ void RunReport::merge_metrics(const MetricList& metrics) {
 
 void RunReport::fill(ProgressSnapshot& s) const {
   s.total = total_;
+  s.total_known = total_known_;
+  s.expected_total = expected_total_;
   s.succeeded = succeeded_;
   s.failed = failed_;
   s.processed = succeeded_ + failed_;
-  s.percentage = total_ == 0 ? 100.0 : round1(static_cast<double>(s.processed) * 100.0 / static_cast<double>(total_));
+  // While a streamed input is read, the percentage is of the expected total, or 0 without one.
+  const std::uint64_t of = total_known_ ? total_ : expected_total_.value_or(0);
+  if (total_known_ && of == 0) {
+    s.percentage = 100.0;
+  } else {
+    s.percentage = of == 0 ? 0.0 : std::min(100.0, round1(static_cast<double>(s.processed) * 100.0 / static_cast<double>(of)));
+  }
   s.retried = retried_;
   s.skipped_resumed = skipped_resumed_;
   s.metrics = metrics_;

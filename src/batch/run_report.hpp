@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,7 +24,14 @@ using MetricList = std::vector<std::pair<std::string, std::int64_t>>;
 /// before the workers start; from then on the engine uses it with its lock held.
 class RunReport {
  public:
-  void set_total(std::size_t total) noexcept { total_ = total; }
+  /// Items of the run; `known` false while a streamed input has not ended (then `total`
+  /// counts the items seen so far and the finished ones of earlier runs).
+  void set_total(std::size_t total, bool known = true) noexcept {
+    total_ = total;
+    total_known_ = known;
+  }
+  /// Options::expected_total: the estimate while the total is unknown.
+  void set_expected_total(std::optional<std::uint64_t> expected) noexcept { expected_total_ = expected; }
   /// An item the journal records as ok: it is not run again.
   void add_resumed_success() noexcept;
   /// An item the journal records as failed, kept as failed (Options::retry_failed off).
@@ -37,6 +45,7 @@ class RunReport {
   void merge_metrics(const MetricList& metrics);
 
   [[nodiscard]] std::size_t total() const noexcept { return total_; }
+  [[nodiscard]] bool total_known() const noexcept { return total_known_; }
   [[nodiscard]] std::size_t resumed() const noexcept { return skipped_resumed_; }
   /// Items that finished in this run (resumed ones not included).
   [[nodiscard]] std::size_t finished_this_run() const noexcept { return finished_this_run_; }
@@ -55,6 +64,8 @@ class RunReport {
 
  private:
   std::size_t total_ = 0;
+  bool total_known_ = true;
+  std::optional<std::uint64_t> expected_total_;
   std::size_t succeeded_ = 0;
   std::size_t failed_ = 0;
   std::size_t retried_ = 0;

@@ -5,10 +5,11 @@
 
 namespace leadscout::batch::detail {
 
-void Scheduler::set_pending(std::vector<std::size_t> pending) noexcept {
-  pending_ = std::move(pending);
-  next_ = 0;
+void Scheduler::set_pending(std::vector<std::size_t> pending) {
+  pending_.assign(pending.begin(), pending.end());
 }
+
+void Scheduler::add_pending(const std::vector<std::size_t>& more) { pending_.insert(pending_.end(), more.begin(), more.end()); }
 
 Scheduler::Next Scheduler::next(Clock::time_point now, Attempt& out) noexcept {
   if (!ready_.empty()) {
@@ -16,16 +17,17 @@ Scheduler::Next Scheduler::next(Clock::time_point now, Attempt& out) noexcept {
     ready_.pop_front();
     return Next::attempt;
   }
-  if (next_ < pending_.size()) {
+  if (!pending_.empty()) {
     if (limiter_.try_acquire(now)) {
-      out = Attempt{pending_[next_++], 0};
+      out = Attempt{pending_.front(), 0};
+      pending_.pop_front();
       return Next::attempt;
     }
     const bool first = !token_wait_;
     token_wait_ = true;
     return first ? Next::rate_limited : Next::wait;
   }
-  return retries_.empty() ? Next::exhausted : Next::wait;
+  return retries_.empty() && !input_open_ ? Next::exhausted : Next::wait;
 }
 
 void Scheduler::add_retry(Clock::time_point ready, std::size_t index, int attempts) {
@@ -47,7 +49,7 @@ bool Scheduler::release(Clock::time_point now) {
 }
 
 bool Scheduler::work_ready(Clock::time_point now, bool admit_new) const noexcept {
-  return !ready_.empty() || (admit_new && next_ < pending_.size() && limiter_.available(now));
+  return !ready_.empty() || (admit_new && !pending_.empty() && limiter_.available(now));
 }
 
 Clock::time_point Scheduler::next_wake(Clock::time_point now) const noexcept {

@@ -33,8 +33,13 @@ class Scheduler {
   Scheduler(double rate_per_second, double burst, Clock::time_point start) noexcept
       : limiter_(rate_per_second, burst, start) {}
 
-  /// The items to run, in input order.
-  void set_pending(std::vector<std::size_t> pending) noexcept;
+  /// The items to run, in input order. The input is complete unless open_input() was called.
+  void set_pending(std::vector<std::size_t> pending);
+  /// A streamed input: more items come through add_pending() until close_input(); until then
+  /// the scheduler is never exhausted.
+  void open_input() noexcept { input_open_ = true; }
+  void add_pending(const std::vector<std::size_t>& more);
+  void close_input() noexcept { input_open_ = false; }
   [[nodiscard]] std::size_t pending() const noexcept { return pending_.size(); }
 
   /// The next attempt at `now`, or why there is none.
@@ -61,8 +66,8 @@ class Scheduler {
     bool operator>(const RetryEntry& o) const noexcept { return ready > o.ready; }
   };
 
-  std::vector<std::size_t> pending_;
-  std::size_t next_ = 0;
+  std::deque<std::size_t> pending_;
+  bool input_open_ = false;
   std::priority_queue<RetryEntry, std::vector<RetryEntry>, std::greater<>> retries_;
   std::deque<Attempt> ready_;
   RateLimiter limiter_;

@@ -14,6 +14,9 @@ namespace leadscout::batch::detail {
 
 using UsageList = std::vector<std::pair<std::string, Usage>>;
 
+/// Adds `charged` to the entry of `quota` in `list`, creating it when missing.
+void add_usage(UsageList& list, std::string_view quota, const Usage& charged);
+
 /// Thread-safe: a permit may be settled on another thread than the one that took it.
 class UsageLedger {
  public:

@@ -78,6 +78,7 @@ struct Worker {
   Clock::time_point deadline{};
   Clock::time_point claimed_at{};
   bool warned_ignoring = false;
+  bool release_slot = false;  ///< a streamed item that timed out finally: its slot frees when the callback returns
   std::stop_source stop;
   /// Waiting in Context::acquire(): the attempt's deadline is paused. Guarded by the engine's lock.
   bool quota_wait = false;

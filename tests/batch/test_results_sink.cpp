@@ -173,8 +173,9 @@ class BatchResultsSinkKilled : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(BatchResultsSinkKilled, TenKillsThenAResumeLeaveEveryIdOnce) {
   const std::string format = GetParam();
+  const bool csv = format == "csv";
   TempDir dir;
-  const fs::path file = dir / ("results." + format);
+  const fs::path file = dir / (csv ? "results.csv" : "results.jsonl");
   const std::vector<std::string> argv = {kChild, (dir / "progress").string(), "2000", "200", format, file.string()};
   std::mt19937 rng(7);
   for (int kill = 0; kill < 10; ++kill) {
@@ -188,7 +189,7 @@ TEST_P(BatchResultsSinkKilled, TenKillsThenAResumeLeaveEveryIdOnce) {
   ASSERT_TRUE(status && WIFEXITED(*status));
   ASSERT_EQ(WEXITSTATUS(*status), 0);
   std::map<std::string, int> ids;
-  if (format == "jsonl") {
+  if (!csv) {
     ids = jsonl_ids(file);
   } else {
     const auto records = csv_records(file);
@@ -203,6 +204,11 @@ TEST_P(BatchResultsSinkKilled, TenKillsThenAResumeLeaveEveryIdOnce) {
   for (const auto& [id, count] : ids) EXPECT_EQ(count, 1) << id;
 }
 
-INSTANTIATE_TEST_SUITE_P(Formats, BatchResultsSinkKilled, ::testing::Values("jsonl", "csv"));
+// jsonl-stream: the items come from a generator, the engine holds none of them ahead.
+INSTANTIATE_TEST_SUITE_P(Formats, BatchResultsSinkKilled, ::testing::Values("jsonl", "csv", "jsonl-stream"),
+                         [](const auto& param_info) {
+                           const std::string name = param_info.param;
+                           return name == "jsonl-stream" ? std::string("jsonl_stream") : name;
+                         });
 
 }  // namespace

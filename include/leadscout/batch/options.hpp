@@ -162,6 +162,10 @@ struct Options {
   std::string logger = "batch";
   /// This process's shard; unset means the environment (shard_from_env()) or the whole input.
   std::optional<ShardSpec> shard;
+  /// How many items a streamed input probably has (this shard's share of them), when known.
+  /// Until the input ends the progress file says "total": null; this estimate then gives the
+  /// percentage and the ETA. A sized range supplies its size (divided among shards) by default.
+  std::optional<std::uint64_t> expected_total;
   /// Where results go as items finish: jsonl_results(path), csv_results(path) or a callback.
   /// With a sink, Summary::results stays empty, so memory does not grow with the results.
   ResultsSink results;

@@ -112,7 +112,9 @@ struct ProgressSnapshot {
   Status status = Status::starting;                 ///< where the run is
   std::string reason;               ///< why the run stopped, empty while running or when completed
   std::uint64_t processed = 0;      ///< succeeded + failed
-  std::uint64_t total = 0;          ///< items of this shard
+  std::uint64_t total = 0;          ///< items of this shard (while total_known is false: seen so far)
+  bool total_known = true;          ///< false while a streamed input has not ended: "total" is null
+  std::optional<std::uint64_t> expected_total;  ///< Options::expected_total; null when not set
   double percentage = 0.0;          ///< 0..100, one decimal
   std::uint64_t succeeded = 0;      ///< resumed ones included
   std::uint64_t failed = 0;         ///< items that failed finally
@@ -143,7 +145,9 @@ inline void to_json(nlohmann::json& j, const ProgressSnapshot& s) {
                      {"status", to_string(s.status)},
                      {"reason", s.reason},
                      {"processed", s.processed},
-                     {"total", s.total},
+                     {"total", s.total_known ? nlohmann::json(s.total) : nlohmann::json(nullptr)},
+                     {"expected_total",
+                      s.expected_total ? nlohmann::json(*s.expected_total) : nlohmann::json(nullptr)},
                      {"percentage", s.percentage},
                      {"succeeded", s.succeeded},
                      {"failed", s.failed},
@@ -175,7 +179,14 @@ inline void from_json(const nlohmann::json& j, ProgressSnapshot& s) {
   s.status = *status;
   s.reason = j.value("reason", std::string());
   j.at("processed").get_to(s.processed);
-  j.at("total").get_to(s.total);
+  const auto& total = j.at("total");
+  s.total_known = !total.is_null();
+  s.total = s.total_known ? total.get<std::uint64_t>() : 0;
+  if (auto it = j.find("expected_total"); it != j.end() && !it->is_null()) {
+    s.expected_total = it->get<std::uint64_t>();
+  } else {
+    s.expected_total.reset();
+  }
   j.at("percentage").get_to(s.percentage);
   j.at("succeeded").get_to(s.succeeded);
   j.at("failed").get_to(s.failed);
