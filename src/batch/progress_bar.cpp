@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "strings.hpp"
+
 namespace leadscout::batch::detail {
 
 bool terminal_allows_bar(int fd) noexcept {
@@ -33,8 +35,7 @@ std::string format_duration(double seconds) {
 }  // namespace
 
 std::string total_text(const ProgressSnapshot& s) {
-  if (s.total_known) return std::to_string(s.total);
-  return s.expected_total ? "~" + std::to_string(*s.expected_total) : std::string("?");
+  return common::total_text(s.total_known, s.total, s.expected_total);
 }
 
 std::string render_bar(const ProgressSnapshot& s, int width) {

@@ -1,6 +1,9 @@
-// Small string helpers of the configuration parsers (internal, shared by the libraries).
+// Small string helpers (internal, shared by the libraries and the tools).
 #pragma once
 
+#include <cstdint>
+#include <optional>
+#include <string>
 #include <string_view>
 
 namespace leadscout::common {
@@ -10,6 +13,13 @@ namespace leadscout::common {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
+}
+
+/// A run's total as shown to people: "500"; "~500" while a streamed input has not ended but
+/// an estimate is known; else "?".
+[[nodiscard]] inline std::string total_text(bool known, std::uint64_t total, std::optional<std::uint64_t> expected) {
+  if (known) return std::to_string(total);
+  return expected ? "~" + std::to_string(*expected) : std::string("?");
 }
 
 }  // namespace leadscout::common

@@ -198,7 +198,9 @@ constexpr std::string_view page_tail = R"leadscout_html(
       card.appendChild(bar);
       var bl = el("div", "barline");
       bl.appendChild(el("span", "pct", pct.toFixed(1) + "%"));
-      bl.appendChild(el("span", null, num(p.processed) + " / " + num(p.total) + " items"));
+      // A streamed input's total is null until it ends: the estimate, if any, or "?".
+      var total = p.total !== null ? num(p.total) : (p.expected_total != null ? "~" + num(p.expected_total) : "?");
+      bl.appendChild(el("span", null, num(p.processed) + " / " + total + " items"));
       card.appendChild(bl);
       var dl = el("dl", "stats");
       stat(dl, "Rate", (p.rate_per_second || 0).toFixed(1) + " /s");

@@ -11,9 +11,11 @@
 #include <regex>
 #include <thread>
 
+#include "digest_index.hpp"
 #include "estimator.hpp"
 #include "files.hpp"
 #include "journal.hpp"
+#include "journal_record.hpp"
 #include "progress_bar.hpp"
 #include "rate_limiter.hpp"
 #include "retry.hpp"
@@ -413,6 +415,48 @@ TEST(BatchJournal, FingerprintIgnoresOrder) {
 
 // ---- progress files ----
 
+TEST(BatchJournal, InputCheckpointRoundTrips) {
+  for (const bool end : {false, true}) {
+    std::string line;
+    lbd::format_input_record(line, 4096, "00ff", end);
+    ASSERT_EQ(line.back(), '\n');
+    line.pop_back();
+    lbd::JournalRecord r;
+    lbd::RecordScratch scratch;
+    ASSERT_TRUE(lbd::parse_record(line, r, scratch)) << line;
+    EXPECT_TRUE(r.input);
+    EXPECT_EQ(r.input_items, 4096U);
+    EXPECT_EQ(r.fingerprint, "00ff");
+    EXPECT_EQ(r.input_end, end);
+  }
+  lbd::JournalRecord r;
+  lbd::RecordScratch scratch;
+  EXPECT_FALSE(lbd::parse_record(R"({"status":"input","items":"many","fingerprint":"00"})", r, scratch));
+  EXPECT_FALSE(lbd::parse_record(R"({"status":"input","items":3})", r, scratch));
+  ASSERT_TRUE(lbd::parse_record(R"({"id":"a","status":"ok","result":1,"items":3})", r, scratch));
+  EXPECT_FALSE(r.input);
+  EXPECT_EQ(r.input_items, 0U);
+}
+
+TEST(BatchDigestIndex, FindsEveryIdWithItsOutcomeAndNothingElse) {
+  lbd::DigestIndex index;
+  auto digest = [](const std::string& id) { return lbd::id_digest(id, lb::stable_hash(id)); };
+  EXPECT_EQ(index.find(digest("x")), lbd::DigestIndex::Outcome::none);  // before freeze: empty
+  constexpr int n = 100000;
+  for (int i = 0; i < n; ++i) index.add(digest("id-" + std::to_string(i)), i % 10 != 0);
+  for (int i = 0; i < n; i += 20) index.add(digest("id-" + std::to_string(i)), true);  // retried: ok wins
+  index.add(digest("id-5"), false);  // a failed record after ok cannot undo it
+  index.freeze();
+  EXPECT_EQ(index.size(), static_cast<std::size_t>(n));
+  EXPECT_LE(index.bytes(), static_cast<std::size_t>(n) * 24U) << "the resume index holds at most 24 bytes per id";
+  for (int i = 0; i < n; ++i) {
+    const auto want = i % 10 != 0 || i % 20 == 0 ? lbd::DigestIndex::Outcome::ok : lbd::DigestIndex::Outcome::failed;
+    ASSERT_EQ(index.find(digest("id-" + std::to_string(i))), want) << i;
+  }
+  for (int i = n; i < 2 * n; ++i) ASSERT_EQ(index.find(digest("id-" + std::to_string(i))), lbd::DigestIndex::Outcome::none);
+  EXPECT_EQ(index.find(digest("")), lbd::DigestIndex::Outcome::none);
+}
+
 TEST(BatchProgress, SnapshotRoundTripsWithEverySchemaField) {
   lb::ProgressSnapshot s;
   s.operation = "logistics_demo";
@@ -453,6 +497,15 @@ TEST(BatchProgress, SnapshotRoundTripsWithEverySchemaField) {
   const nlohmann::json j2 = s;
   EXPECT_TRUE(j2["eta_seconds"].is_null());
   EXPECT_TRUE(j2["shard"].is_null());
+  EXPECT_TRUE(j2["expected_total"].is_null());
+  s.total_known = false;
+  s.expected_total = 900;
+  const nlohmann::json j3 = s;
+  EXPECT_TRUE(j3["total"].is_null()) << "a streamed input not at its end";
+  EXPECT_EQ(j3["expected_total"], 900);
+  const auto back3 = j3.get<lb::ProgressSnapshot>();
+  EXPECT_FALSE(back3.total_known);
+  EXPECT_EQ(back3.expected_total, std::optional<std::uint64_t>(900));
   EXPECT_FALSE(j2.get<lb::ProgressSnapshot>().eta_seconds.has_value());
 }
 

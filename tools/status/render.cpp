@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "status.hpp"
+#include "strings.hpp"
 #include "text.hpp"
 
 namespace leadscout::status {
@@ -63,13 +64,13 @@ std::string pid_text(pid_state p, bool active) {
   return "?";
 }
 
-std::vector<std::string> cells_of(std::string name, lb::Status status, std::uint64_t processed, std::uint64_t total,
+std::vector<std::string> cells_of(std::string name, lb::Status status, std::uint64_t processed, const std::string& total,
                                   double percentage, double rate, std::optional<double> eta, double age,
                                   std::string pid) {
   const bool active = is_active(status);
   return {std::move(name),
           status_name(status),
-          std::to_string(processed) + "/" + std::to_string(total),
+          std::to_string(processed) + "/" + total,
           fixed(percentage, 1) + "%",
           fixed(rate, 1) + "/s",
           active && eta ? format_duration(*eta) : "-",
@@ -97,8 +98,9 @@ std::vector<std::string> operation_cells(const operation_row& row, bool with_quo
   // No ETA for a run whose process is gone: it will not finish by itself.
   std::optional<double> eta;  // assigned, not a ?: of optionals, which GCC 12 -O2 warns about
   if (row.pid != pid_state::dead) eta = row.eta_seconds;
-  auto cells = cells_of(std::move(name), row.status, row.processed, row.total, row.percentage, row.rate_per_second,
-                        eta, row.heartbeat_age_seconds, std::move(pid));
+  auto cells = cells_of(std::move(name), row.status, row.processed,
+                        common::total_text(row.total_known, row.total, row.expected_total), row.percentage,
+                        row.rate_per_second, eta, row.heartbeat_age_seconds, std::move(pid));
   if (with_quotas) append_quota_cells(cells, row.quotas);
   return cells;
 }
@@ -107,7 +109,8 @@ std::vector<std::string> shard_cells(const shard_row& sr, bool with_quotas) {
   const auto& s = sr.source->snapshot;
   std::optional<double> eta;
   if (sr.pid != pid_state::dead) eta = s.eta_seconds;
-  auto cells = cells_of("  " + shard_label(*sr.source->name.shard), s.status, s.processed, s.total, s.percentage,
+  auto cells = cells_of("  " + shard_label(*sr.source->name.shard), s.status, s.processed,
+                        common::total_text(s.total_known, s.total, s.expected_total), s.percentage,
                         s.rate_per_second, eta, sr.heartbeat_age_seconds,
                         std::to_string(s.pid) + " " + pid_text(sr.pid, is_active(s.status)) +
                             (sr.pid == pid_state::unknown && !s.host.empty() ? " (" + s.host + ")" : ""));
@@ -165,7 +168,8 @@ nlohmann::json render_json(const scan_result& scan, const std::vector<operation_
         {"operation", row.operation},
         {"status", status_name(row.status)},
         {"processed", row.processed},
-        {"total", row.total},
+        {"total", row.total_known ? nlohmann::json(row.total) : nlohmann::json(nullptr)},
+        {"expected_total", row.expected_total ? nlohmann::json(*row.expected_total) : nlohmann::json(nullptr)},
         {"percentage", row.percentage},
         {"succeeded", row.succeeded},
         {"failed", row.failed},

@@ -219,6 +219,7 @@ std::vector<operation_row> aggregate(const std::vector<shard_file>& files, const
     row.shard_count = key.second;
     std::vector<lb::Status> statuses;
     bool any_active = false;
+    std::optional<std::uint64_t> expected = 0;
     for (const shard_file* f : members) {
       const auto& s = f->snapshot;
       shard_row sr;
@@ -230,6 +231,12 @@ std::vector<operation_row> aggregate(const std::vector<shard_file>& files, const
       any_active = any_active || is_active(s.status);
       row.processed += s.processed;
       row.total += s.total;
+      row.total_known = row.total_known && s.total_known;
+      if (expected && (s.total_known || s.expected_total)) {
+        *expected += s.total_known ? s.total : *s.expected_total;
+      } else {
+        expected.reset();
+      }
       row.succeeded += s.succeeded;
       row.failed += s.failed;
       row.retried += s.retried;
@@ -242,8 +249,10 @@ std::vector<operation_row> aggregate(const std::vector<shard_file>& files, const
       }
     }
     row.status = combine_status(statuses);
-    if (row.total > 0) {
-      row.percentage = std::floor(static_cast<double>(row.processed) * 1000.0 / static_cast<double>(row.total)) / 10.0;
+    if (!row.total_known) row.expected_total = expected;
+    const std::uint64_t of = row.total_known ? row.total : expected.value_or(0);
+    if (of > 0) {
+      row.percentage = std::min(100.0, std::floor(static_cast<double>(row.processed) * 1000.0 / static_cast<double>(of)) / 10.0);
     } else {
       row.percentage = row.status == lb::Status::completed ? 100.0 : 0.0;
     }

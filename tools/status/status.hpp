@@ -106,7 +106,9 @@ struct operation_row {
   lb::Status status = lb::Status::starting;  ///< see combine_status()
   std::uint64_t processed = 0, total = 0, succeeded = 0, failed = 0, retried = 0, skipped_resumed = 0,
                 in_flight = 0;
-  double percentage = 0.0;  ///< processed / total, one decimal; 0 without items
+  bool total_known = true;  ///< false while a shard reads a streamed input not yet at its end
+  std::optional<std::uint64_t> expected_total;  ///< the estimate then, when every such shard has one
+  double percentage = 0.0;  ///< processed / total (or the estimate), one decimal; 0 without items
   double rate_per_second = 0.0;
   std::optional<double> eta_seconds;  ///< the slowest active shard's; null when any is unknown
   double heartbeat_age_seconds = 0.0;  ///< the oldest heartbeat of the shards

@@ -253,6 +253,30 @@ TEST_F(StatusCli, JsonParsesAndSums) {
   EXPECT_TRUE(j["errors"].empty());
 }
 
+TEST_F(StatusCli, AStreamedInputNotAtItsEndShowsItsEstimateOrAQuestionMark) {
+  auto streaming = [](lb::ProgressSnapshot s, std::optional<std::uint64_t> expected) {
+    s.total_known = false;
+    s.expected_total = expected;
+    return s;
+  };
+  write(sharded(streaming(snapshot("stream_op", lb::Status::running, 100, 100), 1000), 0, 2));
+  write(sharded(snapshot("stream_op", lb::Status::completed, 300, 300), 1, 2));
+  auto r = run({"--shards"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("400/~1300"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("100/~1000"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("30.7%"), std::string::npos) << r.out;
+  auto j = nlohmann::json::parse(run({"--json"}).out);
+  EXPECT_TRUE(j["operations"][0]["total"].is_null()) << j.dump();
+  EXPECT_EQ(j["operations"][0]["expected_total"], 1300);
+
+  write(sharded(streaming(snapshot("stream_op", lb::Status::running, 100, 100), std::nullopt), 0, 2));
+  r = run({});
+  EXPECT_NE(r.out.find("400/?"), std::string::npos) << r.out;
+  j = nlohmann::json::parse(run({"--json"}).out);
+  EXPECT_TRUE(j["operations"][0]["expected_total"].is_null());
+}
+
 TEST_F(StatusCli, WatchEndsWhenTheRunCompletes) {
   // A live run by this (alive) process; real time, since --watch redraws as time goes by.
   const auto now_snapshot = [](lb::Status status, std::uint64_t processed) {
