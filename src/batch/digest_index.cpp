@@ -1,8 +1,13 @@
 // The resume index of a streamed input: sorted digests and a directory over their top bits.
 #include "digest_index.hpp"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cstring>
+#include <new>
+
+#include "leadscout/batch/shard.hpp"
 
 namespace leadscout::batch::detail {
 
@@ -30,7 +35,9 @@ std::uint64_t word_hash(std::string_view s) noexcept {
   return finalize(h ^ tail ^ 0xd6e8feb86659fd93ULL);
 }
 
-bool less(const IdDigest& a, const IdDigest& b) noexcept { return a.hi != b.hi ? a.hi < b.hi : a.lo < b.lo; }
+constexpr std::size_t kInitial = std::size_t{1} << 17;  // entries of the first mapping (2 MiB)
+constexpr std::size_t kHugePage = std::size_t{2} << 20;
+
 bool same_id(const IdDigest& a, const IdDigest& b) noexcept { return a.hi == b.hi && (a.lo >> 1) == (b.lo >> 1); }
 
 }  // namespace
@@ -39,45 +46,66 @@ IdDigest id_digest(std::string_view id, std::uint64_t id_hash) noexcept {
   return IdDigest{finalize(id_hash), word_hash(id) & ~std::uint64_t{1}};
 }
 
+DigestIndex::~DigestIndex() {
+  if (entries_ != nullptr) ::munmap(entries_, mapped_bytes_);
+}
+
+std::uint64_t id_key(std::string_view id) noexcept { return finalize(stable_hash(id)); }
+
+void DigestIndex::reserve(std::size_t entries) {
+  const std::size_t bytes = (entries * sizeof(IdDigest) + kHugePage - 1) / kHugePage * kHugePage;
+  void* p = entries_ == nullptr
+                ? ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+                : ::mremap(entries_, mapped_bytes_, bytes, MREMAP_MAYMOVE);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  (void)::madvise(p, bytes, MADV_HUGEPAGE);  // a hint: without it lookups are slower, not wrong
+  entries_ = static_cast<IdDigest*>(p);
+  mapped_bytes_ = bytes;
+}
+
 void DigestIndex::add(const IdDigest& digest, bool ok) {
-  entries_.push_back(IdDigest{digest.hi, (digest.lo & ~std::uint64_t{1}) | (ok ? 1U : 0U)});
+  if ((size_ + 1) * sizeof(IdDigest) > mapped_bytes_) reserve(std::max(kInitial, 2 * size_));
+  entries_[size_++] = IdDigest{digest.hi, (digest.lo & ~std::uint64_t{1}) | (ok ? 1U : 0U)};
 }
 
 void DigestIndex::freeze() {
-  std::sort(entries_.begin(), entries_.end(), less);
+  std::sort(entries_, entries_ + size_,
+            [](const IdDigest& a, const IdDigest& b) { return a.hi != b.hi ? a.hi < b.hi : a.lo < b.lo; });
   // Repeats are adjacent, failed (bit 0) before ok (bit 1): keep the last of each id.
   std::size_t out = 0;
-  for (std::size_t i = 0; i < entries_.size(); ++i) {
-    if (i + 1 < entries_.size() && same_id(entries_[i], entries_[i + 1])) continue;
+  for (std::size_t i = 0; i < size_; ++i) {
+    if (i + 1 < size_ && same_id(entries_[i], entries_[i + 1])) continue;
     entries_[out++] = entries_[i];
   }
-  entries_.resize(out);
-  entries_.shrink_to_fit();
-  // About four entries per bucket: a lookup reads one directory pair and a few entries.
-  unsigned bits = 0;
-  while (bits < 32 && (std::size_t{1} << (bits + 2)) < entries_.size()) ++bits;
-  shift_ = 64 - bits;
-  directory_.assign((std::size_t{1} << bits) + 1, 0);
-  std::size_t e = 0;
-  for (std::size_t b = 0; b + 1 < directory_.size(); ++b) {
-    directory_[b] = static_cast<std::uint32_t>(e);
-    while (e < entries_.size() && (bits == 0 ? 0 : entries_[e].hi >> shift_) == b) ++e;
-  }
-  directory_.back() = static_cast<std::uint32_t>(entries_.size());
+  size_ = out;
+  directory_.build(size_, [this](std::size_t i) { return entries_[i].hi; });
 }
 
 DigestIndex::Outcome DigestIndex::find(const IdDigest& digest) const noexcept {
-  if (entries_.empty()) return Outcome::none;
-  const std::size_t b = shift_ == 64 ? 0 : static_cast<std::size_t>(digest.hi >> shift_);
-  for (std::size_t e = directory_[b], end = directory_[b + 1]; e < end; ++e) {
+  if (size_ == 0) return Outcome::none;
+  const auto [begin, end] = directory_.range(digest.hi);
+  for (std::size_t e = begin; e < end; ++e) {
     if (same_id(entries_[e], digest)) return (entries_[e].lo & 1U) != 0 ? Outcome::ok : Outcome::failed;
     if (entries_[e].hi > digest.hi) break;
   }
   return Outcome::none;
 }
 
+void DigestIndex::find_many(std::span<const IdDigest> digests, std::span<Outcome> out) const noexcept {
+  // Two stages ahead: the directory slot of lookup i + 16, the first entry of lookup i + 8.
+  constexpr std::size_t kDirectoryAhead = 16, kEntryAhead = 8;
+  const std::size_t n = digests.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (size_ != 0) {
+      if (i + kDirectoryAhead < n) __builtin_prefetch(directory_.slot(digests[i + kDirectoryAhead].hi));
+      if (i + kEntryAhead < n) __builtin_prefetch(entries_ + *directory_.slot(digests[i + kEntryAhead].hi));
+    }
+    out[i] = find(digests[i]);
+  }
+}
+
 std::size_t DigestIndex::bytes() const noexcept {
-  return entries_.capacity() * sizeof(IdDigest) + directory_.capacity() * sizeof(std::uint32_t);
+  return mapped_bytes_ + directory_.bytes();
 }
 
 }  // namespace leadscout::batch::detail

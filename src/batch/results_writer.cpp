@@ -85,7 +85,7 @@ void ResultsWriter::scan_existing(std::string_view kind_name) {
       offset += text.size() + 1;
       if (in.eof()) break;  // no line break: a half-written line
       complete = offset;
-      if (std::string id = jsonl_id(text, members); !id.empty()) present_.push_back(stable_hash(id));
+      if (std::string id = jsonl_id(text, members); !id.empty()) present_.push_back(id_key(id));
     }
   } else {
     common::CsvReader reader;
@@ -101,12 +101,13 @@ void ResultsWriter::scan_existing(std::string_view kind_name) {
                       columns_.assign(fields.begin() + (fields.empty() ? 0 : 1), fields.end());
                       objects_ = !(columns_.size() == 1 && columns_[0] == "result");
                     } else if (!fields.empty() && !fields[0].empty()) {
-                      present_.push_back(stable_hash(fields[0]));
+                      present_.push_back(id_key(fields[0]));
                     }
                   });
     }
   }
   std::sort(present_.begin(), present_.end());
+  present_directory_.build(present_.size(), [this](std::size_t i) { return present_[i]; });
   const auto size = static_cast<std::size_t>(::lseek(fd_, 0, SEEK_END));
   if (size > complete && ::ftruncate(fd_, static_cast<off_t>(complete)) != 0) {
     throw Error(std::string("Options::results: cannot cut the half-written record of ") + std::string(kind_name) +
@@ -115,12 +116,19 @@ void ResultsWriter::scan_existing(std::string_view kind_name) {
 }
 
 int ResultsWriter::reconcile(std::string_view id, std::string_view result_json) {
-  if (std::binary_search(present_.begin(), present_.end(), stable_hash(id))) return 0;
+  const std::uint64_t key = id_key(id);
+  const auto [begin, end] = present_directory_.range(key);
+  for (std::size_t i = begin; i < end && present_[i] <= key; ++i) {
+    if (present_[i] == key) return 0;
+  }
   ++reconciled_;
   return write(id, result_json);
 }
 
-void ResultsWriter::end_reconcile() noexcept { std::vector<std::uint64_t>().swap(present_); }
+void ResultsWriter::end_reconcile() noexcept {
+  std::vector<std::uint64_t>().swap(present_);
+  present_directory_ = HashDirectory();
+}
 
 std::string ResultsWriter::line(std::string_view id, std::string_view result_json) {
   std::string out;

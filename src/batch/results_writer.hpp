@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "digest_index.hpp"
 #include "leadscout/batch/results_sink.hpp"
 #include "leadscout/batch/shard.hpp"
 
@@ -59,7 +60,8 @@ class ResultsWriter {
   std::vector<std::string> columns_;  ///< csv: the result columns, fixed by the header
   bool header_written_ = false;
   bool objects_ = true;                  ///< csv: results are objects spread over columns
-  std::vector<std::uint64_t> present_;   ///< sorted stable_hash() of the ids in the file
+  std::vector<std::uint64_t> present_;   ///< sorted id_digest().hi of the ids in the file
+  HashDirectory present_directory_;
   std::size_t reconciled_ = 0;
 };
 

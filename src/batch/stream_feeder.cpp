@@ -22,30 +22,47 @@ std::vector<std::size_t> StreamFeeder::take_slots() {
   return slots;
 }
 
+// Three passes over the chunk: read every item into its own slot, look the members up in the
+// resume index all at once (the lookups' memory is fetched ahead), keep the ones to run.
 void StreamFeeder::read_items(Job& job, const std::vector<std::size_t>& slots, Chunk& chunk) {
   const auto& shard = resume_.shard();
+  const std::uint64_t first = position_;
   const std::uint64_t boundary = (position_ / kChunk + 1) * kChunk;
-  std::size_t next = 0;
+  hashes_.clear();
+  digests_.clear();
   while (position_ < boundary) {
-    const std::size_t slot = slots[next];
+    const std::size_t slot = slots[position_ - first];
     if (!job.pull(slot)) {
       chunk.ended = true;
-      return;
+      break;
     }
     const std::string& id = job.ids()[slot];
     const std::uint64_t hash = stable_hash(id);
-    fingerprint_.add_hash(hash);
+    // Order matters to a streamed input's checkpoints: the position goes into each id's share.
+    fingerprint_.add_hash(hash ^ (position_ * 0x9e3779b97f4a7c15ULL));
     ++position_;
+    hashes_.push_back(hash);
     if (shard && hash % shard->count != shard->index) continue;
-    ++chunk.members;
-    if (resume_.finished(id, hash)) {
-      ++chunk.finished;
+    digests_.push_back(id_digest(id, hash));
+  }
+  resume_.finished(digests_, outcomes_, done_);
+  std::size_t member = 0;
+  for (std::size_t k = 0; k < hashes_.size(); ++k) {
+    const std::uint64_t hash = hashes_[k];
+    if (shard && hash % shard->count != shard->index) {
+      chunk.unused.push_back(slots[k]);
       continue;
     }
-    positions_.emplace_back(hash, position_ - 1);
-    chunk.run.push_back(slot);
-    ++next;
+    ++chunk.members;
+    if (done_[member++]) {
+      ++chunk.finished;
+      chunk.unused.push_back(slots[k]);
+      continue;
+    }
+    positions_.emplace_back(hash, first + k);
+    chunk.run.push_back(slots[k]);
   }
+  chunk.unused.insert(chunk.unused.end(), slots.begin() + static_cast<std::ptrdiff_t>(hashes_.size()), slots.end());
 }
 
 // Ids are checked for repeats within a chunk; a repeat further apart runs twice.
@@ -69,6 +86,7 @@ std::string StreamFeeder::duplicate_in(Job& job, const Chunk& chunk) const {
 StreamFeeder::Chunk StreamFeeder::read(Job& job, const std::vector<std::size_t>& slots, Journal& journal) {
   Chunk chunk;
   positions_.clear();
+  chunk.unused.reserve(slots.size());
   try {
     read_items(job, slots, chunk);
   } catch (const std::exception& e) {
@@ -86,9 +104,8 @@ StreamFeeder::Chunk StreamFeeder::read(Job& job, const std::vector<std::size_t>&
   if (!chunk.error.empty()) {  // nothing of a chunk that failed its check runs or counts
     chunk.run.clear();
     chunk.members = chunk.finished = 0;
+    chunk.unused = slots;
   }
-  // The items to run took the first slots.
-  chunk.unused.assign(slots.begin() + static_cast<std::ptrdiff_t>(chunk.run.size()), slots.end());
   return chunk;
 }
 

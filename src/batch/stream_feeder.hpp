@@ -69,6 +69,10 @@ class StreamFeeder {
   std::uint64_t position_ = 0;  ///< input items read
   Fingerprint fingerprint_;     ///< of the ids read
   std::vector<std::pair<std::uint64_t, std::uint64_t>> positions_;  ///< hash, position of chunk.run
+  std::vector<std::uint64_t> hashes_;                 ///< of the items of the chunk being read
+  std::vector<IdDigest> digests_;                     ///< of its members
+  std::vector<DigestIndex::Outcome> outcomes_;
+  std::vector<bool> done_;
   std::string line_;
 };
 

@@ -9,9 +9,6 @@ namespace {
 
 constexpr std::string_view kStreamFingerprint = "stream";
 
-// A journal line is at least this long, so its size bounds the count of ids it holds.
-constexpr std::uintmax_t kShortestRecord = 48;
-
 }  // namespace
 
 StreamResume::StreamResume(std::optional<ShardSpec> shard) : shard_(shard) {
@@ -60,9 +57,6 @@ void StreamResume::replay(Journal& journal, const std::filesystem::path& path, c
                           Job& job, const Options& opt, const leadscout::log::Logger& log, RunReport& report,
                           const Resume::OkCallback& on_ok) {
   retry_failed_ = opt.retry_failed;
-  std::error_code ec;
-  const std::uintmax_t size = std::filesystem::file_size(path, ec);
-  if (!ec && !opt.fresh) index_.reserve(static_cast<std::size_t>(size / kShortestRecord));
   const JournalOpenReport opened = journal.open(path, header, opt.fresh, [&](const JournalRecord& r) {
     on_record(r, job, log, report, on_ok);
   });
@@ -77,13 +71,14 @@ void StreamResume::replay(Journal& journal, const std::filesystem::path& path, c
   failures_.clear();
 }
 
-bool StreamResume::finished(std::string_view id, std::uint64_t id_hash) const noexcept {
-  switch (index_.find(id_digest(id, id_hash))) {
-    case DigestIndex::Outcome::ok: return true;
-    case DigestIndex::Outcome::failed: return !retry_failed_;
-    case DigestIndex::Outcome::none: break;
+void StreamResume::finished(std::span<const IdDigest> digests, std::vector<DigestIndex::Outcome>& scratch,
+                            std::vector<bool>& done) const {
+  scratch.resize(digests.size());
+  index_.find_many(digests, scratch);
+  done.assign(digests.size(), false);
+  for (std::size_t i = 0; i < digests.size(); ++i) {
+    done[i] = scratch[i] == DigestIndex::Outcome::ok || (scratch[i] == DigestIndex::Outcome::failed && !retry_failed_);
   }
-  return false;
 }
 
 std::string StreamResume::check(std::uint64_t items, std::string_view fingerprint, bool end) const {

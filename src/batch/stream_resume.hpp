@@ -6,9 +6,11 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "digest_index.hpp"
 #include "journal.hpp"
@@ -41,8 +43,9 @@ class StreamResume {
               const Options& opt, const leadscout::log::Logger& log, RunReport& report,
               const Resume::OkCallback& on_ok = {});
 
-  /// Whether the item with this id (and stable_hash) is already done: ok, or failed and kept.
-  [[nodiscard]] bool finished(std::string_view id, std::uint64_t id_hash) const noexcept;
+  /// Whether each item is already done (ok, or failed and kept), by its digest.
+  void finished(std::span<const IdDigest> digests, std::vector<DigestIndex::Outcome>& scratch,
+                std::vector<bool>& done) const;
   /// Items the journal counts as done (what finished() says yes to).
   [[nodiscard]] std::size_t finished_count() const noexcept { return finished_count_; }
   /// What is wrong when the first `items` ids of this input have `fingerprint` (and the input
