@@ -82,47 +82,54 @@ std::string trim(std::string_view s) {
 
 }  // namespace
 
-std::vector<Lead> parse_leads_csv(std::istream& in, const std::string& source) {
-  if (in.peek() == 0xEF) {  // UTF-8 byte order mark
+LeadCsvReader::LeadCsvReader(std::istream& in, std::string source) : in_(in), source_(std::move(source)) {
+  if (in_.peek() == 0xEF) {  // UTF-8 byte order mark
     char bom[3];
-    in.read(bom, 3);
+    in_.read(bom, 3);
     if (!(static_cast<unsigned char>(bom[1]) == 0xBB && static_cast<unsigned char>(bom[2]) == 0xBF)) {
-      throw CsvError(source, 1, "not UTF-8 text");
+      throw CsvError(source_, 1, "not UTF-8 text");
     }
   }
-  std::size_t line = 0;
-  std::size_t start = 0;
-  std::vector<std::string> fields;
   do {
-    if (!read_record(in, source, line, start, fields)) throw CsvError(source, 1, "empty file; expected a header id,name");
-  } while (blank(fields));
-  std::size_t id_col = fields.size();
-  std::size_t name_col = fields.size();
-  for (std::size_t i = 0; i < fields.size(); ++i) {
-    const std::string col = trim(fields[i]);
-    if (col == "id") id_col = i;
-    if (col == "name") name_col = i;
+    if (!read_record(in_, source_, line_, start_, fields_)) {
+      throw CsvError(source_, 1, "empty file; expected a header id,name");
+    }
+  } while (blank(fields_));
+  columns_ = id_col_ = name_col_ = fields_.size();
+  for (std::size_t i = 0; i < fields_.size(); ++i) {
+    const std::string col = trim(fields_[i]);
+    if (col == "id") id_col_ = i;
+    if (col == "name") name_col_ = i;
   }
-  if (id_col == fields.size() || name_col == fields.size()) {
-    throw CsvError(source, start, "the header needs the columns id and name");
+  if (id_col_ == columns_ || name_col_ == columns_) throw CsvError(source_, start_, "the header needs the columns id and name");
+}
+
+std::optional<Lead> LeadCsvReader::next() {
+  while (read_record(in_, source_, line_, start_, fields_)) {
+    if (blank(fields_)) continue;
+    if (fields_.size() != columns_) {
+      throw CsvError(source_, start_, "expected " + std::to_string(columns_) + " fields like the header, got " +
+                                          std::to_string(fields_.size()));
+    }
+    Lead lead{trim(fields_[id_col_]), trim(fields_[name_col_])};
+    if (lead.id.empty()) throw CsvError(source_, start_, "empty id");
+    if (lead.name.empty()) throw CsvError(source_, start_, "empty name for id " + lead.id);
+    return lead;
   }
-  const std::size_t columns = fields.size();
+  return std::nullopt;
+}
+
+std::vector<Lead> parse_leads_csv(std::istream& in, const std::string& source) {
+  LeadCsvReader reader(in, source);
   std::vector<Lead> leads;
   std::unordered_map<std::string, std::size_t> seen;  // id -> line
-  while (read_record(in, source, line, start, fields)) {
-    if (blank(fields)) continue;
-    if (fields.size() != columns) {
-      throw CsvError(source, start, "expected " + std::to_string(columns) + " fields like the header, got " +
-                                        std::to_string(fields.size()));
-    }
-    Lead lead{trim(fields[id_col]), trim(fields[name_col])};
-    if (lead.id.empty()) throw CsvError(source, start, "empty id");
-    if (lead.name.empty()) throw CsvError(source, start, "empty name for id " + lead.id);
-    const auto [it, inserted] = seen.emplace(lead.id, start);
+  while (auto lead = reader.next()) {
+    const auto [it, inserted] = seen.emplace(lead->id, reader.line());
     if (!inserted) {
-      throw CsvError(source, start, "duplicate id " + lead.id + " (first on line " + std::to_string(it->second) + ")");
+      throw CsvError(source, reader.line(),
+                     "duplicate id " + lead->id + " (first on line " + std::to_string(it->second) + ")");
     }
-    leads.push_back(std::move(lead));
+    leads.push_back(std::move(*lead));
   }
   return leads;
 }
@@ -133,39 +140,63 @@ std::vector<Lead> read_leads_csv(const std::filesystem::path& file) {
   return parse_leads_csv(in, file.string());
 }
 
-std::vector<Lead> generate_leads(std::size_t count, std::uint64_t seed) {
-  static constexpr std::string_view company_forms[] = {" LOGISTICS (PTY) LTD", " TRANSPORT CC", " FREIGHT SERVICES",
-                                                       " TRADING", " HOLDINGS (PTY) LTD", " COURIERS"};
-  Rng rng(mix64(seed));
-  const auto pools = name_pools();
-  const auto pick_pool = [&]() -> const NamePool& {
+namespace {
+
+constexpr std::string_view kCompanyForms[] = {" LOGISTICS (PTY) LTD", " TRANSPORT CC", " FREIGHT SERVICES",
+                                              " TRADING", " HOLDINGS (PTY) LTD", " COURIERS"};
+
+}  // namespace
+
+struct LeadGenerator::State {
+  State(std::size_t n, std::uint64_t seed)
+      : count(n), rng(mix64(seed)), pools(name_pools()), width(std::max<std::size_t>(4, std::to_string(n).size())) {}
+
+  const NamePool& pick_pool() {
     double u = rng.uniform();
     for (const NamePool& p : pools) {
       if (u < p.weight) return p;
       u -= p.weight;
     }
     return pools.front();
-  };
-  const auto pick = [&](std::span<const std::string_view> list) { return list[rng.below(list.size())]; };
-  const std::size_t width = std::max<std::size_t>(4, std::to_string(count).size());
+  }
+  std::string_view pick(std::span<const std::string_view> list) { return list[rng.below(list.size())]; }
+
+  std::size_t count;
+  std::size_t made = 0;
+  Rng rng;
+  decltype(name_pools()) pools;
+  std::size_t width;
+};
+
+LeadGenerator::LeadGenerator(std::size_t count, std::uint64_t seed) : state_(std::make_unique<State>(count, seed)) {}
+LeadGenerator::~LeadGenerator() = default;
+LeadGenerator::LeadGenerator(LeadGenerator&&) noexcept = default;
+LeadGenerator& LeadGenerator::operator=(LeadGenerator&&) noexcept = default;
+
+std::optional<Lead> LeadGenerator::next() {
+  State& g = *state_;
+  if (g.made == g.count) return std::nullopt;
+  std::string id = std::to_string(++g.made);
+  id.insert(0, g.width - id.size(), '0');
+  const NamePool& pool = g.pick_pool();
+  std::string name;
+  if (g.rng.uniform() < 0.7) {  // a person: mostly a given name of the same origin
+    const NamePool& given_pool = g.rng.uniform() < 0.85 ? pool : g.pick_pool();
+    name = std::string(g.pick(given_pool.given_names)) + " " + std::string(g.pick(pool.surnames));
+  } else if (g.rng.uniform() < 0.25) {  // partners
+    name = std::string(g.pick(pool.surnames)) + " & " + std::string(g.pick(g.pick_pool().surnames)) +
+           std::string(kCompanyForms[g.rng.below(std::size(kCompanyForms))]);
+  } else {
+    name = std::string(g.pick(pool.surnames)) + std::string(kCompanyForms[g.rng.below(std::size(kCompanyForms))]);
+  }
+  return Lead{"lead-" + id, std::move(name)};
+}
+
+std::vector<Lead> generate_leads(std::size_t count, std::uint64_t seed) {
+  LeadGenerator generator(count, seed);
   std::vector<Lead> leads;
   leads.reserve(count);
-  for (std::size_t i = 1; i <= count; ++i) {
-    std::string id = std::to_string(i);
-    id.insert(0, width - id.size(), '0');
-    const NamePool& pool = pick_pool();
-    std::string name;
-    if (rng.uniform() < 0.7) {  // a person: mostly a given name of the same origin
-      const NamePool& given_pool = rng.uniform() < 0.85 ? pool : pick_pool();
-      name = std::string(pick(given_pool.given_names)) + " " + std::string(pick(pool.surnames));
-    } else if (rng.uniform() < 0.25) {  // partners
-      name = std::string(pick(pool.surnames)) + " & " + std::string(pick(pick_pool().surnames)) +
-             std::string(company_forms[rng.below(std::size(company_forms))]);
-    } else {
-      name = std::string(pick(pool.surnames)) + std::string(company_forms[rng.below(std::size(company_forms))]);
-    }
-    leads.push_back(Lead{"lead-" + id, std::move(name)});
-  }
+  while (auto lead = generator.next()) leads.push_back(std::move(*lead));
   return leads;
 }
 

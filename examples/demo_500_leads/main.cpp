@@ -4,14 +4,15 @@
 //   ./demo_500_leads --input leads.csv --concurrency 32 --deadline 2h
 //   OPENAI_API_KEY=... ./demo_500_leads --llm-url https://api.openai.com/v1 --budget-usd 1
 //
-// Logs go to the log tree (debug/, production/, progress/), results to results/<operation>.csv;
-// nothing is written to a terminal the process does not own.
-#include <algorithm>
+// Leads are read as the run goes (the input is never held in memory); each classified lead is
+// written to results/<operation>.csv (or --output) as it finishes. Logs go to the log tree
+// (debug/, production/, progress/); nothing is written to a terminal the process does not own.
 #include <cmath>
 #include <cstdio>
 #include <exception>
+#include <fstream>
+#include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -23,7 +24,6 @@
 #include "leadscout/log.hpp"
 #include "leadscout/monitor.hpp"
 #include "name_data.hpp"
-#include "results_file.hpp"
 #include "llm_call.hpp"
 #include "llm_setup.hpp"
 
@@ -34,25 +34,6 @@ namespace {
 
 constexpr int kExitUsage = 2;
 constexpr int kExitFailure = 1;
-
-/// One row per lead in input order: its classification, or "unclassified" with method
-/// "failed" when every attempt failed. Leads without an outcome yet (an interrupted run) have none.
-std::vector<demo::ResultRow> result_rows(const std::vector<demo::Lead>& leads, const lb::Summary<demo::Classification>& s) {
-  std::unordered_map<std::string_view, const demo::Classification*> ok;
-  for (const auto& [id, c] : s.results) ok.emplace(id, &c);
-  std::unordered_map<std::string_view, bool> failed;
-  for (const lb::ItemFailure& f : s.failures) failed.emplace(f.id, true);
-  std::vector<demo::ResultRow> rows;
-  rows.reserve(s.results.size() + s.failures.size());
-  for (const demo::Lead& lead : leads) {
-    if (const auto it = ok.find(lead.id); it != ok.end()) {
-      rows.push_back({lead.id, *it->second});
-    } else if (failed.contains(lead.id)) {
-      rows.push_back({lead.id, demo::Classification{lead.name, "unclassified", 0.0, "failed", ""}});
-    }
-  }
-  return rows;
-}
 
 /// Counts a classification in the run's metrics.
 demo::Classification count(lb::Context& ctx, demo::Classification c) {
@@ -88,14 +69,40 @@ void log_providers(const ll::Logger& operations, const demo::DemoOptions& o, con
   }
 }
 
+/// The leads to classify, read as the run goes: the CSV file, or generated ones. A malformed
+/// record stops the run; `bad_input` then holds it, for exit code 2. Throws demo::CsvError for
+/// a file that cannot be opened or has no usable header.
+demo::LeadStream lead_stream(const demo::DemoOptions& o, std::shared_ptr<std::optional<demo::CsvError>> bad_input) {
+  if (o.input.empty()) {
+    auto generator = std::make_shared<demo::LeadGenerator>(o.leads, o.seed);
+    return demo::LeadStream([generator] { return generator->next(); });
+  }
+  auto file = std::make_shared<std::ifstream>(o.input, std::ios::binary);
+  if (!*file) throw demo::CsvError(o.input.string(), 0, "cannot open the file");
+  auto reader = std::make_shared<demo::LeadCsvReader>(*file, o.input.string());
+  return demo::LeadStream([file, reader, bad_input] {
+    try {
+      return reader->next();
+    } catch (const demo::CsvError& e) {
+      bad_input->emplace(e);
+      throw;
+    }
+  });
+}
+
+void log_bad_input(const ll::Logger& operations, const demo::DemoOptions& o, const demo::CsvError& e) {
+  operations.error("Input file invalid", {{"input", o.input.string()}, {"line", e.line()}, {"error", e.what()}});
+}
+
 int run(const demo::DemoOptions& o, const ll::Config& log_config) {
   const ll::Logger operations = ll::get("operations").bind({{"operation", o.operation}});
 
-  std::vector<demo::Lead> leads;
+  auto bad_input = std::make_shared<std::optional<demo::CsvError>>();
+  std::optional<demo::LeadStream> leads;
   try {
-    leads = o.input.empty() ? demo::generate_leads(o.leads, o.seed) : demo::read_leads_csv(o.input);
+    leads.emplace(lead_stream(o, bad_input));
   } catch (const demo::CsvError& e) {
-    operations.error("Input file invalid", {{"input", o.input.string()}, {"line", e.line()}, {"error", e.what()}});
+    log_bad_input(operations, o, e);
     return kExitUsage;
   }
 
@@ -110,7 +117,7 @@ int run(const demo::DemoOptions& o, const ll::Config& log_config) {
   const std::filesystem::path output = o.output_path();
 
   operations.info("Starting logistics lead processing",
-                  {{"batch_size", leads.size()},
+                  {{"batch_size", o.input.empty() ? ll::Value(o.leads) : ll::Value(nullptr)},
                    {"input", o.input.empty() ? std::string("generated") : o.input.string()},
                    {"seed", o.seed},
                    {"concurrency", o.concurrency},
@@ -131,6 +138,9 @@ int run(const demo::DemoOptions& o, const ll::Config& log_config) {
   opt.seed = o.seed;
   opt.quotas = demo::make_quotas(o, llm);
   opt.retry.max_attempts_by_reason = {{"unparsable_answer", 2}};  // a model may answer better once
+  // Each classified lead is appended as it finishes; a resumed run completes the file.
+  opt.results = output.extension() == ".jsonl" ? lb::jsonl_results(output) : lb::csv_results(output);
+  if (o.input.empty()) opt.expected_total = o.leads;
 
   const ll::Logger classification_log = ll::get("classification");
   const ll::Logger api_log = ll::get("api");
@@ -158,8 +168,12 @@ int run(const demo::DemoOptions& o, const ll::Config& log_config) {
   lb::BackgroundProcessor<demo::Lead, demo::Classification> processor(opt);
   lb::Summary<demo::Classification> summary;
   try {
-    summary = processor.run(std::span<const demo::Lead>(leads), classify);
+    summary = processor.run(*leads, classify);
   } catch (const lb::Error& e) {
+    if (*bad_input) {  // in the first records: nothing ran
+      log_bad_input(operations, o, **bad_input);
+      return kExitUsage;
+    }
     operations.error("Batch not started", {{"error", e.what()},
                                            {"hint", "a journal of another input needs --fresh"}});
     return kExitFailure;
@@ -168,28 +182,27 @@ int run(const demo::DemoOptions& o, const ll::Config& log_config) {
     return kExitUsage;
   }
 
-  const std::vector<demo::ResultRow> rows = result_rows(leads, summary);
-  std::size_t african = 0;
-  for (const demo::ResultRow& r : rows) african += r.c.label == demo::kAfrican ? 1 : 0;
-  const double african_share = rows.empty() ? 0.0 : static_cast<double>(african) / static_cast<double>(rows.size());
+  const auto african_it = summary.metrics.find("african_businesses");
+  const std::int64_t african = african_it == summary.metrics.end() ? 0 : african_it->second;
+  const double african_share =
+      summary.succeeded == 0 ? 0.0 : static_cast<double>(african) / static_cast<double>(summary.succeeded);
+  char share[16];
+  std::snprintf(share, sizeof share, "%.1f%%", african_share * 100.0);
   int exit = lb::exit_code(summary);
-  try {
-    demo::write_results(output, rows);
-    char share[16];
-    std::snprintf(share, sizeof share, "%.1f%%", african_share * 100.0);
-    operations.info("Results written",
-                    {{"path", output.string()},
-                     {"rows", rows.size()},
-                     {"leads", leads.size()},
-                     {"without_outcome", summary.remaining},
-                     {"african_share", std::string_view(share)},
-                     {"bee_potential", african_share >= 0.5 ? "high" : african_share >= 0.25 ? "medium" : "low"},
-                     {"status", lb::to_string(summary.status)},
-                     {"exit_code", exit}});
-  } catch (const std::exception& e) {
-    operations.error("Results not written", {{"path", output.string()}, {"error", e.what()}});
-    if (exit == 0) exit = kExitFailure;
+  if (*bad_input) {  // what was read before the bad record is done and kept
+    log_bad_input(operations, o, **bad_input);
+    exit = kExitUsage;
   }
+  operations.info("Results written",
+                  {{"path", output.string()},
+                   {"rows", summary.succeeded},
+                   {"leads", summary.total},
+                   {"failed", summary.failed},
+                   {"without_outcome", summary.remaining},
+                   {"african_share", std::string_view(share)},
+                   {"bee_potential", african_share >= 0.5 ? "high" : african_share >= 0.25 ? "medium" : "low"},
+                   {"status", lb::to_string(summary.status)},
+                   {"exit_code", exit}});
   return exit;
 }
 

@@ -162,8 +162,13 @@ RunStats finish(Engine::State& s, std::unique_lock<std::mutex>& lock) {
     s.stop_reason = "results file " + s.results.path().string() + " fsync failed: " + std::strerror(results_err);
   }
   const time_point end = s.clock->now();
-  RunStats stats = s.report.stats(s.stopping.load() ? s.stop_status : Status::completed, s.stop_reason, s.signal,
-                                  end - s.start);
+  if (!s.stopping.load() && !s.input_error.empty()) {  // everything read before the error is done
+    s.stop_status = Status::failed;
+    s.stop_reason = s.input_error;
+  }
+  const bool failed_input = !s.stopping.load() && !s.input_error.empty();
+  RunStats stats = s.report.stats(s.stopping.load() || failed_input ? s.stop_status : Status::completed,
+                                  s.stop_reason, s.signal, end - s.start);
   stats.journal_lines_dropped = s.journal_lines_dropped;
   stats.quotas = s.quotas->reports();
   stats.progress_file = s.publisher.files().progress;

@@ -332,8 +332,14 @@ void Engine::State::apply_chunk(const StreamFeeder::Chunk& chunk) {
   scheduler.add_pending(chunk.run);
   const std::uint64_t unseen = stream_resume->finished_count() - std::min<std::uint64_t>(
                                                                     feeder->finished_seen(), stream_resume->finished_count());
-  report.set_total(static_cast<std::size_t>(feeder->members() + unseen), feeder->ended());
-  if (feeder->ended()) scheduler.close_input();
+  const bool closed = feeder->ended() || !chunk.error.empty();
+  report.set_total(static_cast<std::size_t>(feeder->members() + unseen), closed);
+  if (closed) scheduler.close_input();
+  // What was read before a bad record or a changed part still runs; then the run fails.
+  if (!chunk.error.empty() && input_error.empty()) {
+    input_error = chunk.error;
+    log.error("Input not read further", {{"error", chunk.error}, {"items_read", feeder->members()}});
+  }
   work_cv.notify_all();
 }
 
@@ -343,7 +349,6 @@ void Engine::State::feed(std::unique_lock<std::mutex>& lock) {
   const StreamFeeder::Chunk chunk = feeder->read(*job, slots, journal);
   lock.lock();
   apply_chunk(chunk);
-  if (!chunk.error.empty()) begin_stop(Status::failed, chunk.error, 0);
 }
 
 void Engine::State::request_stops(std::unique_lock<std::mutex>& lock) {

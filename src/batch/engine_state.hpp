@@ -52,6 +52,7 @@ struct Engine::State {
   std::size_t journal_lines_dropped = 0;
   std::unique_ptr<StreamResume> stream_resume;  ///< a streamed input's journal
   std::unique_ptr<StreamFeeder> feeder;         ///< a streamed input's reader; its free list under m
+  std::string input_error;  ///< why a streamed input could not be read on (under m); the run then fails
 
   // ---- shared state, guarded by m ----
   std::mutex m;

@@ -2,6 +2,8 @@
 // results file and progress file.
 #pragma once
 
+#include <algorithm>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -140,30 +142,48 @@ inline const nlohmann::json* find_event(const std::vector<nlohmann::json>& lines
   return nullptr;
 }
 
-/// Results CSV rows by id (the header checked); fails on a duplicate id.
+/// The fields of one CSV line (quotes and carriage returns removed; no line breaks inside fields).
+inline std::vector<std::string> csv_fields(const std::string& line) {
+  std::vector<std::string> fields;
+  std::string f;
+  bool quoted = false;
+  for (const char c : line) {
+    if (c == '"') {
+      quoted = !quoted;
+    } else if (c == ',' && !quoted) {
+      fields.push_back(f);
+      f.clear();
+    } else if (c != '\r') {  // the CRLF of RFC 4180
+      f += c;
+    }
+  }
+  fields.push_back(f);
+  return fields;
+}
+
+/// Results CSV rows by id, each as id,name,label,confidence,method,provider whatever the order
+/// of the file's columns (the header must name them all); fails on a duplicate id.
 inline std::map<std::string, std::vector<std::string>> csv_rows(const fs::path& file) {
+  static const std::vector<std::string> wanted = {"id", "name", "label", "confidence", "method", "provider"};
   std::map<std::string, std::vector<std::string>> rows;
   const auto lines = read_lines(file);
   EXPECT_FALSE(lines.empty());
   if (lines.empty()) return rows;
-  EXPECT_EQ(lines[0], "id,name,label,confidence,method,provider");
+  const std::vector<std::string> header = csv_fields(lines[0]);
+  std::vector<std::size_t> column;
+  for (const std::string& name : wanted) {
+    const auto it = std::find(header.begin(), header.end(), name);
+    EXPECT_NE(it, header.end()) << "no column " << name << " in " << lines[0];
+    if (it == header.end()) return rows;
+    column.push_back(static_cast<std::size_t>(it - header.begin()));
+  }
   for (std::size_t i = 1; i < lines.size(); ++i) {
-    std::vector<std::string> fields;
-    std::string f;
-    bool quoted = false;
-    for (const char c : lines[i]) {
-      if (c == '"') {
-        quoted = !quoted;
-      } else if (c == ',' && !quoted) {
-        fields.push_back(f);
-        f.clear();
-      } else {
-        f += c;
-      }
-    }
-    fields.push_back(f);
-    EXPECT_EQ(fields.size(), 6u) << lines[i];
-    EXPECT_TRUE(rows.emplace(fields[0], fields).second) << "duplicate row for " << fields[0];
+    const std::vector<std::string> fields = csv_fields(lines[i]);
+    EXPECT_EQ(fields.size(), header.size()) << lines[i];
+    if (fields.size() != header.size()) continue;
+    std::vector<std::string> row;
+    for (const std::size_t c : column) row.push_back(fields[c]);
+    EXPECT_TRUE(rows.emplace(row[0], row).second) << "duplicate row for " << row[0];
   }
   return rows;
 }

@@ -260,9 +260,11 @@ class BackgroundProcessor {
   /// progress file; Options::expected_total gives an estimate). The journal records
   /// checkpoints of the ids read, so a resumed run refuses an input that changed: before
   /// anything starts when the change is in the first 1024 items, else before any item of the
-  /// changed part starts (status failed). Ids repeated within 1024 items are refused; a
-  /// repeat further apart runs twice. Without Options::results, Summary::results holds the
-  /// journaled results and then this run's in the order they finished.
+  /// changed part starts (a part no earlier run read cannot be compared). Ids repeated within
+  /// 1024 items are refused; a repeat further apart runs twice. An exception of the input, a
+  /// repeat or a change found past the first chunk ends the reading: what was read before it
+  /// runs, then the run ends as failed with that reason. Without Options::results,
+  /// Summary::results holds the journaled results, then this run's in the order they finished.
   template <std::ranges::input_range R, class F>
     requires(!std::convertible_to<R, std::span<const Item>>) &&
             std::convertible_to<std::ranges::range_reference_t<R>, const Item&> &&
