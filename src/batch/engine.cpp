@@ -180,8 +180,11 @@ RunStats Engine::run(Job& job) {
   s.job = &job;
   s.ids = &job.ids();
   Resume resume(job.ids(), s.opt.shard ? s.opt.shard : shard_from_env());
+  // Quotas shared between shards through LEADSCOUT_QUOTA_REDIS: an unreachable store stops
+  // the run here, before anything starts.
+  const auto shared_store = shared_store_from_env(s.log);
   s.quotas.emplace(s.opt.quotas, static_cast<int>(s.opt.concurrency), resume.shard() ? resume.shard()->count : 1U,
-                   s.clock);
+                   s.clock, shared_store, s.opt.operation);
   s.report.set_total(resume.total());
   const std::filesystem::path dir = s.opt.progress_dir.empty() ? default_progress_dir() : s.opt.progress_dir;
   s.start = s.clock->now();
