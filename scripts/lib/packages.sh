@@ -5,7 +5,7 @@
 # and objdump for the test of the shared libraries' symbols; faketime and python3 for tests).
 leadscout_build_packages=(g++ cmake make pkg-config binutils libspdlog-dev libfmt-dev nlohmann-json3-dev
                           libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libcli11-dev libcpp-httplib-dev libssl-dev
-                          faketime python3 doxygen)
+                          libhiredis-dev redis-server faketime python3 doxygen)
 
 # The official OpenAI and Anthropic SDKs that test leadscout-llm-stub run on node; wanted only
 # when node or npm is not on PATH already (node is often installed outside apt).

@@ -220,7 +220,11 @@ RunStats Engine::run(Job& job) {
   s.ids = &job.ids();
   const std::optional<ShardSpec> shard = resume ? resume->shard() : s.stream_resume->shard();
   const std::uint32_t shard_count = shard ? shard->count : 1U;
-  s.quotas.emplace(s.opt.quotas, static_cast<int>(s.opt.concurrency), shard_count, s.clock);
+  // Quotas shared between shards through LEADSCOUT_QUOTA_REDIS: an unreachable store stops
+  // the run here, before anything starts.
+  const auto shared_store = shared_store_from_env(s.log);
+  s.quotas.emplace(s.opt.quotas, static_cast<int>(s.opt.concurrency), shard_count, s.clock, shared_store,
+                   s.opt.operation);
   s.report.set_total(resume ? resume->total() : 0, resume.has_value());
   if (s.opt.expected_total) {
     s.report.set_expected_total(s.opt.expected_total);

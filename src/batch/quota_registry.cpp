@@ -99,7 +99,8 @@ Quota shard_share(Quota quota, std::uint32_t shard_count) noexcept {
 }
 
 QuotaRegistry::QuotaRegistry(const std::vector<Quota>& quotas, int concurrency, std::uint32_t shard_count,
-                             std::shared_ptr<Clock> clock) {
+                             std::shared_ptr<Clock> clock, const std::shared_ptr<SharedQuotaStore>& store,
+                             std::string_view operation) {
   std::set<std::string> variables;
   for (Quota q : quotas) {
     validate_quota(q);
@@ -111,7 +112,12 @@ QuotaRegistry::QuotaRegistry(const std::vector<Quota>& quotas, int concurrency, 
     if (const char* text = std::getenv(variable.c_str()); text != nullptr) {
       q = apply_quota_override(std::move(q), text, variable);
     }
-    states_.push_back(std::make_shared<QuotaState>(shard_share(std::move(q), shard_count), concurrency, clock));
+    if (store) {
+      auto shared = store->quota(operation, q.name);
+      states_.push_back(std::make_shared<QuotaState>(std::move(q), concurrency, clock, std::move(shared), shard_count));
+    } else {
+      states_.push_back(std::make_shared<QuotaState>(shard_share(std::move(q), shard_count), concurrency, clock));
+    }
   }
 }
 

@@ -26,17 +26,16 @@ namespace leadscout::batch::detail {
 /// Throws Error when a value is negative, not finite, or the name is empty.
 void validate_quota(const Quota& quota);
 
-/// One shard's share of `quota` among `shard_count`: rpm, tpm and budget divided by it
-/// (provider quotas are per organisation, shared by every shard).
-[[nodiscard]] Quota shard_share(Quota quota, std::uint32_t shard_count) noexcept;
-
 /// Every quota of a run. Thread-safe after construction.
 class QuotaRegistry {
  public:
   /// Validates `quotas` (unique names), applies LEADSCOUT_QUOTA_<NAME> from the environment,
-  /// then the shard's share. Throws Error on a bad quota or variable.
+  /// then the shard's share. With a `store`, each quota is shared there under `operation` and
+  /// keeps its whole limits; the share applies only while the store is lost. Throws Error on a
+  /// bad quota or variable.
   QuotaRegistry(const std::vector<Quota>& quotas, int concurrency, std::uint32_t shard_count,
-                std::shared_ptr<Clock> clock);
+                std::shared_ptr<Clock> clock, const std::shared_ptr<SharedQuotaStore>& store = nullptr,
+                std::string_view operation = {});
 
   /// The quota named `name`; throws Error naming it when there is none.
   [[nodiscard]] const std::shared_ptr<QuotaState>& find(std::string_view name) const;

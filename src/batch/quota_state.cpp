@@ -39,15 +39,25 @@ double seconds_until(Clock::time_point t, Clock::time_point now) noexcept {
 }  // namespace
 
 QuotaState::QuotaState(Quota quota, int concurrency, std::shared_ptr<Clock> clock)
+    : QuotaState(std::move(quota), concurrency, std::move(clock), nullptr, 1) {}
+
+// With a shared quota the local buckets hold the fallback share; they are used only while the
+// store is lost.
+QuotaState::QuotaState(Quota quota, int concurrency, std::shared_ptr<Clock> clock, std::shared_ptr<SharedQuota> shared,
+                       std::uint32_t shard_count)
     : quota_(std::move(quota)),
       adaptive_(quota_.max_in_flight <= 0),
       clock_(std::move(clock)),
-      requests_(quota_.requests_per_minute, quota_.burst_seconds, clock_->now()),
-      tokens_(quota_.tokens_per_minute, quota_.burst_seconds, clock_->now()),
+      shared_(std::move(shared)),
+      shard_count_(shared_ ? std::max<std::uint32_t>(1, shard_count) : 1),
+      requests_(quota_.requests_per_minute / shard_count_, quota_.burst_seconds, clock_->now()),
+      tokens_(quota_.tokens_per_minute / shard_count_, quota_.burst_seconds, clock_->now()),
       requests_window_(clock_->now()),
       tokens_window_(clock_->now()),
       aimd_(adaptive_ ? concurrency : quota_.max_in_flight,
-            adaptive_ ? std::min(concurrency, adaptive_initial_limit) : quota_.max_in_flight) {}
+            adaptive_ ? std::min(concurrency, adaptive_initial_limit) : quota_.max_in_flight) {
+  if (shared_) shared_report_.backend = std::string(shared_->backend());
+}
 
 int QuotaState::limit() const noexcept { return aimd_.limit(); }
 
@@ -64,15 +74,23 @@ QuotaState::Admission QuotaState::admit(std::uint64_t ticket, const Usage& estim
   const bool probing = adaptive_ && !answered_ && quota_.requests_per_minute <= 0 && quota_.tokens_per_minute <= 0;
   bool waits_for_event = in_flight_ >= (probing ? 1 : limit());
   if (quota_.budget_usd > 0) {
-    // Spend only grows: an estimate that does not fit beside what is spent never will.
-    if (spent_usd_ + estimate.cost_usd > quota_.budget_usd + budget_slack) {
+    // Spend only grows: an estimate that does not fit beside what is spent never will. A shared
+    // quota counts the operation's spend; while its store is lost, the shard may add only its
+    // share of what was left.
+    const bool outage = shared_ && !shared_on_;
+    const double spent = !shared_ ? spent_usd_ : outage ? outage_spent_ : shared_spent_;
+    const double budget = outage ? outage_allowance_ : quota_.budget_usd;
+    if (spent + estimate.cost_usd > budget + budget_slack) {
       a.never = true;
       return a;
     }
-    waits_for_event |= spent_usd_ + reserved_usd_ + estimate.cost_usd > quota_.budget_usd + budget_slack;
+    waits_for_event |= spent + reserved_usd_ + estimate.cost_usd > budget + budget_slack;
   }
-  const Clock::time_point ready = std::max({cooldown_until_, hold_until_, requests_.ready_at(1.0, now),
-                                            tokens_.ready_at(tokens_of(estimate), now)});
+  // A connected shared quota's buckets are in the store (admit_shared asks it).
+  const bool local_buckets = !shared_ || !shared_on_;
+  const Clock::time_point ready =
+      std::max({cooldown_until_, hold_until_, local_buckets ? requests_.ready_at(1.0, now) : now,
+                local_buckets ? tokens_.ready_at(tokens_of(estimate), now) : now});
   a.grant = !waits_for_event && ready <= now;
   if (!waits_for_event) a.wake = ready;
   return a;
@@ -101,15 +119,22 @@ Permit QuotaState::acquire(Usage estimate, std::stop_token stop, std::shared_ptr
       return Permit(Failure{.reason = "stopping", .retry = Retry::yes});
     }
     const Clock::time_point now = clock_->now();
-    const Admission a = admit(ticket, estimate, now);
+    Admission a = admit(ticket, estimate, now);
     if (a.never) {
       budget_exhausted_ = true;
       leave(ticket);
       return Permit(Failure{.reason = "budget_exhausted", .retry = Retry::yes});
     }
+    if (a.grant && shared_ && !admit_shared(lock, estimate, a)) {
+      if (a.never) continue;  // checked again above, then refused
+      clock_->wait_until(lock, cv_, a.wake, false);
+      continue;
+    }
     if (a.grant) {
-      requests_.take(1.0, now);
-      tokens_.take(tokens_of(estimate), now);
+      if (!shared_ || !shared_on_) {
+        requests_.take(1.0, now);
+        tokens_.take(tokens_of(estimate), now);
+      }
       requests_window_.add(1.0, now);
       tokens_window_.add(tokens_of(estimate), now);
       ++in_flight_;
@@ -124,6 +149,8 @@ Permit QuotaState::acquire(Usage estimate, std::stop_token stop, std::shared_ptr
 }
 
 void QuotaState::end_call(const Usage& estimate, const Usage& charged) noexcept {
+  if (shared_ && shared_on_) shared_spent_ += charged.cost_usd;  // until the store says more
+  if (shared_ && !shared_on_) outage_spent_ += charged.cost_usd;
   --in_flight_;
   answered_ = true;
   in_flight_tokens_ = in_flight_ == 0 ? 0.0 : std::max(0.0, in_flight_tokens_ - tokens_of(estimate));
@@ -135,6 +162,12 @@ void QuotaState::end_call(const Usage& estimate, const Usage& charged) noexcept 
 
 Usage QuotaState::settle(const Usage& estimate, Usage actual) noexcept {
   actual = cleaned(actual);
+  settle_locked(estimate, actual);
+  if (shared_) push_settled(tokens_of(actual) - tokens_of(estimate), actual.cost_usd);
+  return actual;
+}
+
+void QuotaState::settle_locked(const Usage& estimate, const Usage& actual) noexcept {
   const std::lock_guard<std::mutex> guard(mu_);
   const Clock::time_point now = clock_->now();
   const double extra_tokens = tokens_of(actual) - tokens_of(estimate);
@@ -147,7 +180,6 @@ Usage QuotaState::settle(const Usage& estimate, Usage actual) noexcept {
   if (adaptive_) aimd_.on_success(in_flight_ >= limit());
   consecutive_rate_limits_ = 0;
   end_call(estimate, actual);
-  return actual;
 }
 
 void QuotaState::release(const Usage& estimate) noexcept {
@@ -157,6 +189,18 @@ void QuotaState::release(const Usage& estimate) noexcept {
 
 std::chrono::milliseconds QuotaState::rate_limited(const Usage& estimate, std::uint64_t episode,
                                                    std::chrono::milliseconds retry_after) noexcept {
+  const std::chrono::milliseconds delay = rate_limited_locked(estimate, episode, retry_after);
+  if (shared_) {
+    // Every shard waits, and shrinks its in-flight limit.
+    const std::optional<std::uint64_t> overloads = shared_->rate_limited(delay);
+    const std::lock_guard<std::mutex> guard(mu_);
+    if (overloads) note_overloads(*overloads, true);
+  }
+  return delay;
+}
+
+std::chrono::milliseconds QuotaState::rate_limited_locked(const Usage& estimate, std::uint64_t episode,
+                                                          std::chrono::milliseconds retry_after) noexcept {
   const std::lock_guard<std::mutex> guard(mu_);
   const Clock::time_point now = clock_->now();
   ++rate_limited_total_;
@@ -179,8 +223,14 @@ std::chrono::milliseconds QuotaState::rate_limited(const Usage& estimate, std::u
 }
 
 void QuotaState::record_timeout() noexcept {
+  {
+    const std::lock_guard<std::mutex> guard(mu_);
+    if (adaptive_) aimd_.on_overload();
+  }
+  if (!shared_) return;
+  const std::optional<std::uint64_t> overloads = shared_->overloaded();
   const std::lock_guard<std::mutex> guard(mu_);
-  if (adaptive_) aimd_.on_overload();
+  if (overloads) note_overloads(*overloads, true);
 }
 
 void QuotaState::add_prior_usage(Usage usage) noexcept {
@@ -271,6 +321,11 @@ QuotaReport QuotaState::snapshot() const {
   s.reserved_usd = reserved_usd_;
   s.budget_exhausted = budget_exhausted_;
   s.malformed_headers = malformed_headers_;
+  if (shared_) {
+    s.shared = shared_report_;
+    s.shared->connected = shared_on_;
+    s.shared->fallbacks = shared_fallbacks_;
+  }
   return s;
 }
 

@@ -15,10 +15,15 @@
 #include "leadscout/batch/quota.hpp"
 #include "quota_aimd.hpp"
 #include "quota_bucket.hpp"
+#include "quota_shared.hpp"
 #include "rate_limit_headers.hpp"
 #include "usage_ledger.hpp"
 
 namespace leadscout::batch::detail {
+
+/// One shard's share of `quota` among `shard_count`: rpm, tpm and budget divided by it
+/// (provider quotas are per organisation, shared by every shard).
+[[nodiscard]] Quota shard_share(Quota quota, std::uint32_t shard_count) noexcept;
 
 /// The state behind every Permit of one quota. Thread-safe; waits go through the Clock, and
 /// nothing outside this class runs while its mutex is held.
@@ -27,6 +32,10 @@ class QuotaState : public std::enable_shared_from_this<QuotaState> {
   /// `quota` with its final values (overrides and shard share applied); `concurrency` is the
   /// run's worker count, the ceiling of an adaptive in-flight limit. Create with make_shared.
   QuotaState(Quota quota, int concurrency, std::shared_ptr<Clock> clock);
+  /// A quota shared with the other shards through `shared`: `quota` is the whole operation's,
+  /// and while the store is unreachable this shard keeps to its share among `shard_count`.
+  QuotaState(Quota quota, int concurrency, std::shared_ptr<Clock> clock, std::shared_ptr<SharedQuota> shared,
+             std::uint32_t shard_count);
 
   [[nodiscard]] const Quota& quota() const noexcept { return quota_; }
 
@@ -58,11 +67,21 @@ class QuotaState : public std::enable_shared_from_this<QuotaState> {
 
   [[nodiscard]] Admission admit(std::uint64_t ticket, const Usage& estimate, Clock::time_point now) const noexcept;
   [[nodiscard]] int limit() const noexcept;
+  /// With a shared quota, after the local admission: asks the store, the lock released during
+  /// the call. Returns true when granted; else `a` says what to do. Falls back to the local
+  /// share when the store is unreachable.
+  [[nodiscard]] bool admit_shared(std::unique_lock<std::mutex>& lock, const Usage& estimate, Admission& a);
+  void enter_fallback(Clock::time_point now) noexcept;
+  void note_overloads(std::uint64_t overloads, bool own) noexcept;
+  void push_settled(double extra_tokens, double cost_usd) noexcept;
   void leave(std::uint64_t ticket) noexcept;
   void end_call(const Usage& estimate, const Usage& charged) noexcept;
 
   // Called by Permit. settle() returns what it charged.
   Usage settle(const Usage& estimate, Usage actual) noexcept;
+  void settle_locked(const Usage& estimate, const Usage& actual) noexcept;
+  [[nodiscard]] std::chrono::milliseconds rate_limited_locked(const Usage& estimate, std::uint64_t episode,
+                                                              std::chrono::milliseconds retry_after) noexcept;
   void release(const Usage& estimate) noexcept;
   [[nodiscard]] std::chrono::milliseconds rate_limited(const Usage& estimate, std::uint64_t episode,
                                                        std::chrono::milliseconds retry_after) noexcept;
@@ -74,6 +93,8 @@ class QuotaState : public std::enable_shared_from_this<QuotaState> {
   const Quota quota_;
   const bool adaptive_;
   const std::shared_ptr<Clock> clock_;
+  const std::shared_ptr<SharedQuota> shared_;  ///< null: this process's quota alone
+  const std::uint32_t shard_count_ = 1;
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
@@ -101,6 +122,16 @@ class QuotaState : public std::enable_shared_from_this<QuotaState> {
   double spent_usd_ = 0;
   double reserved_usd_ = 0;
   bool budget_exhausted_ = false;
+  // ---- with a shared quota ----
+  bool shared_on_ = true;            ///< false: the store is lost, the local share applies
+  double shared_spent_ = 0;          ///< the operation's spend, as the store last said
+  double outage_allowance_ = 0;      ///< spend this shard may add while the store is lost
+  double outage_spent_ = 0;          ///< what it added
+  double unpushed_usd_ = 0;          ///< spend the store has not been told of yet
+  std::uint64_t overloads_seen_ = 0;  ///< the store's overload count, as last seen
+  bool overloads_known_ = false;      ///< overloads_seen_ has been read once
+  std::uint64_t shared_fallbacks_ = 0;
+  SharedQuotaReport shared_report_;
 };
 
 }  // namespace leadscout::batch::detail

@@ -26,7 +26,9 @@ constexpr const char* footer = R"(Reads the progress files of leadscout::batch i
 are skipped). The shards of an operation are summed into one row; --shards lists them too.
 
 Operations with provider quotas get the columns SPEND (spent/budget in USD, the shards summed), 429
-(rate-limited calls), IN-FLIGHT (permits held/limit) and COOLDOWN.
+(rate-limited calls), IN-FLIGHT (permits held/limit) and COOLDOWN. A quota the shards share through
+Redis (LEADSCOUT_QUOTA_REDIS) gets a line below the table with the operation-wide use: shards
+connected, requests and tokens in the last minute, and spend.
 
 --check exit codes (monitoring plugins): 0 OK; 1 WARNING: a running operation's heartbeat is older
 than --stale-after, failed/processed is above --max-failure-rate, or a quota has spent 80% of its

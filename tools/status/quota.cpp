@@ -24,10 +24,27 @@ std::string seconds_text(double seconds) {
   return buf;
 }
 
+void add_shared(quota_row& row, const batch::SharedQuotaReport& s) {
+  if (!row.shared) row.shared.emplace();
+  auto& r = *row.shared;
+  r.backend = s.backend;
+  ++r.shards;
+  if (s.connected) ++r.connected;
+  // Each shard saw the operation's figures at its last permit: the largest is the freshest.
+  r.requests_last_minute = std::max(r.requests_last_minute, s.requests_last_minute);
+  r.tokens_last_minute = std::max(r.tokens_last_minute, s.tokens_last_minute);
+  r.spent_usd = std::max(r.spent_usd, s.spent_usd);
+}
+
 void add(quota_row& row, const batch::QuotaReport& q, bool active, double now_unix) {
   row.spent_usd += q.spent_usd;
   row.reserved_usd += q.reserved_usd;
-  row.budget_usd += q.budget_usd;
+  if (q.shared) {
+    row.budget_usd = std::max(row.budget_usd, q.budget_usd);  // the operation's, in every shard
+    add_shared(row, *q.shared);
+  } else {
+    row.budget_usd += q.budget_usd;
+  }
   row.tokens_total += q.tokens_total;
   row.rate_limited_total += q.rate_limited_total;
   row.granted_total += q.granted_total;
@@ -45,7 +62,32 @@ void add(quota_row& row, const batch::QuotaReport& q, bool active, double now_un
   }
 }
 
+nlohmann::json shared_json(const std::optional<shared_quota_row>& s) {
+  if (!s) return nullptr;
+  return {{"backend", s->backend},
+          {"shards", s->shards},
+          {"connected", s->connected},
+          {"requests_last_minute", s->requests_last_minute},
+          {"tokens_last_minute", s->tokens_last_minute},
+          {"spent_usd", s->spent_usd}};
+}
+
 }  // namespace
+
+std::string shared_quota_lines(std::string_view operation, const std::vector<quota_row>& quotas) {
+  std::string out;
+  for (const auto& q : quotas) {
+    if (!q.shared) continue;
+    const auto& s = *q.shared;
+    char figures[160];
+    std::snprintf(figures, sizeof figures, "%.0f requests and %.0f tokens in the last minute, ",
+                  s.requests_last_minute, s.tokens_last_minute);
+    out += std::string(operation) + " quota " + q.name + " shared through " + s.backend + ": " +
+           std::to_string(s.connected) + "/" + std::to_string(s.shards) + " shards connected, " + figures +
+           usd(s.spent_usd) + " spent\n";
+  }
+  return out;
+}
 
 std::optional<double> quota_row::budget_fraction() const {
   if (!(budget_usd > 0.0)) return std::nullopt;
@@ -157,7 +199,8 @@ nlohmann::json quotas_json(const std::vector<quota_row>& quotas) {
                    {"in_flight_limit", q.in_flight_limit},
                    {"waiting", q.waiting},
                    {"cooldown_seconds", q.cooldown_seconds},
-                   {"malformed_headers", q.malformed_headers}};
+                   {"malformed_headers", q.malformed_headers},
+                   {"shared", shared_json(q.shared)}};
   }
   return out;
 }

@@ -15,7 +15,19 @@
 
 namespace leadscout::status {
 
-/// One quota of an operation: its shards' figures summed (cooldown: the longest).
+/// A quota its shards share through a store (LEADSCOUT_QUOTA_REDIS): the operation-wide figures,
+/// as the freshest shard saw them.
+struct shared_quota_row {
+  std::string backend;              ///< "redis"
+  int shards = 0;                   ///< shard files that report the shared quota
+  int connected = 0;                ///< of which were connected to the store
+  double requests_last_minute = 0;  ///< every shard's permits in the last minute
+  double tokens_last_minute = 0;
+  double spent_usd = 0;  ///< every shard's spend
+};
+
+/// One quota of an operation: its shards' figures summed (cooldown: the longest). A shared
+/// quota's budget is the operation's, not summed.
 struct quota_row {
   std::string name;
   double spent_usd = 0.0;
@@ -32,6 +44,7 @@ struct quota_row {
   double cooldown_seconds = 0.0;  ///< left at "now"; 0 once the run has ended
   bool budget_exhausted = false;  ///< in any shard
   std::uint64_t malformed_headers = 0;
+  std::optional<shared_quota_row> shared;  ///< none: each shard had its own share
 
   /// spent / budget; nullopt without a budget.
   [[nodiscard]] std::optional<double> budget_fraction() const;
@@ -74,6 +87,10 @@ inline constexpr double budget_warning_fraction = 0.8;
 
 /// `{"<name>": {...}, ...}` for --json.
 [[nodiscard]] nlohmann::json quotas_json(const std::vector<quota_row>& quotas);
+
+/// "<operation> quota <name> shared through redis: 3/4 shards connected, ..." for each shared
+/// quota, one line each.
+[[nodiscard]] std::string shared_quota_lines(std::string_view operation, const std::vector<quota_row>& quotas);
 
 /// `$0.0042` below one dollar, `$12.35` above.
 [[nodiscard]] std::string usd(double value);

@@ -149,6 +149,8 @@ std::string render_table(const std::vector<operation_row>& rows, bool show_shard
   for (const auto& row : rows) {
     for (const auto& reason : row.reasons) out += row.operation + " " + status_name(row.status) + ": " + reason + "\n";
   }
+  // Quotas shared between shards: the operation's use beside the shards' sums above.
+  for (const auto& row : rows) out += shared_quota_lines(row.operation, row.quotas);
   return out;
 }
 

@@ -16,6 +16,37 @@
 
 namespace leadscout::batch {
 
+/// The operation-wide figures of a quota that the shards of an operation share through a store
+/// (LEADSCOUT_QUOTA_REDIS), as one shard last saw them.
+struct SharedQuotaReport {
+  std::string backend;              ///< where the shared state lives: "redis"
+  bool connected = false;           ///< false: the store is lost and this shard runs on its local share
+  double requests_last_minute = 0;  ///< every shard's permits in the last 60 s, as last seen
+  double tokens_last_minute = 0;    ///< their tokens
+  double spent_usd = 0;             ///< every shard's spend, as last seen
+  std::uint64_t fallbacks = 0;      ///< how often this shard lost the store in this run
+};
+
+/// The shared part of a quota's JSON object in the progress file.
+inline void to_json(nlohmann::json& j, const SharedQuotaReport& s) {
+  j = nlohmann::json{{"backend", s.backend},
+                     {"connected", s.connected},
+                     {"requests_last_minute", s.requests_last_minute},
+                     {"tokens_last_minute", s.tokens_last_minute},
+                     {"spent_usd", s.spent_usd},
+                     {"fallbacks", s.fallbacks}};
+}
+
+/// Reads the shared part; missing fields read as 0 or false.
+inline void from_json(const nlohmann::json& j, SharedQuotaReport& s) {
+  s.backend = j.value("backend", std::string());
+  s.connected = j.value("connected", false);
+  s.requests_last_minute = j.value("requests_last_minute", 0.0);
+  s.tokens_last_minute = j.value("tokens_last_minute", 0.0);
+  s.spent_usd = j.value("spent_usd", 0.0);
+  s.fallbacks = j.value("fallbacks", std::uint64_t{0});
+}
+
 /// One quota's figures, as in the progress file's `quotas` object and RunStats::quotas. A limit
 /// of 0 means "none" and is written as null.
 struct QuotaReport {
@@ -40,6 +71,9 @@ struct QuotaReport {
   double budget_usd = 0;          ///< 0: no budget
   bool budget_exhausted = false;  ///< a permit could not fit in the budget
   std::uint64_t malformed_headers = 0;  ///< rate-limit header values that did not parse
+  /// The operation-wide figures when the quota is shared between shards (LEADSCOUT_QUOTA_REDIS);
+  /// none when it is this process's alone. The configured limits are then the operation's.
+  std::optional<SharedQuotaReport> shared;
 };
 
 /// The quota's JSON object in the progress file.
@@ -66,7 +100,8 @@ inline void to_json(nlohmann::json& j, const QuotaReport& q) {
       {"reserved_usd", q.reserved_usd},
       {"budget_usd", limit(q.budget_usd)},
       {"budget_exhausted", q.budget_exhausted},
-      {"malformed_headers", q.malformed_headers}};
+      {"malformed_headers", q.malformed_headers},
+      {"shared", q.shared ? nlohmann::json(*q.shared) : nlohmann::json(nullptr)}};
 }
 
 /// Reads a quota's object; null limits read as 0. Throws nlohmann::json::exception on a
@@ -102,6 +137,9 @@ inline void from_json(const nlohmann::json& j, QuotaReport& q) {
   q.budget_usd = number(j, "budget_usd");
   q.budget_exhausted = j.value("budget_exhausted", false);
   q.malformed_headers = j.value("malformed_headers", std::uint64_t{0});
+  const auto shared = j.find("shared");
+  q.shared = shared == j.end() || shared->is_null() ? std::nullopt
+                                                    : std::optional<SharedQuotaReport>(shared->get<SharedQuotaReport>());
 }
 
 /// One state of a run, as written to the progress file. Schema version 1.

@@ -221,3 +221,34 @@ TEST(StatusQuotaSums, TheTotalHasABudgetOnlyWhenEveryQuotaHasOne) {
   EXPECT_EQ(ls::usd(12.345), "$12.35");
   EXPECT_EQ(ls::usd(0), "$0.00");
 }
+
+TEST_F(StatusQuota, ASharedQuotaShowsTheOperationsUseBesideTheShards) {
+  // Shared through Redis, each shard reports the operation's budget (not its share) and what
+  // it last saw of the operation's use.
+  auto a = quota(1.0, 5.0);
+  auto b = quota(1.5, 5.0);
+  a.shared = lb::SharedQuotaReport{.backend = "redis", .connected = true, .requests_last_minute = 900,
+                                   .tokens_last_minute = 36000, .spent_usd = 2.4};
+  b.shared = lb::SharedQuotaReport{.backend = "redis", .connected = false, .requests_last_minute = 950,
+                                   .tokens_last_minute = 38000, .spent_usd = 2.5, .fallbacks = 1};
+  write(with(sharded(snapshot("logistics_demo", lb::Status::running, 100, 250), 0, 2), "openai", a));
+  write(with(sharded(snapshot("logistics_demo", lb::Status::running, 100, 250), 1, 2), "openai", b));
+
+  auto r = run({});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto lines = lt::split_lines(r.out);
+  ASSERT_EQ(lines.size(), 3u) << r.out;
+  EXPECT_TRUE(has(lines[1], "$2.50/$5.00 (50.0%)")) << lines[1];
+  EXPECT_EQ(lines[2],
+            "logistics_demo quota openai shared through redis: 1/2 shards connected, 950 requests and 38000 tokens "
+            "in the last minute, $2.50 spent");
+
+  const auto j = nlohmann::json::parse(run({"--json"}).out);
+  const auto& q = j["operations"][0]["quotas"]["openai"];
+  EXPECT_DOUBLE_EQ(q["budget_usd"].get<double>(), 5.0);
+  EXPECT_EQ(q["shared"]["backend"], "redis");
+  EXPECT_EQ(q["shared"]["shards"], 2);
+  EXPECT_EQ(q["shared"]["connected"], 1);
+  EXPECT_DOUBLE_EQ(q["shared"]["requests_last_minute"].get<double>(), 950);
+  EXPECT_EQ(j["operations"][0]["files"][1]["quotas"]["openai"]["shared"]["fallbacks"], 1);
+}

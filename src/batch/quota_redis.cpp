@@ -1,0 +1,161 @@
+// hiredis connection, reconnection and the shared quota commands.
+#include "quota_redis.hpp"
+
+#include <hiredis.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <sys/time.h>
+
+#include "leadscout/batch/options.hpp"
+
+namespace leadscout::batch::detail {
+
+namespace {
+
+// A dead server costs a caller at most this, and is asked again after reconnect_interval.
+constexpr timeval io_timeout{0, 200'000};
+constexpr auto reconnect_interval = std::chrono::seconds(1);
+
+std::string number(double v) {
+  char buf[64];
+  const auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc{} ? std::string(buf, ptr) : std::string("0");
+}
+
+double as_double(const redisReply* r) noexcept {
+  if (r == nullptr) return 0.0;
+  if (r->type == REDIS_REPLY_INTEGER) return static_cast<double>(r->integer);
+  if (r->type != REDIS_REPLY_STRING || r->str == nullptr) return 0.0;
+  double v = 0.0;
+  std::from_chars(r->str, r->str + r->len, v);
+  return v;
+}
+
+std::uint64_t as_count(const redisReply* r) noexcept {
+  return r != nullptr && r->type == REDIS_REPLY_INTEGER && r->integer > 0 ? static_cast<std::uint64_t>(r->integer) : 0U;
+}
+
+}  // namespace
+
+void RedisReplyDeleter::operator()(redisReply* r) const noexcept { freeReplyObject(r); }
+
+RedisLink::RedisLink(RedisAddress address, std::string_view variable, leadscout::log::Logger log)
+    : address_(std::move(address)), variable_(variable), log_(std::move(log)) {
+  const std::lock_guard<std::mutex> guard(mu_);
+  if (const std::string error = connect_locked(); !error.empty()) {
+    throw Error(variable_ + ": cannot reach the Redis server at " + address_.text() + ": " + error);
+  }
+}
+
+RedisLink::~RedisLink() { drop_locked(); }
+
+void RedisLink::drop_locked() noexcept {
+  if (ctx_ != nullptr) redisFree(ctx_);
+  ctx_ = nullptr;
+}
+
+std::string RedisLink::connect_locked() {
+  drop_locked();
+  next_attempt_ = std::chrono::steady_clock::now() + reconnect_interval;
+  ctx_ = redisConnectWithTimeout(address_.host.c_str(), address_.port, io_timeout);
+  if (ctx_ == nullptr) return "out of memory";
+  if (ctx_->err != 0) {
+    std::string error = ctx_->errstr;
+    drop_locked();
+    return error;
+  }
+  redisSetTimeout(ctx_, io_timeout);
+  auto* reply = static_cast<redisReply*>(redisCommand(ctx_, "SELECT %d", address_.db));
+  const RedisReplyPtr selected(reply);
+  if (reply == nullptr || reply->type == REDIS_REPLY_ERROR) {
+    std::string error = reply != nullptr ? std::string(reply->str, reply->len) : std::string(ctx_->errstr);
+    drop_locked();
+    return "SELECT " + std::to_string(address_.db) + ": " + error;
+  }
+  return {};
+}
+
+RedisReplyPtr RedisLink::command(const std::vector<std::string>& args) {
+  std::vector<const char*> argv;
+  std::vector<std::size_t> lens;
+  for (const auto& a : args) {
+    argv.push_back(a.c_str());
+    lens.push_back(a.size());
+  }
+  std::string error;
+  bool lost_now = false;
+  bool back_now = false;
+  RedisReplyPtr out;
+  {
+    const std::lock_guard<std::mutex> guard(mu_);
+    if (ctx_ == nullptr && std::chrono::steady_clock::now() >= next_attempt_) error = connect_locked();
+    if (ctx_ != nullptr) {
+      auto* reply = static_cast<redisReply*>(
+          redisCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data()));
+      if (reply == nullptr) {
+        error = ctx_->errstr;
+        drop_locked();
+      } else {
+        out.reset(reply);
+        back_now = lost_;
+        lost_ = false;
+      }
+    } else if (error.empty()) {
+      return nullptr;  // still lost; the next attempt is not due yet
+    }
+    if (ctx_ == nullptr && !lost_) lost_now = lost_ = true;
+  }
+  // Logged outside the lock, once per outage.
+  if (lost_now) {
+    log_.warning("Shared quota store lost, using this shard's local share",
+                 {{"variable", variable_}, {"address", address_.text()}, {"error", error}});
+  }
+  if (back_now) log_.info("Shared quota store back", {{"variable", variable_}, {"address", address_.text()}});
+  if (out && out->type == REDIS_REPLY_ERROR) {
+    log_.warning("Shared quota command failed", {{"address", address_.text()}, {"error", std::string(out->str, out->len)}});
+    return nullptr;
+  }
+  return out;
+}
+
+SharedTake RedisQuota::take(const Quota& limits, double tokens, double cost_usd) {
+  SharedTake t;
+  const RedisReplyPtr r = link_->command({"EVAL", redis_take_script, "1", key_, number(limits.requests_per_minute),
+                                          number(limits.tokens_per_minute), number(limits.burst_seconds), number(tokens),
+                                          number(limits.budget_usd), number(cost_usd)});
+  if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 6) return t;
+  const long long status = r->element[0]->integer;
+  t.status = status == 1 ? SharedTake::Status::granted
+             : status == 2 ? SharedTake::Status::wait
+                           : SharedTake::Status::never;
+  t.wait = std::chrono::milliseconds(r->element[1]->integer);
+  t.overloads = as_count(r->element[2]);
+  t.spent_usd = as_double(r->element[3]);
+  t.requests_last_minute = as_double(r->element[4]);
+  t.tokens_last_minute = as_double(r->element[5]);
+  return t;
+}
+
+bool RedisQuota::settle(const Quota& limits, double extra_tokens, double cost_usd) {
+  return link_->command({"EVAL", redis_settle_script, "1", key_, number(extra_tokens), number(limits.tokens_per_minute),
+                         number(limits.burst_seconds), number(cost_usd)}) != nullptr;
+}
+
+std::optional<std::uint64_t> RedisQuota::rate_limited(std::chrono::milliseconds delay) {
+  const RedisReplyPtr r = link_->command({"EVAL", redis_cooldown_script, "1", key_, std::to_string(delay.count())});
+  if (!r) return std::nullopt;
+  return as_count(r.get());
+}
+
+std::optional<std::uint64_t> RedisQuota::overloaded() {
+  const RedisReplyPtr r = link_->command({"HINCRBY", key_, "overloads", "1"});
+  if (!r) return std::nullopt;
+  return as_count(r.get());
+}
+
+std::shared_ptr<SharedQuota> RedisQuotaStore::quota(std::string_view operation, std::string_view name) {
+  return std::make_shared<RedisQuota>(link_, "leadscout:quota:" + std::string(operation) + ":" + std::string(name));
+}
+
+}  // namespace leadscout::batch::detail

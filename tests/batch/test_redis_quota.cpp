@@ -1,0 +1,225 @@
+// Quotas shared between processes through Redis: the URL, the errors at start, and two or more
+// quota users (each with its own connection, as shards have) against a real redis-server.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <leadscout/batch/clock.hpp>
+#include <leadscout/batch/options.hpp>
+#include <leadscout/batch/quota.hpp>
+#include <leadscout/log/logger.hpp>
+
+#include "quota_shared.hpp"
+#include "quota_state.hpp"
+#include "redis_server.hpp"
+#include "utils.hpp"
+
+namespace lb = leadscout::batch;
+namespace lbd = leadscout::batch::detail;
+using leadscout::test::RedisServer;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string error_of(auto&& f) {
+  try {
+    f();
+  } catch (const lb::Error& e) {
+    return e.what();
+  }
+  return {};
+}
+
+/// A shard's quota: its own connection, sharing `quota` of operation "op" with the others.
+std::shared_ptr<lbd::QuotaState> shard_quota(const RedisServer& redis, const lb::Quota& quota, std::uint32_t shards,
+                                             int concurrency = 4) {
+  const auto address = lbd::parse_redis_url(redis.url(), lbd::quota_redis_variable);
+  auto store = lbd::connect_redis(address, lbd::quota_redis_variable, leadscout::log::get("test"));
+  return std::make_shared<lbd::QuotaState>(quota, concurrency, lb::system_clock(), store->quota("op", quota.name),
+                                           shards);
+}
+
+/// Permits granted by `threads` workers of every state within `duration`, each settled at once.
+int grant_for(const std::vector<std::shared_ptr<lbd::QuotaState>>& states, std::chrono::milliseconds duration,
+              int threads_each = 2) {
+  std::atomic<int> granted{0};
+  std::stop_source stop;
+  std::vector<std::jthread> threads;
+  for (const auto& s : states) {
+    for (int i = 0; i < threads_each; ++i) {
+      threads.emplace_back([&granted, &stop, s] {
+        while (!stop.stop_requested()) {
+          lb::Permit p = s->acquire(lb::Usage{.tokens = 10, .cost_usd = 0}, stop.get_token());
+          if (!p) return;
+          ++granted;
+          p.settle(lb::Usage{.tokens = 10, .cost_usd = 0});
+        }
+      });
+    }
+  }
+  std::this_thread::sleep_for(duration);
+  stop.request_stop();
+  threads.clear();
+  return granted.load();
+}
+
+}  // namespace
+
+TEST(BatchRedisUrl, ParsesHostPortAndDatabase) {
+  const auto a = lbd::parse_redis_url("redis://127.0.0.1:6390/3", "V");
+  EXPECT_EQ(a.host, "127.0.0.1");
+  EXPECT_EQ(a.port, 6390);
+  EXPECT_EQ(a.db, 3);
+  const auto b = lbd::parse_redis_url("redis://cache.internal", "V");
+  EXPECT_EQ(b.host, "cache.internal");
+  EXPECT_EQ(b.port, 6379);
+  EXPECT_EQ(b.db, 0);
+}
+
+TEST(BatchRedisUrl, ErrorsNameTheVariableAndTheBadPart) {
+  const auto check = [](const char* url, const char* part) {
+    const std::string e = error_of([&] { (void)lbd::parse_redis_url(url, "LEADSCOUT_QUOTA_REDIS"); });
+    EXPECT_NE(e.find("LEADSCOUT_QUOTA_REDIS"), std::string::npos) << url << ": " << e;
+    EXPECT_NE(e.find(part), std::string::npos) << url << ": " << e;
+  };
+  check("http://127.0.0.1:6379/0", "http://127.0.0.1:6379/0");
+  check("redis://127.0.0.1:port/0", "\"port\"");
+  check("redis://127.0.0.1:70000/0", "\"70000\"");
+  check("redis://127.0.0.1:6379/x", "\"x\"");
+  check("redis://:6379/0", "expected a host name");
+  check("redis://user:pw@127.0.0.1:6379", "not supported");
+}
+
+TEST(BatchRedisUrl, WithoutRedisSupportTheVariableIsAClearError) {
+  if (lbd::redis_supported()) GTEST_SKIP() << "this build has Redis support";
+  const leadscout::test::ScopedEnv env("LEADSCOUT_QUOTA_REDIS", "redis://127.0.0.1:6379/0");
+  const std::string e = error_of([] { (void)lbd::shared_store_from_env(leadscout::log::get("test")); });
+  EXPECT_NE(e.find("LEADSCOUT_QUOTA_REDIS"), std::string::npos) << e;
+  EXPECT_NE(e.find("no Redis support"), std::string::npos) << e;
+}
+
+TEST(BatchRedisUrl, UnsetOrEmptyVariableMeansNoSharedStore) {
+  const leadscout::test::ScopedEnv env("LEADSCOUT_QUOTA_REDIS", "");
+  EXPECT_EQ(lbd::shared_store_from_env(leadscout::log::get("test")), nullptr);
+}
+
+TEST(BatchRedisQuota, UnreachableServerAtStartIsAnErrorNamingTheVariableAndAddress) {
+  if (!lbd::redis_supported()) GTEST_SKIP() << "this build has no Redis support";
+  const int port = RedisServer::free_port();
+  const std::string url = "redis://127.0.0.1:" + std::to_string(port) + "/0";
+  const leadscout::test::ScopedEnv env("LEADSCOUT_QUOTA_REDIS", url.c_str());
+  const std::string e = error_of([] { (void)lbd::shared_store_from_env(leadscout::log::get("test")); });
+  EXPECT_NE(e.find("LEADSCOUT_QUOTA_REDIS"), std::string::npos) << e;
+  EXPECT_NE(e.find("127.0.0.1:" + std::to_string(port)), std::string::npos) << e;
+}
+
+TEST(BatchRedisQuota, ShardsTogetherStayWithinTheWholeRate) {
+  if (!lbd::redis_supported()) GTEST_SKIP() << "this build has no Redis support";
+  LEADSCOUT_REQUIRE_REDIS_SERVER();
+  RedisServer redis;
+  ASSERT_TRUE(redis.running());
+  // 1200 a minute: 20 a second, 20 at once. Three shards share it, each believing it is one of
+  // three (the share applies only without the store).
+  const lb::Quota q{.name = "llm", .requests_per_minute = 1200, .max_in_flight = 4};
+  std::vector<std::shared_ptr<lbd::QuotaState>> shards;
+  for (int i = 0; i < 3; ++i) shards.push_back(shard_quota(redis, q, 3));
+  const auto started = std::chrono::steady_clock::now();
+  const int granted = grant_for(shards, 1500ms);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  EXPECT_LE(granted, 20 + static_cast<int>(20 * seconds) + 2);
+  // The whole rate is used, not a third of it.
+  EXPECT_GE(granted, static_cast<int>(20 * 1.5 * 0.8));
+  const lb::QuotaReport report = shards[0]->snapshot();
+  ASSERT_TRUE(report.shared.has_value());
+  EXPECT_EQ(report.shared->backend, "redis");
+  EXPECT_TRUE(report.shared->connected);
+  EXPECT_GE(report.shared->requests_last_minute, report.granted_total);
+}
+
+TEST(BatchRedisQuota, TheBudgetIsTheOperationsNotEachShards) {
+  if (!lbd::redis_supported()) GTEST_SKIP() << "this build has no Redis support";
+  LEADSCOUT_REQUIRE_REDIS_SERVER();
+  RedisServer redis;
+  ASSERT_TRUE(redis.running());
+  const lb::Quota q{.name = "llm", .max_in_flight = 1, .budget_usd = 1.0};
+  auto a = shard_quota(redis, q, 2);
+  auto b = shard_quota(redis, q, 2);
+  int granted = 0;
+  for (int i = 0; i < 20; ++i) {
+    auto& s = i % 2 == 0 ? a : b;
+    lb::Permit p = s->acquire(lb::Usage{.tokens = 1, .cost_usd = 0.1});
+    if (!p) {
+      EXPECT_EQ(p.failure().reason, "budget_exhausted");
+      break;
+    }
+    ++granted;
+    p.settle(lb::Usage{.tokens = 1, .cost_usd = 0.1});
+  }
+  EXPECT_EQ(granted, 10);  // one dollar in all, not one each
+  EXPECT_NEAR(std::max(a->snapshot().shared->spent_usd, b->snapshot().shared->spent_usd), 1.0, 0.11);
+}
+
+TEST(BatchRedisQuota, ARateLimitSeenByOneShardCoolsTheOthers) {
+  if (!lbd::redis_supported()) GTEST_SKIP() << "this build has no Redis support";
+  LEADSCOUT_REQUIRE_REDIS_SERVER();
+  RedisServer redis;
+  ASSERT_TRUE(redis.running());
+  const lb::Quota q{.name = "llm"};
+  auto a = shard_quota(redis, q, 2);
+  auto b = shard_quota(redis, q, 2);
+  {
+    lb::Permit warm = b->acquire(lb::Usage{.tokens = 1});
+    warm.settle(lb::Usage{.tokens = 1});
+  }
+  const int limit_before = b->snapshot().in_flight_limit;
+  lb::Permit p = a->acquire(lb::Usage{.tokens = 1});
+  ASSERT_TRUE(p);
+  (void)p.rate_limited(600ms);
+  const auto started = std::chrono::steady_clock::now();
+  lb::Permit q2 = b->acquire(lb::Usage{.tokens = 1});
+  ASSERT_TRUE(q2);
+  EXPECT_GE(std::chrono::steady_clock::now() - started, 450ms);
+  q2.settle(lb::Usage{.tokens = 1});
+  // The adaptive in-flight limit of the other shard shrank too.
+  EXPECT_LT(b->snapshot().in_flight_limit, limit_before);
+}
+
+TEST(BatchRedisQuota, ALostServerFallsBackToTheLocalShareAndReturns) {
+  if (!lbd::redis_supported()) GTEST_SKIP() << "this build has no Redis support";
+  LEADSCOUT_REQUIRE_REDIS_SERVER();
+  RedisServer redis;
+  ASSERT_TRUE(redis.running());
+  // 1200 a minute in all; two shards, so 600 a minute (10 a second) each while Redis is lost.
+  const lb::Quota q{.name = "llm", .requests_per_minute = 1200, .max_in_flight = 4};
+  std::vector<std::shared_ptr<lbd::QuotaState>> shards{shard_quota(redis, q, 2), shard_quota(redis, q, 2)};
+  EXPECT_GT(grant_for(shards, 300ms), 0);
+  redis.stop();
+  const auto started = std::chrono::steady_clock::now();
+  const int during = grant_for(shards, 1500ms);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  // No overrun: each local share starts empty and refills at half the rate.
+  EXPECT_LE(during, static_cast<int>(20 * seconds) + 2);
+  EXPECT_GT(during, 0);
+  for (const auto& s : shards) {
+    const lb::QuotaReport r = s->snapshot();
+    ASSERT_TRUE(r.shared.has_value());
+    EXPECT_FALSE(r.shared->connected);
+    EXPECT_EQ(r.shared->fallbacks, 1U);
+  }
+  redis.start();
+  ASSERT_TRUE(redis.running());
+  // Reconnection is tried at most once a second.
+  (void)grant_for(shards, 2500ms);
+  for (const auto& s : shards) {
+    const lb::QuotaReport r = s->snapshot();
+    EXPECT_TRUE(r.shared->connected);
+    EXPECT_EQ(r.shared->fallbacks, 1U);
+    EXPECT_GT(r.shared->requests_last_minute, 0);
+  }
+}
