@@ -19,8 +19,9 @@ constexpr auto full_wait = std::chrono::microseconds(50);
 
 }  // namespace
 
-/// One event. `seq` says whose turn the slot is: position p is free for a caller when
-/// seq == p, and published for the backend when seq == p + 1.
+/// One event. The caller that claimed position p publishes it with seq = p + 1. The backend
+/// never writes a slot (it publishes how far it has read in released_ instead), so a caller
+/// filling a slot does not wait for a cache line the backend holds.
 struct alignas(64) AsyncQueue::Slot {
   std::atomic<std::uint64_t> seq{0};
   std::int64_t stamp = 0;
@@ -38,7 +39,6 @@ AsyncQueue::AsyncQueue(std::size_t capacity_events, bool block_when_full, Handle
       handler_(std::move(handler)),
       on_idle_(std::move(on_idle)),
       slots_(std::make_unique<Slot[]>(mask_ + 1)) {
-  for (std::uint64_t i = 0; i <= mask_; ++i) slots_[i].seq.store(i, std::memory_order_relaxed);
   thread_ = std::thread([this] { run(); });
 }
 
@@ -52,26 +52,25 @@ bool AsyncQueue::claim(std::uint64_t& pos, bool wait) {
   pos = write_.load(std::memory_order_relaxed);
   int waits = 0;
   for (;;) {
-    Slot& s = slots_[pos & mask_];
-    const std::uint64_t seq = s.seq.load(std::memory_order_acquire);
-    const auto lag = static_cast<std::int64_t>(seq - pos);
-    if (lag == 0) {
-      // seq_cst: pairs with the backend's check before it sleeps (see idle()).
-      if (write_.compare_exchange_weak(pos, pos + 1, std::memory_order_seq_cst, std::memory_order_relaxed)) {
-        return true;
-      }
-      continue;  // pos was reloaded by the failed exchange
-    }
-    if (lag < 0) {  // the slot still holds the event of the previous lap: the ring is full
-      if (!wait) return false;
-      if (asleep_.load()) wake();
-      if (++waits < yields_before_sleep) {
-        std::this_thread::yield();
-      } else {
-        std::this_thread::sleep_for(full_wait);
+    // Free while the backend has read the previous lap's event at this position. Callers share
+    // a copy of released_ next to write_, and read the backend's own only when it looks full.
+    if (pos - cached_released_.load(std::memory_order_acquire) > mask_) {
+      const std::uint64_t released = released_.load(std::memory_order_acquire);
+      cached_released_.store(released, std::memory_order_release);
+      if (pos - released > mask_) {
+        if (!wait) return false;
+        if (asleep_.load()) wake();
+        if (++waits < yields_before_sleep) {
+          std::this_thread::yield();
+        } else {
+          std::this_thread::sleep_for(full_wait);
+        }
+        pos = write_.load(std::memory_order_relaxed);
+        continue;
       }
     }
-    pos = write_.load(std::memory_order_relaxed);
+    // seq_cst: pairs with the backend's check before it sleeps (see idle()).
+    if (write_.compare_exchange_weak(pos, pos + 1, std::memory_order_seq_cst, std::memory_order_relaxed)) return true;
   }
 }
 
@@ -126,10 +125,9 @@ std::size_t AsyncQueue::drain(const TscClock* clock) {
     const spdlog::details::log_msg msg(time, spdlog::source_loc{}, spdlog::string_view_t(bytes, s.logger_size),
         static_cast<spdlog::level::level_enum>(s.level), spdlog::string_view_t(bytes + s.logger_size, s.payload_size));
     handler_(msg);
-    delete[] s.spill;
-    s.spill = nullptr;
-    s.seq.store(read_ + mask_ + 1, std::memory_order_release);  // free for the next lap
+    delete[] s.spill;  // the caller sets spill anew for every event
     ++read_;
+    released_.store(read_, std::memory_order_release);  // the slot is free for the next lap
     ++n;
   }
   return n;

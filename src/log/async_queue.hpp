@@ -1,8 +1,8 @@
 // The queue between callers and the backend thread.
 //
-// A bounded lock-free ring of fixed-size slots (Vyukov's MPMC ring, with one consumer): a
-// caller claims the next slot with one compare-and-swap, copies its encoded event into the
-// slot and publishes it with a release store. No mutex, no allocation and no system call on
+// A bounded lock-free ring of fixed-size slots with one consumer: a caller claims the next
+// position with one compare-and-swap, writes its encoded event into the slot and publishes it
+// with a release store; nothing on that path reads memory the backend writes per event. No mutex, no allocation and no system call on
 // the caller's path unless the event is larger than a slot (its bytes then go to the heap) or
 // the backend is in a deep sleep (the caller wakes it). One ring for all threads keeps events
 // in the order their slots were claimed, so an event logged after another on any thread (in
@@ -98,9 +98,12 @@ class AsyncQueue {
   Handler handler_;
   IdleHandler on_idle_;
   std::unique_ptr<Slot[]> slots_;
+  // Each group on its own cache line: the callers', the backend's, and the rarely written.
   alignas(64) std::atomic<std::uint64_t> write_{0};  // next position to claim
+  std::atomic<std::uint64_t> cached_released_{0};    // a recent value of released_
   alignas(64) std::uint64_t read_ = 0;               // next position to handle (backend only)
-  std::atomic<bool> asleep_{false};                  // the backend waits for a wake()
+  std::atomic<std::uint64_t> released_{0};           // positions below it may be reused
+  alignas(64) std::atomic<bool> asleep_{false};      // the backend waits for a wake()
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> dropped_{0};
   std::mutex sleep_mutex_;  // only for the backend's sleep and the wake-ups

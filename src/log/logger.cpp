@@ -17,6 +17,7 @@
 #include "async_queue.hpp"
 #include "context.hpp"
 #include "direct_encoding.hpp"
+#include "emitters.hpp"
 #include "encoding.hpp"
 #include "log_file_name.hpp"
 #include "router_sink.hpp"
@@ -68,37 +69,11 @@ struct State {
   }
 };
 
-// The active state, and how many threads are inside emit(): shutdown() unpublishes the state,
-// then waits for the count to drain before it destroys anything. The count is striped over
-// cache lines by thread, so concurrent callers do not fight over one line.
+// The active state: shutdown() unpublishes it, then waits until no thread is inside emit()
+// (see emitters.hpp) before it destroys anything.
 std::atomic<State*> g_state{nullptr};
-constexpr std::size_t emitter_stripes = 32;
-struct alignas(64) EmitterStripe {
-  std::atomic<int> count{0};
-};
-EmitterStripe g_emitters[emitter_stripes];
-std::atomic<std::size_t> g_next_stripe{0};
 // Counts shutdown() calls: a spdlog capture lasts until the next one (see shutdowns()).
 std::atomic<std::uint64_t> g_shutdowns{0};
-
-std::atomic<int>& my_stripe() noexcept {
-  thread_local const std::size_t stripe = g_next_stripe.fetch_add(1, std::memory_order_relaxed) % emitter_stripes;
-  return g_emitters[stripe].count;
-}
-
-bool emitters_inside() noexcept {
-  return std::any_of(std::begin(g_emitters), std::end(g_emitters), [](const EmitterStripe& s) { return s.count.load() != 0; });
-}
-
-// seq_cst increment, then the seq_cst load of g_state: shutdown() either sees the count or
-// this thread sees the state gone.
-struct EmitterGuard {
-  std::atomic<int>& count = my_stripe();
-  EmitterGuard() { count.fetch_add(1); }
-  ~EmitterGuard() { count.fetch_sub(1, std::memory_order_release); }
-  EmitterGuard(const EmitterGuard&) = delete;
-  EmitterGuard& operator=(const EmitterGuard&) = delete;
-};
 
 // ---- registry ------------------------------------------------------------------------
 

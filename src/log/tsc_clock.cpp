@@ -3,10 +3,6 @@
 #include <fstream>
 #include <string>
 
-#if defined(__x86_64__)
-#include <x86intrin.h>
-#endif
-
 namespace leadscout::log::detail {
 namespace {
 
@@ -36,14 +32,6 @@ bool TscClock::usable() noexcept {
     }
   }();
   return ok;
-}
-
-std::uint64_t TscClock::ticks() noexcept {
-#if defined(__x86_64__)
-  return __rdtsc();
-#else
-  return 0;
-#endif
 }
 
 TscClock::TscClock() : base_ticks_(ticks()), base_steady_(std::chrono::steady_clock::now()) {

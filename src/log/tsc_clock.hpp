@@ -9,6 +9,10 @@
 #include <chrono>
 #include <cstdint>
 
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
+
 namespace leadscout::log::detail {
 
 class TscClock {
@@ -17,7 +21,13 @@ class TscClock {
   /// with constant_tsc and nonstop_tsc); otherwise callers read system_clock.
   [[nodiscard]] static bool usable() noexcept;
   /// The counter now.
-  [[nodiscard]] static std::uint64_t ticks() noexcept;
+  [[nodiscard]] static std::uint64_t ticks() noexcept {
+#if defined(__x86_64__)
+    return __rdtsc();
+#else
+    return 0;
+#endif
+  }
 
   /// Measures the counter's rate for a couple of milliseconds (on the backend thread).
   TscClock();
