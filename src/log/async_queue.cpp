@@ -12,10 +12,6 @@ constexpr auto nap = std::chrono::microseconds(200);
 constexpr int naps_before_sleep = 50;  // 10 ms of quiet
 // Under a steady stream a line reaches its file (and tail -f) within this delay.
 constexpr auto max_flush_delay = std::chrono::milliseconds(50);
-// A caller waiting for a free slot yields this often before it starts sleeping, so a backend
-// that shares a core with many waiting callers still gets to run.
-constexpr int yields_before_sleep = 16;
-constexpr auto full_wait = std::chrono::microseconds(50);
 
 }  // namespace
 
@@ -48,9 +44,17 @@ AsyncQueue::~AsyncQueue() {
   thread_.join();
 }
 
+void AsyncQueue::wait_for_space(std::uint64_t released) {
+  if (asleep_.load()) wake();
+  // Counted before the value is checked again (by wait()): the backend either sees the count
+  // and notifies, or moved released_ on before the check, and wait() returns at once.
+  waiting_.fetch_add(1);
+  released_.wait(released);
+  waiting_.fetch_sub(1, std::memory_order_relaxed);
+}
+
 bool AsyncQueue::claim(std::uint64_t& pos, bool wait) {
   pos = write_.load(std::memory_order_relaxed);
-  int waits = 0;
   for (;;) {
     // Free while the backend has read the previous lap's event at this position. Callers share
     // a copy of released_ next to write_, and read the backend's own only when it looks full.
@@ -59,12 +63,7 @@ bool AsyncQueue::claim(std::uint64_t& pos, bool wait) {
       cached_released_.store(released, std::memory_order_release);
       if (pos - released > mask_) {
         if (!wait) return false;
-        if (asleep_.load()) wake();
-        if (++waits < yields_before_sleep) {
-          std::this_thread::yield();
-        } else {
-          std::this_thread::sleep_for(full_wait);
-        }
+        wait_for_space(released);
         pos = write_.load(std::memory_order_relaxed);
         continue;
       }
@@ -127,9 +126,13 @@ std::size_t AsyncQueue::drain(const TscClock* clock) {
     handler_(msg);
     delete[] s.spill;  // the caller sets spill anew for every event
     ++read_;
-    released_.store(read_, std::memory_order_release);  // the slot is free for the next lap
     ++n;
+    // seq_cst: pairs with waiting_ in wait_for_space(). Waiting callers are released once a
+    // quarter of the ring is free, not after each event (a context switch each).
+    released_.store(read_);
+    if ((n & (mask_ >> 2)) == 0 && waiting_.load() != 0) released_.notify_all();
   }
+  if (n != 0 && waiting_.load() != 0) released_.notify_all();
   return n;
 }
 

@@ -86,6 +86,8 @@ class AsyncQueue {
 
   /// Claims a slot for position *pos; false when the ring is full and the event is dropped.
   bool claim(std::uint64_t& pos, bool wait);
+  /// Blocks a caller until the backend has read past `released`.
+  void wait_for_space(std::uint64_t released);
   /// Handles every published event from read_ onwards; returns how many.
   std::size_t drain(const TscClock* clock);
   /// Waits for events (napping, then sleeping); false once stopping with nothing left.
@@ -103,6 +105,7 @@ class AsyncQueue {
   std::atomic<std::uint64_t> cached_released_{0};    // a recent value of released_
   alignas(64) std::uint64_t read_ = 0;               // next position to handle (backend only)
   std::atomic<std::uint64_t> released_{0};           // positions below it may be reused
+  std::atomic<int> waiting_{0};                      // callers blocked on a full ring
   alignas(64) std::atomic<bool> asleep_{false};      // the backend waits for a wake()
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> dropped_{0};
