@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstdlib>
 #include <cstring>
+#include <new>
+#include <type_traits>
 #include <optional>
 
 namespace leadscout::log::detail {
@@ -17,24 +20,33 @@ constexpr auto max_flush_delay = std::chrono::milliseconds(50);
 
 /// One event. The caller that claimed position p publishes it with seq = p + 1. The backend
 /// never writes a slot (it publishes how far it has read in released_ instead), so a caller
-/// filling a slot does not wait for a cache line the backend holds.
+/// filling a slot does not wait for a cache line the backend holds. A trivial type, so the
+/// ring can start as zeroed pages the kernel maps only when they are first written; seq is
+/// accessed through std::atomic_ref.
 struct alignas(64) AsyncQueue::Slot {
-  std::atomic<std::uint64_t> seq{0};
-  std::int64_t stamp = 0;
-  bool ticks = false;  // stamp holds TscClock ticks, not nanoseconds
-  std::int32_t level = 0;
-  std::uint32_t logger_size = 0;
-  std::uint32_t payload_size = 0;
-  char* spill = nullptr;  // the bytes, when they do not fit inline
+  std::uint64_t seq;
+  std::int64_t stamp;
+  bool ticks;  // stamp holds TscClock ticks, not nanoseconds
+  std::int32_t level;
+  std::uint32_t logger_size;
+  std::uint32_t payload_size;
+  char* spill;  // the bytes, when they do not fit inline
   char bytes[inline_bytes];
 };
+
+void AsyncQueue::FreeRing::operator()(void* p) const noexcept { std::free(p); }
 
 AsyncQueue::AsyncQueue(std::size_t capacity_events, bool block_when_full, Handler handler, IdleHandler on_idle)
     : mask_(std::bit_ceil(std::max<std::size_t>(capacity_events, 2)) - 1),
       block_(block_when_full),
       handler_(std::move(handler)),
-      on_idle_(std::move(on_idle)),
-      slots_(std::make_unique<Slot[]>(mask_ + 1)) {
+      on_idle_(std::move(on_idle)) {
+  static_assert(std::is_trivial_v<Slot>, "all-zero bytes must be an empty slot");
+  // calloc: large rings come from fresh zeroed pages, mapped only where they are written.
+  ring_.reset(std::calloc((mask_ + 1) * sizeof(Slot) + alignof(Slot), 1));
+  if (!ring_) throw std::bad_alloc();
+  const auto at = reinterpret_cast<std::uintptr_t>(ring_.get());
+  slots_ = reinterpret_cast<Slot*>((at + alignof(Slot) - 1) & ~std::uintptr_t{alignof(Slot) - 1});
   thread_ = std::thread([this] { run(); });
 }
 
@@ -97,7 +109,7 @@ std::optional<AsyncQueue::Reservation> AsyncQueue::reserve(Stamp when, spdlog::l
 }
 
 void AsyncQueue::commit(const Reservation& r, bool always) {
-  slots_[r.pos & mask_].seq.store(r.pos + 1, std::memory_order_release);
+  std::atomic_ref<std::uint64_t>(slots_[r.pos & mask_].seq).store(r.pos + 1, std::memory_order_release);
   // A flush barrier must not wait for the end of the backend's nap.
   if (always || asleep_.load()) wake();
 }
@@ -115,7 +127,7 @@ std::size_t AsyncQueue::drain(const TscClock* clock) {
   // At most one lap per call, so a steady stream still lets run() flush on time.
   while (n <= mask_) {
     Slot& s = slots_[read_ & mask_];
-    if (s.seq.load(std::memory_order_acquire) != read_ + 1) break;
+    if (std::atomic_ref<std::uint64_t>(s.seq).load(std::memory_order_acquire) != read_ + 1) break;
     const char* bytes = s.spill != nullptr ? s.spill : s.bytes;
     const auto time = s.ticks && clock != nullptr
                           ? clock->to_time(static_cast<std::uint64_t>(s.stamp))

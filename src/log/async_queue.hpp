@@ -99,7 +99,11 @@ class AsyncQueue {
   const bool block_;
   Handler handler_;
   IdleHandler on_idle_;
-  std::unique_ptr<Slot[]> slots_;
+  struct FreeRing {
+    void operator()(void* p) const noexcept;
+  };
+  std::unique_ptr<void, FreeRing> ring_;  // the allocation
+  Slot* slots_ = nullptr;                 // in it, aligned
   // Each group on its own cache line: the callers', the backend's, and the rarely written.
   alignas(64) std::atomic<std::uint64_t> write_{0};  // next position to claim
   std::atomic<std::uint64_t> cached_released_{0};    // a recent value of released_
