@@ -70,10 +70,11 @@ bool AsyncQueue::claim(std::uint64_t& pos, bool wait) {
   for (;;) {
     // Free while the backend has read the previous lap's event at this position. Callers share
     // a copy of released_ next to write_, and read the backend's own only when it looks full.
-    if (pos - cached_released_.load(std::memory_order_acquire) > mask_) {
+    // Compared without subtracting: pos may be stale and already behind released_.
+    if (pos > cached_released_.load(std::memory_order_acquire) + mask_) {
       const std::uint64_t released = released_.load(std::memory_order_acquire);
       cached_released_.store(released, std::memory_order_release);
-      if (pos - released > mask_) {
+      if (pos > released + mask_) {
         if (!wait) return false;
         wait_for_space(released);
         pos = write_.load(std::memory_order_relaxed);

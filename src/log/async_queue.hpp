@@ -2,9 +2,10 @@
 //
 // A bounded lock-free ring of fixed-size slots with one consumer: a caller claims the next
 // position with one compare-and-swap, writes its encoded event into the slot and publishes it
-// with a release store; nothing on that path reads memory the backend writes per event. No mutex, no allocation and no system call on
-// the caller's path unless the event is larger than a slot (its bytes then go to the heap) or
-// the backend is in a deep sleep (the caller wakes it). One ring for all threads keeps events
+// with a release store; nothing on that path reads memory the backend writes per event. No
+// mutex, no allocation and no system call on the caller's path unless the event is larger than
+// a slot (its bytes then go to the heap), the ring is full (block mode waits on a futex) or the
+// backend is in a deep sleep (the caller wakes it). One ring for all threads keeps events
 // in the order their slots were claimed, so an event logged after another on any thread (in
 // happens-before order) is written after it, and a flush barrier covers everything before it.
 //
