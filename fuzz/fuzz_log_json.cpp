@@ -1,5 +1,6 @@
 // The JSON encoder of field values: whatever the bytes, the rendered line is one line of valid
-// JSON within the length limit, and valid UTF-8 values round-trip.
+// JSON within the length limit, valid UTF-8 values round-trip, and the caller's direct encoder
+// agrees with the general one.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -8,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "direct_encoding.hpp"
 #include "encoding.hpp"
 #include "render.hpp"
 
@@ -62,6 +64,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   ld::encode_event(payload, 1, parts[0], {}, bound, {}, parts.back(), parts.size() % 2 == 0);
   ld::DecodedEvent decoded;
   if (!ld::decode_event(payload, decoded)) std::abort();  // our own encoding must decode
+  // The caller's fast path writes exactly the general encoder's bytes whenever it takes an event.
+  for (const auto& f : fields) {
+    const ll::Fields one{f};
+    const ld::DirectEvent direct_event{1, parts[0], {}, bound, one, nullptr};
+    const std::size_t n = ld::direct_size(direct_event);
+    if (n == 0) continue;
+    std::string direct(n, '\0');
+    ld::direct_encode(direct_event, direct.data());
+    std::string general;
+    ld::encode_event(general, 1, parts[0], {}, bound, one, {}, false);
+    if (direct != general) std::abort();
+  }
 
   ld::Renderer renderer(max_line, ll::TimeZone::utc, ld::Redactor({"secret_field"}));
   const ld::EventView ev{std::chrono::system_clock::time_point(std::chrono::seconds(1751797815)), ll::Level::info,

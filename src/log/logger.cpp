@@ -16,11 +16,14 @@
 #include <fmt/format.h>
 #include "async_queue.hpp"
 #include "context.hpp"
+#include "direct_encoding.hpp"
+#include "emitters.hpp"
 #include "encoding.hpp"
 #include "log_file_name.hpp"
 #include "router_sink.hpp"
 #include "spdlog_interop.hpp"
 #include "spdlog_level.hpp"
+#include "tsc_clock.hpp"
 
 namespace leadscout::log {
 namespace detail {
@@ -34,33 +37,43 @@ struct State {
   std::shared_ptr<RouterSink> sink;
   std::unique_ptr<AsyncQueue> queue;  // async only
   std::atomic<std::uint64_t> next_ticket{0};
+  bool tsc = false;  // async on the system clock: callers stamp events with the CPU's counter
 
   [[nodiscard]] std::chrono::system_clock::time_point now() const {
     return cfg.clock ? cfg.clock() : std::chrono::system_clock::now();
   }
+  [[nodiscard]] AsyncQueue::Stamp stamp() const {
+    if (tsc) return {static_cast<std::int64_t>(TscClock::ticks()), true};
+    return {std::chrono::duration_cast<std::chrono::nanoseconds>(now().time_since_epoch()).count(), false};
+  }
+  /// Encodes the event straight into a queue slot; false when it needs encode_event().
+  bool submit_direct(Level level, std::string_view logger, const DirectEvent& e) const {
+    if (!queue) return false;
+    const std::size_t size = direct_size(e);
+    if (size == 0) return false;
+    const auto r = queue->reserve(stamp(), to_spdlog(level), logger, size);
+    if (r) {
+      direct_encode(e, r->payload);
+      queue->commit(*r);
+    }
+    return true;
+  }
   /// Queues the event for the backend, or writes it through here in sync mode.
-  void submit(std::chrono::system_clock::time_point time, Level level, std::string_view logger,
-              std::string_view payload) const {
+  void submit(Level level, std::string_view logger, std::string_view payload) const {
     if (queue) {
-      queue->push(time, to_spdlog(level), logger, payload);
+      queue->push(stamp(), to_spdlog(level), logger, payload);
     } else {
-      sink->log(spdlog::details::log_msg(time, spdlog::source_loc{}, logger, to_spdlog(level), payload));
+      sink->log(spdlog::details::log_msg(now(), spdlog::source_loc{}, logger, to_spdlog(level), payload));
       sink->flush();
     }
   }
 };
 
-// The active state, and how many threads are inside emit(): shutdown() unpublishes the state,
-// then waits for the count to drain before it destroys anything.
+// The active state: shutdown() unpublishes it, then waits until no thread is inside emit()
+// (see emitters.hpp) before it destroys anything.
 std::atomic<State*> g_state{nullptr};
-std::atomic<int> g_emitters{0};
 // Counts shutdown() calls: a spdlog capture lasts until the next one (see shutdowns()).
 std::atomic<std::uint64_t> g_shutdowns{0};
-
-struct EmitterGuard {
-  EmitterGuard() { g_emitters.fetch_add(1); }
-  ~EmitterGuard() { g_emitters.fetch_sub(1); }
-};
 
 // ---- registry ------------------------------------------------------------------------
 
@@ -196,7 +209,7 @@ State* detach_locked() {
 /// Writes out and destroys a detached state; called without the registry mutex.
 void destroy(State* st) {
   if (st == nullptr) return;
-  while (g_emitters.load() != 0) std::this_thread::yield();
+  while (emitters_inside()) std::this_thread::yield();
   const std::uint64_t dropped = st->queue ? st->queue->dropped() : 0;
   st->queue.reset();  // writes out everything queued, then joins the backend
   st->sink->close_files(st->now());
@@ -218,21 +231,26 @@ void emit(const Category& category, const std::string* bound, Level level, std::
           const std::exception* error, const SourceLocation* where) {
   EmitterGuard guard;
   const State* st = g_state.load();
-  std::string error_text;
-  if (error != nullptr) describe(*error, error_text, 0);
-  const auto now = st != nullptr ? st->now() : std::chrono::system_clock::now();
   SourceView source;
   const bool with_source = where != nullptr && wants_source(st, level);
   if (with_source) source = {where->file != nullptr ? where->file : "", where->line,
                              where->function != nullptr ? where->function : ""};
-  encode_event(t_payload, category.id, event, current_context(),
-               bound != nullptr ? std::string_view(*bound) : std::string_view(), fields, error_text, error != nullptr,
-               with_source ? &source : nullptr);
-  if (st == nullptr) {
-    fallback_write(category, level, now, t_payload);
+  const std::string_view bound_fields = bound != nullptr ? std::string_view(*bound) : std::string_view();
+  if (error == nullptr && st != nullptr &&
+      st->submit_direct(level, category.name,
+                        DirectEvent{category.id, event, current_context(), bound_fields, fields,
+                                    with_source ? &source : nullptr})) {
     return;
   }
-  st->submit(now, level, category.name, t_payload);
+  std::string error_text;
+  if (error != nullptr) describe(*error, error_text, 0);
+  encode_event(t_payload, category.id, event, current_context(), bound_fields, fields, error_text, error != nullptr,
+               with_source ? &source : nullptr);
+  if (st == nullptr) {
+    fallback_write(category, level, std::chrono::system_clock::now(), t_payload);
+    return;
+  }
+  st->submit(level, category.name, t_payload);
 }
 
 }  // namespace detail
@@ -291,6 +309,7 @@ void init(const Config& cfg) {
           }
         },
         [sink] { sink->flush(); });  // an idle backend writes its buffers out for tail -f
+    st->tsc = !cfg.clock && TscClock::usable();
   }
   st->sink->schedule_maintenance(st->sink->current_date());
   State* raw = st.release();

@@ -97,7 +97,8 @@ struct LEADSCOUT_LOG_EXPORT Config {
   Level console_level = Level::info;  ///< LEADSCOUT_LOG_CONSOLE_LEVEL
   /// Async by default: the caller only encodes the fields; JSON is rendered on the backend.
   bool async = true;
-  std::size_t queue_size = 8192;        ///< events the async queue holds (LEADSCOUT_LOG_QUEUE)
+  /// Events the async queue holds, rounded up to a power of two (LEADSCOUT_LOG_QUEUE).
+  std::size_t queue_size = 8192;
   Overflow overflow = Overflow::block;  ///< what a full queue does (LEADSCOUT_LOG_OVERFLOW)
   /// Dated files older than this many days are deleted (0 keeps everything).
   int retention_days = 30;
