@@ -19,7 +19,10 @@ demo=$PWD/$build_dir/examples/demo_500_leads/demo_500_leads
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/leadscout-soak-XXXXXX")
 cd "$work"
-args=(--leads "$leads" --concurrency 64 --llm-latency-ms 0 --llm-hang-rate 0 --item-timeout 30s --output results.csv)
+# Simulated provider limits far above what the run reaches: the soak measures the framework,
+# not a rate limit (an unlimited provider still answers with nominal 10,000 RPM headers).
+args=(--leads "$leads" --concurrency 64 --llm-latency-ms 0 --llm-hang-rate 0 --llm-rpm 100000000
+      --llm-tpm 100000000000 --item-timeout 30s --output results.csv)
 export LEADSCOUT_LOG_CONSOLE=off
 echo "== soak: $leads leads, $kills SIGKILLs, in $work"
 

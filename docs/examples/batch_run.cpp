@@ -2,6 +2,7 @@
 #include <leadscout/batch.hpp>
 
 #include <cstdio>
+#include <ranges>
 #include <string>
 #include <string_view>
 #include <vector>

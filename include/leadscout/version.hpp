@@ -3,9 +3,9 @@
 #pragma once
 
 #define LEADSCOUT_VERSION_MAJOR 0
-#define LEADSCOUT_VERSION_MINOR 2
+#define LEADSCOUT_VERSION_MINOR 3
 #define LEADSCOUT_VERSION_PATCH 0
-#define LEADSCOUT_VERSION_STRING "0.2.0"
+#define LEADSCOUT_VERSION_STRING "0.3.0"
 
 namespace leadscout {
 /// The library's version as "MAJOR.MINOR.PATCH".
