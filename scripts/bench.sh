@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds release and runs every benchmark side by side in one go, then prints one table of
-# figures and ratios. Takes ~5 minutes on 2 cores (plus the build), 3.5 of them the quota cases,
+# figures and ratios. Takes ~6 minutes on 2 cores (plus the build), 3.5 of them the quota cases,
 # which run in real time against a simulated provider and mostly wait.
 #   scripts/bench.sh                   the full run (1 GB log for leadscout-logs, 30 s per quota case)
 #   LEADSCOUT_BENCH_QUICK=1 scripts/bench.sh   smaller inputs and 5 s quota cases, to check that it works
@@ -11,8 +11,8 @@ cd "$(dirname "$0")/.."
 build_dir=build/release
 out=$build_dir/bench-results
 quick=${LEADSCOUT_BENCH_QUICK:-0}
-items=1000000 log_mb=1000 demo_leads=20000 quota_seconds=30
-if [ "$quick" = 1 ]; then items=100000 log_mb=100 demo_leads=5000 quota_seconds=5; fi
+items=1000000 stream_items=10000000 log_mb=1000 demo_leads=20000 quota_seconds=30
+if [ "$quick" = 1 ]; then items=100000 stream_items=1000000 log_mb=100 demo_leads=5000 quota_seconds=5; fi
 quota_seconds=${LEADSCOUT_BENCH_QUOTA_SECONDS:-$quota_seconds}
 
 # shellcheck source=scripts/lib/packages.sh
@@ -21,7 +21,8 @@ ensure_packages scripts/bench.sh "${leadscout_build_packages[@]}" python3
 
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DLEADSCOUT_BUILD_TESTS=OFF -DLEADSCOUT_BUILD_BENCH=ON \
   -DLEADSCOUT_BUILD_TOOLS=ON -DLEADSCOUT_BUILD_EXAMPLES=ON >/dev/null
-cmake --build "$build_dir" -j "$(nproc)" --target bench_logging bench_batch bench_quota bench_logs_summary demo_500_leads >/dev/null
+cmake --build "$build_dir" -j "$(nproc)" --target bench_logging bench_batch bench_stream bench_quota bench_logs_summary \
+  demo_500_leads >/dev/null
 mkdir -p "$out"
 
 echo "== logging: leadscout vs plain spdlog, disabled event"
@@ -31,6 +32,8 @@ echo "== logging: leadscout vs plain spdlog, disabled event"
 echo "== batch: no-op items and resume ($items items)"
 LEADSCOUT_BENCH_ITEMS=$items "$build_dir/bench/batch/bench_batch" --benchmark_out="$out/batch.json" \
   --benchmark_out_format=json >/dev/null
+echo "== streamed input: $stream_items no-op items into JSONL, then two resumes (~40 s at 10M)"
+"$build_dir/bench/batch/bench_stream" --items "$stream_items" >"$out/stream.txt"
 echo "== quotas against a simulated provider: 6 cases of ${quota_seconds} s, then a budget stop"
 "$build_dir/bench/batch/bench_quota" --seconds "$quota_seconds" >"$out/quota.txt" 2>/dev/null
 echo "== leadscout-logs summary on a ${log_mb} MB log"
@@ -109,6 +112,9 @@ for what, ratio, limit, at_most in targets:
     ok = ratio <= limit if at_most else ratio >= limit
     print(f"  {what:<28} {ratio:6.2f}x  {'met' if ok else 'MISSED'}")
 PY
+echo
+echo "streamed input (goals: peak RSS <= 256 MiB at 10M items, resume <= 5 s):"
+cat "$out/stream.txt"
 cat "$out/quota.txt"
 echo
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
