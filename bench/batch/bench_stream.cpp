@@ -13,12 +13,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <iterator>
 #include <string>
 #include <string_view>
 
 #include <leadscout/batch.hpp>
 #include <leadscout/log.hpp>
+
+#include "generated_items.hpp"
 
 namespace lb = leadscout::batch;
 namespace ll = leadscout::log;
@@ -35,40 +36,7 @@ struct Result {
 void to_json(nlohmann::json& j, const Result& r) { j = nlohmann::json{{"value", r.value}}; }
 void from_json(const nlohmann::json& j, Result& r) { j.at("value").get_to(r.value); }
 
-/// Items "lead-0" ... made one at a time, as a generator or a file reader would.
-class Generated {
- public:
-  explicit Generated(std::size_t count) : count_(count) {}
-  class iterator {
-   public:
-    using iterator_concept = std::input_iterator_tag;
-    using value_type = Item;
-    using difference_type = std::ptrdiff_t;
-    iterator() = default;
-    explicit iterator(Generated* g) : g_(g) {}
-    const Item& operator*() const { return g_->item_; }
-    iterator& operator++() {
-      g_->item_.id = "lead-" + std::to_string(++g_->index_);
-      return *this;
-    }
-    void operator++(int) { ++*this; }
-    friend bool operator==(const iterator& it, std::default_sentinel_t) { return it.g_->done(); }
-
-   private:
-    Generated* g_ = nullptr;
-  };
-  iterator begin() {
-    item_.id = "lead-0";
-    return iterator(this);
-  }
-  std::default_sentinel_t end() { return {}; }
-  [[nodiscard]] bool done() const noexcept { return index_ >= count_; }
-
- private:
-  std::size_t count_;
-  std::size_t index_ = 0;
-  Item item_;
-};
+Item lead_at(std::size_t i) { return Item{"lead-" + std::to_string(i)}; }
 
 /// One phase in this (child) process: exits 0 when every item is done.
 [[noreturn]] void run_phase(const fs::path& dir, std::size_t items, bool to_file) {
@@ -88,7 +56,8 @@ class Generated {
     opt.results = [](std::string_view, const Result&) {};
   }
   lb::BackgroundProcessor<Item, Result> proc(opt);
-  Generated input(items);
+  // Made one at a time, as a generator or a file reader would.
+  leadscout::test::batch::GeneratedItems<Item, Item (*)(std::size_t)> input(items, lead_at);
   const auto s = proc.run(input, [](const Item&, lb::Context&) -> lb::Outcome<Result> { return Result{1}; });
   ll::shutdown();
   std::_Exit(s.status == lb::Status::completed && s.succeeded == items ? 0 : 1);

@@ -330,8 +330,9 @@ void Engine::State::release_item(std::size_t index) {
 void Engine::State::apply_chunk(const StreamFeeder::Chunk& chunk) {
   feeder->apply(chunk);
   scheduler.add_pending(chunk.run);
-  const std::uint64_t unseen = stream_resume->finished_count() - std::min<std::uint64_t>(
-                                                                    feeder->finished_seen(), stream_resume->finished_count());
+  // Items the journal has as done that the input has not reached yet still count in the total.
+  const std::uint64_t finished = stream_resume->finished_count();
+  const std::uint64_t unseen = finished - std::min<std::uint64_t>(feeder->finished_seen(), finished);
   const bool closed = feeder->ended() || !chunk.error.empty();
   report.set_total(static_cast<std::size_t>(feeder->members() + unseen), closed);
   if (closed) scheduler.close_input();

@@ -1,5 +1,5 @@
 // A single-pass input range that makes its items as it is read, like a generator: the
-// streamed input of the batch tests. It holds one item at a time and counts the reads.
+// streamed input of the batch tests and of bench_stream. It holds one item at a time.
 #pragma once
 
 #include <cstddef>
