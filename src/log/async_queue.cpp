@@ -2,11 +2,8 @@
 
 #include <algorithm>
 #include <bit>
-#include <cstdlib>
 #include <cstring>
-#include <new>
-#include <type_traits>
-#include <optional>
+#include <limits>
 
 namespace leadscout::log::detail {
 namespace {
@@ -15,38 +12,35 @@ constexpr auto nap = std::chrono::microseconds(200);
 constexpr int naps_before_sleep = 50;  // 10 ms of quiet
 // Under a steady stream a line reaches its file (and tail -f) within this delay.
 constexpr auto max_flush_delay = std::chrono::milliseconds(50);
+// Events per pass: the backend releases ring space and checks the flush delay between passes.
+constexpr std::size_t max_batch = 4096;
+constexpr std::size_t min_ring_bytes = 2048;
+
+std::atomic<std::uint64_t> g_next_queue_id{1};
+
+constexpr std::uint64_t no_ring = std::numeric_limits<std::uint64_t>::max();
+
+/// Holds the thread's ring and abandons it when the thread exits; events logged after that (by
+/// destructors of other thread-locals) go through the queue's shared ring.
+struct RingOwner {
+  std::shared_ptr<ThreadRing> ring;
+  ~RingOwner() {
+    if (ring) ring->abandon();
+    t_ring = nullptr;
+    t_ring_queue = no_ring;
+  }
+};
 
 }  // namespace
 
-/// One event. The caller that claimed position p publishes it with seq = p + 1. The backend
-/// never writes a slot (it publishes how far it has read in released_ instead), so a caller
-/// filling a slot does not wait for a cache line the backend holds. A trivial type, so the
-/// ring can start as zeroed pages the kernel maps only when they are first written; seq is
-/// accessed through std::atomic_ref.
-struct alignas(64) AsyncQueue::Slot {
-  std::uint64_t seq;
-  std::int64_t stamp;
-  bool ticks;  // stamp holds TscClock ticks, not nanoseconds
-  std::int32_t level;
-  std::uint32_t logger_size;
-  std::uint32_t payload_size;
-  char* spill;  // the bytes, when they do not fit inline
-  char bytes[inline_bytes];
-};
-
-void AsyncQueue::FreeRing::operator()(void* p) const noexcept { std::free(p); }
-
 AsyncQueue::AsyncQueue(std::size_t capacity_events, bool block_when_full, Handler handler, IdleHandler on_idle)
-    : mask_(std::bit_ceil(std::max<std::size_t>(capacity_events, 2)) - 1),
+    : id_(g_next_queue_id.fetch_add(1)),
       block_(block_when_full),
+      counter_(TscClock::usable()),
+      ring_bytes_(std::bit_ceil(std::max(capacity_events * bytes_per_event, min_ring_bytes))),
       handler_(std::move(handler)),
       on_idle_(std::move(on_idle)) {
-  static_assert(std::is_trivial_v<Slot>, "all-zero bytes must be an empty slot");
-  // calloc: large rings come from fresh zeroed pages, mapped only where they are written.
-  ring_.reset(std::calloc((mask_ + 1) * sizeof(Slot) + alignof(Slot), 1));
-  if (!ring_) throw std::bad_alloc();
-  const auto at = reinterpret_cast<std::uintptr_t>(ring_.get());
-  slots_ = reinterpret_cast<Slot*>((at + alignof(Slot) - 1) & ~std::uintptr_t{alignof(Slot) - 1});
+  enable_light_fences();
   thread_ = std::thread([this] { run(); });
 }
 
@@ -56,97 +50,160 @@ AsyncQueue::~AsyncQueue() {
   thread_.join();
 }
 
-void AsyncQueue::wait_for_space(std::uint64_t released) {
-  if (asleep_.load()) wake();
-  // Counted before the value is checked again (by wait()): the backend either sees the count
-  // and notifies, or moved released_ on before the check, and wait() returns at once.
-  waiting_.fetch_add(1);
-  released_.wait(released);
-  waiting_.fetch_sub(1, std::memory_order_relaxed);
+AsyncQueue::Stamp AsyncQueue::at(std::chrono::system_clock::time_point wall) const noexcept {
+  return Stamp{TscClock::read(counter_),
+               std::chrono::duration_cast<std::chrono::nanoseconds>(wall.time_since_epoch()).count(), true};
 }
 
-bool AsyncQueue::claim(std::uint64_t& pos, bool wait) {
-  pos = write_.load(std::memory_order_relaxed);
-  for (;;) {
-    // Free while the backend has read the previous lap's event at this position. Callers share
-    // a copy of released_ next to write_, and read the backend's own only when it looks full.
-    // Compared without subtracting: pos may be stale and already behind released_.
-    if (pos > cached_released_.load(std::memory_order_acquire) + mask_) {
-      const std::uint64_t released = released_.load(std::memory_order_acquire);
-      cached_released_.store(released, std::memory_order_release);
-      if (pos > released + mask_) {
-        if (!wait) return false;
-        wait_for_space(released);
-        pos = write_.load(std::memory_order_relaxed);
-        continue;
-      }
-    }
-    // seq_cst: pairs with the backend's check before it sleeps (see idle()).
-    if (write_.compare_exchange_weak(pos, pos + 1, std::memory_order_seq_cst, std::memory_order_relaxed)) return true;
+std::size_t AsyncQueue::rings() const {
+  std::lock_guard lock(rings_mutex_);
+  return rings_.size();
+}
+
+std::shared_ptr<ThreadRing> AsyncQueue::add_ring() {
+  auto ring = std::make_shared<ThreadRing>(ring_bytes_);
+  std::lock_guard lock(rings_mutex_);
+  rings_.push_back(ring);
+  rings_version_.fetch_add(1, std::memory_order_release);
+  return ring;
+}
+
+ThreadRing* AsyncQueue::attach() noexcept {
+  if (t_ring_queue == no_ring) return nullptr;
+  try {
+    thread_local RingOwner owner;
+    std::shared_ptr<ThreadRing> ring = add_ring();
+    if (owner.ring) owner.ring->abandon();  // the ring of an earlier queue
+    owner.ring = std::move(ring);
+    t_ring = owner.ring.get();
+    t_ring_queue = id_;
+    return t_ring;
+  } catch (...) {  // out of memory: the shared ring takes the event
+    return nullptr;
   }
-}
-
-std::optional<AsyncQueue::Reservation> AsyncQueue::reserve(Stamp when, spdlog::level::level_enum level,
-                                                           std::string_view logger, std::size_t payload_size,
-                                                           bool always) {
-  const std::size_t size = logger.size() + payload_size;
-  std::unique_ptr<char[]> spill;  // allocated before a slot is claimed: a claimed slot must be published
-  if (size > inline_bytes) spill.reset(new char[size]);
-  std::uint64_t pos = 0;
-  if (!claim(pos, block_ || always)) {
-    dropped_.fetch_add(1, std::memory_order_relaxed);
-    return std::nullopt;
-  }
-  Slot& s = slots_[pos & mask_];
-  s.stamp = when.value;
-  s.ticks = when.ticks;
-  s.level = static_cast<std::int32_t>(level);
-  s.logger_size = static_cast<std::uint32_t>(logger.size());
-  s.payload_size = static_cast<std::uint32_t>(payload_size);
-  s.spill = spill.release();
-  char* out = s.spill != nullptr ? s.spill : s.bytes;
-  std::memcpy(out, logger.data(), logger.size());
-  return Reservation{pos, out + logger.size()};
-}
-
-void AsyncQueue::commit(const Reservation& r, bool always) {
-  std::atomic_ref<std::uint64_t>(slots_[r.pos & mask_].seq).store(r.pos + 1, std::memory_order_release);
-  // A flush barrier must not wait for the end of the backend's nap.
-  if (always || asleep_.load()) wake();
 }
 
 void AsyncQueue::push(Stamp when, spdlog::level::level_enum level, std::string_view logger, std::string_view payload,
                       bool always) {
-  const auto r = reserve(when, level, logger, payload.size(), always);
-  if (!r) return;
-  if (!payload.empty()) std::memcpy(r->payload, payload.data(), payload.size());
-  commit(*r, always);
+  logger = logger.substr(0, max_logger);
+  if (ThreadRing* ring = t_ring_queue == id_ ? t_ring : attach()) {
+    write_record(*ring, when, level, logger, payload, always);
+    return;
+  }
+  std::lock_guard lock(shared_mutex_);
+  if (!shared_ring_) shared_ring_ = add_ring();
+  write_record(*shared_ring_, when, level, logger, payload, always);
 }
 
-std::size_t AsyncQueue::drain(const TscClock* clock) {
-  std::size_t n = 0;
-  // At most one lap per call, so a steady stream still lets run() flush on time.
-  while (n <= mask_) {
-    Slot& s = slots_[read_ & mask_];
-    if (std::atomic_ref<std::uint64_t>(s.seq).load(std::memory_order_acquire) != read_ + 1) break;
-    const char* bytes = s.spill != nullptr ? s.spill : s.bytes;
-    const auto time = s.ticks && clock != nullptr
-                          ? clock->to_time(static_cast<std::uint64_t>(s.stamp))
-                          : std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                                std::chrono::nanoseconds(s.stamp)));
-    const spdlog::details::log_msg msg(time, spdlog::source_loc{}, spdlog::string_view_t(bytes, s.logger_size),
-        static_cast<spdlog::level::level_enum>(s.level), spdlog::string_view_t(bytes + s.logger_size, s.payload_size));
-    handler_(msg);
-    delete[] s.spill;  // the caller sets spill anew for every event
-    ++read_;
-    ++n;
-    // seq_cst: pairs with waiting_ in wait_for_space(). Waiting callers are released once a
-    // quarter of the ring is free, not after each event (a context switch each).
-    released_.store(read_);
-    if ((n & (mask_ >> 2)) == 0 && waiting_.load() != 0) released_.notify_all();
+void AsyncQueue::write_record(ThreadRing& ring, Stamp when, spdlog::level::level_enum level, std::string_view logger,
+                              std::string_view payload, bool always) {
+  const std::size_t bytes = logger.size() + payload.size();
+  const bool spill = RecordHeader::padded(sizeof(RecordHeader) + bytes) > ring.max_record();
+  const std::size_t size = spill ? sizeof(RecordHeader) + sizeof(char*) : RecordHeader::padded(sizeof(RecordHeader) + bytes);
+  std::unique_ptr<char[]> block;  // allocated before waiting: nothing may throw once there is room
+  if (spill) block.reset(new char[bytes]);
+  std::size_t room = 0;
+  char* record = ring.window(room);
+  while (room < size) {
+    if (!block_ && !always) {
+      dropped_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    if (asleep_.load()) wake();
+    ring.wait_for_release();
+    record = ring.window(room);
   }
-  if (n != 0 && waiting_.load() != 0) released_.notify_all();
+  auto* header = reinterpret_cast<RecordHeader*>(record);
+  *header = RecordHeader{static_cast<std::uint32_t>(size), static_cast<std::uint32_t>(payload.size()), when.order,
+                         when.wall_ns, static_cast<std::uint16_t>(logger.size()), static_cast<std::uint8_t>(level),
+                         static_cast<std::uint8_t>((when.has_wall ? RecordHeader::has_wall : 0) |
+                                                   (spill ? RecordHeader::spilled : 0)),
+                         0};
+  char* out = record + sizeof(RecordHeader);
+  if (spill) {
+    char* const raw = block.release();
+    std::memcpy(out, &raw, sizeof raw);
+    out = raw;
+  }
+  if (!logger.empty()) std::memcpy(out, logger.data(), logger.size());
+  if (!payload.empty()) std::memcpy(out + logger.size(), payload.data(), payload.size());
+  ring.publish(size);
+  // A flush barrier must not wait for the end of the backend's nap.
+  if (always || load_after_fence(asleep_)) wake();
+}
+
+// ---- the backend -------------------------------------------------------------------------
+
+void AsyncQueue::refresh_rings() {
+  if (rings_version_.load(std::memory_order_acquire) != active_version_) {
+    std::lock_guard lock(rings_mutex_);
+    active_ = rings_;
+    active_version_ = rings_version_.load(std::memory_order_relaxed);
+  }
+  // abandoned() before published(): the owner's last events are seen once it has exited.
+  const auto done = [](const std::shared_ptr<ThreadRing>& r) { return r->abandoned() && r->read == r->published(); };
+  if (std::none_of(active_.begin(), active_.end(), done)) return;
+  std::lock_guard lock(rings_mutex_);
+  std::erase_if(rings_, done);
+  std::erase_if(active_, done);
+  rings_version_.fetch_add(1, std::memory_order_relaxed);
+  active_version_ = rings_version_.load(std::memory_order_relaxed);
+}
+
+void AsyncQueue::handle(const RecordHeader& record, const TscClock& clock) {
+  const char* bytes = reinterpret_cast<const char*>(&record) + sizeof(RecordHeader);
+  char* block = nullptr;
+  if ((record.flags & RecordHeader::spilled) != 0) {
+    std::memcpy(&block, bytes, sizeof block);
+    bytes = block;
+  }
+  const auto time = (record.flags & RecordHeader::has_wall) != 0
+                        ? std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                              std::chrono::nanoseconds(record.wall_ns)))
+                        : clock.to_time(record.order);
+  const spdlog::details::log_msg msg(time, spdlog::source_loc{}, spdlog::string_view_t(bytes, record.logger_size),
+                                     static_cast<spdlog::level::level_enum>(record.level),
+                                     spdlog::string_view_t(bytes + record.logger_size, record.payload_size));
+  handler_(msg);
+  delete[] block;
+}
+
+std::size_t AsyncQueue::drain(const TscClock& clock, bool everything) {
+  // Read before the list of rings and their positions: whatever happened before an event
+  // stamped up to here (a ring attached, an event published) is seen by the reads after it.
+  const std::uint64_t cutoff = everything ? std::numeric_limits<std::uint64_t>::max() : TscClock::read_ordered(counter_);
+  refresh_rings();
+  heads_.clear();
+  for (const auto& ring : active_) {
+    const std::uint64_t limit = ring->published();
+    if (ring->read != limit) heads_.push_back(Head{ring.get(), limit, ring->record_at(ring->read).order});
+  }
+  std::size_t n = 0;
+  while (!heads_.empty() && n < max_batch) {
+    auto earliest = std::min_element(heads_.begin(), heads_.end(),
+                                     [](const Head& a, const Head& b) { return a.order < b.order; });
+    if (earliest->order > cutoff) break;  // and so are all the others
+    ThreadRing& ring = *earliest->ring;
+    const RecordHeader& record = ring.record_at(ring.read);
+    handle(record, clock);
+    ring.read += record.size;
+    ++n;
+    if (ring.read == earliest->limit) {
+      ring.release(ring.read);
+      heads_.erase(earliest);
+    } else {
+      earliest->order = ring.record_at(ring.read).order;
+    }
+  }
+  for (const Head& h : heads_) {
+    if (h.ring->read != h.ring->released()) h.ring->release(h.ring->read);
+  }
   return n;
+}
+
+bool AsyncQueue::pending() const noexcept {
+  if (rings_version_.load(std::memory_order_acquire) != active_version_) return true;
+  return std::any_of(active_.begin(), active_.end(), [](const auto& r) { return r->read != r->published(); });
 }
 
 void AsyncQueue::wake() {
@@ -158,7 +215,7 @@ void AsyncQueue::wake() {
 }
 
 bool AsyncQueue::idle(int& quiet_naps, bool& flushed) {
-  if (write_.load() != read_) {  // a caller has claimed the next slot and is filling it
+  if (pending()) {  // events stamped after the pass began, or a ring just attached
     std::this_thread::yield();
     return true;
   }
@@ -176,10 +233,11 @@ bool AsyncQueue::idle(int& quiet_naps, bool& flushed) {
     sleep_cv_.wait_for(lock, nap);
     return true;
   }
-  // Announce the sleep, then look once more: a caller that claimed a slot before the
-  // announcement is seen here, one that claims after it sees asleep_ and wakes us (both seq_cst).
+  // Announce the sleep, then look once more: a caller that published before the announcement
+  // is seen here, one that publishes after it sees asleep_ and wakes us (see asymmetric_fence.hpp).
   asleep_.store(true);
-  if (write_.load() != read_ || stopping_.load()) {
+  heavy_fence();
+  if (pending() || stopping_.load()) {
     asleep_.store(false);
     return true;
   }
@@ -188,14 +246,14 @@ bool AsyncQueue::idle(int& quiet_naps, bool& flushed) {
 }
 
 void AsyncQueue::run() {
-  std::optional<TscClock> clock;
-  if (TscClock::usable()) clock.emplace();
+  TscClock clock(counter_);
   int quiet_naps = 0;
   bool flushed = true;
   std::chrono::steady_clock::time_point unflushed_since;
   for (;;) {
-    if (clock) clock->resync();
-    if (drain(clock ? &*clock : nullptr) == 0) {
+    clock.resync();
+    // Once stopping, no caller is inside a call any more: everything published is taken.
+    if (drain(clock, stopping_.load()) == 0) {
       if (!idle(quiet_naps, flushed)) return;
       continue;
     }

@@ -1,13 +1,16 @@
 // The queue between callers and the backend thread.
 //
-// A bounded lock-free ring of fixed-size slots with one consumer: a caller claims the next
-// position with one compare-and-swap, writes its encoded event into the slot and publishes it
-// with a release store; nothing on that path reads memory the backend writes per event. No
-// mutex, no allocation and no system call on the caller's path unless the event is larger than
-// a slot (its bytes then go to the heap), the ring is full (block mode waits on a futex) or the
-// backend is in a deep sleep (the caller wakes it). One ring for all threads keeps events
-// in the order their slots were claimed, so an event logged after another on any thread (in
-// happens-before order) is written after it, and a flush barrier covers everything before it.
+// Every thread that logs writes to a ring of its own (thread_ring.hpp), attached on its first
+// event and freed by the backend once the thread has exited and its ring is read. A call takes
+// no lock and no locked instruction: it writes its record into its ring and publishes it with
+// a release store. The backend merges the rings by the events' timestamps. Each pass reads the
+// clock first and takes only events stamped before that reading, so an event logged after
+// another one (on any thread, after seeing it) is written after it: the earlier event was
+// published before the later one was stamped, so the pass that takes the later one also sees
+// it. Two limits, both far below a microsecond: the caller's counter read is not serialising,
+// so an event logged within a few dozen cycles of seeing another may carry a stamp just before
+// it; and a thread preempted between stamping and publishing may publish after a pass has
+// taken later events of other threads. Each thread's events are always written in order.
 //
 // While events keep coming the backend polls every 200 µs; it writes its file buffers out
 // after a quiet nap (at least every 50 ms), not after every event, and sleeps deeply after
@@ -21,15 +24,24 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include <spdlog/details/log_msg.h>
 
+#include "asymmetric_fence.hpp"
+#include "short_copy.hpp"
+#include "thread_ring.hpp"
 #include "tsc_clock.hpp"
 
 namespace leadscout::log::detail {
+
+// The calling thread's ring and the id of the queue it belongs to; `t_ring_queue` is all ones
+// once the thread's thread-locals are destroyed. Trivially destructible and initial-exec, so
+// reading them is one load each.
+[[gnu::tls_model("initial-exec")]] inline thread_local ThreadRing* t_ring = nullptr;
+[[gnu::tls_model("initial-exec")]] inline thread_local std::uint64_t t_ring_queue = 0;
 
 class AsyncQueue {
  public:
@@ -38,80 +50,118 @@ class AsyncQueue {
   /// Called when the queue runs empty after a batch (the moment to flush file buffers).
   using IdleHandler = std::function<void()>;
 
-  /// Bytes of logger name and payload a slot holds inline; larger events spill to the heap.
-  static constexpr std::size_t inline_bytes = 464;
+  /// Bytes of each thread's ring per event of capacity: a typical event takes 150 to 250.
+  static constexpr std::size_t bytes_per_event = 128;
+  /// The longest logger name a record keeps.
+  static constexpr std::size_t max_logger = 0xffff;
 
-  /// The ring holds capacity_events rounded up to a power of two.
+  /// Each thread's ring holds capacity_events * bytes_per_event bytes, rounded up to a power of two.
   AsyncQueue(std::size_t capacity_events, bool block_when_full, Handler handler, IdleHandler on_idle);
   /// Writes everything queued, then stops the backend thread.
   ~AsyncQueue();
   AsyncQueue(const AsyncQueue&) = delete;
   AsyncQueue& operator=(const AsyncQueue&) = delete;
 
-  /// When an event happened: system_clock nanoseconds, or TscClock ticks when `ticks` is set
-  /// (converted to wall time on the backend).
+  /// When an event happened: a reading of the order clock, and its wall time when that is not
+  /// the order clock's (an injected clock, or a time given by spdlog).
   struct Stamp {
-    std::int64_t value;
-    bool ticks;
+    std::uint64_t order = 0;
+    std::int64_t wall_ns = 0;
+    bool has_wall = false;
   };
+  [[nodiscard]] Stamp now() const noexcept { return Stamp{TscClock::read(counter_)}; }
+  [[nodiscard]] Stamp at(std::chrono::system_clock::time_point wall) const noexcept;
 
-  /// Queues an event. When the ring is full: waits for a free slot (block mode) or drops the
+  /// Queues an event. When the thread's ring is full: waits for room (block mode) or drops the
   /// event and counts it (drop mode). `always` events (flush barriers) are never dropped.
   void push(Stamp when, spdlog::level::level_enum level, std::string_view logger, std::string_view payload,
             bool always = false);
-  /// A claimed slot: write `size` payload bytes to `payload`, then commit() it. Between the
-  /// two the backend waits at this slot, so nothing that can block or throw goes in between.
-  struct Reservation {
-    std::uint64_t pos;
-    char* payload;
-  };
-  /// Claims a slot for an event of payload_size bytes and copies the logger name into it;
-  /// nullopt when the ring is full in drop mode (the event is counted as dropped).
-  std::optional<Reservation> reserve(Stamp when, spdlog::level::level_enum level, std::string_view logger,
-                                     std::size_t payload_size, bool always = false);
-  /// Publishes a reserved slot to the backend.
-  void commit(const Reservation& r, bool always = false);
-
   void push(std::chrono::system_clock::time_point time, spdlog::level::level_enum level, std::string_view logger,
             std::string_view payload, bool always = false) {
-    push(Stamp{std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count(), false}, level,
-         logger, payload, always);
+    push(at(time), level, logger, payload, always);
+  }
+
+  /// Room for one event at the end of the calling thread's ring, its header and logger name
+  /// written: write the payload to [payload, end), then commit(). `ring` is null when the ring
+  /// has too little room (or the thread has none): push() the event instead.
+  struct Reservation {
+    ThreadRing* ring = nullptr;
+    char* record = nullptr;
+    char* payload = nullptr;
+    char* end = nullptr;
+  };
+  [[nodiscard]] Reservation reserve(Stamp when, spdlog::level::level_enum level, std::string_view logger) noexcept {
+    ThreadRing* ring = t_ring_queue == id_ ? t_ring : attach();
+    if (ring == nullptr || logger.size() > max_logger) return {};
+    std::size_t room = 0;
+    char* record = ring->window(room);
+    const std::size_t head = sizeof(RecordHeader) + logger.size();
+    if (room < head + 64) return {};  // push() waits for room, or drops
+    auto* header = reinterpret_cast<RecordHeader*>(record);
+    header->order = when.order;
+    header->wall_ns = when.wall_ns;
+    header->logger_size = static_cast<std::uint16_t>(logger.size());
+    header->level = static_cast<std::uint8_t>(level);
+    header->flags = when.has_wall ? RecordHeader::has_wall : 0;
+    put_bytes(record + sizeof(RecordHeader), logger.data(), logger.size());
+    return Reservation{ring, record, record + head, record + room};
+  }
+  /// Publishes a reserved record whose payload ends at payload_end.
+  void commit(const Reservation& r, const char* payload_end) noexcept {
+    auto* header = reinterpret_cast<RecordHeader*>(r.record);
+    header->payload_size = static_cast<std::uint32_t>(payload_end - r.payload);
+    const std::size_t size = RecordHeader::padded(static_cast<std::size_t>(payload_end - r.record));
+    header->size = static_cast<std::uint32_t>(size);
+    r.ring->publish(size);
+    if (load_after_fence(asleep_)) wake();
   }
 
   [[nodiscard]] std::uint64_t dropped() const noexcept { return dropped_.load(std::memory_order_relaxed); }
-  /// Slots in the ring.
-  [[nodiscard]] std::size_t capacity() const noexcept { return mask_ + 1; }
+  /// Bytes of each thread's ring.
+  [[nodiscard]] std::size_t ring_bytes() const noexcept { return ring_bytes_; }
+  /// Rings the backend still reads: of threads alive, or exited with events left.
+  [[nodiscard]] std::size_t rings() const;
 
  private:
-  struct Slot;
-
-  /// Claims a slot for position *pos; false when the ring is full and the event is dropped.
-  bool claim(std::uint64_t& pos, bool wait);
-  /// Blocks a caller until the backend has read past `released`.
-  void wait_for_space(std::uint64_t released);
-  /// Handles every published event from read_ onwards; returns how many.
-  std::size_t drain(const TscClock* clock);
+  /// Gives the calling thread a ring of this queue (nullptr: it has none any more).
+  ThreadRing* attach() noexcept;
+  std::shared_ptr<ThreadRing> add_ring();
+  void write_record(ThreadRing& ring, Stamp when, spdlog::level::level_enum level, std::string_view logger,
+                    std::string_view payload, bool always);
+  /// Handles published events in timestamp order, up to the order clock's reading (or all
+  /// of them); returns how many.
+  std::size_t drain(const TscClock& clock, bool everything);
+  void handle(const RecordHeader& record, const TscClock& clock);
+  /// Takes in newly attached rings and lets go of the exited threads' empty ones.
+  void refresh_rings();
+  /// True when some ring has events the backend has not read.
+  [[nodiscard]] bool pending() const noexcept;
   /// Waits for events (napping, then sleeping); false once stopping with nothing left.
   bool idle(int& quiet_naps, bool& flushed);
   void wake();
   void run();
 
-  const std::uint64_t mask_;
+  struct Head {
+    ThreadRing* ring;
+    std::uint64_t limit;  // published when the pass began
+    std::uint64_t order;  // of the record at ring->read
+  };
+
+  const std::uint64_t id_;
   const bool block_;
+  const bool counter_;  // the order clock is the time-stamp counter
+  const std::size_t ring_bytes_;
   Handler handler_;
   IdleHandler on_idle_;
-  struct FreeRing {
-    void operator()(void* p) const noexcept;
-  };
-  std::unique_ptr<void, FreeRing> ring_;  // the allocation
-  Slot* slots_ = nullptr;                 // in it, aligned
-  // Each group on its own cache line: the callers', the backend's, and the rarely written.
-  alignas(64) std::atomic<std::uint64_t> write_{0};  // next position to claim
-  std::atomic<std::uint64_t> cached_released_{0};    // a recent value of released_
-  alignas(64) std::uint64_t read_ = 0;               // next position to handle (backend only)
-  std::atomic<std::uint64_t> released_{0};           // positions below it may be reused
-  std::atomic<int> waiting_{0};                      // callers blocked on a full ring
-  alignas(64) std::atomic<bool> asleep_{false};      // the backend waits for a wake()
+  mutable std::mutex rings_mutex_;
+  std::vector<std::shared_ptr<ThreadRing>> rings_;  // under rings_mutex_
+  std::atomic<std::uint64_t> rings_version_{0};
+  std::vector<std::shared_ptr<ThreadRing>> active_;  // the backend's copy of rings_
+  std::uint64_t active_version_ = 0;
+  std::vector<Head> heads_;
+  std::mutex shared_mutex_;                 // the ring of threads past their thread-locals
+  std::shared_ptr<ThreadRing> shared_ring_;  // under shared_mutex_
+  alignas(64) std::atomic<bool> asleep_{false};  // the backend waits for a wake()
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> dropped_{0};
   std::mutex sleep_mutex_;  // only for the backend's sleep and the wake-ups

@@ -57,7 +57,7 @@ struct ThreadContext {
   }
 };
 
-thread_local ThreadContext t_context;
+[[gnu::tls_model("initial-exec")]] thread_local ThreadContext t_context;
 
 }  // namespace
 

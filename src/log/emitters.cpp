@@ -23,7 +23,7 @@ struct SlotReturn {
 
 }  // namespace
 
-thread_local EmitterSlot* t_emitter_slot = nullptr;
+[[gnu::tls_model("initial-exec")]] thread_local EmitterSlot* t_emitter_slot = nullptr;
 
 EmitterSlot* claim_emitter_slot() noexcept {
   thread_local SlotReturn give_back;

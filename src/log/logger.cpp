@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include <fmt/format.h>
+#include "asymmetric_fence.hpp"
 #include "async_queue.hpp"
 #include "context.hpp"
 #include "direct_encoding.hpp"
@@ -23,7 +24,6 @@
 #include "router_sink.hpp"
 #include "spdlog_interop.hpp"
 #include "spdlog_level.hpp"
-#include "tsc_clock.hpp"
 
 namespace leadscout::log {
 namespace detail {
@@ -36,26 +36,22 @@ struct State {
   Config cfg;
   std::shared_ptr<RouterSink> sink;
   std::unique_ptr<AsyncQueue> queue;  // async only
+  bool direct = false;                // async on the system clock: emit()'s fast path
   std::atomic<std::uint64_t> next_ticket{0};
-  bool tsc = false;  // async on the system clock: callers stamp events with the CPU's counter
 
   [[nodiscard]] std::chrono::system_clock::time_point now() const {
     return cfg.clock ? cfg.clock() : std::chrono::system_clock::now();
   }
-  [[nodiscard]] AsyncQueue::Stamp stamp() const {
-    if (tsc) return {static_cast<std::int64_t>(TscClock::ticks()), true};
-    return {std::chrono::duration_cast<std::chrono::nanoseconds>(now().time_since_epoch()).count(), false};
-  }
-  /// Encodes the event straight into a queue slot; false when it needs encode_event().
+  /// When an event happened; the backend derives the wall time unless a clock is injected.
+  [[nodiscard]] AsyncQueue::Stamp stamp() const { return cfg.clock ? queue->at(cfg.clock()) : queue->now(); }
+  /// Encodes the event straight into the thread's queue ring; false when it needs encode_event().
   bool submit_direct(Level level, std::string_view logger, const DirectEvent& e) const {
     if (!queue) return false;
-    const std::size_t size = direct_size(e);
-    if (size == 0) return false;
-    const auto r = queue->reserve(stamp(), to_spdlog(level), logger, size);
-    if (r) {
-      direct_encode(e, r->payload);
-      queue->commit(*r);
-    }
+    const auto r = queue->reserve(stamp(), to_spdlog(level), logger);
+    if (r.ring == nullptr) return false;
+    const char* end = direct_encode(e, r.payload, r.end);
+    if (end == nullptr) return false;  // nothing is published: the general path writes it
+    queue->commit(r, end);
     return true;
   }
   /// Queues the event for the backend, or writes it through here in sync mode.
@@ -209,6 +205,7 @@ State* detach_locked() {
 /// Writes out and destroys a detached state; called without the registry mutex.
 void destroy(State* st) {
   if (st == nullptr) return;
+  heavy_fence();  // see emitters.hpp
   while (emitters_inside()) std::this_thread::yield();
   const std::uint64_t dropped = st->queue ? st->queue->dropped() : 0;
   st->queue.reset();  // writes out everything queued, then joins the backend
@@ -227,30 +224,56 @@ bool running() noexcept { return g_state.load() != nullptr; }
 
 std::uint64_t shutdowns() noexcept { return g_shutdowns.load(); }
 
-void emit(const Category& category, const std::string* bound, Level level, std::string_view event, Fields fields,
-          const std::exception* error, const SourceLocation* where) {
-  EmitterGuard guard;
-  const State* st = g_state.load();
+namespace {
+
+/// Every event the caller's fast path does not take: exceptions, source locations, arrays,
+/// objects and conversions, an injected clock, sync mode, before init(), and events larger than
+/// the room left in the thread's ring.
+[[gnu::noinline]] void emit_general(const State* st, const Category& category, std::string_view bound, Level level,
+                                    std::string_view event, Fields fields, const std::exception* error,
+                                    const SourceLocation* where) {
   SourceView source;
   const bool with_source = where != nullptr && wants_source(st, level);
   if (with_source) source = {where->file != nullptr ? where->file : "", where->line,
                              where->function != nullptr ? where->function : ""};
-  const std::string_view bound_fields = bound != nullptr ? std::string_view(*bound) : std::string_view();
   if (error == nullptr && st != nullptr &&
       st->submit_direct(level, category.name,
-                        DirectEvent{category.id, event, current_context(), bound_fields, fields,
-                                    with_source ? &source : nullptr})) {
+                        DirectEvent{category.id, event, current_context(), bound, fields, with_source ? &source : nullptr})) {
     return;
   }
   std::string error_text;
   if (error != nullptr) describe(*error, error_text, 0);
-  encode_event(t_payload, category.id, event, current_context(), bound_fields, fields, error_text, error != nullptr,
+  encode_event(t_payload, category.id, event, current_context(), bound, fields, error_text, error != nullptr,
                with_source ? &source : nullptr);
   if (st == nullptr) {
     fallback_write(category, level, std::chrono::system_clock::now(), t_payload);
     return;
   }
   st->submit(level, category.name, t_payload);
+}
+
+}  // namespace
+
+void emit(const Category& category, const std::string* bound, Level level, std::string_view event, Fields fields,
+          const std::exception* error, const SourceLocation* where) {
+  EmitterGuard guard;
+  const State* st = g_state.load();
+  const std::string_view bound_fields = bound != nullptr ? std::string_view(*bound) : std::string_view();
+  if (st != nullptr && st->direct && error == nullptr && where == nullptr) {
+    // The caller's fast path: the event straight into the thread's ring, stamped first so
+    // that reading the clock overlaps the encoding.
+    AsyncQueue& queue = *st->queue;
+    const auto r = queue.reserve(queue.now(), to_spdlog(level), category.name);
+    if (r.ring != nullptr) {
+      const char* end = direct_encode(DirectEvent{category.id, event, current_context(), bound_fields, fields, nullptr},
+                                      r.payload, r.end);
+      if (end != nullptr) {
+        queue.commit(r, end);
+        return;
+      }
+    }
+  }
+  emit_general(st, category, bound_fields, level, event, fields, error, where);
 }
 
 }  // namespace detail
@@ -309,7 +332,7 @@ void init(const Config& cfg) {
           }
         },
         [sink] { sink->flush(); });  // an idle backend writes its buffers out for tail -f
-    st->tsc = !cfg.clock && TscClock::usable();
+    st->direct = !cfg.clock;
   }
   st->sink->schedule_maintenance(st->sink->current_date());
   State* raw = st.release();

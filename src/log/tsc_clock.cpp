@@ -34,14 +34,27 @@ bool TscClock::usable() noexcept {
   return ok;
 }
 
-TscClock::TscClock() : base_ticks_(ticks()), base_steady_(std::chrono::steady_clock::now()) {
+std::uint64_t TscClock::read_ordered(bool counter) noexcept {
+#if defined(__x86_64__)
+  if (counter) {
+    _mm_lfence();  // the counter is read after everything before it, and before everything after
+    const std::uint64_t t = __rdtsc();
+    _mm_lfence();
+    return t;
+  }
+#endif
+  return steady_ns();
+}
+
+TscClock::TscClock(bool counter)
+    : counter_(counter), base_ticks_(read(counter)), base_steady_(std::chrono::steady_clock::now()) {
   auto now = base_steady_;
   while (now - base_steady_ < calibration) now = std::chrono::steady_clock::now();
   resync();
 }
 
 void TscClock::resync() {
-  now_ticks_ = ticks();
+  now_ticks_ = read(counter_);
   const auto steady = std::chrono::steady_clock::now();
   now_wall_ = std::chrono::system_clock::now();
   // The rate over everything since construction: the longer the baseline, the better.

@@ -14,11 +14,12 @@ namespace ld = leadscout::log::detail;
 
 namespace {
 
-std::string direct(const ld::DirectEvent& e) {
-  const std::size_t n = ld::direct_size(e);
-  EXPECT_NE(n, 0u);
-  std::string out(n, '\0');
-  ld::direct_encode(e, out.data());
+/// The direct encoder's bytes, or "refused" when it turns the event away.
+std::string direct(const ld::DirectEvent& e, std::size_t room = 1 << 16) {
+  std::string out(room, '\0');
+  const char* end = ld::direct_encode(e, out.data(), out.data() + out.size());
+  if (end == nullptr) return "refused";
+  out.resize(static_cast<std::size_t>(end - out.data()));
   return out;
 }
 
@@ -71,7 +72,7 @@ TEST(LogDirectEncoding, InvalidUtf8AndHugeStringsAreCopiedAsBytes) {
   const std::string huge(3 * 1024 * 1024, '\x80');
   const ll::Fields fields{{"bad", invalid}, {"huge", huge}, {std::string_view("k\xff\"ey"), 1}};
   const ld::DirectEvent e{1, "\xc0\xaf", {}, {}, fields, nullptr};
-  const std::string bytes = direct(e);
+  const std::string bytes = direct(e, huge.size() + 1024);
   EXPECT_EQ(bytes, general(e));
   ld::DecodedEvent ev;
   ASSERT_TRUE(ld::decode_event(bytes, ev));
@@ -88,7 +89,24 @@ TEST(LogDirectEncoding, ArraysObjectsAndConversionsTakeTheGeneralPath) {
   const std::error_code ec = std::make_error_code(std::errc::timed_out);
   for (const ll::Field& f : ll::Fields{{"ints", ints}, {"names", names}, {"object", object}, {"ec", ec}}) {
     const ll::Fields list{{"ok", 1}, f};  // named: DirectEvent holds only a view of the list
-    EXPECT_EQ(ld::direct_size(ld::DirectEvent{1, "e", {}, {}, list, nullptr}), 0u) << f.key;
+    EXPECT_EQ(direct(ld::DirectEvent{1, "e", {}, {}, list, nullptr}), "refused") << f.key;
   }
-  EXPECT_NE(ld::direct_size(ld::DirectEvent{1, "e", {}, {}, {}, nullptr}), 0u) << "no fields at all";
+  EXPECT_NE(direct(ld::DirectEvent{1, "e", {}, {}, {}, nullptr}), "refused") << "no fields at all";
+}
+
+TEST(LogDirectEncoding, AnEventLargerThanItsRoomIsRefusedWithoutWritingPastIt) {
+  const std::string name(100, 'n');
+  const ll::Fields fields{{"name", name}, {"item_id", 7}, {"ok", true}};
+  const ld::SourceView source{"src/app.cpp", 42, "main"};
+  const ld::DirectEvent e{1, "Item processed", "", "", fields, &source};
+  const std::string whole = direct(e);
+  ASSERT_NE(whole, "refused");
+  EXPECT_EQ(whole, general(e));
+  // Every room short of the whole payload is refused, and nothing is written past the room.
+  for (std::size_t room = 0; room < whole.size(); ++room) {
+    std::string out(room + 16, '#');
+    EXPECT_EQ(ld::direct_encode(e, out.data(), out.data() + room), nullptr) << room;
+    EXPECT_EQ(out.substr(room), std::string(16, '#')) << room;
+  }
+  EXPECT_EQ(direct(e, whole.size() + 8), whole) << "a field may ask for up to 8 bytes more than it takes";
 }

@@ -1,6 +1,7 @@
 // The queue between callers and the backend: order and content across many laps of a small
-// ring, events larger than a slot, many producers, drop mode, events of threads that exit
-// before anything is flushed, and counter timestamps that read as wall time.
+// ring, events larger than a ring's record limit, many producers, drop mode, order across
+// threads, rings of exited threads, a thread that logs to two queues, events logged during a
+// thread's exit, and counter timestamps that read as wall time.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -47,7 +48,7 @@ std::string payload_of(int thread, int i) {
 TEST(LogQueue, SmallRingWrapsManyTimesKeepingOrderAndBytes) {
   Seen seen;
   auto queue = make_queue(seen, 16, true);
-  EXPECT_EQ(queue->capacity(), 16u);
+  EXPECT_EQ(queue->ring_bytes(), 2048u) << "the smallest ring";
   constexpr int events = 5000;
   for (int i = 0; i < events; ++i) {
     queue->push(std::chrono::system_clock::now(), spdlog::level::info, i % 2 ? "odd" : "even", payload_of(0, i));
@@ -93,17 +94,120 @@ TEST(LogQueue, DropModeCountsWhatItDropsButNeverABarrier) {
         seen.payloads.emplace_back(m.payload.data(), m.payload.size());
       },
       [] {});
-  for (int i = 0; i < 100; ++i) queue->push(std::chrono::system_clock::now(), spdlog::level::info, "d", "x");
-  EXPECT_GE(queue->dropped(), 90u);
-  std::thread barrier([&] {
-    queue->push(std::chrono::system_clock::now(), spdlog::level::critical, "d", "barrier", true);
-  });
-  hold.store(false);
-  barrier.join();
+  for (int i = 0; i < 1000; ++i) queue->push(std::chrono::system_clock::now(), spdlog::level::info, "d", "x");
+  EXPECT_GE(queue->dropped(), 900u) << "a 2 KiB ring holds about 50 such events";
+  std::thread release([&] { hold.store(false); });
+  // The same thread's ring is full: the barrier waits for room instead of being dropped.
+  queue->push(std::chrono::system_clock::now(), spdlog::level::critical, "d", "barrier", true);
+  release.join();
   const std::uint64_t dropped = queue->dropped();
   queue.reset();
-  EXPECT_EQ(seen.payloads.size() + dropped, 101u);
+  EXPECT_EQ(seen.payloads.size() + dropped, 1001u);
   EXPECT_EQ(seen.payloads.back(), "barrier");
+}
+
+TEST(LogQueue, AnEventLoggedAfterAnotherOnAnyThreadIsWrittenAfterIt) {
+  Seen seen;
+  auto queue = make_queue(seen, 16, true);
+  constexpr int rounds = 4000;
+  std::atomic<int> turn{0};  // even: the first thread's turn, odd: the second's
+  const auto player = [&](int parity) {
+    for (int i = parity; i < rounds; i += 2) {
+      while (turn.load(std::memory_order_acquire) != i) {
+      }
+      queue->push(queue->now(), spdlog::level::info, "p", std::to_string(i));
+      // A microsecond before the other thread's turn: far beyond how early a caller's
+      // (non-serialising) counter read can be, far below any pass of the backend.
+      const auto logged = std::chrono::steady_clock::now();
+      while (std::chrono::steady_clock::now() - logged < std::chrono::microseconds(1)) {
+      }
+      turn.store(i + 1, std::memory_order_release);
+    }
+  };
+  std::thread a(player, 0), b(player, 1);
+  a.join();
+  b.join();
+  queue.reset();
+  ASSERT_EQ(seen.payloads.size(), static_cast<std::size_t>(rounds));
+  for (int i = 0; i < rounds; ++i) ASSERT_EQ(seen.payloads[static_cast<std::size_t>(i)], std::to_string(i));
+}
+
+TEST(LogQueue, ThreadsAreMergedByTimestampNotByWhenTheyPublished) {
+  Seen seen;
+  auto queue = make_queue(seen, 16, true);
+  // The order clock's ticks in 20 ms.
+  const std::uint64_t start = queue->now().order;
+  const auto began = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - began < std::chrono::milliseconds(2)) {
+  }
+  const std::uint64_t ticks_20ms = (queue->now().order - start) * 10;
+  // Published first, but stamped 20 ms ahead: the backend holds it until the clock gets there,
+  // so the other thread's event, stamped now and published after it, is written first.
+  ld::AsyncQueue::Stamp ahead = queue->now();
+  ahead.order += ticks_20ms;
+  std::thread([&] { queue->push(ahead, spdlog::level::info, "t", "stamped ahead"); }).join();
+  // Ten of the backend's naps: a pass that took events regardless of the clock would take it now.
+  const auto pushed = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - pushed < std::chrono::milliseconds(2)) {
+  }
+  std::thread([&] { queue->push(queue->now(), spdlog::level::info, "t", "stamped now"); }).join();
+  queue.reset();
+  ASSERT_EQ(seen.payloads.size(), 2u);
+  EXPECT_EQ(seen.payloads[0], "stamped now");
+  EXPECT_EQ(seen.payloads[1], "stamped ahead");
+}
+
+TEST(LogQueue, RingsOfExitedThreadsAreFreedOnceRead) {
+  Seen seen;
+  auto queue = make_queue(seen, 16, true);
+  for (int t = 0; t < 40; ++t) {
+    std::thread([&, t] {
+      for (int i = 0; i < 10; ++i) queue->push(queue->now(), spdlog::level::info, "t", payload_of(t, i));
+    }).join();
+  }
+  for (int spins = 0; queue->rings() != 0 && spins < 200000; ++spins) std::this_thread::yield();
+  EXPECT_EQ(queue->rings(), 0u);
+  queue.reset();
+  EXPECT_EQ(seen.payloads.size(), 400u);
+}
+
+TEST(LogQueue, AThreadMovingBetweenQueuesLosesNothing) {
+  Seen first_seen, second_seen;
+  auto first = make_queue(first_seen, 16, true);
+  auto second = make_queue(second_seen, 16, true);
+  for (int i = 0; i < 300; ++i) {
+    auto& queue = i % 3 == 0 ? *second : *first;
+    queue.push(queue.now(), spdlog::level::info, "m", std::to_string(i));
+  }
+  first.reset();
+  second.reset();
+  ASSERT_EQ(first_seen.payloads.size(), 200u);
+  ASSERT_EQ(second_seen.payloads.size(), 100u);
+  for (std::size_t k = 0; k < 100; ++k) {
+    EXPECT_EQ(second_seen.payloads[k], std::to_string(3 * k)) << "in order";
+    EXPECT_EQ(first_seen.payloads[2 * k], std::to_string(3 * k + 1)) << "in order";
+  }
+}
+
+TEST(LogQueue, EventsFromThreadLocalDestructorsArriveAfterTheThreadsRingIsGone) {
+  Seen seen;
+  auto queue = make_queue(seen, 16, true);
+  struct LogsOnExit {
+    ld::AsyncQueue* queue = nullptr;
+    ~LogsOnExit() {
+      if (queue != nullptr) queue->push(queue->now(), spdlog::level::info, "exit", "last words");
+    }
+  };
+  std::thread([&] {
+    // Built before the thread's first event, so destroyed after the thread's ring is let go.
+    thread_local LogsOnExit on_exit;
+    on_exit.queue = queue.get();
+    queue->push(queue->now(), spdlog::level::info, "exit", "first");
+  }).join();
+  queue.reset();
+  ASSERT_EQ(seen.payloads.size(), 2u);
+  EXPECT_EQ(seen.payloads[0], "first");
+  EXPECT_EQ(seen.payloads[1], "last words");
 }
 
 TEST(LogQueue, CounterTimestampsReadAsWallTime) {
