@@ -145,9 +145,8 @@ void AsyncQueue::refresh_rings() {
   if (std::none_of(active_.begin(), active_.end(), done)) return;
   std::lock_guard lock(rings_mutex_);
   std::erase_if(rings_, done);
-  std::erase_if(active_, done);
-  rings_version_.fetch_add(1, std::memory_order_relaxed);
-  active_version_ = rings_version_.load(std::memory_order_relaxed);
+  active_ = rings_;  // with any ring attached since the copy above
+  active_version_ = rings_version_.fetch_add(1, std::memory_order_relaxed) + 1;
 }
 
 void AsyncQueue::handle(const RecordHeader& record, const TscClock& clock) {

@@ -36,7 +36,6 @@ struct State {
   Config cfg;
   std::shared_ptr<RouterSink> sink;
   std::unique_ptr<AsyncQueue> queue;  // async only
-  bool direct = false;                // async on the system clock: emit()'s fast path
   std::atomic<std::uint64_t> next_ticket{0};
 
   [[nodiscard]] std::chrono::system_clock::time_point now() const {
@@ -44,7 +43,8 @@ struct State {
   }
   /// When an event happened; the backend derives the wall time unless a clock is injected.
   [[nodiscard]] AsyncQueue::Stamp stamp() const { return cfg.clock ? queue->at(cfg.clock()) : queue->now(); }
-  /// Encodes the event straight into the thread's queue ring; false when it needs encode_event().
+  /// Encodes the event straight into the thread's queue ring, stamped first so that reading
+  /// the clock overlaps the encoding; false when it needs encode_event().
   bool submit_direct(Level level, std::string_view logger, const DirectEvent& e) const {
     if (!queue) return false;
     const auto r = queue->reserve(stamp(), to_spdlog(level), logger);
@@ -236,7 +236,8 @@ namespace {
   const bool with_source = where != nullptr && wants_source(st, level);
   if (with_source) source = {where->file != nullptr ? where->file : "", where->line,
                              where->function != nullptr ? where->function : ""};
-  if (error == nullptr && st != nullptr &&
+  // emit() has tried the direct path already for calls without a source location.
+  if (error == nullptr && st != nullptr && where != nullptr &&
       st->submit_direct(level, category.name,
                         DirectEvent{category.id, event, current_context(), bound, fields, with_source ? &source : nullptr})) {
     return;
@@ -259,19 +260,10 @@ void emit(const Category& category, const std::string* bound, Level level, std::
   EmitterGuard guard;
   const State* st = g_state.load();
   const std::string_view bound_fields = bound != nullptr ? std::string_view(*bound) : std::string_view();
-  if (st != nullptr && st->direct && error == nullptr && where == nullptr) {
-    // The caller's fast path: the event straight into the thread's ring, stamped first so
-    // that reading the clock overlaps the encoding.
-    AsyncQueue& queue = *st->queue;
-    const auto r = queue.reserve(queue.now(), to_spdlog(level), category.name);
-    if (r.ring != nullptr) {
-      const char* end = direct_encode(DirectEvent{category.id, event, current_context(), bound_fields, fields, nullptr},
-                                      r.payload, r.end);
-      if (end != nullptr) {
-        queue.commit(r, end);
-        return;
-      }
-    }
+  if (st != nullptr && error == nullptr && where == nullptr &&
+      st->submit_direct(level, category.name,
+                        DirectEvent{category.id, event, current_context(), bound_fields, fields, nullptr})) {
+    return;
   }
   emit_general(st, category, bound_fields, level, event, fields, error, where);
 }
@@ -332,7 +324,6 @@ void init(const Config& cfg) {
           }
         },
         [sink] { sink->flush(); });  // an idle backend writes its buffers out for tail -f
-    st->direct = !cfg.clock;
   }
   st->sink->schedule_maintenance(st->sink->current_date());
   State* raw = st.release();

@@ -16,16 +16,20 @@ ThreadRing::ThreadRing(std::size_t capacity_bytes)
 }
 
 void ThreadRing::wait_for_release() {
-  // Counted before wait() checks the value again: the backend either sees the count and
-  // notifies, or released more before the check, and wait() returns at once.
-  waiting_.fetch_add(1);
-  released_.wait(cached_released_);
-  waiting_.fetch_sub(1, std::memory_order_relaxed);
+  std::unique_lock lock(wait_mutex_);
+  // Announced before the check (both seq_cst): release() either sees the announcement and
+  // notifies under the mutex, or stored its position before the check, which then passes.
+  waiting_.store(true);
+  wait_cv_.wait(lock, [this] { return released_.load() != cached_released_; });
+  waiting_.store(false);
 }
 
 void ThreadRing::release(std::uint64_t pos) noexcept {
-  released_.store(pos);  // seq_cst: pairs with waiting_ in wait_for_release()
-  if (waiting_.load() != 0) released_.notify_all();
+  released_.store(pos);
+  if (waiting_.load()) {
+    std::lock_guard lock(wait_mutex_);
+    wait_cv_.notify_all();
+  }
 }
 
 }  // namespace leadscout::log::detail

@@ -9,9 +9,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 
 #include "asymmetric_fence.hpp"
 
@@ -93,8 +95,12 @@ class ThreadRing {
   std::uint64_t cached_released_ = 0;
   alignas(64) std::atomic<std::uint64_t> published_{0};
   alignas(64) std::atomic<std::uint64_t> released_{0};
-  std::atomic<int> waiting_{0};
   std::atomic<bool> abandoned_{false};
+  // A producer waiting for room: rare, so a mutex and a condition variable, which never lose a
+  // wake-up (libstdc++ 12's atomic wait on 64-bit values can).
+  std::atomic<bool> waiting_{false};
+  std::mutex wait_mutex_;
+  std::condition_variable wait_cv_;
 };
 
 }  // namespace leadscout::log::detail

@@ -171,6 +171,23 @@ TEST(LogQueue, RingsOfExitedThreadsAreFreedOnceRead) {
   EXPECT_EQ(seen.payloads.size(), 400u);
 }
 
+TEST(LogQueue, ARingAttachedWhileExitedOnesAreFreedIsStillRead) {
+  Seen seen;
+  auto queue = make_queue(seen, 16, true);  // 2 KiB rings: 100 events fill one several times
+  for (int round = 0; round < 200; ++round) {
+    std::thread exiting([&] { queue->push(queue->now(), spdlog::level::info, "x", "short-lived"); });
+    // Attaches while the backend frees the exited threads' rings, then needs the backend to
+    // read its ring to go on.
+    std::thread filling([&] {
+      for (int i = 0; i < 100; ++i) queue->push(queue->now(), spdlog::level::info, "f", payload_of(1, i % 50));
+    });
+    exiting.join();
+    filling.join();
+  }
+  queue.reset();
+  EXPECT_EQ(seen.payloads.size(), 200u * 101u);
+}
+
 TEST(LogQueue, AThreadMovingBetweenQueuesLosesNothing) {
   Seen first_seen, second_seen;
   auto first = make_queue(first_seen, 16, true);

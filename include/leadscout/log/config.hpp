@@ -97,7 +97,8 @@ struct LEADSCOUT_LOG_EXPORT Config {
   Level console_level = Level::info;  ///< LEADSCOUT_LOG_CONSOLE_LEVEL
   /// Async by default: the caller only encodes the fields; JSON is rendered on the backend.
   bool async = true;
-  /// Events the async queue holds, rounded up to a power of two (LEADSCOUT_LOG_QUEUE).
+  /// Size of each logging thread's queue in events of 128 bytes, rounded up to a power of two
+  /// (LEADSCOUT_LOG_QUEUE).
   std::size_t queue_size = 8192;
   Overflow overflow = Overflow::block;  ///< what a full queue does (LEADSCOUT_LOG_OVERFLOW)
   /// Dated files older than this many days are deleted (0 keeps everything).
