@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "journal_record.hpp"
+#include "journal/journal_record.hpp"
 
 namespace lbd = leadscout::batch::detail;
 

@@ -9,9 +9,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "direct_encoding.hpp"
-#include "encoding.hpp"
-#include "render.hpp"
+#include "front/direct_encoding.hpp"
+#include "front/encoding.hpp"
+#include "back/render.hpp"
 
 namespace ld = leadscout::log::detail;
 namespace ll = leadscout::log;

@@ -14,8 +14,8 @@
 
 #include "leadscout/batch/clock.hpp"
 #include "leadscout/batch/quota.hpp"
-#include "quota_state.hpp"
-#include "rate_limit_headers.hpp"
+#include "quota/quota_state.hpp"
+#include "quota/rate_limit_headers.hpp"
 
 namespace lb = leadscout::batch;
 namespace lbd = leadscout::batch::detail;

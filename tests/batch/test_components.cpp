@@ -11,15 +11,15 @@
 #include <regex>
 #include <thread>
 
-#include "digest_index.hpp"
-#include "estimator.hpp"
-#include "files.hpp"
-#include "journal.hpp"
-#include "journal_record.hpp"
-#include "progress_bar.hpp"
-#include "rate_limiter.hpp"
-#include "retry.hpp"
-#include "signals.hpp"
+#include "journal/digest_index.hpp"
+#include "output/estimator.hpp"
+#include "output/files.hpp"
+#include "journal/journal.hpp"
+#include "journal/journal_record.hpp"
+#include "output/progress_bar.hpp"
+#include "quota/rate_limiter.hpp"
+#include "engine/retry.hpp"
+#include "engine/signals.hpp"
 
 #include "batch_test_utils.hpp"
 

@@ -10,8 +10,8 @@
 #include <thread>
 #include <vector>
 
-#include "journal.hpp"
-#include "phases.hpp"
+#include "journal/journal.hpp"
+#include "engine/phases.hpp"
 
 #include "batch_test_utils.hpp"
 

@@ -15,11 +15,11 @@
 #include <leadscout/batch/options.hpp>
 #include <leadscout/batch/quota.hpp>
 
-#include "quota_aimd.hpp"
-#include "quota_bucket.hpp"
-#include "quota_registry.hpp"
-#include "quota_state.hpp"
-#include "rate_limit_headers.hpp"
+#include "quota/quota_aimd.hpp"
+#include "quota/quota_bucket.hpp"
+#include "quota/quota_registry.hpp"
+#include "quota/quota_state.hpp"
+#include "quota/rate_limit_headers.hpp"
 #include "utils.hpp"
 
 namespace lb = leadscout::batch;

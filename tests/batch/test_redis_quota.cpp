@@ -15,8 +15,8 @@
 #include <leadscout/batch/quota.hpp>
 #include <leadscout/log/logger.hpp>
 
-#include "quota_shared.hpp"
-#include "quota_state.hpp"
+#include "quota/quota_shared.hpp"
+#include "quota/quota_state.hpp"
 #include "redis_server.hpp"
 #include "utils.hpp"
 

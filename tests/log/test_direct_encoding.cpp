@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "direct_encoding.hpp"
-#include "encoding.hpp"
+#include "front/direct_encoding.hpp"
+#include "front/encoding.hpp"
 
 namespace ll = leadscout::log;
 namespace ld = leadscout::log::detail;

@@ -5,8 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "encoding.hpp"
-#include "json_writer.hpp"
+#include "front/encoding.hpp"
+#include "back/json_writer.hpp"
 
 namespace ld = leadscout::log::detail;
 

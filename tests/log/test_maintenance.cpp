@@ -7,8 +7,8 @@
 
 #include <thread>
 
-#include "file_sink.hpp"
-#include "maintenance.hpp"
+#include "back/file_sink.hpp"
+#include "back/maintenance.hpp"
 #include "utils.hpp"
 
 namespace lt = leadscout::test;

@@ -11,9 +11,9 @@
 #include <thread>
 #include <vector>
 
-#include "async_queue.hpp"
+#include "queue/async_queue.hpp"
 #include "log_test_utils.hpp"
-#include "tsc_clock.hpp"
+#include "queue/tsc_clock.hpp"
 
 namespace lt = leadscout::test;
 namespace ll = leadscout::log;

@@ -19,7 +19,7 @@
 
 #include "leadscout/batch/progress.hpp"
 
-#include "files.hpp"  // src/batch: the private atomic-write and time helpers
+#include "output/files.hpp"  // src/batch: the private atomic-write and time helpers
 
 #include "utils.hpp"
 

@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "journal.hpp"
-#include "journal_record.hpp"
+#include "journal/journal.hpp"
+#include "journal/journal_record.hpp"
 #include "leadscout/batch/detail/engine.hpp"
-#include "stream_resume.hpp"
+#include "journal/stream_resume.hpp"
 
 namespace leadscout::batch::detail {
 

@@ -12,17 +12,17 @@
 #include <thread>
 #include <vector>
 
-#include "journal.hpp"
-#include "quota_state.hpp"
+#include "journal/journal.hpp"
+#include "quota/quota_state.hpp"
 #include "leadscout/batch/clock.hpp"
 #include "leadscout/batch/detail/engine.hpp"
 #include "leadscout/batch/options.hpp"
 #include "leadscout/batch/outcome.hpp"
 #include "leadscout/log/logger.hpp"
-#include "results_writer.hpp"
+#include "output/results_writer.hpp"
 #include "retry.hpp"
-#include "run_report.hpp"
-#include "usage_ledger.hpp"
+#include "output/run_report.hpp"
+#include "journal/usage_ledger.hpp"
 
 namespace leadscout::batch::detail {
 

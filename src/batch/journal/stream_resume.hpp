@@ -18,7 +18,7 @@
 #include "leadscout/batch/options.hpp"
 #include "leadscout/log/logger.hpp"
 #include "resume.hpp"
-#include "run_report.hpp"
+#include "output/run_report.hpp"
 #include "usage_ledger.hpp"
 
 namespace leadscout::batch::detail {

@@ -16,12 +16,12 @@
 #include <spdlog/sinks/sink.h>
 
 #include "alerts.hpp"
-#include "encoding.hpp"
+#include "front/encoding.hpp"
 #include "file_sink.hpp"
 #include "leadscout/log/config.hpp"
 #include "maintenance.hpp"
 #include "render.hpp"
-#include "spdlog_interop.hpp"
+#include "spdlog/spdlog_interop.hpp"
 
 namespace leadscout::log::detail {
 

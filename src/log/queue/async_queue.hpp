@@ -31,7 +31,7 @@
 #include <spdlog/details/log_msg.h>
 
 #include "asymmetric_fence.hpp"
-#include "short_copy.hpp"
+#include "front/short_copy.hpp"
 #include "thread_ring.hpp"
 #include "tsc_clock.hpp"
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "leadscout/batch/clock.hpp"
-#include "rate_limiter.hpp"
+#include "quota/rate_limiter.hpp"
 
 namespace leadscout::batch::detail {
 

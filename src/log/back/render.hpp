@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "encoding.hpp"
+#include "front/encoding.hpp"
 #include "leadscout/log/config.hpp"
 #include "leadscout/log/level.hpp"
 

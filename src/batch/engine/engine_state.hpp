@@ -13,17 +13,17 @@
 #include <vector>
 
 #include "halt.hpp"
-#include "journal.hpp"
+#include "journal/journal.hpp"
 #include "leadscout/batch/detail/engine.hpp"
 #include "leadscout/log/logger.hpp"
 #include "phases.hpp"
-#include "publisher.hpp"
-#include "quota_registry.hpp"
+#include "output/publisher.hpp"
+#include "quota/quota_registry.hpp"
 #include "retry.hpp"
-#include "run_report.hpp"
+#include "output/run_report.hpp"
 #include "scheduler.hpp"
 #include "stream_feeder.hpp"
-#include "stream_resume.hpp"
+#include "journal/stream_resume.hpp"
 #include "worker.hpp"
 
 namespace leadscout::batch::detail {

@@ -14,16 +14,16 @@
 #include <unordered_map>
 
 #include <fmt/format.h>
-#include "asymmetric_fence.hpp"
-#include "async_queue.hpp"
+#include "queue/asymmetric_fence.hpp"
+#include "queue/async_queue.hpp"
 #include "context.hpp"
 #include "direct_encoding.hpp"
 #include "emitters.hpp"
 #include "encoding.hpp"
 #include "log_file_name.hpp"
-#include "router_sink.hpp"
-#include "spdlog_interop.hpp"
-#include "spdlog_level.hpp"
+#include "back/router_sink.hpp"
+#include "spdlog/spdlog_interop.hpp"
+#include "spdlog/spdlog_level.hpp"
 
 namespace leadscout::log {
 namespace detail {

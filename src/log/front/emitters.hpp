@@ -8,7 +8,7 @@
 
 #include <atomic>
 
-#include "asymmetric_fence.hpp"
+#include "queue/asymmetric_fence.hpp"
 
 namespace leadscout::log::detail {
 

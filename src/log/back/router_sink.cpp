@@ -1,7 +1,7 @@
 #include "router_sink.hpp"
 
 #include "glob.hpp"
-#include "spdlog_level.hpp"
+#include "spdlog/spdlog_level.hpp"
 
 #include <unistd.h>
 

@@ -17,7 +17,7 @@
 #include "quota_bucket.hpp"
 #include "quota_shared.hpp"
 #include "rate_limit_headers.hpp"
-#include "usage_ledger.hpp"
+#include "journal/usage_ledger.hpp"
 
 namespace leadscout::batch::detail {
 

@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "engine_state.hpp"
-#include "resume.hpp"
+#include "journal/resume.hpp"
 #include "signals.hpp"
 
 namespace leadscout::batch::detail {

@@ -16,7 +16,7 @@
 #include "leadscout/batch/detail/engine.hpp"
 #include "leadscout/batch/options.hpp"
 #include "leadscout/log/logger.hpp"
-#include "run_report.hpp"
+#include "output/run_report.hpp"
 #include "usage_ledger.hpp"
 
 namespace leadscout::batch::detail {

@@ -2,7 +2,7 @@
 #include "leadscout/batch/quota.hpp"
 
 #include "quota_state.hpp"
-#include "usage_ledger.hpp"
+#include "journal/usage_ledger.hpp"
 
 namespace leadscout::batch {
 

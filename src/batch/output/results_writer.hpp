@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "digest_index.hpp"
+#include "journal/digest_index.hpp"
 #include "leadscout/batch/results_sink.hpp"
 #include "leadscout/batch/shard.hpp"
 
