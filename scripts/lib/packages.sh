@@ -1,9 +1,9 @@
 # Sourced by the scripts in scripts/: the Debian packages leadscout builds with, and a function
 # that installs whichever of them are missing.
 
-# What every build needs (compilers, CMake, the libraries found with find_package; binutils' nm
+# What every build needs (compilers, CMake and Ninja, the libraries found with find_package; binutils' nm
 # and objdump for the test of the shared libraries' symbols; faketime and python3 for tests).
-leadscout_build_packages=(g++ cmake make pkg-config binutils libspdlog-dev libfmt-dev nlohmann-json3-dev
+leadscout_build_packages=(g++ cmake make ninja-build pkg-config binutils libspdlog-dev libfmt-dev nlohmann-json3-dev
                           libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libcli11-dev libcpp-httplib-dev libssl-dev
                           libhiredis-dev redis-server faketime python3 doxygen)
 
