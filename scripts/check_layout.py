@@ -108,11 +108,35 @@ def long_functions(text):
     return found
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("root", nargs="?", default=".", help="the source tree")
-    args = parser.parse_args()
-    root = pathlib.Path(args.root)
+def self_test():
+    """The checker on a tree made for it: each breach found, nothing else."""
+    import tempfile
+    body = "".join(f"  x += {i};\n" for i in range(78))
+    cases = {
+        "src/long_function.cpp": "namespace a {\nint f(int x) {\n" + body + "  return x;\n}\n}\n",
+        "src/short_function.cpp": "struct S {\n  int g(int x) const noexcept {\n" + body[:-12] +
+                                  "    auto h = [&] { if (x) { return 1; } return 2; };\n  return x + h();\n  }\n};\n",
+        "src/long_file.hpp": "// \"{\n" * 401,
+        "src/batch/journal/up.hpp": "#include \"leadscout/batch/detail/engine.hpp\"\n",
+    }
+    expected = {"src/batch/journal/up.hpp: includes the engine's facade leadscout/batch/detail/engine.hpp",
+                "src/long_file.hpp: 401 lines (at most 400)",
+                "src/long_function.cpp:2: a function of 81 lines (at most 80)"}
+    with tempfile.TemporaryDirectory() as tmp:
+        for rel, text in cases.items():
+            path = pathlib.Path(tmp, rel)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+        found = set(check(pathlib.Path(tmp)))
+    if found != expected:
+        print("check_layout self-test failed:\n  found " + repr(sorted(found)) + "\n  expected " + repr(sorted(expected)))
+        return 1
+    print("check_layout self-test: every breach found")
+    return 0
+
+
+def check(root):
+    """Every breach of the layout under `root`, one line each."""
     problems = []
     for folder in ("src", "include", "tools"):
         for path in sorted((root / folder).rglob("*")):
@@ -127,6 +151,17 @@ def main():
                 problems.append(f"{rel}:{start}: a function of {length} lines (at most {MAX_FUNCTION_LINES})")
             if rel.startswith("src/batch/") and rel not in FACADE_OWNERS and FACADE_HEADER in text:
                 problems.append(f"{rel}: includes the engine's facade {FACADE_HEADER}")
+    return problems
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("root", nargs="?", default=".", help="the source tree")
+    parser.add_argument("--self-test", action="store_true", help="check the checker on a tree it makes")
+    args = parser.parse_args()
+    if args.self_test:
+        return self_test()
+    problems = check(pathlib.Path(args.root))
     for p in problems:
         print(p)
     print(f"check_layout: {len(problems)} problem(s)")
