@@ -35,6 +35,22 @@ std::string format_short_duration(double seconds) {
   return buf;
 }
 
+std::string format_long_duration(std::chrono::microseconds d) {
+  const long long us = d.count();
+  const long long s = us / 1000000;
+  char buf[64];
+  if (s >= 86400) {
+    std::snprintf(buf, sizeof buf, "%lldd%02lldh%02lldm", s / 86400, s / 3600 % 24, s / 60 % 60);
+  } else if (s >= 3600) {
+    std::snprintf(buf, sizeof buf, "%lldh%02lldm%02llds", s / 3600, s / 60 % 60, s % 60);
+  } else if (s >= 60) {
+    std::snprintf(buf, sizeof buf, "%lldm%02llds", s / 60, s % 60);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.3fs", static_cast<double>(us) / 1e6);
+  }
+  return buf;
+}
+
 std::string format_go_duration(std::chrono::milliseconds d) {
   const std::int64_t ms = d.count() < 0 ? 0 : d.count();
   if (ms == 0) return "0s";

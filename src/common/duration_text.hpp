@@ -15,6 +15,10 @@ namespace leadscout::common {
 /// "0s" for zero, negatives and NaN (ages and intervals in leadscout-status).
 [[nodiscard]] std::string format_short_duration(double seconds);
 
+/// The three leading units, down to milliseconds under a minute: "3.500s", "1m05s",
+/// "1h02m03s", "1d02h03m" (the time a log spans, in leadscout-logs).
+[[nodiscard]] std::string format_long_duration(std::chrono::microseconds d);
+
 /// Go's time.Duration style at millisecond precision, as OpenAI's rate-limit reset headers
 /// write it: "20ms", "1s", "1.5s", "6m0s", "1h2m3.004s"; "0s" for zero or less.
 [[nodiscard]] std::string format_go_duration(std::chrono::milliseconds d);

@@ -163,6 +163,15 @@ TEST(CommonDuration, ShortStyleShowsTheTwoLeadingUnits) {
   EXPECT_EQ(lc::format_short_duration(1e300), "11574074d01h") << "clamped to 1e12 s";
 }
 
+TEST(CommonDuration, LongStyleShowsTheThreeLeadingUnits) {
+  EXPECT_EQ(lc::format_long_duration(0us), "0.000s");
+  EXPECT_EQ(lc::format_long_duration(3500ms), "3.500s");
+  EXPECT_EQ(lc::format_long_duration(59999999us), "60.000s") << "rounded, still under a minute";
+  EXPECT_EQ(lc::format_long_duration(65s), "1m05s");
+  EXPECT_EQ(lc::format_long_duration(1h + 2min + 3s + 999ms), "1h02m03s");
+  EXPECT_EQ(lc::format_long_duration(26h + 3min + 4s), "1d02h03m");
+}
+
 TEST(CommonDuration, GoStyleAtMillisecondPrecision) {
   EXPECT_EQ(lc::format_go_duration(0ms), "0s");
   EXPECT_EQ(lc::format_go_duration(20ms), "20ms");
