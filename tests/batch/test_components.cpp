@@ -685,6 +685,16 @@ TEST(BatchProgress, CompletedRunWritesProgressStatusAndPrometheusFiles) {
   }
 }
 
+TEST(BatchProgress, LastSuccessGaugeInWholeUtcSeconds) {
+  lb::ProgressSnapshot s;
+  s.operation = "op";
+  s.last_success_at = "2025-07-06T10:30:15.987Z";
+  const std::string gauge = "leadscout_batch_last_success_timestamp_seconds{operation=\"op\"} ";
+  EXPECT_NE(lbd::prometheus_text(s, {}, 0).find(gauge + "1751797815\n"), std::string::npos);
+  s.last_success_at = "not a time";
+  EXPECT_EQ(lbd::prometheus_text(s, {}, 0).find(gauge), std::string::npos) << "no gauge without a time";
+}
+
 TEST(BatchProgress, DurationQuantiles) {
   lbd::DurationStats d;
   for (int i = 1; i <= 100; ++i) d.add(i / 1000.0);

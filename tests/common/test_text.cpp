@@ -1,11 +1,14 @@
 // The shared text library: globs, level names, UTF-8, JSON strings and the JSON scanner
-// (checked against nlohmann's parser), and ISO-8601 timestamps.
+// (checked against nlohmann's parser), ISO-8601 timestamps and durations.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cmath>
 #include <random>
 
 #include <nlohmann/json.hpp>
 
+#include "duration_text.hpp"
 #include "glob.hpp"
 #include "iso8601.hpp"
 #include "json_scan.hpp"
@@ -128,4 +131,65 @@ TEST(CommonText, Iso8601SyntaxOptions) {
   EXPECT_EQ(lc::parse_iso8601("2025-07-06 10:30", lenient, &date_only), day + (10 * 3600 + 30 * 60) * 1'000'000LL);
   EXPECT_FALSE(date_only);
   EXPECT_FALSE(lc::parse_iso8601("2025-07-06", {}));
+}
+
+// ---- durations, one test per format ----
+
+using namespace std::chrono_literals;
+
+TEST(CommonDuration, ClockStyleRoundsToTheSecond) {
+  EXPECT_EQ(lc::format_clock_duration(0), "00:00");
+  EXPECT_EQ(lc::format_clock_duration(0.49), "00:00");
+  EXPECT_EQ(lc::format_clock_duration(0.5), "00:01");
+  EXPECT_EQ(lc::format_clock_duration(47), "00:47");
+  EXPECT_EQ(lc::format_clock_duration(123), "02:03");
+  EXPECT_EQ(lc::format_clock_duration(3599.4), "59:59");
+  EXPECT_EQ(lc::format_clock_duration(3599.5), "1:00:00");
+  EXPECT_EQ(lc::format_clock_duration(3723), "1:02:03");
+  EXPECT_EQ(lc::format_clock_duration(100 * 3600 + 61), "100:01:01");
+}
+
+TEST(CommonDuration, ShortStyleShowsTheTwoLeadingUnits) {
+  EXPECT_EQ(lc::format_short_duration(0), "0s");
+  EXPECT_EQ(lc::format_short_duration(-5), "0s");
+  EXPECT_EQ(lc::format_short_duration(std::nan("")), "0s");
+  EXPECT_EQ(lc::format_short_duration(2.9), "2s");
+  EXPECT_EQ(lc::format_short_duration(59.99), "59s");
+  EXPECT_EQ(lc::format_short_duration(60), "1m00s");
+  EXPECT_EQ(lc::format_short_duration(65), "1m05s");
+  EXPECT_EQ(lc::format_short_duration(3599), "59m59s");
+  EXPECT_EQ(lc::format_short_duration(2 * 3600 + 3 * 60 + 59), "2h03m");
+  EXPECT_EQ(lc::format_short_duration(86400 + 3600 + 1), "1d01h");
+  EXPECT_EQ(lc::format_short_duration(1e300), "11574074d01h") << "clamped to 1e12 s";
+}
+
+TEST(CommonDuration, LongStyleShowsTheThreeLeadingUnits) {
+  EXPECT_EQ(lc::format_long_duration(0us), "0.000s");
+  EXPECT_EQ(lc::format_long_duration(3500ms), "3.500s");
+  EXPECT_EQ(lc::format_long_duration(59999999us), "60.000s") << "rounded, still under a minute";
+  EXPECT_EQ(lc::format_long_duration(65s), "1m05s");
+  EXPECT_EQ(lc::format_long_duration(1h + 2min + 3s + 999ms), "1h02m03s");
+  EXPECT_EQ(lc::format_long_duration(26h + 3min + 4s), "1d02h03m");
+}
+
+TEST(CommonDuration, GoStyleAtMillisecondPrecision) {
+  EXPECT_EQ(lc::format_go_duration(0ms), "0s");
+  EXPECT_EQ(lc::format_go_duration(20ms), "20ms");
+  EXPECT_EQ(lc::format_go_duration(1s), "1s");
+  EXPECT_EQ(lc::format_go_duration(1500ms), "1.5s");
+  EXPECT_EQ(lc::format_go_duration(6min), "6m0s");
+  EXPECT_EQ(lc::format_go_duration(62500ms), "1m2.5s");
+  EXPECT_EQ(lc::format_go_duration(1h + 2min + 3004ms), "1h2m3.004s");
+  EXPECT_EQ(lc::format_go_duration(25h), "25h0m0s");
+  EXPECT_EQ(lc::format_go_duration(-5ms), "0s");
+}
+
+TEST(CommonDuration, ExactStyleUsesTheLargestWholeUnit) {
+  EXPECT_EQ(lc::format_exact_duration(1h), "1h");
+  EXPECT_EQ(lc::format_exact_duration(36h), "36h");
+  EXPECT_EQ(lc::format_exact_duration(5min), "5m");
+  EXPECT_EQ(lc::format_exact_duration(90min), "90m");
+  EXPECT_EQ(lc::format_exact_duration(90s), "90s");
+  EXPECT_EQ(lc::format_exact_duration(250ms), "250ms");
+  EXPECT_EQ(lc::format_exact_duration(1001ms), "1001ms");
 }

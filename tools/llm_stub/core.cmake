@@ -18,7 +18,7 @@ add_library(leadscout_llm_stub_core STATIC
   $<TARGET_OBJECTS:leadscout_common>)
 target_compile_features(leadscout_llm_stub_core PUBLIC cxx_std_20)
 target_include_directories(leadscout_llm_stub_core PUBLIC ${CMAKE_CURRENT_LIST_DIR}
-  PRIVATE ${PROJECT_SOURCE_DIR}/src/common)
+  ${PROJECT_SOURCE_DIR}/src/common)
 # The httplib library was compiled with these definitions; its class layouts depend on them.
 target_include_directories(leadscout_llm_stub_core SYSTEM PUBLIC ${LEADSCOUT_STUB_HTTPLIB_INCLUDE_DIRS})
 target_compile_options(leadscout_llm_stub_core PUBLIC ${LEADSCOUT_STUB_HTTPLIB_CFLAGS_OTHER})

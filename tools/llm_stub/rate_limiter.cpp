@@ -7,64 +7,55 @@
 
 namespace leadscout::llm_stub {
 
-TokenBucket::TokenBucket(std::int64_t capacity, time_point now) noexcept
-    : capacity_(std::max<std::int64_t>(capacity, 0)), level_(static_cast<double>(capacity_)), last_(now) {}
+namespace {
 
-void TokenBucket::refill(time_point now) noexcept {
-  if (now <= last_) return;
-  const double seconds = std::chrono::duration<double>(now - last_).count();
-  level_ = std::min(static_cast<double>(capacity_), level_ + seconds * static_cast<double>(capacity_) / 60.0);
-  last_ = now;
+using time_point = std::chrono::steady_clock::time_point;
+
+/// A full bucket of a per-minute `limit`; 0 is unlimited.
+common::TokenBucket minute_bucket(std::int64_t limit, time_point now) {
+  const auto capacity = static_cast<double>(std::max<std::int64_t>(limit, 0));
+  // Refills add up in floating point; a millionth of a unit short counts as there.
+  return common::TokenBucket({capacity, 60.0}, capacity, now, 1e-6);
 }
 
-std::chrono::nanoseconds TokenBucket::wait_for(double amount, time_point now) noexcept {
-  if (unlimited()) return std::chrono::nanoseconds(0);
-  refill(now);
-  // A request larger than the whole bucket waits for a full bucket rather than forever.
-  const double need = std::min(amount, static_cast<double>(capacity_));
-  // Refills add up in floating point; a millionth of a unit short counts as there.
-  if (level_ >= need - 1e-6) return std::chrono::nanoseconds(0);
-  const double seconds = seconds_to_refill(need - level_);
+/// Time until `amount` units (at most the capacity) are available; zero if they are now.
+std::chrono::nanoseconds wait_for(common::TokenBucket& bucket, double amount, time_point now) {
+  if (bucket.unlimited()) return std::chrono::nanoseconds(0);
+  bucket.refill(now);
+  const double seconds = bucket.seconds_until(amount, now);
   return std::chrono::nanoseconds(static_cast<std::int64_t>(std::ceil(seconds * 1e9)));
 }
 
-void TokenBucket::take(double amount, time_point now) noexcept {
-  if (unlimited()) return;
-  refill(now);
-  level_ -= amount;
-}
-
-void TokenBucket::give(double amount, time_point now) noexcept {
-  if (unlimited()) return;
-  refill(now);
-  level_ = std::min(static_cast<double>(capacity_), level_ + amount);
-}
-
-BucketState TokenBucket::state(time_point now, std::int64_t nominal) noexcept {
-  if (unlimited()) return {nominal, nominal, std::chrono::milliseconds(0)};
-  refill(now);
+BucketState state_of(common::TokenBucket& bucket, time_point now, std::int64_t nominal) {
+  if (bucket.unlimited()) return {nominal, nominal, std::chrono::milliseconds(0)};
+  bucket.refill(now);
+  const double level = bucket.level(now);
   BucketState s;
-  s.limit = capacity_;
-  s.remaining = std::max<std::int64_t>(0, static_cast<std::int64_t>(std::floor(level_ + 1e-6)));
-  const double seconds = seconds_to_refill(static_cast<double>(capacity_) - level_);
+  s.limit = static_cast<std::int64_t>(bucket.capacity());
+  s.remaining = std::max<std::int64_t>(0, static_cast<std::int64_t>(std::floor(level + 1e-6)));
+  const double seconds = bucket.seconds_to_refill(bucket.capacity() - level);
   s.reset = std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(std::max(0.0, seconds) * 1000.0)));
   return s;
 }
+
+}  // namespace
 
 RateLimiter::RateLimiter(Limits limits, Clock clock) : limits_(limits), clock_(std::move(clock)) {
   if (!clock_) clock_ = [] { return std::chrono::steady_clock::now(); };
 }
 
-RateLimiter::Buckets& RateLimiter::buckets_of(const std::string& key, TokenBucket::time_point now) {
+RateLimiter::Buckets RateLimiter::fresh_buckets(time_point now) const {
+  return {minute_bucket(limits_.rpm, now), minute_bucket(limits_.tpm, now)};
+}
+
+RateLimiter::Buckets& RateLimiter::buckets_of(const std::string& key, time_point now) {
   auto it = keys_.find(key);
-  if (it == keys_.end()) {
-    it = keys_.emplace(key, Buckets{TokenBucket(limits_.rpm, now), TokenBucket(limits_.tpm, now)}).first;
-  }
+  if (it == keys_.end()) it = keys_.emplace(key, fresh_buckets(now)).first;
   return it->second;
 }
 
-Snapshot RateLimiter::snapshot(Buckets& b, TokenBucket::time_point now) const {
-  return {b.requests.state(now, kNominalRpm), b.tokens.state(now, kNominalTpm)};
+Snapshot RateLimiter::snapshot(Buckets& b, time_point now) {
+  return {state_of(b.requests, now, kNominalRpm), state_of(b.tokens, now, kNominalTpm)};
 }
 
 Decision RateLimiter::acquire(const std::string& key, std::int64_t estimated_tokens) {
@@ -72,7 +63,7 @@ Decision RateLimiter::acquire(const std::string& key, std::int64_t estimated_tok
   const std::lock_guard lock(mutex_);
   Buckets& b = buckets_of(key, now);
   const double tokens = static_cast<double>(std::max<std::int64_t>(estimated_tokens, 0));
-  const auto wait = std::max(b.requests.wait_for(1.0, now), b.tokens.wait_for(tokens, now));
+  const auto wait = std::max(wait_for(b.requests, 1.0, now), wait_for(b.tokens, tokens, now));
   Decision d;
   d.allowed = wait == std::chrono::nanoseconds(0);
   if (d.allowed) {
@@ -92,7 +83,7 @@ Snapshot RateLimiter::settle(const std::string& key, std::int64_t estimated_toke
   Buckets& b = buckets_of(key, now);
   const auto difference = static_cast<double>(estimated_tokens - used_tokens);
   if (difference > 0) {
-    b.tokens.give(difference, now);
+    b.tokens.give_back(difference, now);
   } else if (difference < 0) {
     b.tokens.take(-difference, now);
   }
@@ -103,7 +94,7 @@ Snapshot RateLimiter::peek(const std::string& key) {
   const auto now = clock_();
   const std::lock_guard lock(mutex_);
   if (const auto it = keys_.find(key); it != keys_.end()) return snapshot(it->second, now);
-  Buckets fresh{TokenBucket(limits_.rpm, now), TokenBucket(limits_.tpm, now)};
+  Buckets fresh = fresh_buckets(now);
   return snapshot(fresh, now);
 }
 

@@ -8,6 +8,8 @@
 #include <mutex>
 #include <string>
 
+#include "token_bucket.hpp"
+
 namespace leadscout::llm_stub {
 
 /// Per-minute limits of one key; 0 means unlimited.
@@ -40,35 +42,6 @@ struct Decision {
 inline constexpr std::int64_t kNominalRpm = 10'000;
 inline constexpr std::int64_t kNominalTpm = 10'000'000;
 
-/// A bucket of `capacity` units that refills at capacity per minute. Not thread-safe.
-class TokenBucket {
- public:
-  using time_point = std::chrono::steady_clock::time_point;
-
-  /// A full bucket at `now`; capacity 0 is unlimited.
-  TokenBucket(std::int64_t capacity, time_point now) noexcept;
-
-  /// Time until `amount` units (at most the capacity) are available; zero if they are now.
-  [[nodiscard]] std::chrono::nanoseconds wait_for(double amount, time_point now) noexcept;
-  /// Takes `amount` units; the level may go below zero (a debt paid back by the refill).
-  void take(double amount, time_point now) noexcept;
-  /// Gives back `amount` units, up to the capacity.
-  void give(double amount, time_point now) noexcept;
-  [[nodiscard]] BucketState state(time_point now, std::int64_t nominal) noexcept;
-  [[nodiscard]] bool unlimited() const noexcept { return capacity_ == 0; }
-
- private:
-  void refill(time_point now) noexcept;
-  /// Seconds to refill `units`; multiplying first keeps whole results exact (3 of 10 a minute: 18 s).
-  [[nodiscard]] double seconds_to_refill(double units) const noexcept {
-    return units * 60.0 / static_cast<double>(capacity_);
-  }
-
-  std::int64_t capacity_;
-  double level_;
-  time_point last_;
-};
-
 /// The buckets of every key seen. Thread-safe.
 class RateLimiter {
  public:
@@ -87,12 +60,14 @@ class RateLimiter {
   [[nodiscard]] const Limits& limits() const noexcept { return limits_; }
 
  private:
+  /// Each holds a minute of its limit and refills it in a minute.
   struct Buckets {
-    TokenBucket requests;
-    TokenBucket tokens;
+    common::TokenBucket requests;
+    common::TokenBucket tokens;
   };
-  Buckets& buckets_of(const std::string& key, TokenBucket::time_point now);
-  [[nodiscard]] Snapshot snapshot(Buckets& b, TokenBucket::time_point now) const;
+  [[nodiscard]] Buckets fresh_buckets(std::chrono::steady_clock::time_point now) const;
+  Buckets& buckets_of(const std::string& key, std::chrono::steady_clock::time_point now);
+  [[nodiscard]] static Snapshot snapshot(Buckets& b, std::chrono::steady_clock::time_point now);
 
   Limits limits_;
   Clock clock_;

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "duration_text.hpp"
 #include "iso8601.hpp"
 #include "random.hpp"
 
@@ -111,24 +112,6 @@ std::string error_body(Api api, int status, std::string_view message) {
   return ojson{{"error", std::move(error)}}.dump();
 }
 
-std::string format_duration(std::chrono::milliseconds d) {
-  const std::int64_t ms = d.count() < 0 ? 0 : d.count();
-  if (ms == 0) return "0s";
-  if (ms < 1000) return std::to_string(ms) + "ms";
-  std::string out;
-  const std::int64_t hours = ms / 3'600'000;
-  const std::int64_t minutes = ms / 60'000 % 60;
-  if (hours > 0) out += std::to_string(hours) + "h";
-  if (hours > 0 || minutes > 0) out += std::to_string(minutes) + "m";
-  out += std::to_string(ms / 1000 % 60);
-  if (const std::int64_t fraction = ms % 1000; fraction != 0) {
-    std::string digits = std::to_string(1000 + fraction).substr(1);  // "005" for 5 ms
-    while (digits.back() == '0') digits.pop_back();
-    out += '.' + digits;
-  }
-  return out + "s";
-}
-
 std::string format_rfc3339(std::chrono::system_clock::time_point t) {
   const auto seconds = std::chrono::ceil<std::chrono::seconds>(t.time_since_epoch()).count();
   return common::format_iso8601_utc(seconds * 1'000'000, 0);
@@ -141,8 +124,8 @@ Headers rate_limit_headers(Api api, const Snapshot& s, std::chrono::system_clock
     h.emplace_back("x-ratelimit-limit-tokens", std::to_string(s.tokens.limit));
     h.emplace_back("x-ratelimit-remaining-requests", std::to_string(s.requests.remaining));
     h.emplace_back("x-ratelimit-remaining-tokens", std::to_string(s.tokens.remaining));
-    h.emplace_back("x-ratelimit-reset-requests", format_duration(s.requests.reset));
-    h.emplace_back("x-ratelimit-reset-tokens", format_duration(s.tokens.reset));
+    h.emplace_back("x-ratelimit-reset-requests", common::format_go_duration(s.requests.reset));
+    h.emplace_back("x-ratelimit-reset-tokens", common::format_go_duration(s.tokens.reset));
     return h;
   }
   const std::string requests_reset = format_rfc3339(now + s.requests.reset);

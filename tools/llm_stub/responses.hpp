@@ -43,9 +43,6 @@ struct Completion {
 /// The error body of `api` for `status` (400, 401, 429, 500, 503), with the provider's type and code.
 [[nodiscard]] std::string error_body(Api api, int status, std::string_view message);
 
-/// A duration as OpenAI's reset headers write it (Go's format): "0s", "20ms", "1s", "6m0s", "1m2.5s".
-[[nodiscard]] std::string format_duration(std::chrono::milliseconds d);
-
 /// "2025-07-06T10:30:15Z": RFC 3339 in UTC, rounded up to the whole second.
 [[nodiscard]] std::string format_rfc3339(std::chrono::system_clock::time_point t);
 

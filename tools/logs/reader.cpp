@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "log_file_name.hpp"
+#include "posix_file.hpp"
 
 namespace leadscout::logs_tool {
 
@@ -119,13 +120,10 @@ long line_reader::fill(char* dst, std::size_t n) {
     }
     return got;
   }
-  for (;;) {
-    const ssize_t got = ::read(fd_, dst, n);
-    if (got >= 0) return got;
-    if (errno == EINTR) continue;
-    stream_error_ = std::string("read error: ") + std::strerror(errno);
-    return 0;
-  }
+  const ssize_t got = common::read_some(fd_, dst, n);
+  if (got >= 0) return got;
+  stream_error_ = std::string("read error: ") + std::strerror(errno);
+  return 0;
 }
 
 bool line_reader::next(std::string_view& line) {

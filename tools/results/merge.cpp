@@ -14,6 +14,7 @@
 #include "csv.hpp"
 #include "json_scan.hpp"
 #include "json_string.hpp"
+#include "posix_file.hpp"
 
 namespace leadscout::results_tool {
 
@@ -117,21 +118,13 @@ class Merger {
 
 void write_atomically(const std::filesystem::path& path, const std::string& text) {
   const std::filesystem::path tmp = path.string() + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw MergeError(tmp.string() + ": " + std::strerror(errno));
-  std::string_view rest = text;
-  while (!rest.empty()) {
-    const ssize_t n = ::write(fd, rest.data(), rest.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      ::close(fd);
-      throw MergeError(tmp.string() + ": " + std::strerror(err));
-    }
-    rest.remove_prefix(static_cast<std::size_t>(n));
+  common::UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd.valid()) throw MergeError(tmp.string() + ": " + std::strerror(errno));
+  if (const int err = common::write_all(fd.get(), text); err != 0) {
+    throw MergeError(tmp.string() + ": " + std::strerror(err));
   }
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
+  const bool synced = ::fsync(fd.get()) == 0;
+  fd.reset();
   if (!synced || ::rename(tmp.c_str(), path.c_str()) != 0) throw MergeError(path.string() + ": " + std::strerror(errno));
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "leadscout/batch/options.hpp"
+#include "posix_file.hpp"
 
 namespace leadscout::batch::detail {
 
@@ -58,8 +59,7 @@ SignalWatch::SignalWatch(std::function<void(int)> on_signal) : on_signal_(std::m
   thread_ = std::thread([this] {
     for (;;) {
       unsigned char byte = 0;
-      const ssize_t n = ::read(g_pipe[0], &byte, 1);
-      if (n < 0 && errno == EINTR) continue;
+      const ssize_t n = common::read_some(g_pipe[0], &byte, 1);
       if (n <= 0 || byte == 0) return;
       on_signal_(byte);
     }
@@ -69,9 +69,7 @@ SignalWatch::SignalWatch(std::function<void(int)> on_signal) : on_signal_(std::m
 SignalWatch::~SignalWatch() {
   ::sigaction(SIGINT, &g_previous_int, nullptr);
   ::sigaction(SIGTERM, &g_previous_term, nullptr);
-  const unsigned char quit = 0;
-  while (::write(g_pipe[1], &quit, 1) < 0 && errno == EINTR) {
-  }
+  (void)common::write_all(g_pipe[1], std::string_view("\0", 1));  // tells the reader to quit
   thread_.join();
   ::close(g_pipe[0]);
   ::close(g_pipe[1]);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "leadscout/batch/options.hpp"
+#include "posix_file.hpp"
 
 namespace leadscout::batch::detail {
 
@@ -21,33 +22,6 @@ namespace {
 /// How much file a mapping covers beyond the lines already written: a new mapping (and a
 /// fallocate) every 4 MiB, about 50,000 records.
 constexpr std::uint64_t kChunk = 4U << 20;
-
-bool write_all(int fd, std::string_view data, std::uint64_t offset, int& err) noexcept {
-  const char* p = data.data();
-  std::size_t left = data.size();
-  while (left > 0) {
-    const ssize_t n = ::pwrite(fd, p, left, static_cast<off_t>(offset));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      err = errno;
-      return false;
-    }
-    p += n;
-    offset += static_cast<std::uint64_t>(n);
-    left -= static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
-/// Makes a new directory entry for `file` durable.
-void sync_directory(const std::filesystem::path& file) noexcept {
-  if (!file.has_parent_path()) return;
-  const int dfd = ::open(file.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-}
 
 std::uint64_t page_size() noexcept {
   static const auto size = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
@@ -127,7 +101,7 @@ int Journal::append(std::string_view data) noexcept {
   if (error_ != 0) return error_;
   if (fd_ < 0) return EBADF;
   if (!use_pwrite_ && tail_ + data.size() > map_end_) error_ = grow(data.size());
-  if (error_ == 0 && use_pwrite_) write_all(fd_, data, tail_, error_);
+  if (error_ == 0 && use_pwrite_) error_ = common::pwrite_all(fd_, data, tail_);
   if (error_ != 0) return error_;
   if (!use_pwrite_) std::memcpy(map_ + (tail_ - map_offset_), data.data(), data.size());
   tail_ += data.size();
@@ -166,7 +140,7 @@ void Journal::relink_if_deleted() noexcept {
       int err = 0;
       if (n <= 0) {
         why = std::string("cannot read the open journal: ") + std::strerror(n < 0 ? errno : EIO);
-      } else if (!write_all(fd, std::string_view(buf.data(), static_cast<std::size_t>(n)), copied, err)) {
+      } else if ((err = common::pwrite_all(fd, std::string_view(buf.data(), static_cast<std::size_t>(n)), copied)) != 0) {
         why = "cannot write " + tmp + ": " + std::strerror(err);
       } else {
         copied += static_cast<std::uint64_t>(n);
@@ -204,7 +178,7 @@ void Journal::relink_if_deleted() noexcept {
   relink_failed_ = false;
   notice_ = "journal " + path_.string() + " was deleted while the batch ran; written anew from the open file (" +
             std::to_string(tail_) + " bytes)";
-  sync_directory(path_);
+  if (path_.has_parent_path()) common::sync_directory(path_.parent_path());  // the new entry
 }
 
 int Journal::sync() noexcept {
@@ -284,9 +258,8 @@ std::uint64_t replay_lines(int fd, const std::filesystem::path& path, Replayer& 
   std::uint64_t offset = 0;    // file offset of pending[0]
   std::uint64_t good_end = 0;  // end of the last line worth keeping
   for (;;) {
-    const ssize_t n = ::read(fd, chunk.data(), chunk.size());
+    const ssize_t n = common::read_some(fd, chunk.data(), chunk.size());
     if (n < 0) {
-      if (errno == EINTR) continue;
       throw Error("cannot read journal " + path.string() + ": " + std::strerror(errno));
     }
     if (n == 0) break;
@@ -340,12 +313,11 @@ std::uint64_t Journal::settle(std::uint64_t good_end, const JournalHeader& heade
     ::fsync(fd_);
   }
   if (good_end > 0) return good_end;
-  int err = 0;
   const std::string line = format_header(header);
-  if (!write_all(fd_, line, 0, err) || ::fsync(fd_) != 0) {
-    throw Error("cannot write journal " + path_.string() + ": " + std::strerror(err != 0 ? err : errno));
-  }
-  sync_directory(path_);
+  int err = common::pwrite_all(fd_, line, 0);
+  if (err == 0 && ::fsync(fd_) != 0) err = errno;
+  if (err != 0) throw Error("cannot write journal " + path_.string() + ": " + std::strerror(err));
+  if (path_.has_parent_path()) common::sync_directory(path_.parent_path());  // the new entry
   return line.size();
 }
 

@@ -7,13 +7,12 @@
 #include <bit>
 #include <cerrno>
 #include <cmath>
-#include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <charconv>
 #include <sstream>
 
 #include "iso8601.hpp"
+#include "posix_file.hpp"
 
 namespace leadscout::batch::detail {
 
@@ -21,23 +20,11 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
   std::string tmp = path.string();
   tmp += ".tmp.";
   tmp += std::to_string(::getpid());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (fd < 0) throw Error("cannot create " + tmp + ": " + std::strerror(errno));
-  const char* p = content.data();
-  std::size_t left = content.size();
-  int err = 0;
-  while (left > 0) {
-    const ssize_t n = ::write(fd, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      err = errno;
-      break;
-    }
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
-  if (err == 0 && ::fsync(fd) != 0) err = errno;
-  ::close(fd);
+  common::UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
+  if (!fd.valid()) throw Error("cannot create " + tmp + ": " + std::strerror(errno));
+  int err = common::write_all(fd.get(), content);
+  if (err == 0 && ::fsync(fd.get()) != 0) err = errno;
+  fd.reset();
   if (err == 0 && ::rename(tmp.c_str(), path.c_str()) != 0) err = errno;
   if (err != 0) {
     ::unlink(tmp.c_str());
@@ -183,12 +170,13 @@ std::string prometheus_text(const ProgressSnapshot& s, const DurationStats& d, d
     << "leadscout_batch_last_progress_timestamp_seconds{" << labels << "} " << number(progress_timestamp_seconds)
     << '\n';
   if (s.last_success_at) {
-    std::tm tm{};
-    if (::strptime(s.last_success_at->c_str(), "%Y-%m-%dT%H:%M:%S", &tm) != nullptr) {
+    // The gauge shows whole seconds; a timestamp written without a zone counts as UTC.
+    if (const auto micros = common::parse_iso8601(*s.last_success_at, {.optional_zone = true})) {
+      const std::int64_t seconds = *micros / 1'000'000 - (*micros % 1'000'000 < 0 ? 1 : 0);  // floor
       o << "# HELP leadscout_batch_last_success_timestamp_seconds When a run of the batch last completed.\n"
         << "# TYPE leadscout_batch_last_success_timestamp_seconds gauge\n"
         << "leadscout_batch_last_success_timestamp_seconds{" << labels << "} "
-        << static_cast<long long>(::timegm(&tm)) << '\n';
+        << seconds << '\n';
     }
   }
   if (!s.metrics.empty()) {

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "duration_text.hpp"
 #include "strings.hpp"
 
 namespace leadscout::batch::detail {
@@ -19,28 +20,13 @@ bool terminal_allows_bar(int fd) noexcept {
   return foreground != -1 && foreground == ::getpgrp();
 }
 
-namespace {
-
-std::string format_duration(double seconds) {
-  const auto s = static_cast<long long>(seconds + 0.5);
-  char buf[32];
-  if (s >= 3600) {
-    std::snprintf(buf, sizeof buf, "%lld:%02lld:%02lld", s / 3600, (s / 60) % 60, s % 60);
-  } else {
-    std::snprintf(buf, sizeof buf, "%02lld:%02lld", s / 60, s % 60);
-  }
-  return buf;
-}
-
-}  // namespace
-
 std::string total_text(const ProgressSnapshot& s) {
   return common::total_text(s.total_known, s.total, s.expected_total);
 }
 
 std::string render_bar(const ProgressSnapshot& s, int width) {
   char head[160];
-  const std::string eta = s.eta_seconds ? format_duration(*s.eta_seconds) : std::string("?");
+  const std::string eta = s.eta_seconds ? common::format_clock_duration(*s.eta_seconds) : std::string("?");
   std::snprintf(head, sizeof head, "%5.1f%% %llu/%s %.1f/s ETA %s ", s.percentage,
                 static_cast<unsigned long long>(s.processed), total_text(s).c_str(), s.rate_per_second, eta.c_str());
   std::string line = s.operation + " ";

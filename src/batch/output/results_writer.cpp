@@ -14,6 +14,7 @@
 #include "csv.hpp"
 #include "json_scan.hpp"
 #include "json_string.hpp"
+#include "posix_file.hpp"
 #include "shard_env.hpp"
 #include "leadscout/batch/options.hpp"
 #include "leadscout/batch/shard.hpp"
@@ -21,18 +22,6 @@
 namespace leadscout::batch::detail {
 
 namespace {
-
-int write_all(int fd, std::string_view data) noexcept {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno;
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return 0;
-}
 
 /// The id of a JSONL result line; empty when the line is not one.
 std::string jsonl_id(std::string_view line, std::vector<common::JsonMember>& members) {
@@ -173,7 +162,7 @@ int ResultsWriter::write(std::string_view id, std::string_view result_json) {
   const std::lock_guard<std::mutex> guard(mu_);
   if (fd_ < 0) return EBADF;
   // One write per record: a kill leaves at most the last one half-written, and open() cuts it.
-  return write_all(fd_, line(id, result_json));
+  return common::write_all(fd_, line(id, result_json));
 }
 
 int ResultsWriter::close() noexcept {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "leadscout/batch/clock.hpp"
+#include "token_bucket.hpp"
 
 namespace leadscout::batch::detail {
 
@@ -12,17 +13,15 @@ class RateLimiter {
   /// Takes a token when one is available at `now`.
   [[nodiscard]] bool try_acquire(Clock::time_point now) noexcept;
   /// True when try_acquire(now) would succeed.
-  [[nodiscard]] bool available(Clock::time_point now) const noexcept;
+  [[nodiscard]] bool available(Clock::time_point now) const noexcept { return bucket_.available(1.0, now); }
   /// The earliest time a token is available (`now` or later).
-  [[nodiscard]] Clock::time_point next_available(Clock::time_point now) const noexcept;
-  [[nodiscard]] bool unlimited() const noexcept { return rate_ <= 0.0; }
+  [[nodiscard]] Clock::time_point next_available(Clock::time_point now) const noexcept {
+    return bucket_.ready_at(1.0, now);
+  }
+  [[nodiscard]] bool unlimited() const noexcept { return bucket_.unlimited(); }
 
  private:
-  [[nodiscard]] double tokens_at(Clock::time_point now) const noexcept;
-  double rate_;
-  double burst_;
-  double tokens_;
-  Clock::time_point last_;
+  common::TokenBucket bucket_;
 };
 
 }  // namespace leadscout::batch::detail

@@ -14,25 +14,13 @@
 #include <fmt/format.h>
 
 #include "log_file_name.hpp"
+#include "posix_file.hpp"
 
 namespace leadscout::log::detail {
 namespace {
 constexpr std::string_view date_placeholder = "{date}";
 constexpr std::chrono::seconds recheck_interval{1};
 constexpr std::size_t file_buffer_size = 64 * 1024;
-
-/// Writes all of data; false with errno set on failure.
-bool write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
-}
 
 /// True when the file is empty or ends with a newline.
 bool ends_with_newline(int fd) {
@@ -106,12 +94,8 @@ int open_locked_for_append(const std::filesystem::path& path) {
     // Read access too: the caller checks whether the file ends with a whole line.
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
     if (fd < 0) return -1;
-    int rc = 0;
-    while ((rc = ::flock(fd, LOCK_SH)) != 0 && errno == EINTR) {
-    }
     // A file system without flock (some FUSE mounts) still gets the file, without the guard.
-    if (rc != 0 && errno != ENOLCK && errno != EOPNOTSUPP && errno != ENOSYS) {
-      const int err = errno;
+    if (const int err = common::lock_file(fd, LOCK_SH); err != 0) {
       ::close(fd);
       errno = err;
       return -1;
@@ -137,7 +121,7 @@ RouteFile::~RouteFile() { close(); }
 
 void RouteFile::close() {
   if (fd_ >= 0) {
-    if (!buffer_.empty()) (void)write_all(fd_, buffer_);
+    if (!buffer_.empty()) (void)common::write_all(fd_, buffer_);
     ::close(fd_);
     fd_ = -1;
   }
@@ -206,8 +190,8 @@ void RouteFile::write(std::string_view line, std::string_view date, time_point n
   // Whole lines only: the buffer is written out before a line would split across two writes,
   // so a process killed at any moment never leaves half a line in the file.
   if (!buffer_.empty() && buffer_.size() + line.size() > file_buffer_size) {
-    if (!write_all(fd_, buffer_)) {
-      fail("write", errno, now);
+    if (const int err = common::write_all(fd_, buffer_); err != 0) {
+      fail("write", err, now);
       return;
     }
     buffer_.clear();
@@ -218,8 +202,8 @@ void RouteFile::write(std::string_view line, std::string_view date, time_point n
 
 void RouteFile::flush() {
   if (fd_ < 0 || buffer_.empty()) return;
-  if (!write_all(fd_, buffer_)) {
-    fail("write", errno, last_write_);
+  if (const int err = common::write_all(fd_, buffer_); err != 0) {
+    fail("write", err, last_write_);
     return;
   }
   buffer_.clear();

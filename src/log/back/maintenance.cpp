@@ -15,6 +15,8 @@
 
 #include <fmt/format.h>
 
+#include "posix_file.hpp"
+
 namespace leadscout::log::detail {
 namespace {
 
@@ -30,33 +32,14 @@ constexpr std::chrono::seconds directory_lock_wait{10};
   throw std::system_error(error, std::generic_category(), what);
 }
 
-/// Closes the descriptor it owns (and so releases its flock).
-class UniqueFd {
- public:
-  explicit UniqueFd(int fd = -1) noexcept : fd_(fd) {}
-  ~UniqueFd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  UniqueFd& operator=(UniqueFd&&) = delete;
-  [[nodiscard]] int get() const noexcept { return fd_; }
-  [[nodiscard]] bool valid() const noexcept { return fd_ >= 0; }
-
- private:
-  int fd_;
-};
+using common::UniqueFd;
 
 bool ends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
 /// flock without waiting; a file system without flock counts as locked (nothing to share with).
-bool try_lock(int fd, int operation) {
-  int rc = 0;
-  while ((rc = ::flock(fd, operation | LOCK_NB)) != 0 && errno == EINTR) {
-  }
-  return rc == 0 || errno == ENOLCK || errno == EOPNOTSUPP || errno == ENOSYS;
-}
+bool try_lock(int fd, int operation) { return common::lock_file(fd, operation | LOCK_NB) == 0; }
 
 bool same_file(int fd, const fs::path& path) {
   struct stat by_fd {}, by_path {};
@@ -86,13 +69,8 @@ UniqueFd lock_directory(const fs::path& dir) {
 }
 
 void write_all(int fd, const char* data, std::size_t size, const fs::path& path) {
-  while (size > 0) {
-    const ssize_t n = ::write(fd, data, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw_errno(errno, fmt::format("cannot write {}", path.string()));
-    data += n;
-    size -= static_cast<std::size_t>(n);
-  }
+  const int err = common::write_all(fd, std::string_view(data, size));
+  if (err != 0) throw_errno(err, fmt::format("cannot write {}", path.string()));
 }
 
 /// Copies an existing archive to the start of out, so a second member follows it (zcat reads
@@ -105,8 +83,7 @@ void copy_existing(const fs::path& archive, int out_fd, const fs::path& out_path
   }
   char buf[64 * 1024];
   for (;;) {
-    const ssize_t n = ::read(in.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
+    const ssize_t n = common::read_some(in.get(), buf, sizeof buf);
     if (n < 0) throw_errno(errno, fmt::format("cannot read {}", archive.string()));
     if (n == 0) return;
     write_all(out_fd, buf, static_cast<std::size_t>(n), out_path);
@@ -119,8 +96,7 @@ void write_gzip_member(int in_fd, int out_fd, const fs::path& out_path) {
   if (gz == nullptr) throw_errno(ENOMEM, fmt::format("cannot start gzip stream {}", out_path.string()));
   char buf[64 * 1024];
   for (;;) {
-    const ssize_t n = ::read(in_fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
+    const ssize_t n = common::read_some(in_fd, buf, sizeof buf);
     if (n < 0) {
       const int err = errno;
       gzclose(gz);
@@ -133,11 +109,6 @@ void write_gzip_member(int in_fd, int out_fd, const fs::path& out_path) {
     }
   }
   if (gzclose(gz) != Z_OK) throw_errno(EIO, fmt::format("cannot finish {}", out_path.string()));
-}
-
-void sync_directory(const fs::path& dir) {
-  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.valid()) ::fsync(fd.get());
 }
 
 /// Steps 2 and 3: `archive` (".log.gz") gets the content of `source` (".log.compressing").
@@ -156,7 +127,7 @@ void finish_compression(const fs::path& source, const fs::path& archive) {
   if (::rename(tmp_path.c_str(), archive.c_str()) != 0) {
     throw_errno(errno, fmt::format("cannot rename {} to {}", tmp_path.string(), archive.string()));
   }
-  sync_directory(archive.parent_path());
+  common::sync_directory(archive.parent_path());
 }
 
 /// Compresses `file` into file + ".gz" when no process has it open; a busy or vanished file is

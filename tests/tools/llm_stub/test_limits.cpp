@@ -114,17 +114,6 @@ TEST(StubLimiter, UnlimitedAdmitsEverythingAndReportsNominalLimits) {
   EXPECT_EQ(s.tokens.reset, 0ms);
 }
 
-TEST(StubHeaders, OpenAiDurationsInGoFormat) {
-  EXPECT_EQ(stub::format_duration(0ms), "0s");
-  EXPECT_EQ(stub::format_duration(20ms), "20ms");
-  EXPECT_EQ(stub::format_duration(1s), "1s");
-  EXPECT_EQ(stub::format_duration(1500ms), "1.5s");
-  EXPECT_EQ(stub::format_duration(6min), "6m0s");
-  EXPECT_EQ(stub::format_duration(62500ms), "1m2.5s");
-  EXPECT_EQ(stub::format_duration(1h + 2min + 3004ms), "1h2m3.004s");
-  EXPECT_EQ(stub::format_duration(-5ms), "0s");
-}
-
 TEST(StubHeaders, Rfc3339RoundsUpToTheSecond) {
   EXPECT_EQ(stub::format_rfc3339(utc(2025, 7, 6, 10, 30, 15)), "2025-07-06T10:30:15Z");
   EXPECT_EQ(stub::format_rfc3339(utc(2025, 7, 6, 10, 30, 15) + 1ms), "2025-07-06T10:30:16Z");
