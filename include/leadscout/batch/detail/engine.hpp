@@ -33,13 +33,6 @@ class LEADSCOUT_BATCH_EXPORT Engine {
   /// is recorded in the summary (0 for a plain stop request).
   void request_stop(int signal) noexcept;
 
-  // Used by the workers and by Context.
-  static Context attempt_context(Worker& worker, Clock& clock, std::string_view id);
-  static const leadscout::log::Logger& context_log(Context& ctx);
-  static void context_metric(Context& ctx, std::string_view name, std::int64_t delta);
-  static void context_set_current(Context& ctx, std::string_view text);
-  static Permit context_acquire(Context& ctx, std::string_view quota, Usage estimate);
-
   struct LEADSCOUT_BATCH_NO_EXPORT State;
 
  private:
