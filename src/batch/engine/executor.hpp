@@ -7,15 +7,16 @@
 // - Admission: an attempt exists only once ExecutorHost::admit() handed it out, which applies
 //   the stop, the deadline, the retry order and the rate limit. From then on it is in flight.
 // - Results: every admitted attempt ends exactly once, through completed(), timed_out() or
-//   cancelled(). Before it reports an outcome the executor journals it (format_record() into
+//   cancelled(). Before completed() the executor journals the outcome (format_record() into
 //   the run's Journal) and commits a result to the Job after its record, so that what the
-//   journal holds is what a resume skips and everything else runs again.
+//   journal holds is what a resume skips and everything else runs again; the host journals
+//   what timed_out() decides, and a cancelled attempt stays undone.
 // - Quotas: a call to a provider waits for a Permit of quota(), ended by quota_stop().
-// - Stop: wake() when the run starts stopping; cancel_all() ends every attempt in flight;
-//   wind_down() returns once nothing of the executor runs.
-// - Locking: the host's mutex() guards the host and every method of both interfaces, except
-//   ExecutorHost::quota(), ExecutorHost::quota_stop() and the executor's start() and
-//   wind_down(), which say what they need. Neither side calls user code with it held.
+// - Stop: the host calls wake() when the run starts stopping and cancel_all() when the grace
+//   is over; wind_down() returns once nothing of the executor runs.
+// - Locking: every method of both interfaces is called with the host's mutex() held, but
+//   ExecutorHost::quota() and quota_stop(), which any thread may call; deliver_stops() and
+//   wind_down() release it for a while. Neither side calls user code while it is held.
 #pragma once
 
 #include <cstddef>
@@ -101,7 +102,7 @@ class Executor {
  public:
   virtual ~Executor() = default;
 
-  /// Starts taking attempts; with the lock held, work begins once it is released.
+  /// Starts taking attempts: work begins once the lock is released.
   virtual void start() = 0;
   /// Something changed for admission (work was added, the run stops): ask admit() again.
   virtual void wake() = 0;
