@@ -18,6 +18,7 @@
 
 #include "leadscout/batch/context.hpp"
 #include "leadscout/batch/detail/engine.hpp"
+#include "leadscout/batch/detail/job.hpp"
 #include "leadscout/batch/options.hpp"
 #include "leadscout/batch/outcome.hpp"
 #include "leadscout/batch/summary.hpp"

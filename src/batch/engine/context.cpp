@@ -1,15 +1,23 @@
-// Context: what a callback gets besides its item.
+// Context: what a callback gets besides its item, served by the worker that runs the attempt.
 #include "leadscout/batch/context.hpp"
 
-#include "leadscout/batch/detail/engine.hpp"
+#include "worker.hpp"
 
 namespace leadscout::batch {
 
-const leadscout::log::Logger& Context::log() { return detail::Engine::context_log(*this); }
-void Context::metric(std::string_view name, std::int64_t delta) { detail::Engine::context_metric(*this, name, delta); }
-void Context::set_current(std::string_view text) { detail::Engine::context_set_current(*this, text); }
+const leadscout::log::Logger& Context::log() {
+  if (!log_) log_.emplace(worker_->log.bind({{"item_id", id_}, {"attempt", attempt_}}));
+  return *log_;
+}
+
+void Context::metric(std::string_view name, std::int64_t delta) { worker_->add_metric(name, delta); }
+
+void Context::set_current(std::string_view text) { worker_->set_current(text); }
+
 Permit Context::acquire(std::string_view quota, Usage estimate) {
-  return detail::Engine::context_acquire(*this, quota, estimate);
+  Permit permit = worker_->acquire(stop_, quota, estimate);
+  deadline_ = worker_->deadline;  // moved by the wait; written by this thread only
+  return permit;
 }
 
 }  // namespace leadscout::batch

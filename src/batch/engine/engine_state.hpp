@@ -1,131 +1,137 @@
-// The shared state of a run: the engine's lock, the stop, the workers and the coordinator.
+// One run of the engine: the parts it owns and the coordinator that drives them.
 #pragma once
 
-#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "executor.hpp"
 #include "halt.hpp"
 #include "journal/journal.hpp"
+#include "journal/resume.hpp"
+#include "journal/stream_resume.hpp"
 #include "leadscout/batch/detail/engine.hpp"
 #include "leadscout/log/logger.hpp"
-#include "phases.hpp"
 #include "output/publisher.hpp"
+#include "output/results_writer.hpp"
+#include "output/run_report.hpp"
+#include "phases.hpp"
 #include "quota/quota_registry.hpp"
 #include "retry.hpp"
-#include "output/run_report.hpp"
+#include "run_stop.hpp"
 #include "scheduler.hpp"
 #include "stream_feeder.hpp"
-#include "journal/stream_resume.hpp"
 #include "worker.hpp"
 
 namespace leadscout::batch::detail {
 
-using time_point = Clock::time_point;
-inline constexpr time_point kNever = time_point::max();
-
-/// Workers take attempts in the scheduler's order; one coordinator (run()'s thread) owns all
-/// timing: retries, timeouts, the deadline, rate-limit wake-ups, progress, group commit, and
-/// the phase callbacks. Members below `m` are guarded by it unless noted.
-struct Engine::State {
+/// The engine admits attempts in the scheduler's order and keeps the run's books (journal,
+/// report, stop); the executor completes the attempts (see executor.hpp). One coordinator
+/// (run()'s thread) owns all timing: retries, timeouts, the deadline, rate-limit wake-ups,
+/// progress, group commit and the phase callbacks. Members below `m_` are guarded by it
+/// unless noted.
+struct Engine::State final : ExecutorHost {
+ public:
   explicit State(const Options& o);
 
-  // ---- configuration, fixed once run() starts ----
-  Options opt;
-  std::shared_ptr<Clock> clock;
-  leadscout::log::Logger log;
-  Job* job = nullptr;
-  const std::vector<std::string>* ids = nullptr;
-  Journal journal;                    ///< append() from workers, sync() from the coordinator
-  PhaseSequence phases;               ///< run()'s thread only
-  std::optional<AttemptEnv> env;
-  std::optional<QuotaRegistry> quotas;  ///< thread-safe on its own
-  ResultsWriter results;                ///< Options::results as a file; write() is thread-safe
-  std::stop_source quota_stop;          ///< requested at the stop: waits in acquire() end
-  std::size_t journal_lines_dropped = 0;
-  std::unique_ptr<StreamResume> stream_resume;  ///< a streamed input's journal
-  std::unique_ptr<StreamFeeder> feeder;         ///< a streamed input's reader; its free list under m
-  std::string input_error;  ///< why a streamed input could not be read on (under m); the run then fails
+  /// Engine::run().
+  RunStats run(Job& job);
+  /// Engine::request_stop().
+  void request_stop(int signal) noexcept;
 
-  // ---- shared state, guarded by m ----
-  std::mutex m;
-  std::condition_variable work_cv;
-  std::condition_variable coord_cv;
-  Scheduler scheduler;
-  RunReport report;
-  HaltWindow halt;
-  Publisher publisher;  ///< snapshot() and the watchdog under m; writes without it
-  Backoff coord_backoff;  ///< backoff of timed-out attempts
-  std::vector<std::unique_ptr<Worker>> workers;
-  std::size_t in_flight = 0;
-  std::size_t live_workers = 0;
-  bool done = false;
-  bool quit = false;
-  std::atomic<bool> stopping{false};  ///< also read without m
-  bool cancelled = false;
-  bool cancel_now = false;
-  Status stop_status = Status::completed;
-  std::string stop_reason;
-  int signal = 0;
-  time_point start{};
-  time_point deadline_at = kNever;
-  time_point cancel_at = kNever;
-  time_point coord_wake_at = kNever;
-  std::vector<std::stop_source> stops_to_request;
+  // ---- ExecutorHost ----
+  [[nodiscard]] std::mutex& mutex() noexcept override { return m_; }
+  void wake_coordinator() override { coord_cv_.notify_one(); }
+  void wake_coordinator_by(time_point deadline) override;
+  [[nodiscard]] Admit admit(Scheduler::Attempt& out, time_point& now) override;
+  void completed(const Finished& finished, const MetricList& metrics) override;
+  [[nodiscard]] bool timed_out(std::size_t index, int attempt, double seconds, time_point now) override;
+  void cancelled(std::size_t count) override;
+  void release_item(std::size_t index) override;
+  [[nodiscard]] const std::shared_ptr<QuotaState>& quota(std::string_view name) const override;
+  [[nodiscard]] std::stop_token quota_stop() const noexcept override { return stop_.quota_token(); }
+  void permit_refused(std::string_view name, const QuotaState& quota, const Permit& permit) override;
 
-  [[nodiscard]] std::string_view id(std::size_t index) const { return (*ids)[index]; }
+ private:
+  [[nodiscard]] std::string_view id(std::size_t index) const { return (*ids_)[index]; }
 
-  // ---- the stop ----
-  /// Starts a graceful stop (the first call counts); m held.
-  void begin_stop(Status status, std::string reason, int sig);
-  /// Tells STOPPING=1 and the stopping phase, with m released; m held on entry and exit.
+  // ---- setup and end (engine.cpp) ----
+  /// Sets the run up for `job`: its resume (`resume`, or a streamed input's), quotas, totals and
+  /// files; returns the run's shard.
+  std::optional<ShardSpec> prepare(Job& job, std::optional<Resume>& resume);
+  /// Replays the journal into the report and the scheduler and logs "Batch started".
+  void load(Resume& resume);
+  /// A streamed input: replays the journal, then reads the first chunk before anything starts.
+  void load_stream();
+  /// Hands each result the journal has as ok to the results file, which completes itself.
+  [[nodiscard]] Resume::OkCallback reconcile_results();
+  void end_reconcile();
+  void log_started(std::size_t pending, const std::optional<ShardSpec>& shard);
+  /// Writes the starting file, starts the executor and tells that the run is running.
+  void start_executor(std::unique_lock<std::mutex>& lock);
+  /// Syncs and closes the journal, writes the final files, tells the last phases, logs the summary.
+  RunStats finish(std::unique_lock<std::mutex>& lock);
+
+  // ---- the stop (m_ held) ----
+  /// Starts a graceful stop (the first call counts) and wakes everyone.
+  void begin_stop(Status status, std::string reason, int signal);
+  /// Begins the stop when `now` reached the run's deadline; true when it did.
+  bool stop_if_past_deadline(time_point now);
+  /// Tells STOPPING=1 and the stopping phase, with m_ released; m_ held on entry and exit.
   void announce_stopping(std::unique_lock<std::mutex>& lock);
-
-  // ---- workers (m held) ----
-  void worker_main(Worker& w);
-  /// Gives `w` its next attempt; false when the worker should exit.
-  bool take(std::unique_lock<std::mutex>& lock, Worker& w);
-  /// Counts what `w` did with its last attempt.
-  void record(Worker& w);
   void record_failure(std::size_t index, int attempts, double seconds, std::string reason);
-  /// Takes an attempt away from its worker (timeout or cancellation); false when it already finished.
-  bool claim(Worker& w, int new_state, time_point now);
-  void on_timeout(Worker& w, time_point now);
-  void cancel_all(time_point now);
-  /// Context::acquire(): waits for a permit of quota `name` with the attempt's deadline paused,
-  /// and stops the run when the budget cannot fit the estimate. Without m held.
-  Permit acquire(Worker& w, Context& ctx, std::string_view name, Usage estimate);
-  /// Times out attempts past their deadline and warns about callbacks that ignore a cancel.
-  void check_workers(time_point now);
-  /// The earliest attempt deadline or cancel-grace end among the workers.
-  [[nodiscard]] time_point workers_wake() const;
 
-  // ---- a streamed input (m held) ----
-  /// Reads one chunk with m released and schedules its items.
+  // ---- a streamed input (m_ held) ----
+  /// Reads one chunk with m_ released and schedules its items.
   void feed(std::unique_lock<std::mutex>& lock);
   /// Applies a chunk read by the feeder; the first chunk's error is thrown by the caller.
   void apply_chunk(const StreamFeeder::Chunk& chunk);
-  /// The item in `index` is done: a streamed input's slot is free again.
-  void release_item(std::size_t index);
 
-  // ---- the coordinator (m held) ----
+  // ---- the coordinator (engine_coordinator.cpp, m_ held) ----
   void coordinate(std::unique_lock<std::mutex>& lock);
   /// Sleeps until the next timer, a notification, or (idle) until time moves.
   void wait(std::unique_lock<std::mutex>& lock, time_point now, time_point next_progress, time_point next_sync);
-  /// Requests the stops of claimed attempts, with m released.
-  void request_stops(std::unique_lock<std::mutex>& lock);
-  [[nodiscard]] ProgressSnapshot snapshot(Status status, time_point now);
-  /// Writes the progress files and the bar with m released.
+  [[nodiscard]] ProgressSnapshot snapshot(Status status, const std::string& reason, time_point now);
+  /// Writes the progress files and the bar with m_ released.
   void publish(std::unique_lock<std::mutex>& lock, Status status, time_point now);
-  /// Group commit; called without m held.
+  /// Group commit; called without m_ held.
   int sync_journal();
+
+  // ---- configuration, fixed once run() starts ----
+  Options opt_;
+  std::shared_ptr<Clock> clock_;
+  leadscout::log::Logger log_;
+  Job* job_ = nullptr;
+  const std::vector<std::string>* ids_ = nullptr;
+  Journal journal_;                    ///< append() from the executor, sync() from the coordinator
+  PhaseSequence phases_;               ///< run()'s thread only
+  std::optional<AttemptEnv> env_;
+  std::optional<QuotaRegistry> quotas_;  ///< thread-safe on its own
+  ResultsWriter results_;                ///< Options::results as a file; write() is thread-safe
+  std::size_t journal_lines_dropped_ = 0;
+  std::unique_ptr<StreamResume> stream_resume_;  ///< a streamed input's journal
+  std::unique_ptr<StreamFeeder> feeder_;         ///< a streamed input's reader; its free list under m_
+  std::string input_error_;  ///< why a streamed input could not be read on (under m_); the run then fails
+
+  // ---- shared state, guarded by m_ ----
+  std::mutex m_;
+  std::condition_variable coord_cv_;
+  RunStop stop_;  ///< stopping() also read without m_
+  Scheduler scheduler_;
+  RunReport report_;
+  HaltWindow halt_;
+  Publisher publisher_;  ///< snapshot() and the watchdog under m_; writes without it
+  Backoff coord_backoff_;  ///< backoff of timed-out attempts
+  std::unique_ptr<Executor> executor_;  ///< from the start of the attempts
+  std::size_t in_flight_ = 0;
+  bool done_ = false;
+  time_point start_{};
+  time_point coord_wake_at_ = kNever;
 };
 
 }  // namespace leadscout::batch::detail

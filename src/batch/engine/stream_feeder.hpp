@@ -9,7 +9,7 @@
 
 #include "journal/journal.hpp"
 #include "journal/journal_record.hpp"
-#include "leadscout/batch/detail/engine.hpp"
+#include "leadscout/batch/detail/job.hpp"
 #include "journal/stream_resume.hpp"
 
 namespace leadscout::batch::detail {

@@ -33,6 +33,45 @@ void Worker::set_current(std::string_view text) {
   current_set_ = true;
 }
 
+void Worker::add_metric(std::string_view name, std::int64_t delta) {
+  for (auto& [k, v] : metrics) {
+    if (k == name) {
+      v += delta;
+      return;
+    }
+  }
+  metrics.emplace_back(std::string(name), delta);
+}
+
+Permit Worker::acquire(const std::stop_token& attempt_stop, std::string_view name, Usage estimate) {
+  const std::shared_ptr<QuotaState>& wanted = host.quota(name);
+  Clock::time_point began;
+  {
+    std::lock_guard lock(host.mutex());
+    quota_wait = true;
+    quota = wanted;
+    began = env.clock.now();
+  }
+  Permit permit;
+  {
+    // A timeout or cancel of the attempt, or the run's stop, ends the wait.
+    std::stop_source either;
+    const auto forward = [&either] { either.request_stop(); };
+    std::stop_callback on_attempt(attempt_stop, forward);
+    std::stop_callback on_run(host.quota_stop(), forward);
+    permit = wanted->acquire(estimate, either.get_token(), ledger);
+  }
+  std::lock_guard lock(host.mutex());
+  quota_wait = false;
+  if (deadline != Clock::time_point::max()) deadline += env.clock.now() - began;
+  if (!permit) {
+    quota_refused = true;
+    host.permit_refused(name, *wanted, permit);
+  }
+  host.wake_coordinator();  // the deadline moved
+  return permit;
+}
+
 /// Ends kRunning unless the coordinator claimed the attempt first. Under current_m_, so that
 /// current_item() never names an attempt that has ended.
 bool Worker::finish_running() noexcept {
@@ -41,10 +80,10 @@ bool Worker::finish_running() noexcept {
   return state.compare_exchange_strong(expected, kFinishing);
 }
 
-void Worker::run_attempt(const AttemptEnv& env) {
+void Worker::run_attempt() {
   const std::string_view item = env.ids[index];
   metrics.clear();
-  Context ctx = Engine::attempt_context(*this, env.clock, item);
+  Context ctx(stop.get_token(), deadline, attempt, item, &env.clock, this);
   const bool ok = env.job.attempt(number, index, ctx, failure, result_json);
   ledger->take(usage);  // the callback's permits are gone by now
   const Clock::time_point end = env.clock.now();
@@ -53,16 +92,16 @@ void Worker::run_attempt(const AttemptEnv& env) {
   finished.attempts = attempt;
   finished.seconds = std::chrono::duration<double>(end - started).count();
   if (!finish_running()) {
-    dropped(env, item, ok, state.load());
+    dropped(item, ok, state.load());
   } else if (ok) {
-    succeeded(env, item);
+    succeeded(item);
   } else {
-    failed(env, item, end);
+    failed(item, end);
   }
   state.store(kIdle);
 }
 
-void Worker::dropped(const AttemptEnv& env, std::string_view item, bool ok, int previous_state) {
+void Worker::dropped(std::string_view item, bool ok, int previous_state) {
   env.job.discard(number);
   const double ms = rounded_ms(finished.seconds);
   if (previous_state == kTimedOut) {
@@ -75,10 +114,10 @@ void Worker::dropped(const AttemptEnv& env, std::string_view item, bool ok, int 
   }
   stop = std::stop_source();
   finished.kind = Finished::Kind::dropped;
-  (void)journal_usage(env, item);  // a failed write is found by the next append or sync
+  (void)journal_usage(item);  // a failed write is found by the next append or sync
 }
 
-bool Worker::journal_usage(const AttemptEnv& env, std::string_view item) {
+bool Worker::journal_usage(std::string_view item) {
   if (usage.empty()) return true;
   line.clear();
   format_attempt_record(line, item, attempt, usage);
@@ -94,7 +133,7 @@ void Worker::write_failed(std::string_view file, int err) {
   finished.reason = std::string(file) + " write failed: " + std::strerror(err);
 }
 
-void Worker::succeeded(const AttemptEnv& env, std::string_view item) {
+void Worker::succeeded(std::string_view item) {
   line.clear();
   format_record(line, item, true, attempt, finished.seconds * 1e3, result_json, {}, metrics, usage);
   if (const int err = env.journal.append(line); err != 0) {
@@ -117,11 +156,11 @@ void Worker::succeeded(const AttemptEnv& env, std::string_view item) {
   finished.kind = Finished::Kind::ok;
 }
 
-void Worker::failed(const AttemptEnv& env, std::string_view item, Clock::time_point end) {
+void Worker::failed(std::string_view item, Clock::time_point end) {
   const bool retryable = !failure.halt && failure.retry == Retry::yes;
   // A permit refused for a stop or the budget is not the item's failure: it waits for a resume.
   if (quota_refused || (retryable && attempt < attempts_allowed(env.opt.retry, failure.reason))) {
-    if (!journal_usage(env, item)) return;
+    if (!journal_usage(item)) return;
     if (quota_refused || env.stopping.load()) {
       finished.kind = Finished::Kind::abandoned;
       return;

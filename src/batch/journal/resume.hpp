@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "journal.hpp"
-#include "leadscout/batch/detail/engine.hpp"
+#include "leadscout/batch/detail/job.hpp"
 #include "leadscout/batch/options.hpp"
 #include "leadscout/log/logger.hpp"
 #include "output/run_report.hpp"

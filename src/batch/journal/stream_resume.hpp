@@ -14,7 +14,7 @@
 
 #include "digest_index.hpp"
 #include "journal.hpp"
-#include "leadscout/batch/detail/engine.hpp"
+#include "leadscout/batch/detail/job.hpp"
 #include "leadscout/batch/options.hpp"
 #include "leadscout/log/logger.hpp"
 #include "resume.hpp"
