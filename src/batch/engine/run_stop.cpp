@@ -3,15 +3,9 @@
 
 #include <algorithm>
 
-namespace leadscout::batch::detail {
+#include "duration_text.hpp"
 
-std::string format_ms(std::chrono::milliseconds d) {
-  const auto ms = d.count();
-  if (ms % 3600000 == 0) return std::to_string(ms / 3600000) + "h";
-  if (ms % 60000 == 0) return std::to_string(ms / 60000) + "m";
-  if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
-  return std::to_string(ms) + "ms";
-}
+namespace leadscout::batch::detail {
 
 void RunStop::set_start(time_point start) noexcept {
   if (opt_.deadline.count() > 0) deadline_at_ = start + opt_.deadline;
@@ -34,7 +28,7 @@ bool RunStop::begin(Status status, std::string reason, int signal, std::size_t i
 
 bool RunStop::begin_if_past_deadline(time_point now, std::size_t in_flight) {
   if (now < deadline_at_) return false;
-  return begin(Status::deadline_exceeded, "deadline " + format_ms(opt_.deadline) + " reached", 0, in_flight);
+  return begin(Status::deadline_exceeded, "deadline " + common::format_exact_duration(opt_.deadline) + " reached", 0, in_flight);
 }
 
 void RunStop::fail_late(std::string reason) {

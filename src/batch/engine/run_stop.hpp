@@ -67,7 +67,4 @@ class RunStop {
   std::stop_source quota_stop_;
 };
 
-/// A whole number of the largest unit that divides `d`: "1h", "5m", "30s", "1500ms".
-[[nodiscard]] std::string format_ms(std::chrono::milliseconds d);
-
 }  // namespace leadscout::batch::detail
