@@ -22,7 +22,7 @@ std::string resolved(std::string_view raw, bool escaped) {
   return escaped ? unescape(raw) : std::string(raw);
 }
 
-bool is_standard_key(const field& f) noexcept {
+bool is_standard_key(const Field& f) noexcept {
   return !f.key_escaped &&
          (f.key == "timestamp" || f.key == "level" || f.key == "logger" || f.key == "event");
 }
@@ -91,12 +91,12 @@ void pad_left(std::string& out, std::string_view s, std::size_t width) {
 }
 
 std::string percentile_method() {
-  return "nearest rank; exact up to " + std::to_string(quantile_sketch::exact_limit) +
+  return "nearest rank; exact up to " + std::to_string(QuantileSketch::exact_limit) +
          " values per group, then log buckets with relative error <= " +
-         format_number(quantile_sketch::relative_error * 100) + "%";
+         format_number(QuantileSketch::relative_error * 100) + "%";
 }
 
-nlohmann::ordered_json usage_json(const usage_totals& u) {
+nlohmann::ordered_json usage_json(const UsageTotals& u) {
   return {{"calls", u.calls},
           {"tokens", u.tokens},
           {"prompt_tokens", u.prompt_tokens},
@@ -107,7 +107,7 @@ nlohmann::ordered_json usage_json(const usage_totals& u) {
 
 }  // namespace
 
-void corrupt_reporter::report(std::string_view path, std::uint64_t line, std::string_view reason) {
+void CorruptReporter::report(std::string_view path, std::uint64_t line, std::string_view reason) {
   ++count_;
   if (count_ <= limit_) {
     err_ << program << ": " << path << ':' << line << ": corrupt line skipped (" << reason
@@ -115,7 +115,7 @@ void corrupt_reporter::report(std::string_view path, std::uint64_t line, std::st
   }
 }
 
-void corrupt_reporter::finish() {
+void CorruptReporter::finish() {
   if (count_ > limit_) {
     err_ << program << ": " << count_ << " corrupt lines skipped in total (the first " << limit_
          << " shown above)\n";
@@ -123,25 +123,25 @@ void corrupt_reporter::finish() {
   err_.flush();
 }
 
-const event* event_pipeline::process(const input_file& file, std::string_view line,
-                                     std::uint64_t line_no, bool overlong) {
+const Event* EventPipeline::process(const InputFile& file, std::string_view line,
+                                    std::uint64_t line_no, bool overlong) {
   if ((line.empty() || is_ws(line.front())) && is_blank(line)) return nullptr;
   ++lines;
   if (overlong) {
     corrupt_.report(file.path.string(), line_no, "line longer than 4 MiB");
     return nullptr;
   }
-  const scan_error rc = scan_line(line, event_);
-  if (rc != scan_error::none) {
+  const ScanError rc = scan_line(line, event_);
+  if (rc != ScanError::none) {
     corrupt_.report(file.path.string(), line_no, describe(rc));
     return nullptr;
   }
-  if (dedup_ == dedup_mode::routes) {
+  if (dedup_ == DedupMode::routes) {
     if (!counted_here(file, event_)) {
       ++duplicates;
       return nullptr;
     }
-  } else if (dedup_ == dedup_mode::lines) {
+  } else if (dedup_ == DedupMode::lines) {
     if (!seen_.insert(std::hash<std::string_view>{}(line)).second) {
       ++duplicates;
       return nullptr;
@@ -152,18 +152,18 @@ const event* event_pipeline::process(const input_file& file, std::string_view li
   return &event_;
 }
 
-read_totals for_each_event(const input_options& in, std::ostream& err,
-                           const std::function<void(const input_file&, const event&)>& on_event) {
-  read_totals totals;
+ReadTotals for_each_event(const InputOptions& in, std::ostream& err,
+                          const std::function<void(const InputFile&, const Event&)>& on_event) {
+  ReadTotals totals;
   const auto files = collect_files(in.paths, totals.skipped);
-  corrupt_reporter corrupt(err, in.corrupt_shown);
-  event_pipeline pipe(in.filter, in.dedup, corrupt);
+  CorruptReporter corrupt(err, in.corrupt_shown);
+  EventPipeline pipe(in.filter, in.dedup, corrupt);
   for (const auto& f : files) {
     if (!instance_selected(in.filter.instances, f)) continue;
-    std::unique_ptr<line_reader> reader;
+    std::unique_ptr<LineReader> reader;
     try {
-      reader = std::make_unique<line_reader>(f.path);
-    } catch (const path_error&) {
+      reader = std::make_unique<LineReader>(f.path);
+    } catch (const PathError&) {
       std::error_code ec;
       if (f.from_directory && !fs::exists(f.path, ec)) continue;  // rotated away meanwhile
       throw;
@@ -171,7 +171,7 @@ read_totals for_each_event(const input_options& in, std::ostream& err,
     ++totals.files;
     std::string_view line;
     while (reader->next(line)) {
-      if (const event* e = pipe.process(f, line, reader->line_number(), reader->overlong())) {
+      if (const Event* e = pipe.process(f, line, reader->line_number(), reader->overlong())) {
         on_event(f, *e);
       }
     }
@@ -189,7 +189,7 @@ read_totals for_each_event(const input_options& in, std::ostream& err,
   return totals;
 }
 
-void render_pretty(const event& e, std::string& out) {
+void render_pretty(const Event& e, std::string& out) {
   const std::string_view ts = e.timestamp;
   out.append(ts.substr(0, 19));
   if (!ts.empty() && ts.back() == 'Z') {
@@ -206,7 +206,7 @@ void render_pretty(const event& e, std::string& out) {
     out.push_back(' ');
     out.append(resolved(f.key, f.key_escaped));
     out.push_back('=');
-    if (f.kind != value_kind::string) {
+    if (f.kind != ValueKind::string) {
       out.append(f.value);
       continue;
     }
@@ -219,10 +219,10 @@ void render_pretty(const event& e, std::string& out) {
   }
 }
 
-int run_summary(const summary_options& opt, std::ostream& out, std::ostream& err) {
-  summary_stats stats;
-  const read_totals t =
-      for_each_event(opt.in, err, [&](const input_file&, const event& e) { stats.add(e); });
+int run_summary(const SummaryOptions& opt, std::ostream& out, std::ostream& err) {
+  SummaryStats stats;
+  const ReadTotals t =
+      for_each_event(opt.in, err, [&](const InputFile&, const Event& e) { stats.add(e); });
 
   if (opt.json) {
     nlohmann::ordered_json j;
@@ -242,7 +242,7 @@ int run_summary(const summary_options& opt, std::ostream& out, std::ostream& err
     }
     nlohmann::ordered_json levels = nlohmann::ordered_json::object();
     for (std::size_t i = 0; i < level_count; ++i) {
-      levels[std::string(level_name(static_cast<level>(i)))] = stats.by_level[i];
+      levels[std::string(level_name(static_cast<Level>(i)))] = stats.by_level[i];
     }
     j["levels"] = levels;
     nlohmann::ordered_json loggers = nlohmann::ordered_json::array();
@@ -280,7 +280,7 @@ int run_summary(const summary_options& opt, std::ostream& out, std::ostream& err
   s += "\nBy level\n";
   for (std::size_t i = 0; i < level_count; ++i) {
     s += "  ";
-    pad_right(s, level_name(static_cast<level>(i)), 10);
+    pad_right(s, level_name(static_cast<Level>(i)), 10);
     pad_left(s, std::to_string(stats.by_level[i]), 12);
     s += '\n';
   }
@@ -317,10 +317,10 @@ int run_summary(const summary_options& opt, std::ostream& out, std::ostream& err
   return exit_ok;
 }
 
-int run_filter(const filter_options& opt, std::ostream& out, std::ostream& err) {
+int run_filter(const FilterOptions& opt, std::ostream& out, std::ostream& err) {
   std::string buf;
   buf.reserve(std::size_t{1} << 16);
-  (void)for_each_event(opt.in, err, [&](const input_file&, const event& e) {
+  (void)for_each_event(opt.in, err, [&](const InputFile&, const Event& e) {
     if (opt.pretty) {
       render_pretty(e, buf);
     } else {
@@ -338,11 +338,11 @@ int run_filter(const filter_options& opt, std::ostream& out, std::ostream& err) 
   return exit_ok;
 }
 
-int run_perf(const perf_options& opt, std::ostream& out, std::ostream& err) {
-  perf_stats stats;
+int run_perf(const PerfOptions& opt, std::ostream& out, std::ostream& err) {
+  PerfStats stats;
   stats.field = opt.field;
   stats.by = opt.by;
-  (void)for_each_event(opt.in, err, [&](const input_file&, const event& e) { stats.add(e); });
+  (void)for_each_event(opt.in, err, [&](const InputFile&, const Event& e) { stats.add(e); });
   const std::string field_label = opt.field.empty() ? "latency_ms|elapsed_ms" : opt.field;
 
   if (opt.json) {
@@ -400,7 +400,7 @@ int run_perf(const perf_options& opt, std::ostream& out, std::ostream& err) {
     pad_right(s, "group", width);
     for (const char* h : {"calls", "tokens", "prompt", "completion", "cost_usd"}) pad_left(s, h, 12);
     s += '\n';
-    auto row = [&](const std::string& name, const usage_totals& u) {
+    auto row = [&](const std::string& name, const UsageTotals& u) {
       pad_right(s, name, width);
       pad_left(s, std::to_string(u.calls), 12);
       pad_left(s, format_number(u.tokens), 12);

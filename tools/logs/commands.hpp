@@ -23,9 +23,9 @@ inline constexpr int exit_usage = 2;  ///< bad usage, or a missing or unreadable
 
 /// Reports corrupt lines on `err`: the first `limit` one by one with file and line number, then
 /// a total from finish().
-class corrupt_reporter {
+class CorruptReporter {
  public:
-  corrupt_reporter(std::ostream& err, std::size_t limit) : err_(err), limit_(limit) {}
+  CorruptReporter(std::ostream& err, std::size_t limit) : err_(err), limit_(limit) {}
 
   void report(std::string_view path, std::uint64_t line, std::string_view reason);
   /// Prints the total when some were not shown one by one.
@@ -40,13 +40,13 @@ class corrupt_reporter {
 
 /// Turns raw lines into selected events: scans, counts corrupt lines, applies the dedup policy
 /// and the filter.
-class event_pipeline {
+class EventPipeline {
  public:
-  event_pipeline(const filter_spec& filter, dedup_mode dedup, corrupt_reporter& corrupt)
+  EventPipeline(const FilterSpec& filter, DedupMode dedup, CorruptReporter& corrupt)
       : filter_(filter), dedup_(dedup), corrupt_(corrupt) {}
 
   /// The event of `line` when it is valid, counted here and matches the filter; else nullptr.
-  [[nodiscard]] const event* process(const input_file& file, std::string_view line,
+  [[nodiscard]] const Event* process(const InputFile& file, std::string_view line,
                                      std::uint64_t line_no, bool overlong = false);
 
   std::uint64_t lines = 0;       ///< non-blank lines seen
@@ -54,23 +54,23 @@ class event_pipeline {
   std::uint64_t selected = 0;    ///< events returned
 
  private:
-  const filter_spec& filter_;
-  dedup_mode dedup_;
-  corrupt_reporter& corrupt_;
-  event event_;
+  const FilterSpec& filter_;
+  DedupMode dedup_;
+  CorruptReporter& corrupt_;
+  Event event_;
   std::unordered_set<std::uint64_t> seen_;
 };
 
 /// Options shared by summary, filter and perf.
-struct input_options {
+struct InputOptions {
   std::vector<std::string> paths{"logs"};
-  dedup_mode dedup = dedup_mode::routes;
-  filter_spec filter;
+  DedupMode dedup = DedupMode::routes;
+  FilterSpec filter;
   std::size_t corrupt_shown = 10;  ///< corrupt lines reported one by one
 };
 
 /// What a pass over the inputs read.
-struct read_totals {
+struct ReadTotals {
   std::uint64_t files = 0;
   std::uint64_t bytes = 0;
   std::uint64_t lines = 0;
@@ -80,35 +80,35 @@ struct read_totals {
   std::vector<std::string> skipped;  ///< files found in a directory that are not JSON lines
 };
 
-/// Reads every input once, calling `on_event` for each selected event. Throws path_error.
-read_totals for_each_event(const input_options& in, std::ostream& err,
-                           const std::function<void(const input_file&, const event&)>& on_event);
+/// Reads every input once, calling `on_event` for each selected event. Throws PathError.
+ReadTotals for_each_event(const InputOptions& in, std::ostream& err,
+                          const std::function<void(const InputFile&, const Event&)>& on_event);
 
 /// The console line of an event (the logger's console format), without a newline, appended to `out`.
-void render_pretty(const event& e, std::string& out);
+void render_pretty(const Event& e, std::string& out);
 
-struct summary_options {
-  input_options in;
+struct SummaryOptions {
+  InputOptions in;
   bool json = false;
   std::size_t top = 10;
 };
 /// `summary`: time range, counts by level and logger, top error and warning events.
-int run_summary(const summary_options& opt, std::ostream& out, std::ostream& err);
+int run_summary(const SummaryOptions& opt, std::ostream& out, std::ostream& err);
 
-struct filter_options {
-  input_options in;
+struct FilterOptions {
+  InputOptions in;
   bool pretty = false;
 };
 /// `filter`: the selected events as JSON lines, or console lines with `pretty`.
-int run_filter(const filter_options& opt, std::ostream& out, std::ostream& err);
+int run_filter(const FilterOptions& opt, std::ostream& out, std::ostream& err);
 
-struct perf_options {
-  input_options in;
+struct PerfOptions {
+  InputOptions in;
   std::string field;          ///< empty: latency_ms, else elapsed_ms
   std::string by = "logger";  ///< grouping field
   bool json = false;
 };
 /// `perf`: percentiles of a numeric field per group, and LLM token and cost totals.
-int run_perf(const perf_options& opt, std::ostream& out, std::ostream& err);
+int run_perf(const PerfOptions& opt, std::ostream& out, std::ostream& err);
 
 }  // namespace leadscout::logs_tool

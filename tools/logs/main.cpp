@@ -49,7 +49,7 @@ logarithmic buckets with a relative error of at most 0.5%. count, max and mean a
 
 Exit codes: 0 success, 1 failure, 2 bad usage or a missing or unreadable path.)";
 
-struct filter_args {
+struct FilterArgs {
   std::string level;
   std::vector<std::string> loggers;
   std::string since;
@@ -91,7 +91,7 @@ CLI::Validator where_validator() {
       "KEY=VALUE");
 }
 
-void add_filter_options(CLI::App& app, filter_args& f) {
+void add_filter_options(CLI::App& app, FilterArgs& f) {
   app.add_option("--level", f.level, "Only events at this level or above")
       ->check(level_validator());
   app.add_option("--logger", f.loggers,
@@ -113,8 +113,8 @@ void add_filter_options(CLI::App& app, filter_args& f) {
       ->allow_extra_args(false);
 }
 
-lg::filter_spec make_filter(const filter_args& a) {
-  lg::filter_spec f;
+lg::FilterSpec make_filter(const FilterArgs& a) {
+  lg::FilterSpec f;
   if (!a.level.empty()) f.min_level = lg::parse_level_lenient(a.level);
   f.loggers = a.loggers;
   bool date_only = false;
@@ -138,10 +138,10 @@ lg::filter_spec make_filter(const filter_args& a) {
   return f;
 }
 
-lg::dedup_mode parse_dedup(const std::string& s) {
-  if (s == "lines") return lg::dedup_mode::lines;
-  if (s == "none") return lg::dedup_mode::none;
-  return lg::dedup_mode::routes;
+lg::DedupMode parse_dedup(const std::string& s) {
+  if (s == "lines") return lg::DedupMode::lines;
+  if (s == "none") return lg::DedupMode::none;
+  return lg::DedupMode::routes;
 }
 
 }  // namespace
@@ -166,9 +166,9 @@ int main(int argc, char** argv) {
         ->capture_default_str();
   };
 
-  filter_args fargs;
+  FilterArgs fargs;
 
-  lg::summary_options summary;
+  lg::SummaryOptions summary;
   auto* summary_cmd = app.add_subcommand("summary", "Time range, counts by level and logger, top errors and warnings");
   add_inputs(*summary_cmd);
   add_filter_options(*summary_cmd, fargs);
@@ -176,13 +176,13 @@ int main(int argc, char** argv) {
   summary_cmd->add_option("--top", summary.top, "How many error and warning events to list")
       ->capture_default_str();
 
-  lg::filter_options filter;
+  lg::FilterOptions filter;
   auto* filter_cmd = app.add_subcommand("filter", "Print the selected events as JSON lines or --pretty console lines");
   add_inputs(*filter_cmd);
   add_filter_options(*filter_cmd, fargs);
   filter_cmd->add_flag("--pretty", filter.pretty, "Console format instead of JSON lines");
 
-  lg::perf_options perf;
+  lg::PerfOptions perf;
   auto* perf_cmd = app.add_subcommand("perf", "p50/p90/p99/max of a numeric field per group; LLM token and cost totals");
   add_inputs(*perf_cmd);
   add_filter_options(*perf_cmd, fargs);
@@ -193,7 +193,7 @@ int main(int argc, char** argv) {
 
   for (auto* sub : {summary_cmd, filter_cmd, perf_cmd}) sub->footer(footer);
 
-  lg::tail_options tail;
+  lg::TailOptions tail;
   double interval_s = 0.5;
   std::string tz;
   std::string fixed_today;
@@ -220,9 +220,9 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
-    const lg::filter_spec spec = make_filter(fargs);
+    const lg::FilterSpec spec = make_filter(fargs);
     auto inputs = [&]() {
-      lg::input_options in;
+      lg::InputOptions in;
       if (!paths.empty()) in.paths = paths;
       in.dedup = parse_dedup(dedup);
       in.filter = spec;
@@ -253,7 +253,7 @@ int main(int argc, char** argv) {
     }
     const bool local = tz == "local";
     install_stop_handlers();
-    lg::tail_hooks hooks;
+    lg::TailHooks hooks;
     hooks.today = [&]() { return fixed_today.empty() ? lg::today_string(local) : fixed_today; };
     hooks.stop = []() { return stop_requested != 0; };
     hooks.sleep = [](std::chrono::milliseconds d) {
@@ -268,7 +268,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? lg::exit_ok : lg::exit_usage;
-  } catch (const lg::path_error& e) {
+  } catch (const lg::PathError& e) {
     std::cout.flush();
     std::cerr << "leadscout-logs: " << e.what() << '\n';
     return lg::exit_usage;

@@ -17,8 +17,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct followed_file {
-  input_file info;
+struct FollowedFile {
+  InputFile info;
   int fd = -1;
   std::uint64_t offset = 0;
   std::uint64_t line_no = 0;
@@ -27,17 +27,17 @@ struct followed_file {
   bool sniffed = false;
   bool ignored = false;   // not a JSON lines file
 
-  followed_file() = default;
-  followed_file(const followed_file&) = delete;
-  followed_file& operator=(const followed_file&) = delete;
-  ~followed_file() {
+  FollowedFile() = default;
+  FollowedFile(const FollowedFile&) = delete;
+  FollowedFile& operator=(const FollowedFile&) = delete;
+  ~FollowedFile() {
     if (fd >= 0) ::close(fd);
   }
 };
 
 /// A plain log file of `date`, of any instance: "name-DATE.log" or "name-DATE.INSTANCE.log".
 bool is_dated_name(const std::string& name, const std::string& date) {
-  input_file f;
+  InputFile f;
   f.path = name;
   classify(f);
   return f.date == date && name.size() > 4 && name.compare(name.size() - 4, 4, ".log") == 0;
@@ -45,7 +45,7 @@ bool is_dated_name(const std::string& name, const std::string& date) {
 
 // Reads what was appended since the last call and hands over each complete line.
 template <typename F>
-void read_new(followed_file& f, F&& on_line) {
+void read_new(FollowedFile& f, F&& on_line) {
   if (f.fd < 0 || f.ignored) return;
   struct stat st {};
   if (::fstat(f.fd, &st) == 0 && static_cast<std::uint64_t>(st.st_size) < f.offset) {
@@ -74,7 +74,7 @@ void read_new(followed_file& f, F&& on_line) {
       const auto nl = chunk.find('\n');
       if (nl == std::string_view::npos) {
         if (!f.skipping) f.partial.append(chunk);
-        if (f.partial.size() > line_reader::max_line) {
+        if (f.partial.size() > LineReader::max_line) {
           ++f.line_no;
           on_line(std::string_view(f.partial), f.line_no, true);
           f.partial.clear();
@@ -100,18 +100,18 @@ void read_new(followed_file& f, F&& on_line) {
 
 }  // namespace
 
-int run_tail(const tail_options& opt, const tail_hooks& hooks, std::ostream& out,
+int run_tail(const TailOptions& opt, const TailHooks& hooks, std::ostream& out,
              std::ostream& err) {
   const fs::path dir(opt.dir);
   {
     std::error_code ec;
-    if (!fs::is_directory(dir, ec)) throw path_error(opt.dir + ": no such directory");
+    if (!fs::is_directory(dir, ec)) throw PathError(opt.dir + ": no such directory");
     fs::directory_iterator probe(dir, ec);
-    if (ec) throw path_error(opt.dir + ": cannot read directory: " + ec.message());
+    if (ec) throw PathError(opt.dir + ": cannot read directory: " + ec.message());
   }
-  corrupt_reporter corrupt(err, opt.corrupt_shown);
-  event_pipeline pipe(opt.filter, opt.dedup, corrupt);
-  std::map<std::string, std::unique_ptr<followed_file>> files;  // by path: date order per name
+  CorruptReporter corrupt(err, opt.corrupt_shown);
+  EventPipeline pipe(opt.filter, opt.dedup, corrupt);
+  std::map<std::string, std::unique_ptr<FollowedFile>> files;  // by path: date order per name
   std::string current = hooks.today();
   std::string previous;
 
@@ -127,7 +127,7 @@ int run_tail(const tail_options& opt, const tail_hooks& hooks, std::ostream& out
       if (!is_dated_name(name, date)) continue;
       const std::string key = it->path().string();
       if (files.count(key) != 0) continue;
-      auto f = std::make_unique<followed_file>();
+      auto f = std::make_unique<FollowedFile>();
       f->info.path = it->path();
       classify(f->info);
       if (!instance_selected(opt.filter.instances, f->info)) continue;
@@ -137,7 +137,7 @@ int run_tail(const tail_options& opt, const tail_hooks& hooks, std::ostream& out
       ++added;
     }
     if (added > 0) {
-      std::vector<input_file> infos;
+      std::vector<InputFile> infos;
       for (const auto& [k, f] : files) infos.push_back(f->info);
       mark_present(infos);
       std::size_t i = 0;
@@ -147,16 +147,16 @@ int run_tail(const tail_options& opt, const tail_hooks& hooks, std::ostream& out
   };
 
   auto ordered = [&]() {
-    std::vector<followed_file*> v;
+    std::vector<FollowedFile*> v;
     for (auto& [k, f] : files) v.push_back(f.get());
-    std::stable_sort(v.begin(), v.end(), [](const followed_file* a, const followed_file* b) {
+    std::stable_sort(v.begin(), v.end(), [](const FollowedFile* a, const FollowedFile* b) {
       return a->info.date < b->info.date;
     });
     return v;
   };
 
   std::string line_out;
-  auto render = [&](const event& e) {
+  auto render = [&](const Event& e) {
     line_out.clear();
     if (opt.pretty) {
       render_pretty(e, line_out);
@@ -170,29 +170,29 @@ int run_tail(const tail_options& opt, const tail_hooks& hooks, std::ostream& out
   // The last `opt.lines` selected events of today's files, in timestamp order.
   discover(current);
   {
-    struct kept {
+    struct Kept {
       std::int64_t time_us;
       std::uint64_t seq;
       std::string text;
     };
-    std::deque<kept> last;
+    std::deque<Kept> last;
     std::uint64_t seq = 0;
-    for (followed_file* f : ordered()) {
+    for (FollowedFile* f : ordered()) {
       read_new(*f, [&](std::string_view line, std::uint64_t no, bool overlong) {
-        const event* e = pipe.process(f->info, line, no, overlong);
+        const Event* e = pipe.process(f->info, line, no, overlong);
         if (e == nullptr || opt.lines == 0) return;
         render(*e);
         last.push_back({e->time_us, seq++, line_out});
         // keep at most `lines` per file pass plus what earlier files left
         if (last.size() > opt.lines * 4 + 64) {
-          std::stable_sort(last.begin(), last.end(), [](const kept& a, const kept& b) {
+          std::stable_sort(last.begin(), last.end(), [](const Kept& a, const Kept& b) {
             return a.time_us != b.time_us ? a.time_us < b.time_us : a.seq < b.seq;
           });
           last.erase(last.begin(), last.end() - static_cast<std::ptrdiff_t>(opt.lines));
         }
       });
     }
-    std::stable_sort(last.begin(), last.end(), [](const kept& a, const kept& b) {
+    std::stable_sort(last.begin(), last.end(), [](const Kept& a, const Kept& b) {
       return a.time_us != b.time_us ? a.time_us < b.time_us : a.seq < b.seq;
     });
     const std::size_t skip = last.size() > opt.lines ? last.size() - opt.lines : 0;
@@ -213,9 +213,9 @@ int run_tail(const tail_options& opt, const tail_hooks& hooks, std::ostream& out
       current = today;
     }
     discover(current);
-    for (followed_file* f : ordered()) {
+    for (FollowedFile* f : ordered()) {
       read_new(*f, [&](std::string_view line, std::uint64_t no, bool overlong) {
-        if (const event* e = pipe.process(f->info, line, no, overlong)) {
+        if (const Event* e = pipe.process(f->info, line, no, overlong)) {
           render(*e);
           out << line_out;
         }

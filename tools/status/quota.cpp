@@ -24,7 +24,7 @@ std::string seconds_text(double seconds) {
   return buf;
 }
 
-void add_shared(quota_row& row, const batch::SharedQuotaReport& s) {
+void add_shared(QuotaRow& row, const batch::SharedQuotaReport& s) {
   if (!row.shared) row.shared.emplace();
   auto& r = *row.shared;
   r.backend = s.backend;
@@ -36,7 +36,7 @@ void add_shared(quota_row& row, const batch::SharedQuotaReport& s) {
   r.spent_usd = std::max(r.spent_usd, s.spent_usd);
 }
 
-void add(quota_row& row, const batch::QuotaReport& q, bool active, double now_unix) {
+void add(QuotaRow& row, const batch::QuotaReport& q, bool active, double now_unix) {
   row.spent_usd += q.spent_usd;
   row.reserved_usd += q.reserved_usd;
   if (q.shared) {
@@ -62,7 +62,7 @@ void add(quota_row& row, const batch::QuotaReport& q, bool active, double now_un
   }
 }
 
-nlohmann::json shared_json(const std::optional<shared_quota_row>& s) {
+nlohmann::json shared_json(const std::optional<SharedQuotaRow>& s) {
   if (!s) return nullptr;
   return {{"backend", s->backend},
           {"shards", s->shards},
@@ -74,7 +74,7 @@ nlohmann::json shared_json(const std::optional<shared_quota_row>& s) {
 
 }  // namespace
 
-std::string shared_quota_lines(std::string_view operation, const std::vector<quota_row>& quotas) {
+std::string shared_quota_lines(std::string_view operation, const std::vector<QuotaRow>& quotas) {
   std::string out;
   for (const auto& q : quotas) {
     if (!q.shared) continue;
@@ -89,14 +89,14 @@ std::string shared_quota_lines(std::string_view operation, const std::vector<quo
   return out;
 }
 
-std::optional<double> quota_row::budget_fraction() const {
+std::optional<double> QuotaRow::budget_fraction() const {
   if (!(budget_usd > 0.0)) return std::nullopt;
   return spent_usd / budget_usd;
 }
 
-std::vector<quota_row> sum_quotas(const std::vector<quota_source>& sources, std::chrono::system_clock::time_point now) {
+std::vector<QuotaRow> sum_quotas(const std::vector<QuotaSource>& sources, std::chrono::system_clock::time_point now) {
   const double now_unix = std::chrono::duration<double>(now.time_since_epoch()).count();
-  std::map<std::string, quota_row, std::less<>> by_name;
+  std::map<std::string, QuotaRow, std::less<>> by_name;
   for (const auto& src : sources) {
     for (const auto& [name, q] : src.snapshot->quotas) {
       auto& row = by_name[name];
@@ -104,13 +104,13 @@ std::vector<quota_row> sum_quotas(const std::vector<quota_source>& sources, std:
       add(row, q, src.active, now_unix);
     }
   }
-  std::vector<quota_row> rows;
+  std::vector<QuotaRow> rows;
   for (auto& [name, row] : by_name) rows.push_back(std::move(row));
   return rows;
 }
 
-quota_row total_of(const std::vector<quota_row>& quotas) {
-  quota_row t;
+QuotaRow total_of(const std::vector<QuotaRow>& quotas) {
+  QuotaRow t;
   bool every_budgeted = !quotas.empty();
   for (const auto& q : quotas) {
     t.spent_usd += q.spent_usd;
@@ -142,7 +142,7 @@ std::string usd(double value) {
 
 std::vector<std::string> quota_headings() { return {"SPEND", "429", "IN-FLIGHT", "COOLDOWN"}; }
 
-std::vector<std::string> quota_cells(const quota_row& q) {
+std::vector<std::string> quota_cells(const QuotaRow& q) {
   std::string spend = usd(q.spent_usd);
   if (const auto f = q.budget_fraction()) spend += "/" + usd(q.budget_usd) + " (" + percent(*f) + ")";
   std::string in_flight = std::to_string(q.in_flight);
@@ -151,11 +151,11 @@ std::vector<std::string> quota_cells(const quota_row& q) {
           q.cooldown_seconds > 0.0 ? seconds_text(q.cooldown_seconds) : "-"};
 }
 
-std::vector<quota_problem> quota_problems(std::string_view operation, bool stopped_on_budget,
-                                          const std::vector<quota_row>& quotas) {
-  std::vector<quota_problem> out;
+std::vector<QuotaProblem> quota_problems(std::string_view operation, bool stopped_on_budget,
+                                         const std::vector<QuotaRow>& quotas) {
+  std::vector<QuotaProblem> out;
   const std::string op(operation);
-  const auto spent_of = [](const quota_row& q) {
+  const auto spent_of = [](const QuotaRow& q) {
     std::string s = usd(q.spent_usd);
     if (const auto f = q.budget_fraction()) s += " of " + usd(q.budget_usd) + " (" + percent(*f) + ")";
     return s;
@@ -181,7 +181,7 @@ std::vector<quota_problem> quota_problems(std::string_view operation, bool stopp
   return out;
 }
 
-nlohmann::json quotas_json(const std::vector<quota_row>& quotas) {
+nlohmann::json quotas_json(const std::vector<QuotaRow>& quotas) {
   nlohmann::json out = nlohmann::json::object();
   for (const auto& q : quotas) {
     const auto fraction = q.budget_fraction();

@@ -51,12 +51,12 @@ std::optional<T> parse_number(std::string_view text) {
 
 }  // namespace
 
-std::optional<progress_name> parse_progress_name(std::string_view filename) {
+std::optional<ProgressName> parse_progress_name(std::string_view filename) {
   if (filename.empty() || filename.front() == '.') return std::nullopt;
   if (filename.size() <= json_suffix.size() || !filename.ends_with(json_suffix)) return std::nullopt;
   if (filename == "batch-status.json") return std::nullopt;
   const std::string_view stem = filename.substr(0, filename.size() - json_suffix.size());
-  progress_name name;
+  ProgressName name;
   name.operation = std::string(stem);
   if (const auto pos = stem.rfind(shard_marker); pos != std::string_view::npos && pos > 0) {
     const std::string_view spec = stem.substr(pos + shard_marker.size());
@@ -72,13 +72,13 @@ std::optional<progress_name> parse_progress_name(std::string_view filename) {
   return name;
 }
 
-std::optional<time_point> parse_iso8601(std::string_view text) {
+std::optional<TimePoint> parse_iso8601(std::string_view text) {
   const auto micros = common::parse_iso8601(text, {.any_separator = true, .optional_zone = true});
   if (!micros) return std::nullopt;
-  return time_point(std::chrono::duration_cast<time_point::duration>(std::chrono::microseconds(*micros)));
+  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::microseconds(*micros)));
 }
 
-std::string format_iso8601(time_point t) {
+std::string format_iso8601(TimePoint t) {
   return common::format_iso8601_utc(std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count(), 0);
 }
 
@@ -102,9 +102,9 @@ std::string format_duration(double seconds) {
   return buf;
 }
 
-std::variant<shard_file, file_error> read_progress_file(const fs::path& file, const progress_name& name) {
+std::variant<ShardFile, FileError> read_progress_file(const fs::path& file, const ProgressName& name) {
   const auto fail = [&](std::string message) {
-    return file_error{file, name.operation, one_line(std::move(message))};
+    return FileError{file, name.operation, one_line(std::move(message))};
   };
   std::ifstream in(file, std::ios::binary);
   if (!in) return fail(std::string("cannot open: ") + std::strerror(errno));
@@ -126,7 +126,7 @@ std::variant<shard_file, file_error> read_progress_file(const fs::path& file, co
     return fail("unsupported schema_version " + it->dump() + " (this tool reads " +
                 std::to_string(lb::ProgressSnapshot::current_schema_version) + ")");
   }
-  shard_file f;
+  ShardFile f;
   f.file = file;
   f.name = name;
   try {
@@ -140,7 +140,7 @@ std::variant<shard_file, file_error> read_progress_file(const fs::path& file, co
   return f;
 }
 
-scan_result scan_directory(const fs::path& dir, std::string_view operation) {
+ScanResult scan_directory(const fs::path& dir, std::string_view operation) {
   std::error_code ec;
   const auto st = fs::status(dir, ec);
   if (!fs::exists(st)) throw std::runtime_error("progress directory " + dir.string() + " does not exist");
@@ -148,7 +148,7 @@ scan_result scan_directory(const fs::path& dir, std::string_view operation) {
   fs::directory_iterator it(dir, ec);
   if (ec) throw std::runtime_error("cannot read progress directory " + dir.string() + ": " + ec.message());
 
-  scan_result result;
+  ScanResult result;
   for (const fs::directory_iterator end; it != end; it.increment(ec)) {
     if (ec) throw std::runtime_error("cannot read progress directory " + dir.string() + ": " + ec.message());
     const auto name = parse_progress_name(it->path().filename().string());
@@ -156,40 +156,40 @@ scan_result scan_directory(const fs::path& dir, std::string_view operation) {
     std::error_code type_ec;
     if (!it->is_regular_file(type_ec)) continue;
     auto read = read_progress_file(it->path(), *name);
-    if (auto* ok = std::get_if<shard_file>(&read)) {
+    if (auto* ok = std::get_if<ShardFile>(&read)) {
       result.files.push_back(std::move(*ok));
     } else {
-      result.errors.push_back(std::get<file_error>(std::move(read)));
+      result.errors.push_back(std::get<FileError>(std::move(read)));
     }
   }
-  std::sort(result.files.begin(), result.files.end(), [](const shard_file& a, const shard_file& b) {
-    const auto key = [](const shard_file& f) {
+  std::sort(result.files.begin(), result.files.end(), [](const ShardFile& a, const ShardFile& b) {
+    const auto key = [](const ShardFile& f) {
       return std::tuple<const std::string&, std::uint32_t, std::uint32_t>(
           f.name.operation, f.name.shard ? f.name.shard->count : 0U, f.name.shard ? f.name.shard->index : 0U);
     };
     return key(a) < key(b);
   });
   std::sort(result.errors.begin(), result.errors.end(),
-            [](const file_error& a, const file_error& b) { return a.file < b.file; });
+            [](const FileError& a, const FileError& b) { return a.file < b.file; });
   return result;
 }
 
-pid_state probe_local_process(std::string_view host, std::int64_t pid) {
-  if (host.empty() || pid <= 0 || pid > INT_MAX) return pid_state::unknown;
+PidState probe_local_process(std::string_view host, std::int64_t pid) {
+  if (host.empty() || pid <= 0 || pid > INT_MAX) return PidState::unknown;
   char buf[256] = {};
-  if (::gethostname(buf, sizeof buf - 1) != 0) return pid_state::unknown;
-  if (host != std::string_view(buf)) return pid_state::unknown;
+  if (::gethostname(buf, sizeof buf - 1) != 0) return PidState::unknown;
+  if (host != std::string_view(buf)) return PidState::unknown;
   if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno != EPERM) {
-    return errno == ESRCH ? pid_state::dead : pid_state::unknown;
+    return errno == ESRCH ? PidState::dead : PidState::unknown;
   }
   // A killed process that its parent has not reaped yet is a zombie: it still answers kill().
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
   std::string line;
   if (std::getline(stat, line)) {
     const auto paren = line.rfind(')');  // the command name may contain spaces and parentheses
-    if (paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'Z') return pid_state::dead;
+    if (paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'Z') return PidState::dead;
   }
-  return pid_state::alive;
+  return PidState::alive;
 }
 
 bool is_active(lb::Status status) noexcept {
@@ -207,25 +207,25 @@ lb::Status combine_status(const std::vector<lb::Status>& statuses) {
   return lb::Status::completed;
 }
 
-std::vector<operation_row> aggregate(const std::vector<shard_file>& files, const environment& env) {
-  std::map<std::pair<std::string, std::uint32_t>, std::vector<const shard_file*>> groups;
+std::vector<OperationRow> aggregate(const std::vector<ShardFile>& files, const Environment& env) {
+  std::map<std::pair<std::string, std::uint32_t>, std::vector<const ShardFile*>> groups;
   for (const auto& f : files) {
     groups[{f.name.operation, f.name.shard ? f.name.shard->count : 0U}].push_back(&f);
   }
-  std::vector<operation_row> rows;
+  std::vector<OperationRow> rows;
   for (const auto& [key, members] : groups) {
-    operation_row row;
+    OperationRow row;
     row.operation = key.first;
     row.shard_count = key.second;
     std::vector<lb::Status> statuses;
     bool any_active = false;
     std::optional<std::uint64_t> expected = 0;
-    for (const shard_file* f : members) {
+    for (const ShardFile* f : members) {
       const auto& s = f->snapshot;
-      shard_row sr;
+      ShardRow sr;
       sr.source = f;
       sr.heartbeat_age_seconds = std::max(0.0, std::chrono::duration<double>(env.now - f->heartbeat).count());
-      sr.pid = env.probe ? env.probe(s.host, s.pid) : pid_state::unknown;
+      sr.pid = env.probe ? env.probe(s.host, s.pid) : PidState::unknown;
       row.shards.push_back(sr);
       statuses.push_back(s.status);
       any_active = any_active || is_active(s.status);
@@ -268,47 +268,47 @@ std::vector<operation_row> aggregate(const std::vector<shard_file>& files, const
       } else {
         eta_known = false;
       }
-      any_dead = any_dead || sr.pid == pid_state::dead;
-      all_alive = all_alive && sr.pid == pid_state::alive;
+      any_dead = any_dead || sr.pid == PidState::dead;
+      all_alive = all_alive && sr.pid == PidState::alive;
     }
     if (!eta_known) row.eta_seconds.reset();
-    std::vector<quota_source> quota_sources;
+    std::vector<QuotaSource> quota_sources;
     for (auto& sr : row.shards) {
-      const quota_source src{&sr.source->snapshot, is_active(sr.source->snapshot.status)};
+      const QuotaSource src{&sr.source->snapshot, is_active(sr.source->snapshot.status)};
       sr.quotas = sum_quotas({src}, env.now);
       quota_sources.push_back(src);
     }
     row.quotas = sum_quotas(quota_sources, env.now);
-    row.pid = any_dead ? pid_state::dead : all_alive ? pid_state::alive : pid_state::unknown;
+    row.pid = any_dead ? PidState::dead : all_alive ? PidState::alive : PidState::unknown;
     rows.push_back(std::move(row));
   }
   return rows;
 }
 
-std::string_view to_string(check_state s) noexcept {
+std::string_view to_string(CheckState s) noexcept {
   switch (s) {
-    case check_state::ok:
+    case CheckState::ok:
       return "OK";
-    case check_state::warning:
+    case CheckState::warning:
       return "WARNING";
-    case check_state::critical:
+    case CheckState::critical:
       return "CRITICAL";
-    case check_state::unknown:
+    case CheckState::unknown:
       break;
   }
   return "UNKNOWN";
 }
 
-check_state worse(check_state a, check_state b) noexcept {
-  const auto rank = [](check_state s) {
+CheckState worse(CheckState a, CheckState b) noexcept {
+  const auto rank = [](CheckState s) {
     switch (s) {
-      case check_state::ok:
+      case CheckState::ok:
         return 0;
-      case check_state::unknown:
+      case CheckState::unknown:
         return 1;
-      case check_state::warning:
+      case CheckState::warning:
         return 2;
-      case check_state::critical:
+      case CheckState::critical:
         return 3;
     }
     return 1;
@@ -316,55 +316,55 @@ check_state worse(check_state a, check_state b) noexcept {
   return rank(a) >= rank(b) ? a : b;
 }
 
-check_result evaluate_check(const scan_result& scan, const std::vector<operation_row>& rows,
-                            const check_options& options, const environment& /*env*/, const fs::path& dir,
-                            std::string_view operation) {
-  std::vector<std::pair<check_state, std::string>> problems;
-  const auto problem = [&](check_state s, std::string text) { problems.emplace_back(s, one_line(std::move(text))); };
+CheckResult evaluate_check(const ScanResult& scan, const std::vector<OperationRow>& rows,
+                           const CheckOptions& options, const Environment& /*env*/, const fs::path& dir,
+                           std::string_view operation) {
+  std::vector<std::pair<CheckState, std::string>> problems;
+  const auto problem = [&](CheckState s, std::string text) { problems.emplace_back(s, one_line(std::move(text))); };
 
   if (scan.files.empty() && scan.errors.empty()) {
-    problem(check_state::unknown, operation.empty()
+    problem(CheckState::unknown, operation.empty()
                                       ? "no progress file in " + dir.string()
                                       : "no progress file for operation " + std::string(operation) + " in " +
                                             dir.string());
   }
   for (const auto& e : scan.errors) {
-    problem(check_state::unknown, "unreadable progress file " + e.file.string() + ": " + e.message);
+    problem(CheckState::unknown, "unreadable progress file " + e.file.string() + ": " + e.message);
   }
   for (const auto& row : rows) {
     for (const auto& sr : row.shards) {
-      const shard_file& f = *sr.source;
+      const ShardFile& f = *sr.source;
       const auto& s = f.snapshot;
       const std::string label = file_label(f);
       if (s.status == lb::Status::failed) {
-        problem(check_state::critical, label + " failed" + (s.reason.empty() ? "" : ": " + s.reason));
+        problem(CheckState::critical, label + " failed" + (s.reason.empty() ? "" : ": " + s.reason));
       }
-      if (is_active(s.status) && sr.pid == pid_state::dead) {
-        problem(check_state::critical, label + " " + status_name(s.status) + " but pid " + std::to_string(s.pid) +
+      if (is_active(s.status) && sr.pid == PidState::dead) {
+        problem(CheckState::critical, label + " " + status_name(s.status) + " but pid " + std::to_string(s.pid) +
                                            " is gone on " + s.host);
       }
       if (is_active(s.status) && sr.heartbeat_age_seconds > options.stale_after_seconds) {
-        problem(check_state::warning, label + " heartbeat " + format_duration(sr.heartbeat_age_seconds) +
+        problem(CheckState::warning, label + " heartbeat " + format_duration(sr.heartbeat_age_seconds) +
                                           " ago (stale after " + format_duration(options.stale_after_seconds) + ")");
       }
     }
-    const bool stopped_on_budget = std::any_of(row.shards.begin(), row.shards.end(), [](const shard_row& sr) {
+    const bool stopped_on_budget = std::any_of(row.shards.begin(), row.shards.end(), [](const ShardRow& sr) {
       return sr.source->snapshot.status == lb::Status::budget_exhausted;
     });
     for (auto& qp : quota_problems(row.operation, stopped_on_budget, row.quotas)) {
-      problem(qp.critical ? check_state::critical : check_state::warning, std::move(qp.message));
+      problem(qp.critical ? CheckState::critical : CheckState::warning, std::move(qp.message));
     }
     if (row.processed > 0) {
       const double rate = static_cast<double>(row.failed) / static_cast<double>(row.processed);
       if (rate > options.max_failure_rate) {
-        problem(check_state::warning, row.operation + " failure rate " + fixed(rate * 100.0, 1) + "% (" +
+        problem(CheckState::warning, row.operation + " failure rate " + fixed(rate * 100.0, 1) + "% (" +
                                           std::to_string(row.failed) + "/" + std::to_string(row.processed) +
                                           " failed) above " + fixed(options.max_failure_rate * 100.0, 1) + "%");
       }
     }
   }
 
-  check_result result;
+  CheckResult result;
   std::string text;
   if (problems.empty()) {
     for (const auto& row : rows) {

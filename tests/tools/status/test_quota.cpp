@@ -17,7 +17,7 @@ namespace lt = leadscout::test;
 namespace lb = leadscout::batch;
 namespace ls = leadscout::status;
 using lt::status::fixed_now_text;
-using lt::status::run_result;
+using lt::status::RunResult;
 using lt::status::snapshot;
 
 namespace {
@@ -44,7 +44,7 @@ double unix_seconds(std::chrono::system_clock::time_point t) {
 
 class StatusQuota : public ::testing::Test {
  protected:
-  run_result run(std::vector<std::string> args) {
+  RunResult run(std::vector<std::string> args) {
     args.insert(args.begin(), {"--dir", progress_.string(), "--now", fixed_now_text});
     return lt::status::run_tool(args, work_.path());
   }
@@ -205,7 +205,7 @@ TEST(StatusQuotaSums, CooldownCountsOnlyWhileTheRunIsAtWork) {
 }
 
 TEST(StatusQuotaSums, TheTotalHasABudgetOnlyWhenEveryQuotaHasOne) {
-  ls::quota_row a, b;
+  ls::QuotaRow a, b;
   a.name = "a";
   a.spent_usd = 1.0;
   a.budget_usd = 2.0;
