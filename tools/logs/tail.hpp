@@ -7,7 +7,7 @@
 #include <ostream>
 #include <string>
 
-#include "commands.hpp"
+#include "pipeline.hpp"
 
 namespace leadscout::logs_tool {
 
