@@ -56,13 +56,24 @@ struct QuotaSource {
   bool active = false;  ///< starting or running: only then does a cooldown count
 };
 
+/// Adds the figures of `q` to `into`: spend, reservations, budgets, tokens, counts and in-flight
+/// summed, the longest cooldown, exhausted when either is. `name` and `shared` are left alone.
+void add(QuotaRow& into, const QuotaRow& q);
+
+/// Adds another shard's row of the same quota: add(), except that a shared quota's budget is
+/// the operation's in every shard (the largest counts, not their sum) and its shared figures merge.
+void add_shard(QuotaRow& into, const QuotaRow& shard);
+
+/// Adds the rows of one shard to `sums` by name (add_shard()), keeping `sums` sorted by name.
+void add_by_name(std::vector<QuotaRow>& sums, const std::vector<QuotaRow>& shard);
+
 /// The quotas of an operation's files summed by name, sorted by name. A cooldown is what is left
 /// of `cooldown_until` at `now` (the file may be seconds old).
 [[nodiscard]] std::vector<QuotaRow> sum_quotas(const std::vector<QuotaSource>& sources,
                                                std::chrono::system_clock::time_point now);
 
-/// All quotas of an operation as one, named "": spend, counts and in-flight summed, the longest
-/// cooldown; a budget only when every quota has one.
+/// All quotas of an operation as one, named "": add() over them; a budget only when every quota
+/// has one.
 [[nodiscard]] QuotaRow total_of(const std::vector<QuotaRow>& quotas);
 
 /// The table's quota cells: spend (`$1.23/$5.00 (24.6%)`), 429s, in-flight (`3/16`), cooldown.

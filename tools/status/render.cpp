@@ -1,10 +1,11 @@
-// leadscout-status core: the table and the JSON document.
+#include "render.hpp"
+
 #include <algorithm>
 #include <utility>
 
 #include <nlohmann/json.hpp>
 
-#include "status.hpp"
+#include "quota.hpp"
 #include "strings.hpp"
 #include "text.hpp"
 

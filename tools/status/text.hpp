@@ -4,7 +4,8 @@
 #include <cstdio>
 #include <string>
 
-#include "status.hpp"
+#include "aggregate.hpp"
+#include "scan.hpp"
 
 namespace leadscout::status::text {
 
