@@ -119,6 +119,28 @@ std::vector<std::string> shard_cells(const ShardRow& sr, bool with_quotas) {
   return cells;
 }
 
+/// The operation's sums in the progress file's layout (the library's figures_to_json()).
+nlohmann::json sums_json(const OperationRow& row) {
+  lb::ProgressSnapshot sums;
+  sums.operation = row.operation;
+  sums.status = row.status;
+  sums.processed = row.processed;
+  sums.total = row.total;
+  sums.total_known = row.total_known;
+  sums.expected_total = row.expected_total;
+  sums.percentage = row.percentage;
+  sums.succeeded = row.succeeded;
+  sums.failed = row.failed;
+  sums.retried = row.retried;
+  sums.skipped_resumed = row.skipped_resumed;
+  sums.in_flight = row.in_flight;
+  sums.rate_per_second = row.rate_per_second;
+  sums.eta_seconds = row.eta_seconds;
+  nlohmann::json j = nlohmann::json::object();
+  lb::figures_to_json(j, sums);
+  return j;
+}
+
 }  // namespace
 
 std::string render_table(const std::vector<OperationRow>& rows, bool show_shards) {
@@ -167,27 +189,14 @@ nlohmann::json render_json(const ScanResult& scan, const std::vector<OperationRo
       f["pid_alive"] = pid_json(sr.pid);
       files.push_back(std::move(f));
     }
-    operations.push_back({
-        {"operation", row.operation},
-        {"status", status_name(row.status)},
-        {"processed", row.processed},
-        {"total", row.total_known ? nlohmann::json(row.total) : nlohmann::json(nullptr)},
-        {"expected_total", row.expected_total ? nlohmann::json(*row.expected_total) : nlohmann::json(nullptr)},
-        {"percentage", row.percentage},
-        {"succeeded", row.succeeded},
-        {"failed", row.failed},
-        {"retried", row.retried},
-        {"skipped_resumed", row.skipped_resumed},
-        {"in_flight", row.in_flight},
-        {"rate_per_second", row.rate_per_second},
-        {"eta_seconds", row.eta_seconds ? nlohmann::json(*row.eta_seconds) : nlohmann::json(nullptr)},
-        {"heartbeat_age_seconds", row.heartbeat_age_seconds},
-        {"pid_alive", pid_json(row.pid)},
-        {"shard_count", row.shard_count > 0 ? nlohmann::json(row.shard_count) : nlohmann::json(nullptr)},
-        {"reasons", row.reasons},
-        {"quotas", quotas_json(row.quotas)},
-        {"files", std::move(files)},
-    });
+    nlohmann::json op = sums_json(row);
+    op["heartbeat_age_seconds"] = row.heartbeat_age_seconds;
+    op["pid_alive"] = pid_json(row.pid);
+    op["shard_count"] = row.shard_count > 0 ? nlohmann::json(row.shard_count) : nlohmann::json(nullptr);
+    op["reasons"] = row.reasons;
+    op["quotas"] = quotas_json(row.quotas);
+    op["files"] = std::move(files);
+    operations.push_back(std::move(op));
   }
   nlohmann::json errors = nlohmann::json::array();
   for (const auto& e : scan.errors) {
