@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
   }
   const auto actual = fs::file_size(path);
 
-  lg::summary_options opt;
+  lg::SummaryOptions opt;
   opt.in.paths = {path.string()};
   std::vector<double> rates;
   for (int i = 0; i < runs; ++i) {

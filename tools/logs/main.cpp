@@ -49,7 +49,7 @@ logarithmic buckets with a relative error of at most 0.5%. count, max and mean a
 
 Exit codes: 0 success, 1 failure, 2 bad usage or a missing or unreadable path.)";
 
-struct filter_args {
+struct FilterArgs {
   std::string level;
   std::vector<std::string> loggers;
   std::string since;
@@ -91,7 +91,7 @@ CLI::Validator where_validator() {
       "KEY=VALUE");
 }
 
-void add_filter_options(CLI::App& app, filter_args& f) {
+void add_filter_options(CLI::App& app, FilterArgs& f) {
   app.add_option("--level", f.level, "Only events at this level or above")
       ->check(level_validator());
   app.add_option("--logger", f.loggers,
@@ -113,8 +113,8 @@ void add_filter_options(CLI::App& app, filter_args& f) {
       ->allow_extra_args(false);
 }
 
-lg::filter_spec make_filter(const filter_args& a) {
-  lg::filter_spec f;
+lg::FilterSpec make_filter(const FilterArgs& a) {
+  lg::FilterSpec f;
   if (!a.level.empty()) f.min_level = lg::parse_level_lenient(a.level);
   f.loggers = a.loggers;
   bool date_only = false;
@@ -138,10 +138,150 @@ lg::filter_spec make_filter(const filter_args& a) {
   return f;
 }
 
-lg::dedup_mode parse_dedup(const std::string& s) {
-  if (s == "lines") return lg::dedup_mode::lines;
-  if (s == "none") return lg::dedup_mode::none;
-  return lg::dedup_mode::routes;
+lg::DedupMode parse_dedup(const std::string& s) {
+  if (s == "lines") return lg::DedupMode::lines;
+  if (s == "none") return lg::DedupMode::none;
+  return lg::DedupMode::routes;
+}
+
+/// The input options of summary, filter and perf (--dedup also of tail).
+struct InputArgs {
+  std::vector<std::string> paths;
+  std::string dedup = "routes";
+  std::size_t corrupt_shown = 10;
+};
+
+void add_input_options(CLI::App& sub, InputArgs& in) {
+  sub.add_option("paths", in.paths, "Log directories or files (default: logs)");
+  sub.add_option("--dedup", in.dedup, "How events written to several files are counted")
+      ->check(CLI::IsMember({"routes", "lines", "none"}))
+      ->capture_default_str();
+  sub.add_option("--show-corrupt", in.corrupt_shown, "Corrupt lines reported one by one")
+      ->capture_default_str();
+}
+
+lg::InputOptions make_inputs(const InputArgs& args, const lg::FilterSpec& spec) {
+  lg::InputOptions in;
+  if (!args.paths.empty()) in.paths = args.paths;
+  in.dedup = parse_dedup(args.dedup);
+  in.filter = spec;
+  in.filter.prepare();
+  in.corrupt_shown = args.corrupt_shown;
+  return in;
+}
+
+/// The options of tail that are not TailOptions as they are.
+struct TailArgs {
+  lg::TailOptions options;
+  double interval_s = 0.5;
+  std::string tz;
+  std::string fixed_today;
+};
+
+/// Everything the command line sets, and its subcommands.
+struct CommandLine {
+  InputArgs inputs;
+  FilterArgs filter_args;
+  lg::SummaryOptions summary;
+  lg::FilterOptions filter;
+  lg::PerfOptions perf;
+  TailArgs tail;
+  CLI::App* summary_cmd = nullptr;
+  CLI::App* filter_cmd = nullptr;
+  CLI::App* perf_cmd = nullptr;
+};
+
+void add_read_commands(CLI::App& app, CommandLine& c) {
+  c.summary_cmd = app.add_subcommand("summary", "Time range, counts by level and logger, top errors and warnings");
+  add_input_options(*c.summary_cmd, c.inputs);
+  add_filter_options(*c.summary_cmd, c.filter_args);
+  c.summary_cmd->add_flag("--json", c.summary.json, "Machine-readable JSON output");
+  c.summary_cmd->add_option("--top", c.summary.top, "How many error and warning events to list")
+      ->capture_default_str();
+
+  c.filter_cmd = app.add_subcommand("filter", "Print the selected events as JSON lines or --pretty console lines");
+  add_input_options(*c.filter_cmd, c.inputs);
+  add_filter_options(*c.filter_cmd, c.filter_args);
+  c.filter_cmd->add_flag("--pretty", c.filter.pretty, "Console format instead of JSON lines");
+
+  c.perf_cmd = app.add_subcommand("perf", "p50/p90/p99/max of a numeric field per group; LLM token and cost totals");
+  add_input_options(*c.perf_cmd, c.inputs);
+  add_filter_options(*c.perf_cmd, c.filter_args);
+  c.perf_cmd->add_option("--field", c.perf.field, "Numeric field to measure (default: latency_ms, else elapsed_ms)");
+  c.perf_cmd->add_option("--by", c.perf.by, "Group by this field (logger, event, provider, ...)")
+      ->capture_default_str();
+  c.perf_cmd->add_flag("--json", c.perf.json, "Machine-readable JSON output");
+
+  for (auto* sub : {c.summary_cmd, c.filter_cmd, c.perf_cmd}) sub->footer(footer);
+}
+
+void add_tail_command(CLI::App& app, CommandLine& c) {
+  TailArgs& t = c.tail;
+  auto* tail_cmd = app.add_subcommand("tail", "Last lines of today's files; -f follows them across midnight rotation");
+  tail_cmd->add_option("dir", t.options.dir, "Log directory")->capture_default_str();
+  tail_cmd->add_flag("-f,--follow", t.options.follow, "Keep printing new lines until SIGINT/SIGTERM");
+  tail_cmd->add_option("-n,--lines", t.options.lines, "Lines to print first")->capture_default_str();
+  tail_cmd->add_option("--interval", t.interval_s, "Polling interval in seconds")
+      ->check(CLI::Range(0.001, 3600.0))
+      ->capture_default_str();
+  tail_cmd->add_option("--tz", t.tz, "Time zone of the dates in file names (default: LEADSCOUT_LOG_TZ, else utc)")
+      ->check(CLI::IsMember({"utc", "local"}));
+  tail_cmd->add_flag("--pretty", t.options.pretty, "Console format instead of JSON lines");
+  tail_cmd->add_option("--dedup", c.inputs.dedup, "How events written to several files are counted")
+      ->check(CLI::IsMember({"routes", "lines", "none"}));
+  tail_cmd->add_option("--today", t.fixed_today, "")->group("");  // fixed date, for tests
+  add_filter_options(*tail_cmd, c.filter_args);
+  tail_cmd->footer(
+      "Follows the files named *-YYYY-MM-DD.log and *-YYYY-MM-DD.INSTANCE.log for today's date under\n"
+      "DIR (recursively), polling every --interval; files that appear later (another writer's,\n"
+      "the next day's after midnight) are read from their start, and yesterday's files are\n"
+      "drained until the logger compresses them away.\n"
+      "Each event is printed once (the --dedup routes rule). SIGINT or SIGTERM ends it with exit 0.");
+}
+
+/// tail, until SIGINT or SIGTERM when it follows.
+int run_tail_command(TailArgs& t, const std::string& dedup, const lg::FilterSpec& spec) {
+  t.options.filter = spec;
+  t.options.filter.prepare();
+  t.options.dedup = parse_dedup(dedup);
+  t.options.interval = std::chrono::milliseconds(static_cast<long long>(t.interval_s * 1000));
+  if (t.options.interval.count() < 1) t.options.interval = std::chrono::milliseconds(1);
+  if (t.tz.empty()) {
+    const char* env = std::getenv("LEADSCOUT_LOG_TZ");
+    t.tz = env != nullptr && std::string(env) == "local" ? "local" : "utc";
+  }
+  const bool local = t.tz == "local";
+  install_stop_handlers();
+  lg::TailHooks hooks;
+  hooks.today = [&]() { return t.fixed_today.empty() ? lg::today_string(local) : t.fixed_today; };
+  hooks.stop = []() { return stop_requested != 0; };
+  hooks.sleep = [](std::chrono::milliseconds d) {
+    const auto slice = std::chrono::milliseconds(50);
+    while (d.count() > 0 && stop_requested == 0) {
+      const auto step = std::min(d, slice);
+      std::this_thread::sleep_for(step);
+      d -= step;
+    }
+  };
+  return lg::run_tail(t.options, hooks, std::cout, std::cerr);
+}
+
+/// Runs the subcommand the command line chose.
+int run_command(CommandLine& c) {
+  const lg::FilterSpec spec = make_filter(c.filter_args);
+  if (*c.summary_cmd) {
+    c.summary.in = make_inputs(c.inputs, spec);
+    return lg::run_summary(c.summary, std::cout, std::cerr);
+  }
+  if (*c.filter_cmd) {
+    c.filter.in = make_inputs(c.inputs, spec);
+    return lg::run_filter(c.filter, std::cout, std::cerr);
+  }
+  if (*c.perf_cmd) {
+    c.perf.in = make_inputs(c.inputs, spec);
+    return lg::run_perf(c.perf, std::cout, std::cerr);
+  }
+  return run_tail_command(c.tail, c.inputs.dedup, spec);
 }
 
 }  // namespace
@@ -153,122 +293,17 @@ int main(int argc, char** argv) {
   app.footer(footer);
   app.set_version_flag("--version", std::string(LEADSCOUT_LOGS_VERSION));
   app.require_subcommand(1);
-
-  std::vector<std::string> paths;
-  std::string dedup = "routes";
-  std::size_t corrupt_shown = 10;
-  auto add_inputs = [&](CLI::App& sub) {
-    sub.add_option("paths", paths, "Log directories or files (default: logs)");
-    sub.add_option("--dedup", dedup, "How events written to several files are counted")
-        ->check(CLI::IsMember({"routes", "lines", "none"}))
-        ->capture_default_str();
-    sub.add_option("--show-corrupt", corrupt_shown, "Corrupt lines reported one by one")
-        ->capture_default_str();
-  };
-
-  filter_args fargs;
-
-  lg::summary_options summary;
-  auto* summary_cmd = app.add_subcommand("summary", "Time range, counts by level and logger, top errors and warnings");
-  add_inputs(*summary_cmd);
-  add_filter_options(*summary_cmd, fargs);
-  summary_cmd->add_flag("--json", summary.json, "Machine-readable JSON output");
-  summary_cmd->add_option("--top", summary.top, "How many error and warning events to list")
-      ->capture_default_str();
-
-  lg::filter_options filter;
-  auto* filter_cmd = app.add_subcommand("filter", "Print the selected events as JSON lines or --pretty console lines");
-  add_inputs(*filter_cmd);
-  add_filter_options(*filter_cmd, fargs);
-  filter_cmd->add_flag("--pretty", filter.pretty, "Console format instead of JSON lines");
-
-  lg::perf_options perf;
-  auto* perf_cmd = app.add_subcommand("perf", "p50/p90/p99/max of a numeric field per group; LLM token and cost totals");
-  add_inputs(*perf_cmd);
-  add_filter_options(*perf_cmd, fargs);
-  perf_cmd->add_option("--field", perf.field, "Numeric field to measure (default: latency_ms, else elapsed_ms)");
-  perf_cmd->add_option("--by", perf.by, "Group by this field (logger, event, provider, ...)")
-      ->capture_default_str();
-  perf_cmd->add_flag("--json", perf.json, "Machine-readable JSON output");
-
-  for (auto* sub : {summary_cmd, filter_cmd, perf_cmd}) sub->footer(footer);
-
-  lg::tail_options tail;
-  double interval_s = 0.5;
-  std::string tz;
-  std::string fixed_today;
-  auto* tail_cmd = app.add_subcommand("tail", "Last lines of today's files; -f follows them across midnight rotation");
-  tail_cmd->add_option("dir", tail.dir, "Log directory")->capture_default_str();
-  tail_cmd->add_flag("-f,--follow", tail.follow, "Keep printing new lines until SIGINT/SIGTERM");
-  tail_cmd->add_option("-n,--lines", tail.lines, "Lines to print first")->capture_default_str();
-  tail_cmd->add_option("--interval", interval_s, "Polling interval in seconds")
-      ->check(CLI::Range(0.001, 3600.0))
-      ->capture_default_str();
-  tail_cmd->add_option("--tz", tz, "Time zone of the dates in file names (default: LEADSCOUT_LOG_TZ, else utc)")
-      ->check(CLI::IsMember({"utc", "local"}));
-  tail_cmd->add_flag("--pretty", tail.pretty, "Console format instead of JSON lines");
-  tail_cmd->add_option("--dedup", dedup, "How events written to several files are counted")
-      ->check(CLI::IsMember({"routes", "lines", "none"}));
-  tail_cmd->add_option("--today", fixed_today, "")->group("");  // fixed date, for tests
-  add_filter_options(*tail_cmd, fargs);
-  tail_cmd->footer(
-      "Follows the files named *-YYYY-MM-DD.log and *-YYYY-MM-DD.INSTANCE.log for today's date under\n"
-      "DIR (recursively), polling every --interval; files that appear later (another writer's,\n"
-      "the next day's after midnight) are read from their start, and yesterday's files are\n"
-      "drained until the logger compresses them away.\n"
-      "Each event is printed once (the --dedup routes rule). SIGINT or SIGTERM ends it with exit 0.");
+  CommandLine command_line;
+  add_read_commands(app, command_line);
+  add_tail_command(app, command_line);
 
   try {
     app.parse(argc, argv);
-    const lg::filter_spec spec = make_filter(fargs);
-    auto inputs = [&]() {
-      lg::input_options in;
-      if (!paths.empty()) in.paths = paths;
-      in.dedup = parse_dedup(dedup);
-      in.filter = spec;
-      in.filter.prepare();
-      in.corrupt_shown = corrupt_shown;
-      return in;
-    };
-    if (*summary_cmd) {
-      summary.in = inputs();
-      return lg::run_summary(summary, std::cout, std::cerr);
-    }
-    if (*filter_cmd) {
-      filter.in = inputs();
-      return lg::run_filter(filter, std::cout, std::cerr);
-    }
-    if (*perf_cmd) {
-      perf.in = inputs();
-      return lg::run_perf(perf, std::cout, std::cerr);
-    }
-    tail.filter = spec;
-    tail.filter.prepare();
-    tail.dedup = parse_dedup(dedup);
-    tail.interval = std::chrono::milliseconds(static_cast<long long>(interval_s * 1000));
-    if (tail.interval.count() < 1) tail.interval = std::chrono::milliseconds(1);
-    if (tz.empty()) {
-      const char* env = std::getenv("LEADSCOUT_LOG_TZ");
-      tz = env != nullptr && std::string(env) == "local" ? "local" : "utc";
-    }
-    const bool local = tz == "local";
-    install_stop_handlers();
-    lg::tail_hooks hooks;
-    hooks.today = [&]() { return fixed_today.empty() ? lg::today_string(local) : fixed_today; };
-    hooks.stop = []() { return stop_requested != 0; };
-    hooks.sleep = [](std::chrono::milliseconds d) {
-      const auto slice = std::chrono::milliseconds(50);
-      while (d.count() > 0 && stop_requested == 0) {
-        const auto step = std::min(d, slice);
-        std::this_thread::sleep_for(step);
-        d -= step;
-      }
-    };
-    return lg::run_tail(tail, hooks, std::cout, std::cerr);
+    return run_command(command_line);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? lg::exit_ok : lg::exit_usage;
-  } catch (const lg::path_error& e) {
+  } catch (const lg::PathError& e) {
     std::cout.flush();
     std::cerr << "leadscout-logs: " << e.what() << '\n';
     return lg::exit_usage;

@@ -42,7 +42,7 @@ bool split_dated(std::string_view name, std::string_view& base, std::string_view
   return false;
 }
 
-std::uint8_t bit(file_role r) noexcept { return static_cast<std::uint8_t>(1u << static_cast<unsigned>(r)); }
+std::uint8_t bit(FileRole r) noexcept { return static_cast<std::uint8_t>(1u << static_cast<unsigned>(r)); }
 
 bool is_or_under(std::string_view logger, std::string_view name) noexcept {
   return logger == name ||
@@ -50,11 +50,11 @@ bool is_or_under(std::string_view logger, std::string_view name) noexcept {
           logger[name.size()] == '.');
 }
 
-// First non-whitespace byte of a file, 0 when empty; throws path_error when unreadable.
+// First non-whitespace byte of a file, 0 when empty; throws PathError when unreadable.
 char first_byte(const fs::path& path) {
   gzFile gz = gzopen(path.c_str(), "rb");  // reads plain files transparently
   if (gz == nullptr) {
-    throw path_error(path.string() + ": cannot open: " + std::strerror(errno));
+    throw PathError(path.string() + ": cannot open: " + std::strerror(errno));
   }
   char buf[256];
   char result = 0;
@@ -64,7 +64,7 @@ char first_byte(const fs::path& path) {
       int errnum = 0;
       (void)gzerror(gz, &errnum);
       gzclose(gz);
-      if (errnum == Z_ERRNO) throw path_error(path.string() + ": cannot read: " + std::strerror(errno));
+      if (errnum == Z_ERRNO) throw PathError(path.string() + ": cannot read: " + std::strerror(errno));
       return '?';  // damaged compressed data: not a JSON lines file we can use
     }
     if (n == 0) break;
@@ -82,15 +82,15 @@ char first_byte(const fs::path& path) {
 
 }  // namespace
 
-line_reader::line_reader(const fs::path& path) : path_(path.string()) {
+LineReader::LineReader(const fs::path& path) : path_(path.string()) {
   if (ends_with(path_, ".gz")) {
     gzFile gz = gzopen(path_.c_str(), "rb");
-    if (gz == nullptr) throw path_error(path_ + ": cannot open: " + std::strerror(errno));
+    if (gz == nullptr) throw PathError(path_ + ": cannot open: " + std::strerror(errno));
     gzbuffer(gz, 256 * 1024);
     gz_ = gz;
   } else {
     fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) throw path_error(path_ + ": cannot open: " + std::strerror(errno));
+    if (fd_ < 0) throw PathError(path_ + ": cannot open: " + std::strerror(errno));
 #ifdef POSIX_FADV_SEQUENTIAL
     ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
@@ -99,12 +99,12 @@ line_reader::line_reader(const fs::path& path) : path_(path.string()) {
   buf_ = std::make_unique<char[]>(cap_);
 }
 
-line_reader::~line_reader() {
+LineReader::~LineReader() {
   if (gz_ != nullptr) gzclose(static_cast<gzFile>(gz_));
   if (fd_ >= 0) ::close(fd_);
 }
 
-long line_reader::fill(char* dst, std::size_t n) {
+long LineReader::fill(char* dst, std::size_t n) {
   if (gz_ != nullptr) {
     auto* gz = static_cast<gzFile>(gz_);
     const int got = gzread(gz, dst, static_cast<unsigned>(std::min(n, read_chunk)));
@@ -126,7 +126,7 @@ long line_reader::fill(char* dst, std::size_t n) {
   return 0;
 }
 
-bool line_reader::next(std::string_view& line) {
+bool LineReader::next(std::string_view& line) {
   char* const buf = buf_.get();
   for (;;) {
     const std::size_t pending = end_ - begin_;
@@ -187,7 +187,7 @@ bool is_log_name(std::string_view filename) noexcept {
   return ends_with(filename, ".log") || ends_with(filename, ".log.gz");
 }
 
-void classify(input_file& f) {
+void classify(InputFile& f) {
   std::string name = f.path.filename().string();
   if (ends_with(name, ".gz")) name.resize(name.size() - 3);
   if (ends_with(name, ".log")) name.resize(name.size() - 4);
@@ -199,23 +199,23 @@ void classify(input_file& f) {
   const fs::path parent = f.path.parent_path();
   const std::string dir = parent.filename().string();
   f.tree = parent.parent_path().lexically_normal().string();
-  f.role = file_role::other;
+  f.role = FileRole::other;
   if (f.date.empty()) return;
   if (dir == "production") {
-    if (base == "operations") f.role = file_role::operations;
-    if (base == "errors") f.role = file_role::errors;
-    if (base == "metrics") f.role = file_role::metrics;
+    if (base == "operations") f.role = FileRole::operations;
+    if (base == "errors") f.role = FileRole::errors;
+    if (base == "metrics") f.role = FileRole::metrics;
   } else if (dir == "debug") {
-    if (base == "classification") f.role = file_role::classification;
-    if (base == "api-calls") f.role = file_role::api_calls;
-    if (base == "performance") f.role = file_role::performance;
+    if (base == "classification") f.role = FileRole::classification;
+    if (base == "api-calls") f.role = FileRole::api_calls;
+    if (base == "performance") f.role = FileRole::performance;
   }
 }
 
-void mark_present(std::vector<input_file>& files) {
+void mark_present(std::vector<InputFile>& files) {
   std::map<std::tuple<std::string, std::string, std::string>, std::uint8_t> present;
   for (const auto& f : files) {
-    if (f.role != file_role::other) present[{f.tree, f.date, f.instance}] |= bit(f.role);
+    if (f.role != FileRole::other) present[{f.tree, f.date, f.instance}] |= bit(f.role);
   }
   for (auto& f : files) {
     const auto it = present.find({f.tree, f.date, f.instance});
@@ -223,19 +223,19 @@ void mark_present(std::vector<input_file>& files) {
   }
 }
 
-std::vector<input_file> collect_files(const std::vector<std::string>& paths,
-                                      std::vector<std::string>& skipped) {
-  std::vector<input_file> files;
+std::vector<InputFile> collect_files(const std::vector<std::string>& paths,
+                                     std::vector<std::string>& skipped) {
+  std::vector<InputFile> files;
   for (const auto& p : paths) {
     const fs::path path(p);
     std::error_code ec;
     const auto st = fs::status(path, ec);
     if (ec || !fs::exists(st)) {
-      throw path_error(p + ": no such file or directory");
+      throw PathError(p + ": no such file or directory");
     }
     if (!fs::is_directory(st)) {
       (void)first_byte(path);  // fails early, naming the path, when unreadable
-      input_file f{path, {}, {}, file_role::other, false, 0, {}};
+      InputFile f{path, {}, {}, FileRole::other, false, 0, {}};
       classify(f);
       files.push_back(std::move(f));
       continue;
@@ -250,7 +250,7 @@ std::vector<input_file> collect_files(const std::vector<std::string>& paths,
       }
     } catch (const fs::filesystem_error& e) {
       const std::string where = e.path1().empty() ? p : e.path1().string();
-      throw path_error(where + ": cannot read directory: " + e.code().message());
+      throw PathError(where + ": cannot read directory: " + e.code().message());
     }
     // A day's .log and .log.gz both count: the archive holds what was written before the
     // compression, the plain file what a late writer added after it.
@@ -261,12 +261,12 @@ std::vector<input_file> collect_files(const std::vector<std::string>& paths,
         skipped.push_back(s);
         continue;
       }
-      input_file in{f, {}, {}, file_role::other, true, 0, {}};
+      InputFile in{f, {}, {}, FileRole::other, true, 0, {}};
       classify(in);
       files.push_back(std::move(in));
     }
   }
-  std::stable_sort(files.begin(), files.end(), [](const input_file& a, const input_file& b) {
+  std::stable_sort(files.begin(), files.end(), [](const InputFile& a, const InputFile& b) {
     if (a.date != b.date) return a.date < b.date;
     return a.path < b.path;
   });
@@ -274,21 +274,21 @@ std::vector<input_file> collect_files(const std::vector<std::string>& paths,
   return files;
 }
 
-bool instance_selected(const std::vector<std::string>& instances, const input_file& f) {
+bool instance_selected(const std::vector<std::string>& instances, const InputFile& f) {
   return instances.empty() || std::find(instances.begin(), instances.end(), f.instance) != instances.end();
 }
 
-bool counted_here(const input_file& f, const event& e) noexcept {
-  if (f.role == file_role::other) return true;
+bool counted_here(const InputFile& f, const Event& e) noexcept {
+  if (f.role == FileRole::other) return true;
   std::uint8_t routes = 0;
   const std::string_view lg = e.logger;
-  if (e.lvl >= level::info && lg != "progress") routes |= bit(file_role::operations);
-  if (e.lvl >= level::error) routes |= bit(file_role::errors);
-  if (e.lvl >= level::info && lg == "metrics") routes |= bit(file_role::metrics);
-  if (e.lvl >= level::debug) {
-    if (is_or_under(lg, "classification")) routes |= bit(file_role::classification);
-    if (is_or_under(lg, "api")) routes |= bit(file_role::api_calls);
-    if (lg == "performance") routes |= bit(file_role::performance);
+  if (e.lvl >= Level::info && lg != "progress") routes |= bit(FileRole::operations);
+  if (e.lvl >= Level::error) routes |= bit(FileRole::errors);
+  if (e.lvl >= Level::info && lg == "metrics") routes |= bit(FileRole::metrics);
+  if (e.lvl >= Level::debug) {
+    if (is_or_under(lg, "classification")) routes |= bit(FileRole::classification);
+    if (is_or_under(lg, "api")) routes |= bit(FileRole::api_calls);
+    if (lg == "performance") routes |= bit(FileRole::performance);
   }
   const std::uint8_t own = bit(f.role);
   if ((routes & own) == 0) return true;  // not a default route: a custom one, count it

@@ -16,23 +16,23 @@
 namespace leadscout::logs_tool {
 
 /// A path that is missing or unreadable; the message names the path. Exit code 2.
-class path_error : public std::runtime_error {
+class PathError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
 
 /// Streams the lines of one file (`.gz` decompressed with zlib) in constant memory.
 /// Not thread-safe; one reader per file.
-class line_reader {
+class LineReader {
  public:
   /// Longest line kept whole; a longer one is returned cut and flagged `overlong()`.
   static constexpr std::size_t max_line = std::size_t{4} << 20;
 
-  /// Opens `path`; throws path_error when it cannot be opened.
-  explicit line_reader(const std::filesystem::path& path);
-  ~line_reader();
-  line_reader(const line_reader&) = delete;
-  line_reader& operator=(const line_reader&) = delete;
+  /// Opens `path`; throws PathError when it cannot be opened.
+  explicit LineReader(const std::filesystem::path& path);
+  ~LineReader();
+  LineReader(const LineReader&) = delete;
+  LineReader& operator=(const LineReader&) = delete;
 
   /// The next line without its newline; false at the end of the file. The view stays valid
   /// until the next call.
@@ -65,7 +65,7 @@ class line_reader {
 };
 
 /// Which default route of the log tree a file belongs to (the logger's default routing table).
-enum class file_role : std::uint8_t {
+enum class FileRole : std::uint8_t {
   operations,      ///< production/operations-DATE.log
   errors,          ///< production/errors-DATE.log
   metrics,         ///< production/metrics-DATE.log
@@ -76,18 +76,18 @@ enum class file_role : std::uint8_t {
 };
 
 /// One input file.
-struct input_file {
+struct InputFile {
   std::filesystem::path path;
   std::string date;        ///< YYYY-MM-DD taken from the name, or empty
   std::string tree;        ///< the log tree it sits in (grandparent directory)
-  file_role role = file_role::other;
+  FileRole role = FileRole::other;
   bool from_directory = false;  ///< found by walking a directory (may vanish while we run)
   std::uint8_t present = 0;     ///< role bits of the files of the same tree, date and instance
   std::string instance;         ///< the writer's instance ("name-DATE.INSTANCE.log"), or empty
 };
 
 /// How events written to several files are counted.
-enum class dedup_mode : std::uint8_t {
+enum class DedupMode : std::uint8_t {
   routes,  ///< each event only in the first file of its default routes (constant memory)
   lines,   ///< skip lines seen before, by 64-bit hash (memory grows with distinct lines)
   none,    ///< every line of every file
@@ -95,27 +95,27 @@ enum class dedup_mode : std::uint8_t {
 
 /// The role, date and instance encoded in a file name such as
 /// `debug/api-calls-2025-07-06.log.gz` or `production/operations-2025-07-06.shard-1-of-4.log`.
-void classify(input_file& f);
+void classify(InputFile& f);
 
 /// True for `*.log` and `*.log.gz`.
 [[nodiscard]] bool is_log_name(std::string_view filename) noexcept;
 
 /// The files named by `paths` (files as given, directories walked recursively for `*.log` and
 /// `*.log.gz`, skipping files whose first byte is not `{`), sorted by date and path, with
-/// `present` filled in. Throws path_error for a missing or unreadable path. Skipped names are
+/// `present` filled in. Throws PathError for a missing or unreadable path. Skipped names are
 /// appended to `skipped`.
-[[nodiscard]] std::vector<input_file> collect_files(const std::vector<std::string>& paths,
-                                                    std::vector<std::string>& skipped);
+[[nodiscard]] std::vector<InputFile> collect_files(const std::vector<std::string>& paths,
+                                                   std::vector<std::string>& skipped);
 
 /// Fills `present` for a set of files (files of the same tree, date and instance share the
 /// role bits: each instance's events are routed to its own files).
-void mark_present(std::vector<input_file>& files);
+void mark_present(std::vector<InputFile>& files);
 
 /// --instance: whether `f` belongs to one of `instances` (every file when it is empty).
-[[nodiscard]] bool instance_selected(const std::vector<std::string>& instances, const input_file& f);
+[[nodiscard]] bool instance_selected(const std::vector<std::string>& instances, const InputFile& f);
 
-/// Under dedup_mode::routes: whether this file is the one place where `e` is counted.
-[[nodiscard]] bool counted_here(const input_file& f, const event& e) noexcept;
+/// Under DedupMode::routes: whether this file is the one place where `e` is counted.
+[[nodiscard]] bool counted_here(const InputFile& f, const Event& e) noexcept;
 
 /// Today's date as YYYY-MM-DD in UTC or local time.
 [[nodiscard]] std::string today_string(bool local);

@@ -18,27 +18,27 @@
 namespace leadscout::logs_tool {
 
 /// Event severity, in increasing order.
-enum class level : std::uint8_t { trace, debug, info, warning, error, critical };
+enum class Level : std::uint8_t { trace, debug, info, warning, error, critical };
 
 inline constexpr std::size_t level_count = 6;
 
 /// Parses a lowercase level name as written in the files ("warning", not "warn").
-[[nodiscard]] std::optional<level> parse_level(std::string_view name) noexcept;
+[[nodiscard]] std::optional<Level> parse_level(std::string_view name) noexcept;
 /// Parses a level name given by a user: any case, "warn" accepted for "warning".
-[[nodiscard]] std::optional<level> parse_level_lenient(std::string_view name) noexcept;
+[[nodiscard]] std::optional<Level> parse_level_lenient(std::string_view name) noexcept;
 /// "info"
-[[nodiscard]] std::string_view level_name(level l) noexcept;
+[[nodiscard]] std::string_view level_name(Level l) noexcept;
 /// "INFO" (the console format)
-[[nodiscard]] std::string_view level_upper(level l) noexcept;
+[[nodiscard]] std::string_view level_upper(Level l) noexcept;
 
 /// JSON type of a top-level value.
-using value_kind = common::JsonKind;
+using ValueKind = common::JsonKind;
 
 /// One top-level member of a log line; views point into the scanned line.
-using field = common::JsonMember;
+using Field = common::JsonMember;
 
 /// Why a line was rejected: the JSON scanner's reasons, then the log line's own.
-enum class scan_error : std::uint8_t {
+enum class ScanError : std::uint8_t {
   none,
   not_object,        ///< does not start with '{'
   syntax,            ///< malformed JSON
@@ -53,29 +53,29 @@ enum class scan_error : std::uint8_t {
 };
 
 /// Short human description of a scan error, e.g. "invalid UTF-8".
-[[nodiscard]] std::string_view describe(scan_error e) noexcept;
+[[nodiscard]] std::string_view describe(ScanError e) noexcept;
 
 /// A scanned event: the four standard fields decoded, every top-level field recorded.
-struct event {
+struct Event {
   std::string_view line;
   std::string_view timestamp;  ///< raw timestamp text
   std::string_view logger;     ///< raw logger text (escapes not resolved)
   std::string_view name;       ///< raw event text (escapes not resolved)
   bool logger_escaped = false;
   bool name_escaped = false;
-  level lvl = level::info;
+  Level lvl = Level::info;
   std::int64_t time_us = 0;   ///< microseconds since the Unix epoch, UTC
-  std::vector<field> fields;  ///< every top-level member in file order, standard ones included
+  std::vector<Field> fields;  ///< every top-level member in file order, standard ones included
 
   /// The first member whose (unescaped) key equals `key`, or nullptr.
-  [[nodiscard]] const field* find(std::string_view key) const noexcept;
+  [[nodiscard]] const Field* find(std::string_view key) const noexcept;
   /// The number held by `key`, if it is present and a JSON number.
   [[nodiscard]] std::optional<double> number(std::string_view key) const noexcept;
 };
 
-/// Scans one line (without its newline). On success fills `out` and returns scan_error::none;
+/// Scans one line (without its newline). On success fills `out` and returns ScanError::none;
 /// `out` views into `line`, which must outlive its use.
-[[nodiscard]] scan_error scan_line(std::string_view line, event& out);
+[[nodiscard]] ScanError scan_line(std::string_view line, Event& out);
 
 /// True when the line holds nothing but JSON whitespace.
 [[nodiscard]] inline bool is_blank(std::string_view line) noexcept { return common::is_json_blank(line); }
@@ -98,6 +98,6 @@ struct event {
 
 /// The string form of a value as used by `--where` and the console format: strings unescaped,
 /// anything else its JSON text.
-[[nodiscard]] std::string value_string(const field& f);
+[[nodiscard]] std::string value_string(const Field& f);
 
 }  // namespace leadscout::logs_tool

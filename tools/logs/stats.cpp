@@ -16,7 +16,7 @@ std::string resolved(std::string_view raw, bool escaped) {
 // gamma = (1 + a) / (1 - a): a value in bucket i lies in (gamma^(i-1), gamma^i] and is
 // represented by 2 gamma^i / (gamma + 1), at most `a` away relatively.
 const double sketch_gamma =
-    (1 + quantile_sketch::relative_error) / (1 - quantile_sketch::relative_error);
+    (1 + QuantileSketch::relative_error) / (1 - QuantileSketch::relative_error);
 const double sketch_log_gamma = std::log(sketch_gamma);
 
 int bucket_index(double magnitude) {
@@ -29,14 +29,14 @@ double bucket_value(int index) {
 
 }  // namespace
 
-void filter_spec::prepare() {
+void FilterSpec::prepare() {
   re_.reset();
   logger_children_.clear();
   for (const auto& g : loggers) logger_children_.push_back(g + ".*");
   if (regex && !grep.empty()) re_.emplace(grep, std::regex::ECMAScript | std::regex::optimize);
 }
 
-bool filter_spec::matches(const event& e) const {
+bool FilterSpec::matches(const Event& e) const {
   if (min_level && e.lvl < *min_level) return false;
   if (since_us && e.time_us < *since_us) return false;
   if (until_us && e.time_us > *until_us) return false;
@@ -53,7 +53,7 @@ bool filter_spec::matches(const event& e) const {
     if (!any) return false;
   }
   for (const auto& [key, value] : where) {
-    const field* f = e.find(key);
+    const Field* f = e.find(key);
     if (f == nullptr || value_string(*f) != value) return false;
   }
   if (!grep.empty()) {
@@ -66,7 +66,7 @@ bool filter_spec::matches(const event& e) const {
   return true;
 }
 
-std::uint64_t& bounded_counter::add(std::string_view key, std::uint64_t n) {
+std::uint64_t& BoundedCounter::add(std::string_view key, std::uint64_t n) {
   auto it = counts_.find(key);
   if (it == counts_.end()) {
     if (counts_.size() >= max_keys) {
@@ -79,7 +79,7 @@ std::uint64_t& bounded_counter::add(std::string_view key, std::uint64_t n) {
   return it->second;
 }
 
-std::vector<std::pair<std::string, std::uint64_t>> bounded_counter::top(std::size_t n) const {
+std::vector<std::pair<std::string, std::uint64_t>> BoundedCounter::top(std::size_t n) const {
   std::vector<std::pair<std::string, std::uint64_t>> all(counts_.begin(), counts_.end());
   const auto by_count = [](const auto& a, const auto& b) {
     return a.second != b.second ? a.second > b.second : a.first < b.first;
@@ -94,7 +94,7 @@ std::vector<std::pair<std::string, std::uint64_t>> bounded_counter::top(std::siz
   return all;
 }
 
-void quantile_sketch::add(double v) {
+void QuantileSketch::add(double v) {
   if (std::isnan(v)) return;
   ++count_;
   sum_ += v;
@@ -114,7 +114,7 @@ void quantile_sketch::add(double v) {
   bucket(v);
 }
 
-void quantile_sketch::bucket(double v) {
+void QuantileSketch::bucket(double v) {
   if (v == 0 || std::isinf(v)) {
     // infinities are reflected by min/max; the buckets keep them as zeros to stay finite
     ++zeros_;
@@ -125,7 +125,7 @@ void quantile_sketch::bucket(double v) {
   }
 }
 
-double quantile_sketch::quantile(double q) const {
+double QuantileSketch::quantile(double q) const {
   if (count_ == 0) return 0.0;
   q = std::clamp(q, 0.0, 1.0);
   auto rank = static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(count_)));
@@ -157,7 +157,7 @@ double quantile_sketch::quantile(double q) const {
   return max_;
 }
 
-void summary_stats::add(const event& e) {
+void SummaryStats::add(const Event& e) {
   ++events;
   ++by_level[static_cast<std::size_t>(e.lvl)];
   first_us = std::min(first_us, e.time_us);
@@ -170,17 +170,17 @@ void summary_stats::add(const event& e) {
     last_logger_count_ = &by_logger.add(e.logger);
     last_logger_.assign(e.logger);
   }
-  if (e.lvl >= level::warning) {
+  if (e.lvl >= Level::warning) {
     key_.assign(level_name(e.lvl));
     key_.push_back('\0');
     key_.append(resolved(e.logger, e.logger_escaped));
     key_.push_back('\0');
     key_.append(resolved(e.name, e.name_escaped));
-    (e.lvl == level::warning ? warnings : errors).add(key_);
+    (e.lvl == Level::warning ? warnings : errors).add(key_);
   }
 }
 
-bool usage_totals::add(const event& e) {
+bool UsageTotals::add(const Event& e) {
   const auto tokens_v = e.number("tokens");
   const auto prompt = e.number("prompt_tokens");
   const auto completion = e.number("completion_tokens");
@@ -198,7 +198,7 @@ bool usage_totals::add(const event& e) {
   return true;
 }
 
-void perf_stats::add(const event& e) {
+void PerfStats::add(const Event& e) {
   std::optional<double> v;
   if (field.empty()) {
     v = e.number("latency_ms");
@@ -206,11 +206,11 @@ void perf_stats::add(const event& e) {
   } else {
     v = e.number(field);
   }
-  usage_totals usage;
+  UsageTotals usage;
   const bool has_usage = usage.add(e);
   if (!v && !has_usage) return;
 
-  const ::leadscout::logs_tool::field* g = e.find(by);
+  const ::leadscout::logs_tool::Field* g = e.find(by);
   std::string key = g == nullptr ? std::string("(none)") : value_string(*g);
   auto it = groups.find(key);
   if (it == groups.end()) {

@@ -20,8 +20,8 @@
 namespace leadscout::logs_tool {
 
 /// Which events a command looks at. Call prepare() once after filling it in.
-struct filter_spec {
-  std::optional<level> min_level;        ///< --level: this level and above
+struct FilterSpec {
+  std::optional<Level> min_level;        ///< --level: this level and above
   std::vector<std::string> loggers;      ///< --logger globs; `name` also matches `name.*`
   std::optional<std::int64_t> since_us;  ///< --since, inclusive
   std::optional<std::int64_t> until_us;  ///< --until, inclusive
@@ -33,7 +33,7 @@ struct filter_spec {
   /// Compiles the regex; throws std::regex_error for a bad one.
   void prepare();
   /// Whether `e` passes every condition.
-  [[nodiscard]] bool matches(const event& e) const;
+  [[nodiscard]] bool matches(const Event& e) const;
 
  private:
   std::optional<std::regex> re_;
@@ -41,7 +41,7 @@ struct filter_spec {
 };
 
 /// Transparent string hash so maps can be probed with string_view.
-struct string_hash {
+struct StringHash {
   using is_transparent = void;
   std::size_t operator()(std::string_view s) const noexcept {
     return std::hash<std::string_view>{}(s);
@@ -49,7 +49,7 @@ struct string_hash {
 };
 
 /// Counts by key, holding at most max_keys distinct keys; later new keys count as "(other)".
-class bounded_counter {
+class BoundedCounter {
  public:
   static constexpr std::size_t max_keys = 10000;
 
@@ -60,7 +60,7 @@ class bounded_counter {
   [[nodiscard]] std::size_t size() const noexcept { return counts_.size(); }
 
  private:
-  std::unordered_map<std::string, std::uint64_t, string_hash, std::equal_to<>> counts_;
+  std::unordered_map<std::string, std::uint64_t, StringHash, std::equal_to<>> counts_;
   std::uint64_t other_ = 0;
 };
 
@@ -68,7 +68,7 @@ class bounded_counter {
 /// (nearest rank); past that the values move into logarithmic buckets (as in DDSketch) and a
 /// percentile is within relative_error of the exact nearest-rank value. count, sum, min and max
 /// are always exact.
-class quantile_sketch {
+class QuantileSketch {
  public:
   static constexpr std::size_t exact_limit = 2048;
   static constexpr double relative_error = 0.005;
@@ -100,16 +100,16 @@ class quantile_sketch {
 };
 
 /// What `summary` reports.
-struct summary_stats {
+struct SummaryStats {
   std::uint64_t events = 0;
   std::array<std::uint64_t, level_count> by_level{};
-  bounded_counter by_logger;
-  bounded_counter errors;    ///< error and critical events, key level\0logger\0event
-  bounded_counter warnings;  ///< warning events, same key form
+  BoundedCounter by_logger;
+  BoundedCounter errors;    ///< error and critical events, key level\0logger\0event
+  BoundedCounter warnings;  ///< warning events, same key form
   std::int64_t first_us = std::numeric_limits<std::int64_t>::max();
   std::int64_t last_us = std::numeric_limits<std::int64_t>::min();
 
-  void add(const event& e);
+  void add(const Event& e);
 
  private:
   std::string last_logger_;
@@ -118,7 +118,7 @@ struct summary_stats {
 };
 
 /// LLM usage totals: tokens (or prompt + completion tokens) and cost_usd.
-struct usage_totals {
+struct UsageTotals {
   std::uint64_t calls = 0;  ///< events carrying any usage field
   double tokens = 0;        ///< `tokens`, or prompt + completion when `tokens` is absent
   double prompt_tokens = 0;
@@ -126,26 +126,26 @@ struct usage_totals {
   double cost_usd = 0;
 
   /// Adds the usage fields of `e`; false when it has none.
-  bool add(const event& e);
+  bool add(const Event& e);
 };
 
 /// One row of `perf`.
-struct perf_group {
-  quantile_sketch values;
-  usage_totals usage;
+struct PerfGroup {
+  QuantileSketch values;
+  UsageTotals usage;
 };
 
 /// What `perf` reports.
-struct perf_stats {
+struct PerfStats {
   static constexpr std::size_t max_groups = 1000;
 
   std::string field;         ///< the measured field; empty: latency_ms, else elapsed_ms
   std::string by = "logger"; ///< grouping field
-  std::map<std::string, perf_group> groups;
-  usage_totals total_usage;
+  std::map<std::string, PerfGroup> groups;
+  UsageTotals total_usage;
   std::uint64_t measured = 0;
 
-  void add(const event& e);
+  void add(const Event& e);
 };
 
 }  // namespace leadscout::logs_tool

@@ -40,7 +40,7 @@ all.
 Other exit codes: 0 success; 1 a progress file could not be read, no progress file, or (--watch) an
 operation whose process is gone; 2 bad usage or a missing directory.)";
 
-struct arguments {
+struct Arguments {
   std::string dir = "logs/progress";
   std::string operation;
   bool shards = false;
@@ -63,46 +63,46 @@ CLI::Validator time_validator() {
       "TIME");
 }
 
-class clock_source {
+class ClockSource {
  public:
-  explicit clock_source(const std::string& fixed) {
+  explicit ClockSource(const std::string& fixed) {
     if (!fixed.empty()) fixed_ = ls::parse_iso8601(fixed);
   }
-  [[nodiscard]] ls::time_point now() const { return fixed_ ? *fixed_ : std::chrono::system_clock::now(); }
+  [[nodiscard]] ls::TimePoint now() const { return fixed_ ? *fixed_ : std::chrono::system_clock::now(); }
 
  private:
-  std::optional<ls::time_point> fixed_;
+  std::optional<ls::TimePoint> fixed_;
 };
 
-void report_errors(const ls::scan_result& scan) {
+void report_errors(const ls::ScanResult& scan) {
   for (const auto& e : scan.errors) {
     std::cerr << "leadscout-status: " << e.file.string() << ": " << e.message << '\n';
   }
 }
 
-std::string nothing_found(const arguments& a) {
+std::string nothing_found(const Arguments& a) {
   return a.operation.empty() ? "no progress files in " + a.dir
                              : "no progress file for operation " + a.operation + " in " + a.dir;
 }
 
-int run_check(const arguments& a, const clock_source& clock) {
-  ls::environment env{clock.now()};
-  ls::check_options options{a.stale_after, a.max_failure_rate};
-  ls::check_result result;
+int run_check(const Arguments& a, const ClockSource& clock) {
+  ls::Environment env{clock.now()};
+  ls::CheckOptions options{a.stale_after, a.max_failure_rate};
+  ls::CheckResult result;
   try {
     const auto scan = ls::scan_directory(a.dir, a.operation);
     const auto rows = ls::aggregate(scan.files, env);
     result = ls::evaluate_check(scan, rows, options, env, a.dir, a.operation);
   } catch (const std::exception& e) {
-    result = {ls::check_state::unknown, std::string("LEADSCOUT UNKNOWN - ") + e.what()};
+    result = {ls::CheckState::unknown, std::string("LEADSCOUT UNKNOWN - ") + e.what()};
   }
   std::cout << result.line << std::endl;
   return static_cast<int>(result.state);
 }
 
-int run_show(const arguments& a, const clock_source& clock) {
-  ls::environment env{clock.now()};
-  ls::scan_result scan;
+int run_show(const Arguments& a, const ClockSource& clock) {
+  ls::Environment env{clock.now()};
+  ls::ScanResult scan;
   try {
     scan = ls::scan_directory(a.dir, a.operation);
   } catch (const std::exception& e) {
@@ -123,13 +123,13 @@ int run_show(const arguments& a, const clock_source& clock) {
   return scan.errors.empty() ? 0 : 1;
 }
 
-int run_watch(const arguments& a, const clock_source& clock) {
+int run_watch(const Arguments& a, const ClockSource& clock) {
   const bool tty = ::isatty(STDOUT_FILENO) == 1;
   const auto interval = std::chrono::duration<double>(a.interval);
   std::size_t previous_lines = 0;
   for (;;) {
-    ls::environment env{clock.now()};
-    ls::scan_result scan;
+    ls::Environment env{clock.now()};
+    ls::ScanResult scan;
     try {
       scan = ls::scan_directory(a.dir, a.operation);
     } catch (const std::exception& e) {
@@ -144,7 +144,7 @@ int run_watch(const arguments& a, const clock_source& clock) {
     for (const auto& row : rows) {
       if (!ls::is_active(row.status)) continue;
       any_active = true;
-      if (row.pid != ls::pid_state::dead) settled = false;
+      if (row.pid != ls::PidState::dead) settled = false;
     }
 
     std::string block = ls::format_iso8601(env.now) + "  " + a.dir;
@@ -174,7 +174,7 @@ int run_watch(const arguments& a, const clock_source& clock) {
 
 /// Serves the dashboard, /progress, /healthz and /metrics for every operation of the
 /// directory until SIGINT or SIGTERM.
-int run_serve(const arguments& a) {
+int run_serve(const Arguments& a) {
   namespace lm = leadscout::monitor;
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -203,7 +203,7 @@ int run_serve(const arguments& a) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  arguments a;
+  Arguments a;
   CLI::App app{"leadscout-status: progress, live view and health check of leadscout batch runs", "leadscout-status"};
   app.footer(footer);
   app.set_version_flag("--version", std::string(LEADSCOUT_STATUS_VERSION));
@@ -246,7 +246,7 @@ int main(int argc, char** argv) {
     }
     return 2;
   }
-  const clock_source clock(a.now);
+  const ClockSource clock(a.now);
   if (!a.serve.empty()) return run_serve(a);
   if (a.check) return run_check(a, clock);
   if (a.watch) return run_watch(a, clock);

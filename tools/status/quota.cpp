@@ -24,45 +24,48 @@ std::string seconds_text(double seconds) {
   return buf;
 }
 
-void add_shared(quota_row& row, const batch::SharedQuotaReport& s) {
-  if (!row.shared) row.shared.emplace();
-  auto& r = *row.shared;
-  r.backend = s.backend;
-  ++r.shards;
-  if (s.connected) ++r.connected;
-  // Each shard saw the operation's figures at its last permit: the largest is the freshest.
-  r.requests_last_minute = std::max(r.requests_last_minute, s.requests_last_minute);
-  r.tokens_last_minute = std::max(r.tokens_last_minute, s.tokens_last_minute);
-  r.spent_usd = std::max(r.spent_usd, s.spent_usd);
-}
-
-void add(quota_row& row, const batch::QuotaReport& q, bool active, double now_unix) {
-  row.spent_usd += q.spent_usd;
-  row.reserved_usd += q.reserved_usd;
-  if (q.shared) {
-    row.budget_usd = std::max(row.budget_usd, q.budget_usd);  // the operation's, in every shard
-    add_shared(row, *q.shared);
-  } else {
-    row.budget_usd += q.budget_usd;
-  }
-  row.tokens_total += q.tokens_total;
-  row.rate_limited_total += q.rate_limited_total;
-  row.granted_total += q.granted_total;
-  row.requests_last_minute += q.requests_last_minute;
-  row.tokens_last_minute += q.tokens_last_minute;
-  row.in_flight += q.in_flight;
-  row.in_flight_limit += q.in_flight_limit;
-  row.waiting += q.waiting;
-  row.budget_exhausted = row.budget_exhausted || q.budget_exhausted;
-  row.malformed_headers += q.malformed_headers;
+/// One shard file's quota as a row. Its cooldown is what is left of `cooldown_until` at
+/// `now_unix` (the file may be seconds old), and only while the writer is at work.
+QuotaRow row_of(const std::string& name, const batch::QuotaReport& q, bool active, double now_unix) {
+  QuotaRow row;
+  row.name = name;
+  row.spent_usd = q.spent_usd;
+  row.reserved_usd = q.reserved_usd;
+  row.budget_usd = q.budget_usd;
+  row.tokens_total = q.tokens_total;
+  row.rate_limited_total = q.rate_limited_total;
+  row.granted_total = q.granted_total;
+  row.requests_last_minute = q.requests_last_minute;
+  row.tokens_last_minute = q.tokens_last_minute;
+  row.in_flight = q.in_flight;
+  row.in_flight_limit = q.in_flight_limit;
+  row.waiting = q.waiting;
+  row.budget_exhausted = q.budget_exhausted;
+  row.malformed_headers = q.malformed_headers;
   if (active) {
     // cooldown_seconds was measured when the file was written; cooldown_until holds at any time.
     const double left = q.cooldown_until ? *q.cooldown_until - now_unix : q.cooldown_seconds;
-    row.cooldown_seconds = std::max(row.cooldown_seconds, left);
+    row.cooldown_seconds = std::max(0.0, left);
   }
+  if (q.shared) {
+    const auto& s = *q.shared;
+    row.shared = SharedQuotaRow{s.backend, 1, s.connected ? 1 : 0, s.requests_last_minute, s.tokens_last_minute,
+                                s.spent_usd};
+  }
+  return row;
 }
 
-nlohmann::json shared_json(const std::optional<shared_quota_row>& s) {
+void add_shared(SharedQuotaRow& into, const SharedQuotaRow& s) {
+  into.backend = s.backend;
+  into.shards += s.shards;
+  into.connected += s.connected;
+  // Each shard saw the operation's figures at its last permit: the largest is the freshest.
+  into.requests_last_minute = std::max(into.requests_last_minute, s.requests_last_minute);
+  into.tokens_last_minute = std::max(into.tokens_last_minute, s.tokens_last_minute);
+  into.spent_usd = std::max(into.spent_usd, s.spent_usd);
+}
+
+nlohmann::json shared_json(const std::optional<SharedQuotaRow>& s) {
   if (!s) return nullptr;
   return {{"backend", s->backend},
           {"shards", s->shards},
@@ -74,7 +77,7 @@ nlohmann::json shared_json(const std::optional<shared_quota_row>& s) {
 
 }  // namespace
 
-std::string shared_quota_lines(std::string_view operation, const std::vector<quota_row>& quotas) {
+std::string shared_quota_lines(std::string_view operation, const std::vector<QuotaRow>& quotas) {
   std::string out;
   for (const auto& q : quotas) {
     if (!q.shared) continue;
@@ -89,45 +92,66 @@ std::string shared_quota_lines(std::string_view operation, const std::vector<quo
   return out;
 }
 
-std::optional<double> quota_row::budget_fraction() const {
+std::optional<double> QuotaRow::budget_fraction() const {
   if (!(budget_usd > 0.0)) return std::nullopt;
   return spent_usd / budget_usd;
 }
 
-std::vector<quota_row> sum_quotas(const std::vector<quota_source>& sources, std::chrono::system_clock::time_point now) {
-  const double now_unix = std::chrono::duration<double>(now.time_since_epoch()).count();
-  std::map<std::string, quota_row, std::less<>> by_name;
-  for (const auto& src : sources) {
-    for (const auto& [name, q] : src.snapshot->quotas) {
-      auto& row = by_name[name];
-      row.name = name;
-      add(row, q, src.active, now_unix);
-    }
-  }
-  std::vector<quota_row> rows;
-  for (auto& [name, row] : by_name) rows.push_back(std::move(row));
-  return rows;
+void add(QuotaRow& into, const QuotaRow& q) {
+  into.spent_usd += q.spent_usd;
+  into.reserved_usd += q.reserved_usd;
+  into.budget_usd += q.budget_usd;
+  into.tokens_total += q.tokens_total;
+  into.rate_limited_total += q.rate_limited_total;
+  into.granted_total += q.granted_total;
+  into.requests_last_minute += q.requests_last_minute;
+  into.tokens_last_minute += q.tokens_last_minute;
+  into.in_flight += q.in_flight;
+  into.in_flight_limit += q.in_flight_limit;
+  into.waiting += q.waiting;
+  into.cooldown_seconds = std::max(into.cooldown_seconds, q.cooldown_seconds);
+  into.budget_exhausted = into.budget_exhausted || q.budget_exhausted;
+  into.malformed_headers += q.malformed_headers;
 }
 
-quota_row total_of(const std::vector<quota_row>& quotas) {
-  quota_row t;
+void add_shard(QuotaRow& into, const QuotaRow& shard) {
+  const double budget = into.budget_usd;
+  add(into, shard);
+  if (!shard.shared) return;
+  into.budget_usd = std::max(budget, shard.budget_usd);  // the operation's, in every shard
+  if (!into.shared) into.shared.emplace();
+  add_shared(*into.shared, *shard.shared);
+}
+
+void add_by_name(std::vector<QuotaRow>& sums, const std::vector<QuotaRow>& shard) {
+  for (const auto& q : shard) {
+    auto it = std::lower_bound(sums.begin(), sums.end(), q.name,
+                               [](const QuotaRow& row, const std::string& name) { return row.name < name; });
+    if (it == sums.end() || it->name != q.name) {
+      it = sums.insert(it, QuotaRow{});
+      it->name = q.name;
+    }
+    add_shard(*it, q);
+  }
+}
+
+std::vector<QuotaRow> sum_quotas(const std::vector<QuotaSource>& sources, std::chrono::system_clock::time_point now) {
+  const double now_unix = std::chrono::duration<double>(now.time_since_epoch()).count();
+  std::vector<QuotaRow> sums;
+  for (const auto& src : sources) {
+    std::vector<QuotaRow> rows;
+    for (const auto& [name, q] : src.snapshot->quotas) rows.push_back(row_of(name, q, src.active, now_unix));
+    add_by_name(sums, rows);
+  }
+  return sums;
+}
+
+QuotaRow total_of(const std::vector<QuotaRow>& quotas) {
+  QuotaRow t;
   bool every_budgeted = !quotas.empty();
   for (const auto& q : quotas) {
-    t.spent_usd += q.spent_usd;
-    t.reserved_usd += q.reserved_usd;
-    t.budget_usd += q.budget_usd;
+    add(t, q);
     every_budgeted = every_budgeted && q.budget_usd > 0.0;
-    t.tokens_total += q.tokens_total;
-    t.rate_limited_total += q.rate_limited_total;
-    t.granted_total += q.granted_total;
-    t.requests_last_minute += q.requests_last_minute;
-    t.tokens_last_minute += q.tokens_last_minute;
-    t.in_flight += q.in_flight;
-    t.in_flight_limit += q.in_flight_limit;
-    t.waiting += q.waiting;
-    t.cooldown_seconds = std::max(t.cooldown_seconds, q.cooldown_seconds);
-    t.budget_exhausted = t.budget_exhausted || q.budget_exhausted;
-    t.malformed_headers += q.malformed_headers;
   }
   // A sum of some quotas' budgets would read as the budget of all of them.
   if (!every_budgeted) t.budget_usd = 0.0;
@@ -142,7 +166,7 @@ std::string usd(double value) {
 
 std::vector<std::string> quota_headings() { return {"SPEND", "429", "IN-FLIGHT", "COOLDOWN"}; }
 
-std::vector<std::string> quota_cells(const quota_row& q) {
+std::vector<std::string> quota_cells(const QuotaRow& q) {
   std::string spend = usd(q.spent_usd);
   if (const auto f = q.budget_fraction()) spend += "/" + usd(q.budget_usd) + " (" + percent(*f) + ")";
   std::string in_flight = std::to_string(q.in_flight);
@@ -151,11 +175,11 @@ std::vector<std::string> quota_cells(const quota_row& q) {
           q.cooldown_seconds > 0.0 ? seconds_text(q.cooldown_seconds) : "-"};
 }
 
-std::vector<quota_problem> quota_problems(std::string_view operation, bool stopped_on_budget,
-                                          const std::vector<quota_row>& quotas) {
-  std::vector<quota_problem> out;
+std::vector<QuotaProblem> quota_problems(std::string_view operation, bool stopped_on_budget,
+                                         const std::vector<QuotaRow>& quotas) {
+  std::vector<QuotaProblem> out;
   const std::string op(operation);
-  const auto spent_of = [](const quota_row& q) {
+  const auto spent_of = [](const QuotaRow& q) {
     std::string s = usd(q.spent_usd);
     if (const auto f = q.budget_fraction()) s += " of " + usd(q.budget_usd) + " (" + percent(*f) + ")";
     return s;
@@ -181,7 +205,7 @@ std::vector<quota_problem> quota_problems(std::string_view operation, bool stopp
   return out;
 }
 
-nlohmann::json quotas_json(const std::vector<quota_row>& quotas) {
+nlohmann::json quotas_json(const std::vector<QuotaRow>& quotas) {
   nlohmann::json out = nlohmann::json::object();
   for (const auto& q : quotas) {
     const auto fraction = q.budget_fraction();

@@ -1,10 +1,11 @@
-// leadscout-status core: the table and the JSON document.
+#include "render.hpp"
+
 #include <algorithm>
 #include <utility>
 
 #include <nlohmann/json.hpp>
 
-#include "status.hpp"
+#include "quota.hpp"
 #include "strings.hpp"
 #include "text.hpp"
 
@@ -18,21 +19,21 @@ using text::status_name;
 
 namespace {
 
-nlohmann::json pid_json(pid_state p) {
+nlohmann::json pid_json(PidState p) {
   switch (p) {
-    case pid_state::alive:
+    case PidState::alive:
       return true;
-    case pid_state::dead:
+    case PidState::dead:
       return false;
-    case pid_state::unknown:
+    case PidState::unknown:
       break;
   }
   return nullptr;
 }
 
-enum class align { left, right };
+enum class Align { left, right };
 
-std::string render_cells(const std::vector<std::vector<std::string>>& cells, const std::vector<align>& aligns) {
+std::string render_cells(const std::vector<std::vector<std::string>>& cells, const std::vector<Align>& aligns) {
   std::vector<std::size_t> widths(aligns.size(), 0);
   for (const auto& r : cells) {
     for (std::size_t c = 0; c < r.size(); ++c) widths[c] = std::max(widths[c], r[c].size());
@@ -43,7 +44,7 @@ std::string render_cells(const std::vector<std::vector<std::string>>& cells, con
     for (std::size_t c = 0; c < r.size(); ++c) {
       if (c > 0) line += "  ";
       const std::string pad(widths[c] - r[c].size(), ' ');
-      line += aligns[c] == align::left ? r[c] + pad : pad + r[c];
+      line += aligns[c] == Align::left ? r[c] + pad : pad + r[c];
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out += line;
@@ -52,13 +53,13 @@ std::string render_cells(const std::vector<std::vector<std::string>>& cells, con
   return out;
 }
 
-std::string pid_text(pid_state p, bool active) {
+std::string pid_text(PidState p, bool active) {
   switch (p) {
-    case pid_state::alive:
+    case PidState::alive:
       return "alive";
-    case pid_state::dead:
+    case PidState::dead:
       return active ? "GONE" : "exited";
-    case pid_state::unknown:
+    case PidState::unknown:
       break;
   }
   return "?";
@@ -79,7 +80,7 @@ std::vector<std::string> cells_of(std::string name, lb::Status status, std::uint
 }
 
 /// The quota columns: all of the quotas together, `-` without any.
-void append_quota_cells(std::vector<std::string>& cells, const std::vector<quota_row>& quotas) {
+void append_quota_cells(std::vector<std::string>& cells, const std::vector<QuotaRow>& quotas) {
   if (quotas.empty()) {
     cells.insert(cells.end(), quota_headings().size(), "-");
   } else {
@@ -88,7 +89,7 @@ void append_quota_cells(std::vector<std::string>& cells, const std::vector<quota
 }
 
 /// The operation's line: its sums, and its quotas together when the table has quota columns.
-std::vector<std::string> operation_cells(const operation_row& row, bool with_quotas) {
+std::vector<std::string> operation_cells(const OperationRow& row, bool with_quotas) {
   std::string name = row.operation;
   if (row.shard_count > 0) name += " [" + shards_text(row) + "]";
   std::string pid = pid_text(row.pid, is_active(row.status));
@@ -97,7 +98,7 @@ std::vector<std::string> operation_cells(const operation_row& row, bool with_quo
   }
   // No ETA for a run whose process is gone: it will not finish by itself.
   std::optional<double> eta;  // assigned, not a ?: of optionals, which GCC 12 -O2 warns about
-  if (row.pid != pid_state::dead) eta = row.eta_seconds;
+  if (row.pid != PidState::dead) eta = row.eta_seconds;
   auto cells = cells_of(std::move(name), row.status, row.processed,
                         common::total_text(row.total_known, row.total, row.expected_total), row.percentage,
                         row.rate_per_second, eta, row.heartbeat_age_seconds, std::move(pid));
@@ -105,32 +106,54 @@ std::vector<std::string> operation_cells(const operation_row& row, bool with_quo
   return cells;
 }
 
-std::vector<std::string> shard_cells(const shard_row& sr, bool with_quotas) {
+std::vector<std::string> shard_cells(const ShardRow& sr, bool with_quotas) {
   const auto& s = sr.source->snapshot;
   std::optional<double> eta;
-  if (sr.pid != pid_state::dead) eta = s.eta_seconds;
+  if (sr.pid != PidState::dead) eta = s.eta_seconds;
   auto cells = cells_of("  " + shard_label(*sr.source->name.shard), s.status, s.processed,
                         common::total_text(s.total_known, s.total, s.expected_total), s.percentage,
                         s.rate_per_second, eta, sr.heartbeat_age_seconds,
                         std::to_string(s.pid) + " " + pid_text(sr.pid, is_active(s.status)) +
-                            (sr.pid == pid_state::unknown && !s.host.empty() ? " (" + s.host + ")" : ""));
+                            (sr.pid == PidState::unknown && !s.host.empty() ? " (" + s.host + ")" : ""));
   if (with_quotas) append_quota_cells(cells, sr.quotas);
   return cells;
 }
 
+/// The operation's sums in the progress file's layout (the library's figures_to_json()).
+nlohmann::json sums_json(const OperationRow& row) {
+  lb::ProgressSnapshot sums;
+  sums.operation = row.operation;
+  sums.status = row.status;
+  sums.processed = row.processed;
+  sums.total = row.total;
+  sums.total_known = row.total_known;
+  sums.expected_total = row.expected_total;
+  sums.percentage = row.percentage;
+  sums.succeeded = row.succeeded;
+  sums.failed = row.failed;
+  sums.retried = row.retried;
+  sums.skipped_resumed = row.skipped_resumed;
+  sums.in_flight = row.in_flight;
+  sums.rate_per_second = row.rate_per_second;
+  sums.eta_seconds = row.eta_seconds;
+  nlohmann::json j = nlohmann::json::object();
+  lb::figures_to_json(j, sums);
+  return j;
+}
+
 }  // namespace
 
-std::string render_table(const std::vector<operation_row>& rows, bool show_shards) {
+std::string render_table(const std::vector<OperationRow>& rows, bool show_shards) {
   // Quota columns only when some operation has quotas: runs without quotas get no empty columns.
   const bool with_quotas =
-      std::any_of(rows.begin(), rows.end(), [](const operation_row& r) { return !r.quotas.empty(); });
+      std::any_of(rows.begin(), rows.end(), [](const OperationRow& r) { return !r.quotas.empty(); });
   std::vector<std::vector<std::string>> cells;
   cells.push_back({"OPERATION", "STATUS", "PROCESSED", "%", "RATE", "ETA", "HEARTBEAT", "PID"});
-  std::vector<align> aligns{align::left,  align::left,  align::right, align::right,
-                            align::right, align::right, align::right, align::left};
+  std::vector<Align> aligns{Align::left,  Align::left,  Align::right, Align::right,
+                            Align::right, Align::right, Align::right, Align::left};
   if (with_quotas) {
     for (auto& h : quota_headings()) cells.front().push_back(std::move(h));
-    aligns.insert(aligns.end(), {align::right, align::right, align::right, align::right});
+    aligns.insert(aligns.end(), {Align::right, Align::right, Align::right, Align::right});
   }
   for (const auto& row : rows) {
     cells.push_back(operation_cells(row, with_quotas));
@@ -154,7 +177,7 @@ std::string render_table(const std::vector<operation_row>& rows, bool show_shard
   return out;
 }
 
-nlohmann::json render_json(const scan_result& scan, const std::vector<operation_row>& rows, const environment& env,
+nlohmann::json render_json(const ScanResult& scan, const std::vector<OperationRow>& rows, const Environment& env,
                            const fs::path& dir) {
   nlohmann::json operations = nlohmann::json::array();
   for (const auto& row : rows) {
@@ -166,27 +189,14 @@ nlohmann::json render_json(const scan_result& scan, const std::vector<operation_
       f["pid_alive"] = pid_json(sr.pid);
       files.push_back(std::move(f));
     }
-    operations.push_back({
-        {"operation", row.operation},
-        {"status", status_name(row.status)},
-        {"processed", row.processed},
-        {"total", row.total_known ? nlohmann::json(row.total) : nlohmann::json(nullptr)},
-        {"expected_total", row.expected_total ? nlohmann::json(*row.expected_total) : nlohmann::json(nullptr)},
-        {"percentage", row.percentage},
-        {"succeeded", row.succeeded},
-        {"failed", row.failed},
-        {"retried", row.retried},
-        {"skipped_resumed", row.skipped_resumed},
-        {"in_flight", row.in_flight},
-        {"rate_per_second", row.rate_per_second},
-        {"eta_seconds", row.eta_seconds ? nlohmann::json(*row.eta_seconds) : nlohmann::json(nullptr)},
-        {"heartbeat_age_seconds", row.heartbeat_age_seconds},
-        {"pid_alive", pid_json(row.pid)},
-        {"shard_count", row.shard_count > 0 ? nlohmann::json(row.shard_count) : nlohmann::json(nullptr)},
-        {"reasons", row.reasons},
-        {"quotas", quotas_json(row.quotas)},
-        {"files", std::move(files)},
-    });
+    nlohmann::json op = sums_json(row);
+    op["heartbeat_age_seconds"] = row.heartbeat_age_seconds;
+    op["pid_alive"] = pid_json(row.pid);
+    op["shard_count"] = row.shard_count > 0 ? nlohmann::json(row.shard_count) : nlohmann::json(nullptr);
+    op["reasons"] = row.reasons;
+    op["quotas"] = quotas_json(row.quotas);
+    op["files"] = std::move(files);
+    operations.push_back(std::move(op));
   }
   nlohmann::json errors = nlohmann::json::array();
   for (const auto& e : scan.errors) {

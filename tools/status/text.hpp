@@ -4,7 +4,8 @@
 #include <cstdio>
 #include <string>
 
-#include "status.hpp"
+#include "aggregate.hpp"
+#include "scan.hpp"
 
 namespace leadscout::status::text {
 
@@ -27,14 +28,14 @@ inline std::string shard_label(const lb::ShardSpec& s) {
 }
 
 /// `operation` or `operation shard i/n`.
-inline std::string file_label(const shard_file& f) {
+inline std::string file_label(const ShardFile& f) {
   return f.name.shard ? f.name.operation + " " + shard_label(*f.name.shard) : f.name.operation;
 }
 
 inline std::string status_name(lb::Status s) { return std::string(lb::to_string(s)); }
 
 /// `3 shards`, or `2/3 shards` when some shard has no file (yet).
-inline std::string shards_text(const operation_row& row) {
+inline std::string shards_text(const OperationRow& row) {
   const std::string present = std::to_string(row.shards.size());
   return row.shards.size() == row.shard_count ? present + " shards"
                                               : present + "/" + std::to_string(row.shard_count) + " shards";

@@ -176,25 +176,30 @@ struct ProgressSnapshot {
 // The JSON conversions are inline: they are compiled with the caller's nlohmann_json (and its
 // ABI options, such as JSON_DIAGNOSTICS), never taken from the library.
 
+/// The run's figures in the progress file's object: operation, status, the counts, total,
+/// expected_total, percentage, rate and ETA. Tools that sum the shards of an operation write
+/// their sums with it, in the same layout as each file's.
+inline void figures_to_json(nlohmann::json& j, const ProgressSnapshot& s) {
+  j["operation"] = s.operation;
+  j["status"] = to_string(s.status);
+  j["processed"] = s.processed;
+  j["total"] = s.total_known ? nlohmann::json(s.total) : nlohmann::json(nullptr);
+  j["expected_total"] = s.expected_total ? nlohmann::json(*s.expected_total) : nlohmann::json(nullptr);
+  j["percentage"] = s.percentage;
+  j["succeeded"] = s.succeeded;
+  j["failed"] = s.failed;
+  j["retried"] = s.retried;
+  j["skipped_resumed"] = s.skipped_resumed;
+  j["in_flight"] = s.in_flight;
+  j["rate_per_second"] = s.rate_per_second;
+  j["eta_seconds"] = s.eta_seconds ? nlohmann::json(*s.eta_seconds) : nlohmann::json(nullptr);
+}
+
 /// The progress file's JSON object.
 inline void to_json(nlohmann::json& j, const ProgressSnapshot& s) {
   j = nlohmann::json{{"schema_version", s.schema_version},
-                     {"operation", s.operation},
-                     {"status", to_string(s.status)},
                      {"reason", s.reason},
-                     {"processed", s.processed},
-                     {"total", s.total_known ? nlohmann::json(s.total) : nlohmann::json(nullptr)},
-                     {"expected_total",
-                      s.expected_total ? nlohmann::json(*s.expected_total) : nlohmann::json(nullptr)},
-                     {"percentage", s.percentage},
-                     {"succeeded", s.succeeded},
-                     {"failed", s.failed},
-                     {"retried", s.retried},
-                     {"skipped_resumed", s.skipped_resumed},
-                     {"in_flight", s.in_flight},
-                     {"rate_per_second", s.rate_per_second},
                      {"elapsed_seconds", s.elapsed_seconds},
-                     {"eta_seconds", s.eta_seconds ? nlohmann::json(*s.eta_seconds) : nlohmann::json(nullptr)},
                      {"current_item", s.current_item},
                      {"started_at", s.started_at},
                      {"timestamp", s.timestamp},
@@ -206,6 +211,7 @@ inline void to_json(nlohmann::json& j, const ProgressSnapshot& s) {
                                        : nlohmann::json(nullptr)},
                      {"metrics", s.metrics},
                      {"quotas", s.quotas}};
+  figures_to_json(j, s);
 }
 
 /// Throws nlohmann::json::exception on a missing or mistyped field.

@@ -27,9 +27,9 @@ namespace leadscout::test::logs {
 namespace fs = std::filesystem;
 
 /// A fresh directory under the system temp dir, removed with its contents on destruction.
-class temp_dir {
+class TempDir {
  public:
-  temp_dir() {
+  TempDir() {
     std::random_device rd;
     for (int i = 0; i < 100; ++i) {
       path_ = fs::temp_directory_path() /
@@ -38,13 +38,13 @@ class temp_dir {
     }
     throw std::runtime_error("cannot create a temp dir");
   }
-  ~temp_dir() {
+  ~TempDir() {
     std::error_code ec;
     fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ec);
     fs::remove_all(path_, ec);
   }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
 
   [[nodiscard]] const fs::path& path() const noexcept { return path_; }
   [[nodiscard]] fs::path operator/(const std::string& rel) const { return path_ / rel; }
@@ -108,23 +108,23 @@ inline std::size_t count_of(const std::string& hay, const std::string& needle) {
 }
 
 /// The result of running the tool.
-struct run_result {
+struct RunResult {
   int exit_code = -1;
   std::string out;
   std::string err;
 };
 
 /// A running child process (argv[0] is the program), stdout and stderr going to files.
-using child = leadscout::test::ChildProcess;
+using Child = leadscout::test::ChildProcess;
 
 #ifdef LEADSCOUT_LOGS_BIN
 /// Runs leadscout-logs with `args` in `cwd` and waits for it.
-inline run_result run_tool(const std::vector<std::string>& args, const fs::path& work,
-                           const fs::path& cwd) {
+inline RunResult run_tool(const std::vector<std::string>& args, const fs::path& work,
+                          const fs::path& cwd) {
   std::vector<std::string> all{LEADSCOUT_LOGS_BIN};
   all.insert(all.end(), args.begin(), args.end());
-  child c(all, work, cwd);
-  run_result r;
+  Child c(all, work, cwd);
+  RunResult r;
   r.exit_code = c.wait();
   r.out = c.out();
   r.err = c.err();

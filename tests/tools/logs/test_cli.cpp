@@ -69,12 +69,12 @@ class LogsCli : public ::testing::Test {
     lt::logs::write_file(dir_ / "logs/progress/logistics_demo.json", "{\"status\":\"running\"}\n");
   }
 
-  lt::logs::run_result run(const std::vector<std::string>& args) {
+  lt::logs::RunResult run(const std::vector<std::string>& args) {
     return run_tool(args, work_.path(), dir_.path());
   }
 
-  lt::logs::temp_dir dir_;
-  lt::logs::temp_dir work_;
+  lt::logs::TempDir dir_;
+  lt::logs::TempDir work_;
 };
 
 }  // namespace
@@ -265,7 +265,7 @@ TEST_F(LogsCli, TailFollowExitsCleanlyOnSigterm) {
   const auto f = dir_ / "logs/debug/classification-2025-07-06.log";
   std::vector<std::string> args{LEADSCOUT_LOGS_BIN, "tail", "-f", "-n", "1", "--pretty",
                                 "--interval", "0.02", "--today", "2025-07-06", "logs"};
-  lt::logs::child c(args, work_.path(), dir_.path());
+  lt::logs::Child c(args, work_.path(), dir_.path());
   ASSERT_TRUE(c.wait_for_output("Item processed")) << c.out() << c.err();
   EXPECT_EQ(c.out().find("Rule classification attempt"), std::string::npos) << "-n 1";
   lt::logs::append_file(f, line("2025-07-06T10:40:00Z", "debug", "classification", "Phonetic match",
@@ -278,7 +278,7 @@ TEST_F(LogsCli, TailFollowExitsCleanlyOnSigterm) {
 TEST_F(LogsCli, TailFollowExitsCleanlyOnSigint) {
   std::vector<std::string> args{LEADSCOUT_LOGS_BIN, "tail", "--follow", "--interval", "0.02",
                                 "--today", "2025-07-06", "logs"};
-  lt::logs::child c(args, work_.path(), dir_.path());
+  lt::logs::Child c(args, work_.path(), dir_.path());
   ASSERT_TRUE(c.wait_for_output("Item processed")) << c.out() << c.err();
   c.signal(SIGINT);
   EXPECT_EQ(c.wait(), 0);
@@ -287,8 +287,8 @@ TEST_F(LogsCli, TailFollowExitsCleanlyOnSigint) {
 // Four shards and one named instance writing into one tree on a shared volume, each to its own
 // files; one shard's day was compressed and then written to again by a late writer.
 TEST(LogsCliInstances, SummaryCountsEveryInstanceAndInstanceFilters) {
-  lt::logs::temp_dir dir;
-  lt::logs::temp_dir work;
+  lt::logs::TempDir dir;
+  lt::logs::TempDir work;
   for (int shard = 0; shard < 4; ++shard) {
     const std::string name = ".shard-" + std::to_string(shard) + "-of-4.log";
     const std::string failure = line("2025-07-06T10:00:0" + std::to_string(shard) + "Z", "error", "api",

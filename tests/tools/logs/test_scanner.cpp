@@ -12,8 +12,8 @@ namespace lg = leadscout::logs_tool;
 
 namespace {
 
-lg::scan_error scan(std::string_view line) {
-  lg::event e;
+lg::ScanError scan(std::string_view line) {
+  lg::Event e;
   return lg::scan_line(line, e);
 }
 
@@ -24,19 +24,19 @@ TEST(LogsScanner, ReadsStandardFieldsAndExtras) {
       R"({"timestamp":"2025-07-06T10:30:15.123456Z","level":"warning","logger":"api.openai",)"
       R"("event":"LLM fallback triggered","provider":"anthropic","attempt":2,"ok":true,)"
       R"("none":null,"providers":["openai","anthropic"],"nested":{"a":[1,{"b":2}]},"x":-1.5e3})";
-  lg::event e;
-  ASSERT_EQ(lg::scan_line(line, e), lg::scan_error::none);
+  lg::Event e;
+  ASSERT_EQ(lg::scan_line(line, e), lg::ScanError::none);
   EXPECT_EQ(e.timestamp, "2025-07-06T10:30:15.123456Z");
-  EXPECT_EQ(e.lvl, lg::level::warning);
+  EXPECT_EQ(e.lvl, lg::Level::warning);
   EXPECT_EQ(e.logger, "api.openai");
   EXPECT_EQ(e.name, "LLM fallback triggered");
   ASSERT_EQ(e.fields.size(), 11u);
   EXPECT_EQ(e.find("provider")->value, "anthropic");
-  EXPECT_EQ(e.find("providers")->kind, lg::value_kind::array);
+  EXPECT_EQ(e.find("providers")->kind, lg::ValueKind::array);
   EXPECT_EQ(e.find("providers")->value, R"(["openai","anthropic"])");
-  EXPECT_EQ(e.find("nested")->kind, lg::value_kind::object);
-  EXPECT_EQ(e.find("ok")->kind, lg::value_kind::boolean);
-  EXPECT_EQ(e.find("none")->kind, lg::value_kind::null);
+  EXPECT_EQ(e.find("nested")->kind, lg::ValueKind::object);
+  EXPECT_EQ(e.find("ok")->kind, lg::ValueKind::boolean);
+  EXPECT_EQ(e.find("none")->kind, lg::ValueKind::null);
   EXPECT_EQ(e.number("attempt"), 2.0);
   EXPECT_EQ(e.number("x"), -1500.0);
   EXPECT_FALSE(e.number("provider").has_value());
@@ -46,44 +46,44 @@ TEST(LogsScanner, ReadsStandardFieldsAndExtras) {
 }
 
 TEST(LogsScanner, AcceptsKeysInAnyOrderAndOffsets) {
-  lg::event e;
+  lg::Event e;
   ASSERT_EQ(lg::scan_line(R"( {"event":"e","logger":"l","level":"info","timestamp":"2025-07-06T12:30:15+02:00"} )", e),
-            lg::scan_error::none);
+            lg::ScanError::none);
   EXPECT_EQ(e.time_us, *lg::parse_timestamp("2025-07-06T10:30:15Z"));
   EXPECT_EQ(e.logger, "l");
 }
 
 TEST(LogsScanner, RejectsCorruptLinesWithReasons) {
   const std::string ok_head = R"({"timestamp":"2025-07-06T10:30:15.123456Z","level":"info","logger":"a","event":"e")";
-  EXPECT_EQ(scan(ok_head + "}"), lg::scan_error::none);
-  EXPECT_EQ(scan("not json"), lg::scan_error::not_object);
-  EXPECT_EQ(scan("[1,2]"), lg::scan_error::not_object);
-  EXPECT_EQ(scan(ok_head), lg::scan_error::truncated);
-  EXPECT_EQ(scan(ok_head.substr(0, 40)), lg::scan_error::truncated);
-  EXPECT_EQ(scan(ok_head + R"(,"x":tru)"), lg::scan_error::truncated);
-  EXPECT_EQ(scan(ok_head + "} {}"), lg::scan_error::trailing_data);
-  EXPECT_EQ(scan(ok_head + ",}"), lg::scan_error::syntax);
-  EXPECT_EQ(scan(ok_head + R"(,"x":01})"), lg::scan_error::syntax);
-  EXPECT_EQ(scan(ok_head + R"(,"x":"\q"})"), lg::scan_error::syntax);
-  EXPECT_EQ(scan(ok_head + ",\"x\":\"a\xff\"}"), lg::scan_error::invalid_utf8);
-  EXPECT_EQ(scan(ok_head + ",\"x\":\"\xc3\"}"), lg::scan_error::invalid_utf8);
-  EXPECT_EQ(scan(ok_head + ",\"x\":\"\xed\xa0\x80\"}"), lg::scan_error::invalid_utf8);  // surrogate
-  EXPECT_EQ(scan(ok_head + ",\"x\":\"caf\xc3\xa9 \xf0\x9f\x98\x80\"}"), lg::scan_error::none);
-  EXPECT_EQ(scan(ok_head + ",\"x\":\"a\tb\"}"), lg::scan_error::control_character);
+  EXPECT_EQ(scan(ok_head + "}"), lg::ScanError::none);
+  EXPECT_EQ(scan("not json"), lg::ScanError::not_object);
+  EXPECT_EQ(scan("[1,2]"), lg::ScanError::not_object);
+  EXPECT_EQ(scan(ok_head), lg::ScanError::truncated);
+  EXPECT_EQ(scan(ok_head.substr(0, 40)), lg::ScanError::truncated);
+  EXPECT_EQ(scan(ok_head + R"(,"x":tru)"), lg::ScanError::truncated);
+  EXPECT_EQ(scan(ok_head + "} {}"), lg::ScanError::trailing_data);
+  EXPECT_EQ(scan(ok_head + ",}"), lg::ScanError::syntax);
+  EXPECT_EQ(scan(ok_head + R"(,"x":01})"), lg::ScanError::syntax);
+  EXPECT_EQ(scan(ok_head + R"(,"x":"\q"})"), lg::ScanError::syntax);
+  EXPECT_EQ(scan(ok_head + ",\"x\":\"a\xff\"}"), lg::ScanError::invalid_utf8);
+  EXPECT_EQ(scan(ok_head + ",\"x\":\"\xc3\"}"), lg::ScanError::invalid_utf8);
+  EXPECT_EQ(scan(ok_head + ",\"x\":\"\xed\xa0\x80\"}"), lg::ScanError::invalid_utf8);  // surrogate
+  EXPECT_EQ(scan(ok_head + ",\"x\":\"caf\xc3\xa9 \xf0\x9f\x98\x80\"}"), lg::ScanError::none);
+  EXPECT_EQ(scan(ok_head + ",\"x\":\"a\tb\"}"), lg::ScanError::control_character);
   EXPECT_EQ(scan(std::string(ok_head + ",\"x\":\"a") + '\0' + "b\"}"),
-            lg::scan_error::control_character);
-  EXPECT_EQ(scan(R"({"level":"info","logger":"a","event":"e"})"), lg::scan_error::missing_field);
+            lg::ScanError::control_character);
+  EXPECT_EQ(scan(R"({"level":"info","logger":"a","event":"e"})"), lg::ScanError::missing_field);
   EXPECT_EQ(scan(R"({"timestamp":"2025-07-06T10:30:15Z","level":"info","logger":"a","event":5})"),
-            lg::scan_error::missing_field);
+            lg::ScanError::missing_field);
   EXPECT_EQ(scan(R"({"timestamp":"2025-07-06T10:30:15Z","level":"loud","logger":"a","event":"e"})"),
-            lg::scan_error::bad_level);
+            lg::ScanError::bad_level);
   EXPECT_EQ(scan(R"({"timestamp":"yesterday","level":"info","logger":"a","event":"e"})"),
-            lg::scan_error::bad_timestamp);
+            lg::ScanError::bad_timestamp);
   EXPECT_EQ(scan(R"({"timestamp":"2025-02-30T10:30:15Z","level":"info","logger":"a","event":"e"})"),
-            lg::scan_error::bad_timestamp);
-  EXPECT_EQ(scan(std::string(200, '[')), lg::scan_error::not_object);
+            lg::ScanError::bad_timestamp);
+  EXPECT_EQ(scan(std::string(200, '[')), lg::ScanError::not_object);
   EXPECT_EQ(scan(ok_head + ",\"x\":" + std::string(1100, '[') + std::string(1100, ']') + "}"),
-            lg::scan_error::too_deep);
+            lg::ScanError::too_deep);
 }
 
 // Whatever bytes come in, the scanner neither crashes nor accepts what nlohmann rejects.
@@ -105,14 +105,14 @@ TEST(LogsScanner, AgreesWithNlohmannOnMutatedLines) {
         default: s.insert(pos, 1, alphabet[rng() % alphabet.size()]); break;
       }
     }
-    lg::event e;
+    lg::Event e;
     const auto rc = lg::scan_line(s, e);
     const bool valid_json = nlohmann::json::accept(s);
-    if (rc == lg::scan_error::none) {
+    if (rc == lg::ScanError::none) {
       ++accepted;
       EXPECT_TRUE(valid_json) << s;
-    } else if (rc != lg::scan_error::missing_field && rc != lg::scan_error::bad_level &&
-               rc != lg::scan_error::bad_timestamp) {
+    } else if (rc != lg::ScanError::missing_field && rc != lg::ScanError::bad_level &&
+               rc != lg::ScanError::bad_timestamp) {
       EXPECT_FALSE(valid_json) << s << " rejected as " << lg::describe(rc);
     }
   }
@@ -156,9 +156,9 @@ TEST(LogsScanner, UnescapeAndQuote) {
 }
 
 TEST(LogsScanner, Levels) {
-  EXPECT_EQ(lg::parse_level("critical"), lg::level::critical);
+  EXPECT_EQ(lg::parse_level("critical"), lg::Level::critical);
   EXPECT_FALSE(lg::parse_level("WARN"));
-  EXPECT_EQ(lg::parse_level_lenient("WARN"), lg::level::warning);
-  EXPECT_EQ(lg::parse_level_lenient("Error"), lg::level::error);
-  EXPECT_EQ(lg::level_upper(lg::level::warning), "WARNING");
+  EXPECT_EQ(lg::parse_level_lenient("WARN"), lg::Level::warning);
+  EXPECT_EQ(lg::parse_level_lenient("Error"), lg::Level::error);
+  EXPECT_EQ(lg::level_upper(lg::Level::warning), "WARNING");
 }

@@ -18,11 +18,11 @@ namespace lg = leadscout::logs_tool;
 namespace {
 
 // An event views into its line, so the lines are kept for the whole test program.
-lg::event parse(const std::string& line) {
+lg::Event parse(const std::string& line) {
   static std::deque<std::string> lines;
   lines.push_back(line);
-  lg::event e;
-  EXPECT_EQ(lg::scan_line(lines.back(), e), lg::scan_error::none) << line;
+  lg::Event e;
+  EXPECT_EQ(lg::scan_line(lines.back(), e), lg::ScanError::none) << line;
   return e;
 }
 
@@ -39,13 +39,13 @@ TEST(LogsStats, FilterConditions) {
   const auto e = parse(
       R"({"timestamp":"2025-07-06T10:30:15.123456Z","level":"warning","logger":"api.openai","event":"Slow call",)"
       R"("provider":"openai","latency_ms":1800,"name":"DIEMBY LUBAMBO","ok":false})");
-  lg::filter_spec f;
+  lg::FilterSpec f;
   f.prepare();
   EXPECT_TRUE(f.matches(e));
 
-  f.min_level = lg::level::warning;
+  f.min_level = lg::Level::warning;
   EXPECT_TRUE(f.matches(e));
-  f.min_level = lg::level::error;
+  f.min_level = lg::Level::error;
   EXPECT_FALSE(f.matches(e));
   f.min_level.reset();
 
@@ -93,7 +93,7 @@ TEST(LogsStats, FilterConditions) {
 }
 
 TEST(LogsStats, QuantilesAreExactForSmallCounts) {
-  lg::quantile_sketch s;
+  lg::QuantileSketch s;
   std::vector<double> v;
   std::mt19937 rng(7);
   std::uniform_real_distribution<double> d(1, 5000);
@@ -106,15 +106,15 @@ TEST(LogsStats, QuantilesAreExactForSmallCounts) {
   EXPECT_EQ(s.max(), *std::max_element(v.begin(), v.end()));
   EXPECT_EQ(s.count(), 1000u);
 
-  lg::quantile_sketch small;
+  lg::QuantileSketch small;
   for (double x : {3.0, 1.0, 2.0, 4.0}) small.add(x);
   EXPECT_EQ(small.quantile(0.5), 2.0);
   EXPECT_EQ(small.quantile(0.9), 4.0);
-  EXPECT_EQ(lg::quantile_sketch{}.quantile(0.5), 0.0);
+  EXPECT_EQ(lg::QuantileSketch{}.quantile(0.5), 0.0);
 }
 
 TEST(LogsStats, QuantilesStayWithinRelativeErrorForLargeCounts) {
-  lg::quantile_sketch s;
+  lg::QuantileSketch s;
   std::vector<double> v;
   std::mt19937 rng(11);
   std::lognormal_distribution<double> d(7.0, 1.0);  // latencies around 1 s with a long tail
@@ -127,14 +127,14 @@ TEST(LogsStats, QuantilesStayWithinRelativeErrorForLargeCounts) {
   EXPECT_FALSE(s.exact());
   for (double q : {0.5, 0.9, 0.99, 0.999}) {
     const double want = exact_nearest_rank(v, q);
-    EXPECT_NEAR(s.quantile(q), want, want * lg::quantile_sketch::relative_error * 1.0001) << q;
+    EXPECT_NEAR(s.quantile(q), want, want * lg::QuantileSketch::relative_error * 1.0001) << q;
   }
   EXPECT_EQ(s.quantile(1.0), *std::max_element(v.begin(), v.end()));
   EXPECT_EQ(s.min(), 0.0);
 }
 
 TEST(LogsStats, QuantilesHandleNegativeValues) {
-  lg::quantile_sketch s;
+  lg::QuantileSketch s;
   std::vector<double> v;
   for (int i = -3000; i <= 3000; ++i) {
     v.push_back(i * 0.5);
@@ -147,10 +147,10 @@ TEST(LogsStats, QuantilesHandleNegativeValues) {
 }
 
 TEST(LogsStats, BoundedCounterCollapsesTheTail) {
-  lg::bounded_counter c;
-  for (std::size_t i = 0; i < lg::bounded_counter::max_keys + 5; ++i) c.add("k" + std::to_string(i));
+  lg::BoundedCounter c;
+  for (std::size_t i = 0; i < lg::BoundedCounter::max_keys + 5; ++i) c.add("k" + std::to_string(i));
   c.add("k0", 10);
-  EXPECT_EQ(c.size(), lg::bounded_counter::max_keys);
+  EXPECT_EQ(c.size(), lg::BoundedCounter::max_keys);
   const auto top = c.top(2);
   ASSERT_EQ(top.size(), 3u);
   EXPECT_EQ(top[0].first, "k0");
@@ -160,13 +160,13 @@ TEST(LogsStats, BoundedCounterCollapsesTheTail) {
 }
 
 TEST(LogsStats, SummaryCounts) {
-  lg::summary_stats s;
+  lg::SummaryStats s;
   s.add(parse(R"({"timestamp":"2025-07-06T10:00:00Z","level":"info","logger":"production","event":"Start"})"));
   s.add(parse(R"({"timestamp":"2025-07-06T09:00:00Z","level":"error","logger":"api","event":"Provider unreachable"})"));
   s.add(parse(R"({"timestamp":"2025-07-06T11:00:00Z","level":"error","logger":"api","event":"Provider unreachable"})"));
   s.add(parse(R"({"timestamp":"2025-07-06T10:30:00Z","level":"warning","logger":"api","event":"Slow"})"));
   EXPECT_EQ(s.events, 4u);
-  EXPECT_EQ(s.by_level[static_cast<std::size_t>(lg::level::error)], 2u);
+  EXPECT_EQ(s.by_level[static_cast<std::size_t>(lg::Level::error)], 2u);
   EXPECT_EQ(s.first_us, *lg::parse_timestamp("2025-07-06T09:00:00Z"));
   EXPECT_EQ(s.last_us, *lg::parse_timestamp("2025-07-06T11:00:00Z"));
   const auto loggers = s.by_logger.top(10);
@@ -179,7 +179,7 @@ TEST(LogsStats, SummaryCounts) {
 }
 
 TEST(LogsStats, PerfGroupsAndUsage) {
-  lg::perf_stats p;
+  lg::PerfStats p;
   p.by = "provider";
   p.add(parse(R"({"timestamp":"2025-07-06T10:00:00Z","level":"info","logger":"api","event":"LLM call","provider":"openai","tokens":100,"cost_usd":0.5,"latency_ms":10})"));
   p.add(parse(R"({"timestamp":"2025-07-06T10:00:01Z","level":"info","logger":"api","event":"LLM call","provider":"openai","prompt_tokens":30,"completion_tokens":20,"cost_usd":0.25,"latency_ms":30})"));
@@ -196,21 +196,21 @@ TEST(LogsStats, PerfGroupsAndUsage) {
   EXPECT_DOUBLE_EQ(p.total_usage.cost_usd, 0.75);
   EXPECT_EQ(p.measured, 4u);
 
-  lg::perf_stats only;
+  lg::PerfStats only;
   only.field = "elapsed_ms";
   only.add(parse(R"({"timestamp":"2025-07-06T10:00:02Z","level":"info","logger":"api","event":"LLM call","latency_ms":20})"));
   EXPECT_EQ(only.measured, 0u);
 }
 
 TEST(LogsStats, RoutesDedupCountsEachEventOnce) {
-  std::vector<lg::input_file> files(4);
+  std::vector<lg::InputFile> files(4);
   files[0].path = "logs/production/operations-2025-07-06.log";
   files[1].path = "logs/production/errors-2025-07-06.log";
   files[2].path = "logs/debug/api-calls-2025-07-06.log";
   files[3].path = "logs/debug/api-calls-2025-07-05.log.gz";
   for (auto& f : files) lg::classify(f);
-  EXPECT_EQ(files[0].role, lg::file_role::operations);
-  EXPECT_EQ(files[2].role, lg::file_role::api_calls);
+  EXPECT_EQ(files[0].role, lg::FileRole::operations);
+  EXPECT_EQ(files[2].role, lg::FileRole::api_calls);
   EXPECT_EQ(files[3].date, "2025-07-05");
   lg::mark_present(files);
 
@@ -231,19 +231,19 @@ TEST(LogsStats, RoutesDedupCountsEachEventOnce) {
 }
 
 TEST(LogsStats, InstanceFilesAreClassifiedAndDedupedPerInstance) {
-  std::vector<lg::input_file> files(4);
+  std::vector<lg::InputFile> files(4);
   files[0].path = "logs/production/operations-2025-07-06.shard-1-of-4.log";
   files[1].path = "logs/production/errors-2025-07-06.shard-1-of-4.log.gz";
   files[2].path = "logs/production/errors-2025-07-06.web_2.log";
   files[3].path = "logs/production/errors-2025-07-06.not.an.instance.log";
   for (auto& f : files) lg::classify(f);
-  EXPECT_EQ(files[0].role, lg::file_role::operations);
+  EXPECT_EQ(files[0].role, lg::FileRole::operations);
   EXPECT_EQ(files[0].date, "2025-07-06");
   EXPECT_EQ(files[0].instance, "shard-1-of-4");
-  EXPECT_EQ(files[1].role, lg::file_role::errors);
+  EXPECT_EQ(files[1].role, lg::FileRole::errors);
   EXPECT_EQ(files[1].instance, "shard-1-of-4");
   EXPECT_EQ(files[2].instance, "web_2");
-  EXPECT_EQ(files[3].role, lg::file_role::other);
+  EXPECT_EQ(files[3].role, lg::FileRole::other);
   EXPECT_EQ(files[3].instance, "");
   lg::mark_present(files);
 

@@ -22,7 +22,7 @@ using lt::logs::line;
 namespace {
 
 // A stream buffer that several threads may write to and read from.
-class locked_buf : public std::streambuf {
+class LockedBuf : public std::streambuf {
  public:
   std::string text() const {
     std::lock_guard lock(m_);
@@ -50,10 +50,10 @@ class locked_buf : public std::streambuf {
 
 // Drives run_tail on a thread. The fake clock says `day`; each poll is counted so the test can
 // wait for "one full poll after my write" instead of sleeping for a guessed time.
-class tail_driver {
+class TailDriver {
  public:
-  tail_driver(lg::tail_options opt, std::string day) : day_(std::move(day)), out_(&buf_), err_(&errbuf_) {
-    lg::tail_hooks hooks;
+  TailDriver(lg::TailOptions opt, std::string day) : day_(std::move(day)), out_(&buf_), err_(&errbuf_) {
+    lg::TailHooks hooks;
     hooks.today = [this] {
       std::lock_guard lock(m_);
       return day_;
@@ -69,7 +69,7 @@ class tail_driver {
     hooks.stop = [this] { return stop_.load(); };
     thread_ = std::thread([this, opt, hooks] { rc_ = lg::run_tail(opt, hooks, out_, err_); });
   }
-  ~tail_driver() { stop(); }
+  ~TailDriver() { stop(); }
 
   void set_day(std::string d) {
     std::lock_guard lock(m_);
@@ -95,8 +95,8 @@ class tail_driver {
   std::string day_;
   std::uint64_t polls_ = 0;
   std::atomic<bool> stop_{false};
-  locked_buf buf_;
-  locked_buf errbuf_;
+  LockedBuf buf_;
+  LockedBuf errbuf_;
   std::ostream out_;
   std::ostream err_;
   int rc_ = -1;
@@ -106,7 +106,7 @@ class tail_driver {
 }  // namespace
 
 TEST(LogsTail, PrintsLastLinesOfTodayOnly) {
-  lt::logs::temp_dir dir;
+  lt::logs::TempDir dir;
   std::string today;
   for (int i = 0; i < 5; ++i) {
     today += line("2025-07-06T10:00:0" + std::to_string(i) + "Z", "debug", "classification",
@@ -115,12 +115,12 @@ TEST(LogsTail, PrintsLastLinesOfTodayOnly) {
   lt::logs::write_file(dir / "debug/classification-2025-07-06.log", today);
   lt::logs::write_file(dir / "debug/classification-2025-07-05.log",
                         line("2025-07-05T10:00:00Z", "debug", "classification", "yesterday"));
-  lg::tail_options opt;
+  lg::TailOptions opt;
   opt.dir = dir.path().string();
   opt.lines = 3;
   std::ostringstream out;
   std::ostringstream err;
-  lg::tail_hooks hooks{[] { return std::string("2025-07-06"); }, [](auto) {}, [] { return false; }};
+  lg::TailHooks hooks{[] { return std::string("2025-07-06"); }, [](auto) {}, [] { return false; }};
   EXPECT_EQ(lg::run_tail(opt, hooks, out, err), 0);
   EXPECT_EQ(lt::logs::count_lines(out.str()), 3u);
   EXPECT_EQ(out.str().find("attempt 1"), std::string::npos);
@@ -130,16 +130,16 @@ TEST(LogsTail, PrintsLastLinesOfTodayOnly) {
 }
 
 TEST(LogsTail, FollowsAcrossMidnightRotation) {
-  lt::logs::temp_dir dir;
+  lt::logs::TempDir dir;
   const auto old_ops = dir / "production/operations-2025-07-06.log";
   lt::logs::write_file(old_ops, line("2025-07-06T23:59:58Z", "info", "production", "before start"));
-  lg::tail_options opt;
+  lg::TailOptions opt;
   opt.dir = dir.path().string();
   opt.follow = true;
   opt.lines = 10;
   opt.pretty = true;
   opt.interval = std::chrono::milliseconds(1);
-  tail_driver tail(opt, "2025-07-06");
+  TailDriver tail(opt, "2025-07-06");
   tail.settle();
   EXPECT_NE(tail.out().find("before start"), std::string::npos);
 
@@ -182,14 +182,14 @@ TEST(LogsTail, FollowsAcrossMidnightRotation) {
 }
 
 TEST(LogsTail, FollowsInstancesThatAppearLater) {
-  lt::logs::temp_dir dir;
+  lt::logs::TempDir dir;
   lt::logs::write_file(dir / "production/operations-2025-07-06.shard-0-of-2.log",
                         line("2025-07-06T10:00:00Z", "info", "production", "shard 0 started"));
-  lg::tail_options opt;
+  lg::TailOptions opt;
   opt.dir = dir.path().string();
   opt.follow = true;
   opt.interval = std::chrono::milliseconds(1);
-  tail_driver tail(opt, "2025-07-06");
+  TailDriver tail(opt, "2025-07-06");
   tail.settle();
   // A second shard starts writing into the shared tree, and the first one goes on.
   lt::logs::write_file(dir / "production/operations-2025-07-06.shard-1-of-2.log",
@@ -205,29 +205,29 @@ TEST(LogsTail, FollowsInstancesThatAppearLater) {
 }
 
 TEST(LogsTail, InstanceOptionFollowsOnlyThatInstance) {
-  lt::logs::temp_dir dir;
+  lt::logs::TempDir dir;
   lt::logs::write_file(dir / "production/operations-2025-07-06.a.log", line("2025-07-06T10:00:00Z", "info", "x", "from a"));
   lt::logs::write_file(dir / "production/operations-2025-07-06.b.log", line("2025-07-06T10:00:01Z", "info", "x", "from b"));
-  lg::tail_options opt;
+  lg::TailOptions opt;
   opt.dir = dir.path().string();
   opt.filter.instances = {"b"};
   std::ostringstream out;
   std::ostringstream err;
-  lg::tail_hooks hooks{[] { return std::string("2025-07-06"); }, [](auto) {}, [] { return false; }};
+  lg::TailHooks hooks{[] { return std::string("2025-07-06"); }, [](auto) {}, [] { return false; }};
   EXPECT_EQ(lg::run_tail(opt, hooks, out, err), 0);
   EXPECT_EQ(out.str().find("from a"), std::string::npos) << out.str();
   EXPECT_NE(out.str().find("from b"), std::string::npos) << out.str();
 }
 
 TEST(LogsTail, ReportsCorruptLinesWhileFollowing) {
-  lt::logs::temp_dir dir;
+  lt::logs::TempDir dir;
   const auto f = dir / "debug/classification-2025-07-06.log";
   lt::logs::write_file(f, line("2025-07-06T10:00:00Z", "debug", "classification", "ok"));
-  lg::tail_options opt;
+  lg::TailOptions opt;
   opt.dir = dir.path().string();
   opt.follow = true;
   opt.interval = std::chrono::milliseconds(1);
-  tail_driver tail(opt, "2025-07-06");
+  TailDriver tail(opt, "2025-07-06");
   tail.settle();
   lt::logs::append_file(f, "{\"timestamp\":\"garbage\n" +
                                 line("2025-07-06T10:00:01Z", "debug", "classification", "still going"));
@@ -239,10 +239,10 @@ TEST(LogsTail, ReportsCorruptLinesWhileFollowing) {
 }
 
 TEST(LogsTail, MissingDirectoryIsAPathError) {
-  lg::tail_options opt;
+  lg::TailOptions opt;
   opt.dir = "no/such/dir/anywhere";
   std::ostringstream out;
   std::ostringstream err;
-  lg::tail_hooks hooks{[] { return std::string("2025-07-06"); }, [](auto) {}, [] { return false; }};
-  EXPECT_THROW((void)lg::run_tail(opt, hooks, out, err), lg::path_error);
+  lg::TailHooks hooks{[] { return std::string("2025-07-06"); }, [](auto) {}, [] { return false; }};
+  EXPECT_THROW((void)lg::run_tail(opt, hooks, out, err), lg::PathError);
 }

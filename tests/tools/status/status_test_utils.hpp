@@ -27,10 +27,10 @@ namespace leadscout::test::status {
 
 namespace fs = std::filesystem;
 namespace lb = leadscout::batch;
-using time_point = std::chrono::system_clock::time_point;
+using TimePoint = std::chrono::system_clock::time_point;
 
 /// 2025-07-06T10:30:15Z: "now" for the tests that pass --now.
-inline time_point fixed_now() {
+inline TimePoint fixed_now() {
   using namespace std::chrono;
   return sys_days{year{2025} / July / 6} + hours{10} + minutes{30} + seconds{15};
 }
@@ -99,16 +99,16 @@ inline pid_t dead_pid() {
 }
 
 #ifdef LEADSCOUT_STATUS_BIN
-struct run_result {
+struct RunResult {
   int exit_code = -1;
   std::string out;
   std::string err;
 };
 
 /// The real binary running as a child, stdout and stderr going to files in `work`.
-class child : public leadscout::test::ChildProcess {
+class Child : public leadscout::test::ChildProcess {
  public:
-  child(std::vector<std::string> args, const fs::path& work)
+  Child(std::vector<std::string> args, const fs::path& work)
       : ChildProcess(with_binary(std::move(args)), work) {}
 
  private:
@@ -119,9 +119,9 @@ class child : public leadscout::test::ChildProcess {
 };
 
 /// Runs leadscout-status with `args` and waits for it.
-inline run_result run_tool(const std::vector<std::string>& args, const fs::path& work) {
-  child c(args, work);
-  run_result r;
+inline RunResult run_tool(const std::vector<std::string>& args, const fs::path& work) {
+  Child c(args, work);
+  RunResult r;
   r.exit_code = c.wait();
   r.out = c.out();
   r.err = c.err();

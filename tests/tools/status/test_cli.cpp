@@ -20,7 +20,7 @@ namespace lt = leadscout::test;
 
 namespace lb = leadscout::batch;
 using lt::status::fixed_now_text;
-using lt::status::run_result;
+using lt::status::RunResult;
 using lt::status::snapshot;
 
 namespace {
@@ -28,7 +28,7 @@ namespace {
 class StatusCli : public ::testing::Test {
  protected:
   /// Runs the tool on the progress dir with "now" pinned to fixed_now().
-  run_result run(std::vector<std::string> args) {
+  RunResult run(std::vector<std::string> args) {
     args.insert(args.begin(), {"--dir", progress_.string(), "--now", fixed_now_text});
     return lt::status::run_tool(args, work_.path());
   }
@@ -285,7 +285,7 @@ TEST_F(StatusCli, WatchEndsWhenTheRunCompletes) {
     return s;
   };
   write(now_snapshot(lb::Status::running, 120));
-  lt::status::child c({"--dir", progress_.string(), "--watch", "--interval", "0.1"}, work_.path());
+  lt::status::Child c({"--dir", progress_.string(), "--watch", "--interval", "0.1"}, work_.path());
   ASSERT_TRUE(c.wait_for_output("running")) << c.out() << c.err();
 
   std::atomic<bool> stop{false};
@@ -312,7 +312,7 @@ TEST_F(StatusCli, WatchEndsWhenTheRunCompletes) {
 }
 
 TEST_F(StatusCli, WatchWaitsForTheFileAndStopsWhenTheProcessIsGone) {
-  lt::status::child c({"--dir", progress_.string(), "--watch", "--interval", "0.1", "logistics_demo"},
+  lt::status::Child c({"--dir", progress_.string(), "--watch", "--interval", "0.1", "logistics_demo"},
                        work_.path());
   ASSERT_TRUE(c.wait_for_output("waiting for the progress file of logistics_demo")) << c.out() << c.err();
   auto s = snapshot("logistics_demo", lb::Status::running, 120, 500);
@@ -368,7 +368,7 @@ TEST_F(StatusCli, ServeShowsEveryOperationOfTheDirectoryUntilSigterm) {
   a.timestamp = lb::detail::iso8601(std::chrono::system_clock::now());
   write(a);
   write(sharded(snapshot("other_batch", lb::Status::completed, 10, 10), 0, 2));
-  lt::status::child c({"--dir", progress_.string(), "--serve", "127.0.0.1:0"}, work_.path());
+  lt::status::Child c({"--dir", progress_.string(), "--serve", "127.0.0.1:0"}, work_.path());
   ASSERT_TRUE(c.wait_for_output("serving")) << c.out() << c.err();
   const std::string out = c.out();
   const auto colon = out.find(':', out.find("http://127.0.0.1") + 7);
@@ -390,7 +390,7 @@ TEST_F(StatusCli, ServeShowsEveryOperationOfTheDirectoryUntilSigterm) {
 }
 
 TEST_F(StatusCli, ServeOnANonLoopbackAddressWithoutTokenIsRefused) {
-  lt::status::child c({"--dir", progress_.string(), "--serve", "0.0.0.0:0"}, work_.path());
+  lt::status::Child c({"--dir", progress_.string(), "--serve", "0.0.0.0:0"}, work_.path());
   EXPECT_EQ(c.wait(std::chrono::seconds(10)), 2);
   EXPECT_NE(c.err().find("--serve 0.0.0.0:0"), std::string::npos) << c.err();
 }

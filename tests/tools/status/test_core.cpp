@@ -21,8 +21,8 @@ using lt::status::snapshot;
 
 namespace {
 
-ls::shard_file file_of(const lb::ProgressSnapshot& s) {
-  ls::shard_file f;
+ls::ShardFile file_of(const lb::ProgressSnapshot& s) {
+  ls::ShardFile f;
   f.file = lb::progress_files("progress", s.operation, s.shard).progress;
   f.name = {s.operation, s.shard};
   f.snapshot = s;
@@ -36,18 +36,18 @@ lb::ProgressSnapshot shard(lb::ProgressSnapshot s, std::uint32_t index, std::uin
 }
 
 /// A probe that answers from a table keyed by pid; anything else is alive.
-ls::environment env_with(std::map<std::int64_t, ls::pid_state> pids = {}) {
-  ls::environment env{fixed_now()};
+ls::Environment env_with(std::map<std::int64_t, ls::PidState> pids = {}) {
+  ls::Environment env{fixed_now()};
   env.probe = [pids](std::string_view, std::int64_t pid) {
     const auto it = pids.find(pid);
-    return it == pids.end() ? ls::pid_state::alive : it->second;
+    return it == pids.end() ? ls::PidState::alive : it->second;
   };
   return env;
 }
 
-ls::check_result check(const std::vector<lb::ProgressSnapshot>& snapshots, const ls::environment& env,
-                       ls::check_options options = {}, std::vector<ls::file_error> errors = {}) {
-  ls::scan_result scan;
+ls::CheckResult check(const std::vector<lb::ProgressSnapshot>& snapshots, const ls::Environment& env,
+                      ls::CheckOptions options = {}, std::vector<ls::FileError> errors = {}) {
+  ls::ScanResult scan;
   for (const auto& s : snapshots) scan.files.push_back(file_of(s));
   scan.errors = std::move(errors);
   const auto rows = ls::aggregate(scan.files, env);
@@ -134,8 +134,8 @@ TEST(StatusAggregate, ShardsAreSummedIntoOneRow) {
   b.retried = 4;
   c.pid = 13;
   c.eta_seconds.reset();
-  const std::vector<ls::shard_file> files{file_of(a), file_of(b), file_of(c), file_of(snapshot("other", lb::Status::completed, 5, 5))};
-  const auto rows = ls::aggregate(files, env_with({{13, ls::pid_state::dead}}));
+  const std::vector<ls::ShardFile> files{file_of(a), file_of(b), file_of(c), file_of(snapshot("other", lb::Status::completed, 5, 5))};
+  const auto rows = ls::aggregate(files, env_with({{13, ls::PidState::dead}}));
   ASSERT_EQ(rows.size(), 2u);
   const auto& op = rows[0];
   EXPECT_EQ(op.operation, "op");
@@ -152,7 +152,7 @@ TEST(StatusAggregate, ShardsAreSummedIntoOneRow) {
   ASSERT_TRUE(op.eta_seconds);
   EXPECT_DOUBLE_EQ(*op.eta_seconds, 45.0) << "the slowest shard's";
   EXPECT_DOUBLE_EQ(op.heartbeat_age_seconds, 30.0) << "the oldest heartbeat";
-  EXPECT_EQ(op.pid, ls::pid_state::alive) << "the completed shard's process may be gone";
+  EXPECT_EQ(op.pid, ls::PidState::alive) << "the completed shard's process may be gone";
   EXPECT_EQ(rows[1].operation, "other");
   EXPECT_EQ(rows[1].shard_count, 0u);
 }
@@ -160,7 +160,7 @@ TEST(StatusAggregate, ShardsAreSummedIntoOneRow) {
 TEST(StatusAggregate, EtaUnknownWhenAnActiveShardHasNone) {
   auto a = shard(snapshot("op", lb::Status::running, 10, 100), 0, 2);
   auto b = shard(snapshot("op", lb::Status::starting, 0, 100), 1, 2);
-  const std::vector<ls::shard_file> files{file_of(a), file_of(b)};
+  const std::vector<ls::ShardFile> files{file_of(a), file_of(b)};
   const auto rows = ls::aggregate(files, env_with());
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_FALSE(rows[0].eta_seconds);
@@ -171,30 +171,30 @@ TEST(StatusAggregate, DeadShardProcessMakesTheRowDead) {
   auto a = shard(snapshot("op", lb::Status::running, 10, 100), 0, 2);
   auto b = shard(snapshot("op", lb::Status::running, 10, 100), 1, 2);
   b.pid = 99;
-  const std::vector<ls::shard_file> files{file_of(a), file_of(b)};
-  EXPECT_EQ(ls::aggregate(files, env_with({{99, ls::pid_state::dead}}))[0].pid, ls::pid_state::dead);
-  EXPECT_EQ(ls::aggregate(files, env_with({{99, ls::pid_state::unknown}}))[0].pid, ls::pid_state::unknown);
+  const std::vector<ls::ShardFile> files{file_of(a), file_of(b)};
+  EXPECT_EQ(ls::aggregate(files, env_with({{99, ls::PidState::dead}}))[0].pid, ls::PidState::dead);
+  EXPECT_EQ(ls::aggregate(files, env_with({{99, ls::PidState::unknown}}))[0].pid, ls::PidState::unknown);
 }
 
 TEST(StatusCheck, RunningAndFreshIsOk) {
   const auto r = check({snapshot("logistics_demo", lb::Status::running, 120, 500)}, env_with());
-  EXPECT_EQ(r.state, ls::check_state::ok);
+  EXPECT_EQ(r.state, ls::CheckState::ok);
   EXPECT_EQ(r.line, "LEADSCOUT OK - logistics_demo running 120/500 (24.0%), heartbeat 2s ago");
 }
 
 TEST(StatusCheck, CompletedLongAgoIsOk) {
   const auto r = check({snapshot("logistics_demo", lb::Status::completed, 500, 500, std::chrono::hours(3))},
-                       env_with({{::getpid(), ls::pid_state::dead}}));
-  EXPECT_EQ(r.state, ls::check_state::ok);
+                       env_with({{::getpid(), ls::PidState::dead}}));
+  EXPECT_EQ(r.state, ls::CheckState::ok);
   EXPECT_EQ(r.line, "LEADSCOUT OK - logistics_demo completed 500/500 (100.0%), ended 3h00m ago");
 }
 
 TEST(StatusCheck, StaleHeartbeatWarns) {
   const auto s = snapshot("logistics_demo", lb::Status::running, 120, 500, std::chrono::seconds(95));
   const auto r = check({s}, env_with());
-  EXPECT_EQ(r.state, ls::check_state::warning);
+  EXPECT_EQ(r.state, ls::CheckState::warning);
   EXPECT_EQ(r.line, "LEADSCOUT WARNING - logistics_demo heartbeat 1m35s ago (stale after 1m00s)");
-  EXPECT_EQ(check({s}, env_with(), {.stale_after_seconds = 120}).state, ls::check_state::ok);
+  EXPECT_EQ(check({s}, env_with(), {.stale_after_seconds = 120}).state, ls::CheckState::ok);
 }
 
 TEST(StatusCheck, FailureRateAboveThresholdWarns) {
@@ -202,37 +202,37 @@ TEST(StatusCheck, FailureRateAboveThresholdWarns) {
   s.failed = 5;
   s.succeeded = 35;
   const auto r = check({s}, env_with());
-  EXPECT_EQ(r.state, ls::check_state::warning);
+  EXPECT_EQ(r.state, ls::CheckState::warning);
   EXPECT_EQ(r.line, "LEADSCOUT WARNING - logistics_demo failure rate 12.5% (5/40 failed) above 10.0%");
-  EXPECT_EQ(check({s}, env_with(), {.max_failure_rate = 0.125}).state, ls::check_state::ok);
+  EXPECT_EQ(check({s}, env_with(), {.max_failure_rate = 0.125}).state, ls::CheckState::ok);
 }
 
 TEST(StatusCheck, FailedIsCritical) {
   auto s = snapshot("logistics_demo", lb::Status::failed, 60, 500);
   s.reason = "halt: failure rate 0.62 over the last 50 items";
   const auto r = check({s}, env_with());
-  EXPECT_EQ(r.state, ls::check_state::critical);
+  EXPECT_EQ(r.state, ls::CheckState::critical);
   EXPECT_EQ(r.line, "LEADSCOUT CRITICAL - logistics_demo failed: halt: failure rate 0.62 over the last 50 items");
 }
 
 TEST(StatusCheck, RunningWithDeadPidIsCriticalOnlyWhenKnown) {
   auto s = snapshot("logistics_demo", lb::Status::running, 60, 500);
   s.pid = 4242;
-  const auto dead = check({s}, env_with({{4242, ls::pid_state::dead}}));
-  EXPECT_EQ(dead.state, ls::check_state::critical);
+  const auto dead = check({s}, env_with({{4242, ls::PidState::dead}}));
+  EXPECT_EQ(dead.state, ls::CheckState::critical);
   EXPECT_NE(dead.line.find("logistics_demo running but pid 4242 is gone on " + s.host), std::string::npos)
       << dead.line;
-  EXPECT_EQ(check({s}, env_with({{4242, ls::pid_state::unknown}})).state, ls::check_state::ok);
+  EXPECT_EQ(check({s}, env_with({{4242, ls::PidState::unknown}})).state, ls::CheckState::ok);
 }
 
 TEST(StatusCheck, NothingOrUnreadableIsUnknown) {
   const auto none = check({}, env_with());
-  EXPECT_EQ(none.state, ls::check_state::unknown);
+  EXPECT_EQ(none.state, ls::CheckState::unknown);
   EXPECT_EQ(none.line, "LEADSCOUT UNKNOWN - no progress file in logs/progress");
 
   const auto corrupt = check({snapshot("a", lb::Status::running, 1, 2)}, env_with(), {},
                              {{"logs/progress/b.json", "b", "not valid JSON"}});
-  EXPECT_EQ(corrupt.state, ls::check_state::unknown);
+  EXPECT_EQ(corrupt.state, ls::CheckState::unknown);
   EXPECT_EQ(corrupt.line, "LEADSCOUT UNKNOWN - unreadable progress file logs/progress/b.json: not valid JSON");
 }
 
@@ -241,13 +241,13 @@ TEST(StatusCheck, WorstStateWinsAndEveryProblemIsListed) {
   auto failed = snapshot("failed_op", lb::Status::failed, 1, 10);
   const auto r = check({stale, failed, snapshot("fine_op", lb::Status::running, 1, 10)}, env_with(), {},
                        {{"logs/progress/x.json", "x", "empty file"}});
-  EXPECT_EQ(r.state, ls::check_state::critical);
+  EXPECT_EQ(r.state, ls::CheckState::critical);
   EXPECT_EQ(r.line,
             "LEADSCOUT CRITICAL - failed_op failed; stale_op heartbeat 5m00s ago (stale after 1m00s); "
             "unreadable progress file logs/progress/x.json: empty file");
-  EXPECT_EQ(ls::worse(ls::check_state::unknown, ls::check_state::warning), ls::check_state::warning);
-  EXPECT_EQ(ls::worse(ls::check_state::unknown, ls::check_state::ok), ls::check_state::unknown);
-  EXPECT_EQ(ls::worse(ls::check_state::critical, ls::check_state::unknown), ls::check_state::critical);
+  EXPECT_EQ(ls::worse(ls::CheckState::unknown, ls::CheckState::warning), ls::CheckState::warning);
+  EXPECT_EQ(ls::worse(ls::CheckState::unknown, ls::CheckState::ok), ls::CheckState::unknown);
+  EXPECT_EQ(ls::worse(ls::CheckState::critical, ls::CheckState::unknown), ls::CheckState::critical);
 }
 
 TEST(StatusCheck, ShardProblemsNameTheShard) {
@@ -265,8 +265,8 @@ TEST(StatusRender, TableColumnsAndShards) {
   a.eta_seconds = 2 * 3600 + 3 * 60;
   auto done = snapshot("done_op", lb::Status::interrupted, 3, 10);
   done.reason = "SIGTERM";
-  const std::vector<ls::shard_file> files{file_of(a), file_of(b), file_of(done)};
-  const auto rows = ls::aggregate(files, env_with({{::getpid(), ls::pid_state::alive}}));
+  const std::vector<ls::ShardFile> files{file_of(a), file_of(b), file_of(done)};
+  const auto rows = ls::aggregate(files, env_with({{::getpid(), ls::PidState::alive}}));
   const auto table = ls::render_table(rows, false);
   const auto lines = leadscout::test::split_lines(table);
   ASSERT_EQ(lines.size(), 4u) << table;
@@ -292,7 +292,7 @@ TEST(StatusRender, TableColumnsAndShards) {
 TEST(StatusRender, JsonSumsAndKeepsTheFiles) {
   auto a = shard(snapshot("op", lb::Status::running, 10, 100), 0, 2);
   auto b = shard(snapshot("op", lb::Status::running, 30, 100), 1, 2);
-  ls::scan_result scan;
+  ls::ScanResult scan;
   scan.files = {file_of(a), file_of(b)};
   scan.errors = {{"progress/bad.json", "bad", "empty file"}};
   const auto env = env_with();
@@ -318,7 +318,7 @@ TEST(StatusRead, BadFilesAreErrorsNamingTheProblem) {
     const auto path = dir / name;
     lt::status::write_raw(path, content);
     auto r = ls::read_progress_file(path, *ls::parse_progress_name(name));
-    if (const auto* e = std::get_if<ls::file_error>(&r)) return e->message;
+    if (const auto* e = std::get_if<ls::FileError>(&r)) return e->message;
     return "read";
   };
   EXPECT_EQ(read("ok.json", text), "read");
@@ -364,22 +364,22 @@ TEST(StatusRead, ScanSkipsNonProgressFilesAndFilters) {
 
 TEST(StatusProbe, LocalProcesses) {
   const std::string host = lt::status::local_host();
-  EXPECT_EQ(ls::probe_local_process(host, ::getpid()), ls::pid_state::alive);
-  EXPECT_EQ(ls::probe_local_process(host, lt::status::dead_pid()), ls::pid_state::dead);
-  EXPECT_EQ(ls::probe_local_process(host, 1), ls::pid_state::alive) << "EPERM counts as alive";
+  EXPECT_EQ(ls::probe_local_process(host, ::getpid()), ls::PidState::alive);
+  EXPECT_EQ(ls::probe_local_process(host, lt::status::dead_pid()), ls::PidState::dead);
+  EXPECT_EQ(ls::probe_local_process(host, 1), ls::PidState::alive) << "EPERM counts as alive";
   // A child that has exited but is not reaped yet is a zombie: gone, though kill() still works.
   const pid_t zombie = ::fork();
   ASSERT_GE(zombie, 0);
   if (zombie == 0) ::_exit(0);
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (ls::probe_local_process(host, zombie) != ls::pid_state::dead && std::chrono::steady_clock::now() < give_up) {
+  while (ls::probe_local_process(host, zombie) != ls::PidState::dead && std::chrono::steady_clock::now() < give_up) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  EXPECT_EQ(ls::probe_local_process(host, zombie), ls::pid_state::dead);
+  EXPECT_EQ(ls::probe_local_process(host, zombie), ls::PidState::dead);
   EXPECT_EQ(::kill(zombie, 0), 0) << "still a zombie";
   int status = 0;
   ::waitpid(zombie, &status, 0);
-  EXPECT_EQ(ls::probe_local_process("not-" + host, ::getpid()), ls::pid_state::unknown);
-  EXPECT_EQ(ls::probe_local_process(host, 0), ls::pid_state::unknown);
-  EXPECT_EQ(ls::probe_local_process("", ::getpid()), ls::pid_state::unknown);
+  EXPECT_EQ(ls::probe_local_process("not-" + host, ::getpid()), ls::PidState::unknown);
+  EXPECT_EQ(ls::probe_local_process(host, 0), ls::PidState::unknown);
+  EXPECT_EQ(ls::probe_local_process("", ::getpid()), ls::PidState::unknown);
 }

@@ -17,7 +17,7 @@ namespace lt = leadscout::test;
 namespace lb = leadscout::batch;
 namespace ls = leadscout::status;
 using lt::status::fixed_now_text;
-using lt::status::run_result;
+using lt::status::RunResult;
 using lt::status::snapshot;
 
 namespace {
@@ -44,7 +44,7 @@ double unix_seconds(std::chrono::system_clock::time_point t) {
 
 class StatusQuota : public ::testing::Test {
  protected:
-  run_result run(std::vector<std::string> args) {
+  RunResult run(std::vector<std::string> args) {
     args.insert(args.begin(), {"--dir", progress_.string(), "--now", fixed_now_text});
     return lt::status::run_tool(args, work_.path());
   }
@@ -205,7 +205,7 @@ TEST(StatusQuotaSums, CooldownCountsOnlyWhileTheRunIsAtWork) {
 }
 
 TEST(StatusQuotaSums, TheTotalHasABudgetOnlyWhenEveryQuotaHasOne) {
-  ls::quota_row a, b;
+  ls::QuotaRow a, b;
   a.name = "a";
   a.spent_usd = 1.0;
   a.budget_usd = 2.0;
@@ -220,6 +220,70 @@ TEST(StatusQuotaSums, TheTotalHasABudgetOnlyWhenEveryQuotaHasOne) {
   EXPECT_EQ(ls::usd(0.0042), "$0.0042");
   EXPECT_EQ(ls::usd(12.345), "$12.35");
   EXPECT_EQ(ls::usd(0), "$0.00");
+}
+
+TEST(StatusQuotaSums, AnOperationsRowsAreItsShardsRowsAddedByName) {
+  // The operation's sums come from its shards' rows: summing the rows equals summing the files.
+  const auto now = lt::status::fixed_now();
+  auto a = snapshot("op", lb::Status::running, 1, 10);
+  auto b = snapshot("op", lb::Status::running, 1, 10);
+  a.quotas["openai"] = quota(1.0, 5.0);
+  a.quotas["openai"].shared = lb::SharedQuotaReport{
+      .backend = "redis", .connected = true, .requests_last_minute = 90, .tokens_last_minute = 900, .spent_usd = 2.0};
+  a.quotas["anthropic"] = quota(0.5, 2.0);
+  b.quotas["openai"] = quota(1.5, 5.0);
+  b.quotas["openai"].shared = lb::SharedQuotaReport{
+      .backend = "redis", .connected = false, .requests_last_minute = 80, .tokens_last_minute = 800, .spent_usd = 2.5};
+  b.quotas["cohere"] = quota(0.25, 0.0);
+
+  std::vector<ls::QuotaRow> sums;
+  ls::add_by_name(sums, ls::sum_quotas({{&a, true}}, now));
+  ls::add_by_name(sums, ls::sum_quotas({{&b, true}}, now));
+  const auto direct = ls::sum_quotas({{&a, true}, {&b, true}}, now);
+  ASSERT_EQ(sums.size(), 3u);
+  ASSERT_EQ(direct.size(), 3u);
+  for (std::size_t i = 0; i < sums.size(); ++i) {
+    EXPECT_EQ(sums[i].name, direct[i].name);
+    EXPECT_EQ(ls::quotas_json({sums[i]}).dump(), ls::quotas_json({direct[i]}).dump());
+  }
+  EXPECT_EQ(sums[0].name, "anthropic");
+  EXPECT_EQ(sums[2].name, "openai");
+  EXPECT_DOUBLE_EQ(sums[2].spent_usd, 2.5);
+  EXPECT_DOUBLE_EQ(sums[2].budget_usd, 5.0);  // shared: the operation's budget, once
+  EXPECT_EQ(sums[2].shared->shards, 2);
+  EXPECT_EQ(sums[2].shared->connected, 1);
+  EXPECT_DOUBLE_EQ(sums[2].shared->spent_usd, 2.5);
+  EXPECT_EQ(sums[2].rate_limited_total, 6u);
+
+  ls::QuotaRow total;
+  ls::add(total, sums[0]);
+  ls::add(total, sums[2]);
+  EXPECT_DOUBLE_EQ(total.budget_usd, 7.0);  // different quotas: their budgets add up
+  EXPECT_FALSE(total.shared);
+}
+
+TEST_F(StatusQuota, AnOperationsSumsHaveTheProgressFilesLayout) {
+  // --json writes each operation's sums with the library's figures_to_json(): for an unsharded
+  // operation they are its file's figures, null rules included.
+  auto s = with(snapshot("streamed", lb::Status::running, 40, 40), "openai", quota(1.0, 0.0));
+  s.total_known = false;
+  s.expected_total = 400;
+  s.percentage = 10.0;
+  s.eta_seconds.reset();
+  write(s);
+  const auto j = nlohmann::json::parse(run({"--json"}).out);
+  const auto& op = j["operations"][0];
+  const auto& file = op["files"][0];
+  nlohmann::json figures;
+  lb::figures_to_json(figures, s);
+  ASSERT_EQ(figures.size(), 13u);
+  for (const auto& [key, value] : figures.items()) {
+    EXPECT_EQ(op[key], file[key]) << key;
+    EXPECT_EQ(op[key], value) << key;
+  }
+  EXPECT_TRUE(op["total"].is_null());
+  EXPECT_TRUE(op["eta_seconds"].is_null());
+  EXPECT_EQ(op["expected_total"], 400);
 }
 
 TEST_F(StatusQuota, ASharedQuotaShowsTheOperationsUseBesideTheShards) {
