@@ -5,8 +5,6 @@
 
 namespace leadscout::batch {
 
-Error::~Error() = default;
-
 std::string_view to_string(Status status) noexcept {
   switch (status) {
     case Status::starting: return "starting";

@@ -25,18 +25,8 @@
 
 namespace leadscout::batch {
 
-/// A usage or setup error found before anything starts (duplicate ids, a journal written for
-/// another input, a bad environment value, an unwritable progress directory, ...).
-class LEADSCOUT_BATCH_EXPORT Error : public leadscout::Error {
- public:
-  using leadscout::Error::Error;
-  ///@{
-  /// Copyable, as exceptions are.
-  Error(const Error&) = default;
-  Error& operator=(const Error&) = default;
-  ///@}
-  ~Error() override;
-};
+/// The name older code catches; a setup failure of a batch run is a leadscout::Error.
+using Error = leadscout::Error;
 
 /// Lifecycle of a run, as written to the progress file. budget_exhausted: a quota's budget
 /// could not fit another call, and the remaining items wait for a resume with a larger budget.

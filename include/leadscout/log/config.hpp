@@ -17,18 +17,8 @@
 
 namespace leadscout::log {
 
-/// Thrown for a bad configuration value; the message names the culprit
-/// (environment variable, file and line, or field) and what is accepted.
-class LEADSCOUT_LOG_EXPORT ConfigError : public leadscout::Error {
- public:
-  using leadscout::Error::Error;
-  ///@{
-  /// Copyable, as exceptions are.
-  ConfigError(const ConfigError&) = default;
-  ConfigError& operator=(const ConfigError&) = default;
-  ///@}
-  ~ConfigError() override;
-};
+/// The name older code catches; a bad configuration value is a leadscout::Error.
+using ConfigError = leadscout::Error;
 
 /// How a file route writes events.
 enum class Format { json, console };
@@ -124,7 +114,7 @@ struct LEADSCOUT_LOG_EXPORT Config {
   /// (LEADSCOUT_SHARD, or JOB_COMPLETION_INDEX with LEADSCOUT_SHARD_COUNT) of two or more shards.
   std::string instance;
 
-  /// Builds a Config from the LEADSCOUT_LOG_* environment variables; throws ConfigError
+  /// Builds a Config from the LEADSCOUT_LOG_* environment variables; throws leadscout::Error
   /// naming the variable, its value and the accepted values on a bad one.
   [[nodiscard]] static Config from_env();
 
@@ -133,7 +123,8 @@ struct LEADSCOUT_LOG_EXPORT Config {
   [[nodiscard]] static std::vector<Route> default_routes(Format file_format = Format::json);
 
   /// Reads routes from a JSON file ({"routes": [...], "replace_default_routes": bool}) and
-  /// adds them, or replaces the current ones; throws ConfigError naming file, line and key.
+  /// adds them, or replaces the current ones; throws leadscout::Error naming file, line and
+  /// key.
   void load_routes_file(const std::filesystem::path& file);
 
   /// The same for JSON text already in memory; `source` names it in error messages.

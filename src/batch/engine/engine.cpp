@@ -20,18 +20,18 @@ std::uint64_t random_seed() {
 
 void check_options(const Options& opt) {
   if (opt.operation.empty() || opt.operation.find('/') != std::string::npos) {
-    throw Error("Options::operation must be a non-empty file name, got \"" + opt.operation + "\"");
+    throw leadscout::Error("Options::operation must be a non-empty file name, got \"" + opt.operation + "\"");
   }
-  if (opt.concurrency == 0) throw Error("Options::concurrency must be at least 1");
-  if (opt.retry.max_attempts < 1) throw Error("Options::retry.max_attempts must be at least 1");
+  if (opt.concurrency == 0) throw leadscout::Error("Options::concurrency must be at least 1");
+  if (opt.retry.max_attempts < 1) throw leadscout::Error("Options::retry.max_attempts must be at least 1");
   for (const auto& [reason, attempts] : opt.retry.max_attempts_by_reason) {
     if (attempts < 1) {
-      throw Error("Options::retry.max_attempts_by_reason[\"" + reason + "\"] must be at least 1, got " +
+      throw leadscout::Error("Options::retry.max_attempts_by_reason[\"" + reason + "\"] must be at least 1, got " +
                   std::to_string(attempts));
     }
   }
   if (opt.halt_failure_rate < 0.0 || opt.halt_failure_rate > 1.0) {
-    throw Error("Options::halt_failure_rate must be between 0 and 1");
+    throw leadscout::Error("Options::halt_failure_rate must be between 0 and 1");
   }
 }
 
@@ -40,7 +40,7 @@ Resume::OkCallback reconcile_results(Engine::State& s) {
   return [&s](std::string_view id, std::string_view result) {
     if (!s.results.is_open()) return;
     if (const int err = s.results.reconcile(id, result); err != 0) {
-      throw Error("cannot write results file " + s.results.path().string() + ": " + std::strerror(err));
+      throw leadscout::Error("cannot write results file " + s.results.path().string() + ": " + std::strerror(err));
     }
   };
 }
@@ -86,7 +86,7 @@ void load_stream(Engine::State& s) {
   resume.replay(s.journal, s.publisher.files().journal, header, *s.job, s.opt, s.log, s.report, reconcile_results(s));
   end_reconcile(s);
   const StreamFeeder::Chunk chunk = s.feeder->read(*s.job, s.feeder->take_slots(), s.journal);
-  if (!chunk.error.empty()) throw Error(chunk.error);
+  if (!chunk.error.empty()) throw leadscout::Error(chunk.error);
   std::lock_guard lock(s.m);
   s.scheduler.open_input();
   s.apply_chunk(chunk);

@@ -231,7 +231,7 @@ class Replayer {
   bool line(std::string_view line, bool last_complete_line) {
     ++line_no_;
     if (!header_seen_) {
-      if (std::string why = header_mismatch(line, header_, path_.string()); !why.empty()) throw Error(why);
+      if (std::string why = header_mismatch(line, header_, path_.string()); !why.empty()) throw leadscout::Error(why);
       header_seen_ = true;
       report_.resumed = true;
       return true;
@@ -287,7 +287,7 @@ std::uint64_t replay_lines(int fd, const std::filesystem::path& path, Replayer& 
     const ssize_t n = ::read(fd, chunk.data(), chunk.size());
     if (n < 0) {
       if (errno == EINTR) continue;
-      throw Error("cannot read journal " + path.string() + ": " + std::strerror(errno));
+      throw leadscout::Error("cannot read journal " + path.string() + ": " + std::strerror(errno));
     }
     if (n == 0) break;
     pending.append(chunk.data(), static_cast<std::size_t>(n));
@@ -316,13 +316,13 @@ void Journal::open_locked(const std::filesystem::path& path, const std::string& 
   std::error_code ec;
   if (path.has_parent_path()) {
     std::filesystem::create_directories(path.parent_path(), ec);
-    if (ec) throw Error("cannot create " + path.parent_path().string() + ": " + ec.message());
+    if (ec) throw leadscout::Error("cannot create " + path.parent_path().string() + ": " + ec.message());
   }
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-  if (fd < 0) throw Error("cannot open journal " + path.string() + ": " + std::strerror(errno));
+  if (fd < 0) throw leadscout::Error("cannot open journal " + path.string() + ": " + std::strerror(errno));
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     ::close(fd);
-    throw Error("journal " + path.string() + " is in use by another process running operation \"" + operation +
+    throw leadscout::Error("journal " + path.string() + " is in use by another process running operation \"" + operation +
                 "\"");
   }
   fd_ = fd;
@@ -335,7 +335,7 @@ std::uint64_t Journal::settle(std::uint64_t good_end, const JournalHeader& heade
   if (good_end < static_cast<std::uint64_t>(st.st_size)) {
     // Cut off whatever follows the last good line (a torn or corrupt tail).
     if (::ftruncate(fd_, static_cast<off_t>(good_end)) != 0) {
-      throw Error("cannot truncate journal " + path_.string() + ": " + std::strerror(errno));
+      throw leadscout::Error("cannot truncate journal " + path_.string() + ": " + std::strerror(errno));
     }
     ::fsync(fd_);
   }
@@ -343,7 +343,7 @@ std::uint64_t Journal::settle(std::uint64_t good_end, const JournalHeader& heade
   int err = 0;
   const std::string line = format_header(header);
   if (!write_all(fd_, line, 0, err) || ::fsync(fd_) != 0) {
-    throw Error("cannot write journal " + path_.string() + ": " + std::strerror(err != 0 ? err : errno));
+    throw leadscout::Error("cannot write journal " + path_.string() + ": " + std::strerror(err != 0 ? err : errno));
   }
   sync_directory(path_);
   return line.size();
@@ -355,7 +355,7 @@ JournalOpenReport Journal::open(const std::filesystem::path& path, const Journal
   open_locked(path, header.operation);
   try {
     if (fresh && ::ftruncate(fd_, 0) != 0) {
-      throw Error("cannot truncate journal " + path.string() + ": " + std::strerror(errno));
+      throw leadscout::Error("cannot truncate journal " + path.string() + ": " + std::strerror(errno));
     }
     Replayer replayer(path, header, on_record);
     const std::uint64_t good_end = replay_lines(fd_, path, replayer);

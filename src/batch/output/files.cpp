@@ -22,7 +22,7 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
   tmp += ".tmp.";
   tmp += std::to_string(::getpid());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-  if (fd < 0) throw Error("cannot create " + tmp + ": " + std::strerror(errno));
+  if (fd < 0) throw leadscout::Error("cannot create " + tmp + ": " + std::strerror(errno));
   const char* p = content.data();
   std::size_t left = content.size();
   int err = 0;
@@ -41,7 +41,7 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
   if (err == 0 && ::rename(tmp.c_str(), path.c_str()) != 0) err = errno;
   if (err != 0) {
     ::unlink(tmp.c_str());
-    throw Error("cannot write " + path.string() + ": " + std::strerror(err));
+    throw leadscout::Error("cannot write " + path.string() + ": " + std::strerror(err));
   }
 }
 
