@@ -245,6 +245,9 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   if (!options.log_dir.empty()) log_config.dir = options.log_dir;
+  // The terminal shows the progress bar; the "progress" logger's lines go to
+  // progress/current-operation.log only.
+  log_config.console_loggers = {"*", "!progress"};
   try {
     ll::init(log_config);
   } catch (const std::exception& e) {

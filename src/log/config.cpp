@@ -191,6 +191,8 @@ std::vector<Route> Config::default_routes(Format file_format) {
   };
 }
 
+std::vector<std::string> Config::default_console_loggers() { return {"*", "!progress"}; }
+
 void Config::load_routes_file(const std::filesystem::path& file) {
   std::ifstream in(file);
   if (!in) throw leadscout::Error(fmt::format("cannot read log routes file {}", file.string()));

@@ -113,6 +113,10 @@ struct LEADSCOUT_LOG_EXPORT Config {
   /// none. From LEADSCOUT_LOG_INSTANCE, else "shard-I-of-N" under a shard spec
   /// (LEADSCOUT_SHARD, or JOB_COMPLETION_INDEX with LEADSCOUT_SHARD_COUNT) of two or more shards.
   std::string instance;
+  /// Logger globs the console takes, as in Route::loggers ('!' excludes, "name" covers
+  /// "name.child", empty means every logger). The default, default_console_loggers(), keeps
+  /// the `progress` logger off the console: a batch run draws its progress bar there instead.
+  std::vector<std::string> console_loggers = default_console_loggers();
 
   /// Builds a Config from the LEADSCOUT_LOG_* environment variables; throws leadscout::Error
   /// naming the variable, its value and the accepted values on a bad one.
@@ -121,6 +125,10 @@ struct LEADSCOUT_LOG_EXPORT Config {
   /// The standard log tree: debug/{classification,api-calls,performance},
   /// production/{operations,errors,metrics} (dated) and progress/current-operation.log.
   [[nodiscard]] static std::vector<Route> default_routes(Format file_format = Format::json);
+
+  /// The console's loggers in the standard tree: every logger but `progress`, whose lines go
+  /// to progress/current-operation.log only.
+  [[nodiscard]] static std::vector<std::string> default_console_loggers();
 
   /// Reads routes from a JSON file ({"routes": [...], "replace_default_routes": bool}) and
   /// adds them, or replaces the current ones; throws leadscout::Error naming file, line and
