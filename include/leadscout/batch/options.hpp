@@ -119,8 +119,8 @@ struct Options {
   /// failed; zero disables it. Like GNU parallel's --halt soon,fail=X%.
   double halt_failure_rate = 0.0;
   std::size_t halt_window = 50;  ///< finished items the failure share is measured over
-  /// Progress, journal and Prometheus files; empty means `$LEADSCOUT_LOG_DIR/progress` (or
-  /// `logs/progress`).
+  /// Progress, journal and Prometheus files; empty means default_progress_dir(): `progress`
+  /// under `$LEADSCOUT_LOG_DIR` if set, else under the log configuration's Config::dir.
   std::filesystem::path progress_dir;
   /// The progress file is rewritten at most this often (and at every status change).
   std::chrono::milliseconds progress_interval{500};
@@ -167,7 +167,9 @@ struct Options {
   std::uint64_t seed = 0;
 };
 
-/// The default progress directory: <LEADSCOUT_LOG_DIR or "logs">/progress.
+/// The default progress directory: $LEADSCOUT_LOG_DIR/progress when the variable is set, else
+/// <log tree in force>/progress: the Config::dir given to leadscout::log::init() (see
+/// leadscout::log::log_dir()), "logs/progress" before init().
 [[nodiscard]] LEADSCOUT_BATCH_EXPORT std::filesystem::path default_progress_dir();
 
 }  // namespace leadscout::batch

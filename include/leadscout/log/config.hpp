@@ -139,6 +139,11 @@ struct LEADSCOUT_LOG_EXPORT Config {
   void load_routes(std::string_view json_text, const std::string& source);
 };
 
+/// The root of the log tree in force: Config::dir of the last init(), or "logs" (Config's
+/// default) before init() and after shutdown(). A batch run's default progress directory
+/// follows it.
+[[nodiscard]] LEADSCOUT_LOG_EXPORT std::filesystem::path log_dir();
+
 /// Parses the LEADSCOUT_LOG_LEVEL syntax ("info" or "info,classification=debug,api=warning")
 /// into cfg; `what` names the source in error messages.
 LEADSCOUT_LOG_EXPORT void parse_level_spec(std::string_view spec, Config& cfg,

@@ -385,4 +385,11 @@ std::vector<std::string> recent_events(Level min_level, std::size_t limit) {
   return st->sink->recent_events(min_level, limit);
 }
 
+std::filesystem::path log_dir() {
+  using namespace detail;
+  EmitterGuard guard;
+  const State* st = g_state.load();
+  return st != nullptr ? st->cfg.dir : std::filesystem::path("logs");
+}
+
 }  // namespace leadscout::log
