@@ -168,8 +168,8 @@ struct Options {
 };
 
 /// The default progress directory: $LEADSCOUT_LOG_DIR/progress when the variable is set, else
-/// <log tree in force>/progress: the Config::dir given to leadscout::log::init() (see
-/// leadscout::log::log_dir()), "logs/progress" before init().
+/// `progress` under the log tree in force, the Config::dir given to leadscout::log::init() (see
+/// leadscout::log::log_dir()); "logs/progress" before init().
 [[nodiscard]] LEADSCOUT_BATCH_EXPORT std::filesystem::path default_progress_dir();
 
 }  // namespace leadscout::batch
