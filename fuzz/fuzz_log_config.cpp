@@ -1,5 +1,5 @@
 // The configuration parsers: LEADSCOUT_LOG_LEVEL's syntax and the routes JSON file. Any input
-// is either accepted or rejected with ConfigError; nothing else may escape.
+// is either accepted or rejected with leadscout::Error; nothing else may escape.
 #include <leadscout/log.hpp>
 
 #include <cstddef>
@@ -12,11 +12,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   ll::Config cfg;
   try {
     ll::parse_level_spec(text, cfg);
-  } catch (const ll::ConfigError&) {
+  } catch (const leadscout::Error&) {
   }
   try {
     cfg.load_routes(text, "fuzz.json");
-  } catch (const ll::ConfigError&) {
+  } catch (const leadscout::Error&) {
   }
   return 0;
 }

@@ -94,6 +94,24 @@ void log_bad_input(const ll::Logger& operations, const demo::DemoOptions& o, con
   operations.error("Input file invalid", {{"input", o.input.string()}, {"line", e.line()}, {"error", e.what()}});
 }
 
+/// Serves the monitoring endpoint during the run (LEADSCOUT_HTTP=127.0.0.1:9464: the dashboard,
+/// /metrics, /healthz). An endpoint that cannot start (a bad LEADSCOUT_HTTP, a busy port) makes
+/// run() throw a leadscout::Error like the batch's own setup failures; the returned flag, set
+/// then, tells a usage problem from a batch that could not start.
+std::shared_ptr<bool> attach_monitoring(lb::Options& opt) {
+  leadscout::monitor::attach(opt);
+  auto failed = std::make_shared<bool>(false);
+  opt.on_phase = [serve = std::move(opt.on_phase), failed](lb::RunPhase phase, const std::filesystem::path& dir) {
+    try {
+      serve(phase, dir);
+    } catch (const leadscout::Error&) {
+      *failed = true;
+      throw;
+    }
+  };
+  return failed;
+}
+
 int run(const demo::DemoOptions& o, const ll::Config& log_config) {
   const ll::Logger operations = ll::get("operations").bind({{"operation", o.operation}});
 
@@ -162,14 +180,17 @@ int run(const demo::DemoOptions& o, const ll::Config& log_config) {
     return count(ctx, std::move(*out.result));
   };
 
-  // LEADSCOUT_HTTP=127.0.0.1:9464 serves the dashboard, /metrics, /healthz while it runs.
   opt.item_noun = "leads";  // the summary says "leads_per_second=..."
-  leadscout::monitor::attach(opt);
+  const std::shared_ptr<bool> monitoring_failed = attach_monitoring(opt);
   lb::BackgroundProcessor<demo::Lead, demo::Classification> processor(opt);
   lb::Summary<demo::Classification> summary;
   try {
     summary = processor.run(*leads, classify);
-  } catch (const lb::Error& e) {
+  } catch (const leadscout::Error& e) {
+    if (*monitoring_failed) {
+      operations.error("Batch not started", {{"error", e.what()}});
+      return kExitUsage;
+    }
     if (*bad_input) {  // in the first records: nothing ran
       log_bad_input(operations, o, **bad_input);
       return kExitUsage;
@@ -177,9 +198,6 @@ int run(const demo::DemoOptions& o, const ll::Config& log_config) {
     operations.error("Batch not started", {{"error", e.what()},
                                            {"hint", "a journal of another input needs --fresh"}});
     return kExitFailure;
-  } catch (const leadscout::monitor::Error& e) {  // a bad LEADSCOUT_HTTP or a busy port
-    operations.error("Batch not started", {{"error", e.what()}});
-    return kExitUsage;
   }
 
   const auto african_it = summary.metrics.find("african_businesses");
@@ -222,11 +240,14 @@ int main(int argc, char** argv) {
   ll::Config log_config;
   try {
     log_config = ll::Config::from_env();
-  } catch (const ll::ConfigError& e) {
+  } catch (const leadscout::Error& e) {
     std::fprintf(stderr, "demo_500_leads: %s\n", e.what());
     return kExitUsage;
   }
   if (!options.log_dir.empty()) log_config.dir = options.log_dir;
+  // The terminal shows the progress bar; the "progress" logger's lines go to
+  // progress/current-operation.log only.
+  log_config.console_loggers = {"*", "!progress"};
   try {
     ll::init(log_config);
   } catch (const std::exception& e) {

@@ -3,9 +3,9 @@
 
 #include <cstdlib>
 
-namespace leadscout::batch {
+#include "leadscout/log/config.hpp"
 
-Error::~Error() = default;
+namespace leadscout::batch {
 
 std::string_view to_string(Status status) noexcept {
   switch (status) {
@@ -29,8 +29,9 @@ std::optional<Status> parse_status(std::string_view text) noexcept {
 }
 
 std::filesystem::path default_progress_dir() {
+  // The variable wins, so a program that sets its own Config::dir still honours it.
   const char* dir = std::getenv("LEADSCOUT_LOG_DIR");
-  return std::filesystem::path(dir != nullptr && *dir != '\0' ? dir : "logs") / "progress";
+  return (dir != nullptr && *dir != '\0' ? std::filesystem::path(dir) : leadscout::log::log_dir()) / "progress";
 }
 
 }  // namespace leadscout::batch

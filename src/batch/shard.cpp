@@ -20,14 +20,14 @@ std::uint64_t stable_hash(std::string_view id) noexcept {
 ShardSpec parse_shard(std::string_view text, std::string_view what) {
   std::string error;
   const auto shard = common::parse_shard_spec(text, what, error);
-  if (!shard) throw Error(error);
+  if (!shard) throw leadscout::Error(error);
   return ShardSpec{shard->index, shard->count};
 }
 
 std::optional<ShardSpec> shard_from_env() {
   std::string error;
   const auto shard = common::shard_spec_from_env(error);
-  if (!error.empty()) throw Error(error);
+  if (!error.empty()) throw leadscout::Error(error);
   if (!shard) return std::nullopt;
   return ShardSpec{shard->index, shard->count};
 }

@@ -15,8 +15,6 @@
 
 namespace leadscout::log {
 
-ConfigError::~ConfigError() = default;
-
 namespace {
 
 constexpr std::string_view level_names = "trace, debug, info, warning, error, critical, off";
@@ -27,7 +25,7 @@ const char* env(const char* name) {
 }
 
 [[noreturn]] void bad_env(std::string_view name, std::string_view value, std::string_view expected) {
-  throw ConfigError(fmt::format("{}=\"{}\" is not valid: expected {}", name, value, expected));
+  throw leadscout::Error(fmt::format("{}=\"{}\" is not valid: expected {}", name, value, expected));
 }
 
 /// Picks the value of `name` out of `choices` ({"on", x}, ...), or throws naming them.
@@ -65,7 +63,7 @@ std::string instance_from_env() {
   }
   std::string error;
   const auto shard = common::shard_spec_from_env(error);
-  if (!error.empty()) throw ConfigError(error);
+  if (!error.empty()) throw leadscout::Error(error);
   return shard && shard->count > 1 ? common::shard_name(*shard) : std::string();
 }
 
@@ -108,9 +106,9 @@ std::size_t line_of_route_key(std::string_view text, std::size_t index, std::str
 }
 
 Route parse_route(const nlohmann::json& j, std::size_t index, std::string_view text, const std::string& file) {
-  auto fail = [&](std::string_view key, const std::string& why) -> ConfigError {
+  auto fail = [&](std::string_view key, const std::string& why) -> leadscout::Error {
     const std::size_t line = line_of_route_key(text, index, key);
-    return ConfigError(fmt::format("{}:{}: routes[{}]{}{}: {}", file, line, index, key.empty() ? "" : ".", key, why));
+    return leadscout::Error(fmt::format("{}:{}: routes[{}]{}{}: {}", file, line, index, key.empty() ? "" : ".", key, why));
   };
   if (!j.is_object()) throw fail("", "a route must be an object");
   Route r;
@@ -163,7 +161,7 @@ void parse_level_spec(std::string_view spec, Config& cfg, std::string_view what)
     const std::string_view level_text = eq == std::string_view::npos ? item : common::trim_blanks(item.substr(eq + 1));
     const auto level = parse_level(level_text);
     if (!level || (eq != std::string_view::npos && name.empty())) {
-      throw ConfigError(fmt::format("{}=\"{}\" is not valid: \"{}\" {}; expected LEVEL or LOGGER=LEVEL, "
+      throw leadscout::Error(fmt::format("{}=\"{}\" is not valid: \"{}\" {}; expected LEVEL or LOGGER=LEVEL, "
                                     "comma-separated, with LEVEL one of {}",
                                     what, spec, item, level ? "has no logger name" : "has an unknown level",
                                     level_names));
@@ -193,9 +191,11 @@ std::vector<Route> Config::default_routes(Format file_format) {
   };
 }
 
+std::vector<std::string> Config::default_console_loggers() { return {"*", "!progress"}; }
+
 void Config::load_routes_file(const std::filesystem::path& file) {
   std::ifstream in(file);
-  if (!in) throw ConfigError(fmt::format("cannot read log routes file {}", file.string()));
+  if (!in) throw leadscout::Error(fmt::format("cannot read log routes file {}", file.string()));
   std::stringstream buffer;
   buffer << in.rdbuf();
   load_routes(buffer.str(), file.string());
@@ -206,25 +206,25 @@ void Config::load_routes(std::string_view text, const std::string& source) {
   try {
     doc = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
-    throw ConfigError(fmt::format("{}:{}: invalid JSON: {}", source, line_at(text, e.byte == 0 ? 0 : e.byte - 1),
+    throw leadscout::Error(fmt::format("{}:{}: invalid JSON: {}", source, line_at(text, e.byte == 0 ? 0 : e.byte - 1),
                                   e.what()));
   } catch (const nlohmann::json::exception& e) {  // e.g. a number too large for a double (found by fuzzing)
-    throw ConfigError(fmt::format("{}: invalid JSON: {}", source, e.what()));
+    throw leadscout::Error(fmt::format("{}: invalid JSON: {}", source, e.what()));
   }
-  if (!doc.is_object()) throw ConfigError(fmt::format("{}:1: expected an object with \"routes\"", source));
+  if (!doc.is_object()) throw leadscout::Error(fmt::format("{}:1: expected an object with \"routes\"", source));
   bool replace = false;
   std::vector<Route> loaded;
   for (const auto& [key, value] : doc.items()) {
     if (key == "replace_default_routes") {
       if (!value.is_boolean()) {
-        throw ConfigError(fmt::format("{}: replace_default_routes: expected true or false", source));
+        throw leadscout::Error(fmt::format("{}: replace_default_routes: expected true or false", source));
       }
       replace = value.get<bool>();
     } else if (key == "routes") {
-      if (!value.is_array()) throw ConfigError(fmt::format("{}: routes: expected an array", source));
+      if (!value.is_array()) throw leadscout::Error(fmt::format("{}: routes: expected an array", source));
       for (std::size_t i = 0; i < value.size(); ++i) loaded.push_back(parse_route(value[i], i, text, source));
     } else {
-      throw ConfigError(fmt::format("{}: unknown key \"{}\"; expected routes, replace_default_routes", source,
+      throw leadscout::Error(fmt::format("{}: unknown key \"{}\"; expected routes, replace_default_routes", source,
                                     key));
     }
   }
@@ -261,8 +261,8 @@ Config Config::from_env() {
   if (const char* v = env("LEADSCOUT_LOG_CONFIG")) {
     try {
       cfg.load_routes_file(v);
-    } catch (const ConfigError& e) {
-      throw ConfigError(fmt::format("LEADSCOUT_LOG_CONFIG=\"{}\": {}", v, e.what()));
+    } catch (const leadscout::Error& e) {
+      throw leadscout::Error(fmt::format("LEADSCOUT_LOG_CONFIG=\"{}\": {}", v, e.what()));
     }
   }
   if (const char* v = env("LEADSCOUT_LOG_REDACT")) {

@@ -11,8 +11,8 @@ namespace leadscout::monitor {
 namespace detail {
 
 Address parse_address(std::string_view text, std::string_view what) {
-  auto fail = [&](std::string_view why) -> Error {
-    return Error(std::string(what) + "='" + std::string(text) + "': " + std::string(why) +
+  auto fail = [&](std::string_view why) -> leadscout::Error {
+    return leadscout::Error(std::string(what) + "='" + std::string(text) + "': " + std::string(why) +
                  " (expected host:port, e.g. " + std::string(default_address) + ")");
   };
   Address a;
@@ -62,9 +62,9 @@ std::optional<Options> options_from_env(Options base) {
   base.address = bare_port ? "127.0.0.1:" + std::string(value) : std::string(value);
   try {
     (void)detail::parse_address(base.address, "LEADSCOUT_HTTP");
-  } catch (const Error&) {
+  } catch (const leadscout::Error&) {
     if (!bare_port) throw;
-    throw Error("LEADSCOUT_HTTP='" + std::string(value) + "': expected host:port (e.g. " +
+    throw leadscout::Error("LEADSCOUT_HTTP='" + std::string(value) + "': expected host:port (e.g. " +
                 std::string(default_address) + ") or a port number for loopback");
   }
   if (const char* token = std::getenv("LEADSCOUT_HTTP_TOKEN"); token != nullptr && *token != '\0') {
@@ -75,7 +75,7 @@ std::optional<Options> options_from_env(Options base) {
     long long seconds = 0;
     const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), seconds);
     if (ec != std::errc() || end != s.data() + s.size() || seconds <= 0 || seconds > 7 * 24 * 3600) {
-      throw Error("LEADSCOUT_HTTP_STALL_SECONDS='" + std::string(s) +
+      throw leadscout::Error("LEADSCOUT_HTTP_STALL_SECONDS='" + std::string(s) +
                   "': expected a whole number of seconds from 1 to 604800");
     }
     base.stall_after = std::chrono::seconds(seconds);

@@ -19,8 +19,6 @@
 
 namespace leadscout::monitor {
 
-Error::~Error() = default;
-
 namespace {
 
 using detail::Health;
@@ -264,7 +262,7 @@ struct Server::Impl {
 Server::Server(Options options) {
   const detail::Address addr = detail::parse_address(options.address, "monitor address");
   if (!detail::is_loopback(addr.host) && options.token.empty()) {
-    throw Error("refusing to serve monitoring on non-loopback address '" + options.address +
+    throw leadscout::Error("refusing to serve monitoring on non-loopback address '" + options.address +
                 "' without a token: set LEADSCOUT_HTTP_TOKEN (or Options::token), or listen on 127.0.0.1");
   }
   std::filesystem::path dir = options.progress_dir.empty() ? batch::default_progress_dir() : options.progress_dir;
@@ -306,7 +304,7 @@ Server::Server(Options options) {
   }
   if (im.port == 0) {
     const int err = errno;
-    throw Error("cannot listen on " + im.opt.address + (err != 0 ? std::string(": ") + std::strerror(err) : std::string()));
+    throw leadscout::Error("cannot listen on " + im.opt.address + (err != 0 ? std::string(": ") + std::strerror(err) : std::string()));
   }
   im.listener = std::thread([&im] { im.http.listen_after_bind(); });
   // stop() only takes effect once the accept loop runs.

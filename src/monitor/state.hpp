@@ -64,7 +64,8 @@ class ProgressState {
 /// The logging counters and leadscout_build_info in the Prometheus text format.
 [[nodiscard]] std::string logging_metrics();
 
-/// Parsed "host:port" ("[v6]:port"); throws Error with `what` in the message when invalid.
+/// Parsed "host:port" ("[v6]:port"); throws leadscout::Error with `what` in the message when
+/// invalid.
 struct Address {
   std::string host;  ///< without brackets
   int port = 0;

@@ -134,6 +134,7 @@ TEST(BatchApi, IdFunctionAndIntegerIds) {
 
 TEST(BatchApi, EverySetupFailureOfRunIsALeadscoutError) {
   static_assert(std::is_base_of_v<leadscout::Error, lb::Error>);
+  static_assert(std::is_same_v<lb::Error, leadscout::Error>, "one error type; the old name still compiles");
   lt::batch::TempDir dir;
   struct Numbered {
     int id;

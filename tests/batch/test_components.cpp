@@ -632,6 +632,7 @@ TEST(BatchProgress, FileNamesAndDefaultDirectory) {
     EXPECT_EQ(lb::default_progress_dir(), fs::path("/var/log/leads/progress"));
   }
   ScopedEnv env("LEADSCOUT_LOG_DIR", nullptr);
+  ll::shutdown();  // without a log configuration in force
   EXPECT_EQ(lb::default_progress_dir(), fs::path("logs/progress"));
 }
 

@@ -664,3 +664,32 @@ TEST(BatchProcessor, WorkersCarryTheContextOfTheCallerOfRun) {
   for (const auto& e : classified) EXPECT_EQ(e.value("run_id", ""), "r42") << e.dump();
   for (const auto& e : events(log_file, "Item processed")) EXPECT_EQ(e.value("run_id", ""), "r42") << e.dump();
 }
+
+TEST(BatchProcessor, DefaultProgressDirectoryFollowsTheLogDirectory) {
+  TempDir dir;
+  ScopedEnv no_variable("LEADSCOUT_LOG_DIR", nullptr);
+  ll::shutdown();  // an earlier test of this process may have left logging on
+  EXPECT_EQ(lb::default_progress_dir(), fs::path("logs/progress")) << "without a log configuration";
+  ll::Config cfg;
+  cfg.dir = dir.path() / "tree";
+  cfg.console = ll::ConsoleMode::off;
+  ll::init(cfg);
+  EXPECT_EQ(ll::log_dir(), cfg.dir);
+  auto opt = test_options(dir.path());
+  opt.progress_dir.clear();  // the default
+  Proc proc(opt);
+  const auto s = proc.run(make_items(3), [](const Item& item, lb::Context&) { return ok_of(item); });
+  EXPECT_EQ(s.succeeded, 3U);
+  EXPECT_EQ(s.progress_file, cfg.dir / "progress" / "test_op.json");
+  EXPECT_TRUE(fs::exists(cfg.dir / "progress" / "test_op.json"));
+  EXPECT_TRUE(fs::exists(cfg.dir / "progress" / "test_op.checkpoint.jsonl"));
+  EXPECT_FALSE(fs::exists("logs/progress/test_op.json"));
+  {
+    const fs::path from_variable = dir.path() / "from-variable";
+    ScopedEnv variable("LEADSCOUT_LOG_DIR", from_variable.c_str());
+    EXPECT_EQ(lb::default_progress_dir(), from_variable / "progress") << "the variable wins";
+  }
+  ll::shutdown();
+  EXPECT_EQ(ll::log_dir(), fs::path("logs"));
+  EXPECT_EQ(lb::default_progress_dir(), fs::path("logs/progress")) << "after shutdown()";
+}

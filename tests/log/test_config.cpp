@@ -121,6 +121,7 @@ TEST(LogConfig, UnwritableDirectoryAtInitIsAClearError) {
 
 TEST(LogConfig, ConfigErrorIsALeadscoutError) {
   static_assert(std::is_base_of_v<leadscout::Error, ll::ConfigError>);
+  static_assert(std::is_same_v<ll::ConfigError, leadscout::Error>, "one error type; the old name still compiles");
   static_assert(std::is_base_of_v<std::runtime_error, leadscout::Error>);
   lt::ScopedEnv env("LEADSCOUT_LOG_LEVEL", "loud");
   try {

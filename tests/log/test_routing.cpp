@@ -3,6 +3,8 @@
 
 #include <map>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "log_test_utils.hpp"
 
@@ -177,4 +179,45 @@ TEST(LogRouting, NumberTooLargeInRoutesFileIsAConfigError) {
   // escaped as a non-ConfigError.
   ll::Config cfg;
   EXPECT_THROW(cfg.load_routes(R"({"routes": [{"file": "a.log", "x": 1E999999}]})", "routes.json"), ll::ConfigError);
+}
+
+TEST(LogRouting, TheConsoleTakesTheLoggersOfConsoleLoggers) {
+  EXPECT_EQ(ll::Config::default_console_loggers(), (std::vector<std::string>{"*", "!progress"}));
+  EXPECT_EQ(ll::Config().console_loggers, ll::Config::default_console_loggers());
+  EXPECT_EQ(ll::Config::from_env().console_loggers, ll::Config::default_console_loggers());
+  lt::TempDir dir;
+  auto console_of = [&](std::vector<std::string> console_loggers) {
+    auto cfg = lt::test_config(dir);
+    cfg.console = ll::ConsoleMode::on;
+    cfg.console_loggers = std::move(console_loggers);
+    return lt::capture_stderr([&] {
+      ll::init(cfg);
+      ll::get("progress").info("progress-line");
+      ll::get("api.openai").info("api-line");
+      ll::get("other").info("other-line");
+      ll::shutdown();
+    });
+  };
+  const std::string by_default = console_of(ll::Config::default_console_loggers());
+  EXPECT_EQ(by_default.find("progress-line"), std::string::npos) << by_default;
+  EXPECT_NE(by_default.find("api-line"), std::string::npos) << by_default;
+  EXPECT_NE(by_default.find("other-line"), std::string::npos) << by_default;
+  const std::string without_api = console_of({"*", "!api"});
+  EXPECT_NE(without_api.find("progress-line"), std::string::npos) << without_api;
+  EXPECT_EQ(without_api.find("api-line"), std::string::npos) << without_api;
+  EXPECT_NE(without_api.find("other-line"), std::string::npos) << without_api;
+}
+
+TEST(LogRouting, ALoggerOffTheConsoleAndEveryRouteIsNotEnabled) {
+  lt::TempDir dir;
+  auto cfg = lt::test_config(dir);
+  cfg.console = ll::ConsoleMode::on;
+  cfg.routes.clear();
+  cfg.console_loggers = {"!quiet"};
+  ll::init(cfg);
+  EXPECT_FALSE(ll::get("quiet").enabled(ll::Level::info));
+  EXPECT_FALSE(ll::get("quiet.child").enabled(ll::Level::info));
+  EXPECT_TRUE(ll::get("loud").enabled(ll::Level::info));
+  EXPECT_FALSE(ll::get("loud").enabled(ll::Level::debug)) << "below the console level";
+  ll::shutdown();
 }

@@ -544,6 +544,7 @@ TEST(MonitorAttach, TheProcessorServesWhileItRunsAndReadinessFollowsTheRun) {
 
 TEST(MonitorAttach, AnEndpointThatCannotStartFailsRunWithALeadscoutError) {
   static_assert(std::is_base_of_v<leadscout::Error, lm::Error>);
+  static_assert(std::is_same_v<lm::Error, leadscout::Error>, "one error type; the old name still compiles");
   leadscout::test::TempDir dir;
   struct Item {
     int id;

@@ -43,7 +43,7 @@ class LEADSCOUT_BATCH_EXPORT Context {
   /// by its length. Returns a falsy permit when the attempt or the run is stopping, or when the
   /// estimate can never fit in the quota's budget, which stops the run with
   /// Status::budget_exhausted; return permit.failure() then, and the item waits for a resume.
-  /// Throws Error for a name that is not a quota of the run.
+  /// Throws leadscout::Error for a name that is not a quota of the run.
   [[nodiscard]] Permit acquire(std::string_view quota, Usage estimate = {});
 
  private:

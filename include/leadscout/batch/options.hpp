@@ -25,18 +25,8 @@
 
 namespace leadscout::batch {
 
-/// A usage or setup error found before anything starts (duplicate ids, a journal written for
-/// another input, a bad environment value, an unwritable progress directory, ...).
-class LEADSCOUT_BATCH_EXPORT Error : public leadscout::Error {
- public:
-  using leadscout::Error::Error;
-  ///@{
-  /// Copyable, as exceptions are.
-  Error(const Error&) = default;
-  Error& operator=(const Error&) = default;
-  ///@}
-  ~Error() override;
-};
+/// The name older code catches; a setup failure of a batch run is a leadscout::Error.
+using Error = leadscout::Error;
 
 /// Lifecycle of a run, as written to the progress file. budget_exhausted: a quota's budget
 /// could not fit another call, and the remaining items wait for a resume with a larger budget.
@@ -129,8 +119,8 @@ struct Options {
   /// failed; zero disables it. Like GNU parallel's --halt soon,fail=X%.
   double halt_failure_rate = 0.0;
   std::size_t halt_window = 50;  ///< finished items the failure share is measured over
-  /// Progress, journal and Prometheus files; empty means `$LEADSCOUT_LOG_DIR/progress` (or
-  /// `logs/progress`).
+  /// Progress, journal and Prometheus files; empty means default_progress_dir(): `progress`
+  /// under `$LEADSCOUT_LOG_DIR` if set, else under the log configuration's Config::dir.
   std::filesystem::path progress_dir;
   /// The progress file is rewritten at most this often (and at every status change).
   std::chrono::milliseconds progress_interval{500};
@@ -177,7 +167,9 @@ struct Options {
   std::uint64_t seed = 0;
 };
 
-/// The default progress directory: <LEADSCOUT_LOG_DIR or "logs">/progress.
+/// The default progress directory: $LEADSCOUT_LOG_DIR/progress when the variable is set, else
+/// `progress` under the log tree in force, the Config::dir given to leadscout::log::init() (see
+/// leadscout::log::log_dir()); "logs/progress" before init().
 [[nodiscard]] LEADSCOUT_BATCH_EXPORT std::filesystem::path default_progress_dir();
 
 }  // namespace leadscout::batch

@@ -43,7 +43,7 @@ std::string item_id(const Item& item, const IdFunction& id) {
   } else if constexpr (has_integer_id<Item>) {
     return std::to_string(item.id);
   } else {
-    throw Error("item type has no `id` member; set Options::id with id_function<Item>(...)");
+    throw leadscout::Error("item type has no `id` member; set Options::id with id_function<Item>(...)");
   }
 }
 
@@ -233,20 +233,22 @@ class StreamJob final : public TypedJobBase<Item, Result, F> {
 template <class Item, class Result>
 class BackgroundProcessor {
  public:
-  /// A processor with these options; throws Error when Options::id was built for another type.
+  /// A processor with these options; throws leadscout::Error when Options::id was built for
+  /// another type.
   explicit BackgroundProcessor(Options options) : options_(std::move(options)) {
     if (options_.id && options_.id.item_type() != typeid(Item)) {
-      throw Error("Options::id was built for another item type; use id_function<Item>(...)");
+      throw leadscout::Error("Options::id was built for another item type; use id_function<Item>(...)");
     }
     if (options_.results.kind() == ResultsSink::Kind::callback && options_.results.result_type() != typeid(Result)) {
-      throw Error("Options::results is a callback of another result type; it must take `const Result&`");
+      throw leadscout::Error("Options::results is a callback of another result type; it must take `const Result&`");
     }
   }
 
   /// Processes `items` and returns when the batch is completed, interrupted, past its deadline
   /// or failed. Summary::results holds every ok result in input order, unless
   /// Options::results is set. Callback exceptions never escape; setup problems (duplicate
-  /// ids, a journal of another input, a bad shard variable) throw Error before anything starts.
+  /// ids, a journal of another input, a bad shard variable) throw leadscout::Error before
+  /// anything starts.
   template <class F>
     requires std::invocable<F&, const Item&, Context&>
   Summary<Result> run(std::span<const Item> items, F&& fn) {

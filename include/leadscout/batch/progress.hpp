@@ -267,7 +267,7 @@ inline void from_json(const nlohmann::json& j, ProgressSnapshot& s) {
   }
 }
 
-/// Reads and parses a progress file; throws Error naming the file on failure.
+/// Reads and parses a progress file; throws leadscout::Error naming the file on failure.
 [[nodiscard]] LEADSCOUT_BATCH_EXPORT ProgressSnapshot read_progress(const std::filesystem::path& file);
 
 /// File names of an operation (with its shard) inside a progress directory.

@@ -19,10 +19,10 @@ struct ShardSpec {
 
 /// The shard named by the environment: LEADSCOUT_SHARD=i/n, or JOB_COMPLETION_INDEX (a
 /// Kubernetes Indexed Job) with LEADSCOUT_SHARD_COUNT. nullopt when none is set. Throws
-/// leadscout::batch::Error naming the variable and its value when a value is malformed.
+/// leadscout::Error naming the variable and its value when a value is malformed.
 [[nodiscard]] LEADSCOUT_BATCH_EXPORT std::optional<ShardSpec> shard_from_env();
 
-/// Parses "i/n" (0 <= i < n); throws Error naming `what` on anything else.
+/// Parses "i/n" (0 <= i < n); throws leadscout::Error naming `what` on anything else.
 [[nodiscard]] LEADSCOUT_BATCH_EXPORT ShardSpec parse_shard(std::string_view text,
                                                           std::string_view what = "LEADSCOUT_SHARD");
 

@@ -17,18 +17,8 @@
 
 namespace leadscout::log {
 
-/// Thrown for a bad configuration value; the message names the culprit
-/// (environment variable, file and line, or field) and what is accepted.
-class LEADSCOUT_LOG_EXPORT ConfigError : public leadscout::Error {
- public:
-  using leadscout::Error::Error;
-  ///@{
-  /// Copyable, as exceptions are.
-  ConfigError(const ConfigError&) = default;
-  ConfigError& operator=(const ConfigError&) = default;
-  ///@}
-  ~ConfigError() override;
-};
+/// The name older code catches; a bad configuration value is a leadscout::Error.
+using ConfigError = leadscout::Error;
 
 /// How a file route writes events.
 enum class Format { json, console };
@@ -123,8 +113,12 @@ struct LEADSCOUT_LOG_EXPORT Config {
   /// none. From LEADSCOUT_LOG_INSTANCE, else "shard-I-of-N" under a shard spec
   /// (LEADSCOUT_SHARD, or JOB_COMPLETION_INDEX with LEADSCOUT_SHARD_COUNT) of two or more shards.
   std::string instance;
+  /// Logger globs the console takes, as in Route::loggers ('!' excludes, "name" covers
+  /// "name.child", empty means every logger). The default, default_console_loggers(), keeps
+  /// the `progress` logger off the console: a batch run draws its progress bar there instead.
+  std::vector<std::string> console_loggers = default_console_loggers();
 
-  /// Builds a Config from the LEADSCOUT_LOG_* environment variables; throws ConfigError
+  /// Builds a Config from the LEADSCOUT_LOG_* environment variables; throws leadscout::Error
   /// naming the variable, its value and the accepted values on a bad one.
   [[nodiscard]] static Config from_env();
 
@@ -132,13 +126,23 @@ struct LEADSCOUT_LOG_EXPORT Config {
   /// production/{operations,errors,metrics} (dated) and progress/current-operation.log.
   [[nodiscard]] static std::vector<Route> default_routes(Format file_format = Format::json);
 
+  /// The console's loggers in the standard tree: every logger but `progress`, whose lines go
+  /// to progress/current-operation.log only.
+  [[nodiscard]] static std::vector<std::string> default_console_loggers();
+
   /// Reads routes from a JSON file ({"routes": [...], "replace_default_routes": bool}) and
-  /// adds them, or replaces the current ones; throws ConfigError naming file, line and key.
+  /// adds them, or replaces the current ones; throws leadscout::Error naming file, line and
+  /// key.
   void load_routes_file(const std::filesystem::path& file);
 
   /// The same for JSON text already in memory; `source` names it in error messages.
   void load_routes(std::string_view json_text, const std::string& source);
 };
+
+/// The root of the log tree in force: Config::dir of the last init(), or "logs" (Config's
+/// default) before init() and after shutdown(). A batch run's default progress directory
+/// follows it.
+[[nodiscard]] LEADSCOUT_LOG_EXPORT std::filesystem::path log_dir();
 
 /// Parses the LEADSCOUT_LOG_LEVEL syntax ("info" or "info,classification=debug,api=warning")
 /// into cfg; `what` names the source in error messages.

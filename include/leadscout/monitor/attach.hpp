@@ -16,7 +16,7 @@ namespace leadscout::monitor {
 /// keeps serving the final state until the last copy of opt.on_phase (the processor's, and
 /// opt's own) is destroyed. Other fields come from
 /// `base`; the progress directory is the processor's. Chains an existing Options::on_phase.
-/// A bad address or LEADSCOUT_HTTP value throws Error when run() starts.
+/// A bad address or LEADSCOUT_HTTP value throws leadscout::Error when run() starts.
 LEADSCOUT_MONITOR_EXPORT void attach(batch::Options& opt, std::string address = {}, Options base = {});
 
 }  // namespace leadscout::monitor

@@ -15,18 +15,9 @@
 
 namespace leadscout::monitor {
 
-/// A setup error: a bad address or environment value, a port that cannot be bound, a
-/// non-loopback address without a token. The message names the culprit.
-class LEADSCOUT_MONITOR_EXPORT Error : public leadscout::Error {
- public:
-  using leadscout::Error::Error;
-  ///@{
-  /// Copyable, as exceptions are.
-  Error(const Error&) = default;
-  Error& operator=(const Error&) = default;
-  ///@}
-  ~Error() override;
-};
+/// The name older code catches; a setup failure of the monitoring endpoint is a
+/// leadscout::Error.
+using Error = leadscout::Error;
 
 /// What /readyz reports: 503 while starting or stopping, 200 when ready.
 enum class Readiness { starting, ready, stopping };
@@ -74,14 +65,16 @@ struct Options {
 
 /// Options from the environment, or nullopt when LEADSCOUT_HTTP is unset or empty.
 /// `LEADSCOUT_HTTP=host:port`, `LEADSCOUT_HTTP_TOKEN=token`, `LEADSCOUT_HTTP_STALL_SECONDS=n`.
-/// `base` supplies everything else. Throws Error naming the variable and value when invalid.
+/// `base` supplies everything else. Throws leadscout::Error naming the variable and value
+/// when invalid.
 [[nodiscard]] LEADSCOUT_MONITOR_EXPORT std::optional<Options> options_from_env(Options base = {});
 
 /// A running monitoring server. Starts listening in the constructor; stops in stop() or the
 /// destructor. All members are thread-safe.
 class LEADSCOUT_MONITOR_EXPORT Server {
  public:
-  /// Validates the options, binds and starts serving. Throws Error.
+  /// Validates the options, binds and starts serving. Throws leadscout::Error: a bad address,
+  /// a port that cannot be bound, a non-loopback address without a token.
   explicit Server(Options options);
   ~Server();
   Server(const Server&) = delete;

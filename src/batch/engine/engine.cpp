@@ -19,18 +19,18 @@ std::uint64_t random_seed() {
 
 void check_options(const Options& opt) {
   if (opt.operation.empty() || opt.operation.find('/') != std::string::npos) {
-    throw Error("Options::operation must be a non-empty file name, got \"" + opt.operation + "\"");
+    throw leadscout::Error("Options::operation must be a non-empty file name, got \"" + opt.operation + "\"");
   }
-  if (opt.concurrency == 0) throw Error("Options::concurrency must be at least 1");
-  if (opt.retry.max_attempts < 1) throw Error("Options::retry.max_attempts must be at least 1");
+  if (opt.concurrency == 0) throw leadscout::Error("Options::concurrency must be at least 1");
+  if (opt.retry.max_attempts < 1) throw leadscout::Error("Options::retry.max_attempts must be at least 1");
   for (const auto& [reason, attempts] : opt.retry.max_attempts_by_reason) {
     if (attempts < 1) {
-      throw Error("Options::retry.max_attempts_by_reason[\"" + reason + "\"] must be at least 1, got " +
+      throw leadscout::Error("Options::retry.max_attempts_by_reason[\"" + reason + "\"] must be at least 1, got " +
                   std::to_string(attempts));
     }
   }
   if (opt.halt_failure_rate < 0.0 || opt.halt_failure_rate > 1.0) {
-    throw Error("Options::halt_failure_rate must be between 0 and 1");
+    throw leadscout::Error("Options::halt_failure_rate must be between 0 and 1");
   }
 }
 
@@ -122,7 +122,7 @@ Resume::OkCallback Engine::State::reconcile_results() {
   return [this](std::string_view id, std::string_view result) {
     if (!results_.is_open()) return;
     if (const int err = results_.reconcile(id, result); err != 0) {
-      throw Error("cannot write results file " + results_.path().string() + ": " + std::strerror(err));
+      throw leadscout::Error("cannot write results file " + results_.path().string() + ": " + std::strerror(err));
     }
   };
 }
@@ -167,7 +167,7 @@ void Engine::State::load_stream() {
   resume.replay(journal_, publisher_.files().journal, header, *job_, opt_, log_, report_, reconcile_results());
   end_reconcile();
   const StreamFeeder::Chunk chunk = feeder_->read(*job_, feeder_->take_slots(), journal_);
-  if (!chunk.error.empty()) throw Error(chunk.error);
+  if (!chunk.error.empty()) throw leadscout::Error(chunk.error);
   std::lock_guard lock(m_);
   scheduler_.open_input();
   apply_chunk(chunk);

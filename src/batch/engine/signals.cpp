@@ -42,11 +42,11 @@ std::string signal_name(int sig) {
 SignalWatch::SignalWatch(std::function<void(int)> on_signal) : on_signal_(std::move(on_signal)) {
   bool expected = false;
   if (!g_active.compare_exchange_strong(expected, true)) {
-    throw Error("another batch run already handles SIGINT/SIGTERM; set Options::handle_signals = false");
+    throw leadscout::Error("another batch run already handles SIGINT/SIGTERM; set Options::handle_signals = false");
   }
   if (::pipe2(g_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
     g_active = false;
-    throw Error(std::string("cannot create the signal pipe: ") + std::strerror(errno));
+    throw leadscout::Error(std::string("cannot create the signal pipe: ") + std::strerror(errno));
   }
   // The reader blocks; only the writer (the handler) must never block.
   ::fcntl(g_pipe[0], F_SETFL, 0);

@@ -205,7 +205,7 @@ class Replayer {
   bool line(std::string_view line, bool last_complete_line) {
     ++line_no_;
     if (!header_seen_) {
-      if (std::string why = header_mismatch(line, header_, path_.string()); !why.empty()) throw Error(why);
+      if (std::string why = header_mismatch(line, header_, path_.string()); !why.empty()) throw leadscout::Error(why);
       header_seen_ = true;
       report_.resumed = true;
       return true;
@@ -260,7 +260,7 @@ std::uint64_t replay_lines(int fd, const std::filesystem::path& path, Replayer& 
   for (;;) {
     const ssize_t n = common::read_some(fd, chunk.data(), chunk.size());
     if (n < 0) {
-      throw Error("cannot read journal " + path.string() + ": " + std::strerror(errno));
+      throw leadscout::Error("cannot read journal " + path.string() + ": " + std::strerror(errno));
     }
     if (n == 0) break;
     pending.append(chunk.data(), static_cast<std::size_t>(n));
@@ -289,13 +289,13 @@ void Journal::open_locked(const std::filesystem::path& path, const std::string& 
   std::error_code ec;
   if (path.has_parent_path()) {
     std::filesystem::create_directories(path.parent_path(), ec);
-    if (ec) throw Error("cannot create " + path.parent_path().string() + ": " + ec.message());
+    if (ec) throw leadscout::Error("cannot create " + path.parent_path().string() + ": " + ec.message());
   }
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-  if (fd < 0) throw Error("cannot open journal " + path.string() + ": " + std::strerror(errno));
+  if (fd < 0) throw leadscout::Error("cannot open journal " + path.string() + ": " + std::strerror(errno));
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     ::close(fd);
-    throw Error("journal " + path.string() + " is in use by another process running operation \"" + operation +
+    throw leadscout::Error("journal " + path.string() + " is in use by another process running operation \"" + operation +
                 "\"");
   }
   fd_ = fd;
@@ -308,7 +308,7 @@ std::uint64_t Journal::settle(std::uint64_t good_end, const JournalHeader& heade
   if (good_end < static_cast<std::uint64_t>(st.st_size)) {
     // Cut off whatever follows the last good line (a torn or corrupt tail).
     if (::ftruncate(fd_, static_cast<off_t>(good_end)) != 0) {
-      throw Error("cannot truncate journal " + path_.string() + ": " + std::strerror(errno));
+      throw leadscout::Error("cannot truncate journal " + path_.string() + ": " + std::strerror(errno));
     }
     ::fsync(fd_);
   }
@@ -316,7 +316,7 @@ std::uint64_t Journal::settle(std::uint64_t good_end, const JournalHeader& heade
   const std::string line = format_header(header);
   int err = common::pwrite_all(fd_, line, 0);
   if (err == 0 && ::fsync(fd_) != 0) err = errno;
-  if (err != 0) throw Error("cannot write journal " + path_.string() + ": " + std::strerror(err));
+  if (err != 0) throw leadscout::Error("cannot write journal " + path_.string() + ": " + std::strerror(err));
   if (path_.has_parent_path()) common::sync_directory(path_.parent_path());  // the new entry
   return line.size();
 }
@@ -327,7 +327,7 @@ JournalOpenReport Journal::open(const std::filesystem::path& path, const Journal
   open_locked(path, header.operation);
   try {
     if (fresh && ::ftruncate(fd_, 0) != 0) {
-      throw Error("cannot truncate journal " + path.string() + ": " + std::strerror(errno));
+      throw leadscout::Error("cannot truncate journal " + path.string() + ": " + std::strerror(errno));
     }
     Replayer replayer(path, header, on_record);
     const std::uint64_t good_end = replay_lines(fd_, path, replayer);

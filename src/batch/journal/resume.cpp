@@ -48,12 +48,12 @@ Resume::Resume(const std::vector<std::string>& ids, std::optional<ShardSpec> sha
     : ids_(ids), hashes_(hashes_of(ids)), index_(ids_, hashes_), shard_(shard), member_(ids.size(), 1) {
   for (std::size_t i = 0; i < ids.size(); ++i) {
     if (const std::size_t j = index_.insert(i); j != IdIndex::npos) {
-      throw Error("duplicate item id \"" + ids[i] + "\" at positions " + std::to_string(j) + " and " +
+      throw leadscout::Error("duplicate item id \"" + ids[i] + "\" at positions " + std::to_string(j) + " and " +
                   std::to_string(i) + "; item ids must be unique");
     }
   }
   if (shard_ && (shard_->count == 0 || shard_->index >= shard_->count)) {
-    throw Error("Options::shard must satisfy index < count");
+    throw leadscout::Error("Options::shard must satisfy index < count");
   }
   if (shard_ && shard_->count <= 1) shard_.reset();
   Fingerprint fingerprint;

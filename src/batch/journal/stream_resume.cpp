@@ -13,7 +13,7 @@ constexpr std::string_view kStreamFingerprint = "stream";
 
 StreamResume::StreamResume(std::optional<ShardSpec> shard) : shard_(shard) {
   if (shard_ && (shard_->count == 0 || shard_->index >= shard_->count)) {
-    throw Error("Options::shard must satisfy index < count");
+    throw leadscout::Error("Options::shard must satisfy index < count");
   }
   if (shard_ && shard_->count <= 1) shard_.reset();
 }

@@ -21,14 +21,14 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
   tmp += ".tmp.";
   tmp += std::to_string(::getpid());
   common::UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640));
-  if (!fd.valid()) throw Error("cannot create " + tmp + ": " + std::strerror(errno));
+  if (!fd.valid()) throw leadscout::Error("cannot create " + tmp + ": " + std::strerror(errno));
   int err = common::write_all(fd.get(), content);
   if (err == 0 && ::fsync(fd.get()) != 0) err = errno;
   fd.reset();
   if (err == 0 && ::rename(tmp.c_str(), path.c_str()) != 0) err = errno;
   if (err != 0) {
     ::unlink(tmp.c_str());
-    throw Error("cannot write " + path.string() + ": " + std::strerror(err));
+    throw leadscout::Error("cannot write " + path.string() + ": " + std::strerror(err));
   }
 }
 

@@ -10,11 +10,11 @@ namespace leadscout::batch {
 
 ProgressSnapshot read_progress(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
-  if (!in) throw Error("cannot open progress file " + file.string());
+  if (!in) throw leadscout::Error("cannot open progress file " + file.string());
   try {
     return nlohmann::json::parse(in).get<ProgressSnapshot>();
   } catch (const nlohmann::json::exception& e) {
-    throw Error("invalid progress file " + file.string() + ": " + e.what());
+    throw leadscout::Error("invalid progress file " + file.string() + ": " + e.what());
   }
 }
 

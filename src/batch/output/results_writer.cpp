@@ -57,7 +57,7 @@ void ResultsWriter::open(const ResultsSink& sink, bool fresh, const std::optiona
   }
   fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | (fresh ? O_TRUNC : 0), 0644);
   if (fd_ < 0) {
-    throw Error(std::string("Options::results: cannot open ") + kind_name + " file " + path_.string() + ": " +
+    throw leadscout::Error(std::string("Options::results: cannot open ") + kind_name + " file " + path_.string() + ": " +
                 std::strerror(errno));
   }
   scan_existing(kind_name);
@@ -99,7 +99,7 @@ void ResultsWriter::scan_existing(std::string_view kind_name) {
   present_directory_.build(present_.size(), [this](std::size_t i) { return present_[i]; });
   const auto size = static_cast<std::size_t>(::lseek(fd_, 0, SEEK_END));
   if (size > complete && ::ftruncate(fd_, static_cast<off_t>(complete)) != 0) {
-    throw Error(std::string("Options::results: cannot cut the half-written record of ") + std::string(kind_name) +
+    throw leadscout::Error(std::string("Options::results: cannot cut the half-written record of ") + std::string(kind_name) +
                 " file " + path_.string() + ": " + std::strerror(errno));
   }
 }

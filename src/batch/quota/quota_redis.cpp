@@ -44,7 +44,7 @@ RedisLink::RedisLink(RedisAddress address, std::string_view variable, leadscout:
     : address_(std::move(address)), variable_(variable), log_(std::move(log)) {
   const std::lock_guard<std::mutex> guard(mu_);
   if (const std::string error = connect_locked(); !error.empty()) {
-    throw Error(variable_ + ": cannot reach the Redis server at " + address_.text() + ": " + error);
+    throw leadscout::Error(variable_ + ": cannot reach the Redis server at " + address_.text() + ": " + error);
   }
 }
 

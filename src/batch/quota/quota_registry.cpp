@@ -15,7 +15,7 @@ namespace leadscout::batch::detail {
 namespace {
 
 [[noreturn]] void bad_part(std::string_view variable, std::string_view part, std::string_view expected) {
-  throw Error("invalid " + std::string(variable) + ": \"" + std::string(part) + "\": " + std::string(expected));
+  throw leadscout::Error("invalid " + std::string(variable) + ": \"" + std::string(part) + "\": " + std::string(expected));
 }
 
 /// A finite number >= 0, read the same whatever the C locale.
@@ -52,7 +52,7 @@ void apply_part(Quota& q, std::string_view key, std::string_view value, std::str
 }
 
 void require(bool ok, const Quota& q, std::string_view what) {
-  if (!ok) throw Error("quota \"" + q.name + "\": " + std::string(what));
+  if (!ok) throw leadscout::Error("quota \"" + q.name + "\": " + std::string(what));
 }
 
 }  // namespace
@@ -80,7 +80,7 @@ Quota apply_quota_override(Quota quota, std::string_view text, std::string_view 
 }
 
 void validate_quota(const Quota& q) {
-  if (q.name.empty()) throw Error("a quota needs a name");
+  if (q.name.empty()) throw leadscout::Error("a quota needs a name");
   const auto ok = [](double v) { return std::isfinite(v) && v >= 0.0; };
   require(ok(q.requests_per_minute), q, "requests_per_minute must be a number >= 0");
   require(ok(q.tokens_per_minute), q, "tokens_per_minute must be a number >= 0");
@@ -107,7 +107,7 @@ QuotaRegistry::QuotaRegistry(const std::vector<Quota>& quotas, int concurrency, 
     const std::string variable = quota_env_name(q.name);
     // Two names that differ only in case or punctuation would share one variable.
     if (!variables.insert(variable).second) {
-      throw Error("quota \"" + q.name + "\": another quota has the same name or variable " + variable);
+      throw leadscout::Error("quota \"" + q.name + "\": another quota has the same name or variable " + variable);
     }
     if (const char* text = std::getenv(variable.c_str()); text != nullptr) {
       q = apply_quota_override(std::move(q), text, variable);
@@ -125,7 +125,7 @@ const std::shared_ptr<QuotaState>& QuotaRegistry::find(std::string_view name) co
   for (const auto& s : states_) {
     if (s->quota().name == name) return s;
   }
-  throw Error("no quota named \"" + std::string(name) + "\" in Options::quotas");
+  throw leadscout::Error("no quota named \"" + std::string(name) + "\" in Options::quotas");
 }
 
 Permit QuotaRegistry::acquire(std::string_view name, Usage estimate, std::stop_token stop,

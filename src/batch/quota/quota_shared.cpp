@@ -15,7 +15,7 @@ namespace leadscout::batch::detail {
 namespace {
 
 [[noreturn]] void bad_url(std::string_view variable, std::string_view part, std::string_view expected) {
-  throw Error("invalid " + std::string(variable) + ": \"" + std::string(part) + "\": " + std::string(expected));
+  throw leadscout::Error("invalid " + std::string(variable) + ": \"" + std::string(part) + "\": " + std::string(expected));
 }
 
 bool parse_int(std::string_view text, int max, int& out) {
@@ -63,7 +63,7 @@ std::shared_ptr<SharedQuotaStore> connect_redis(const RedisAddress& address, std
 #else
   (void)address;
   (void)log;
-  throw Error(std::string(variable) + " is set, but this build of leadscout has no Redis support " +
+  throw leadscout::Error(std::string(variable) + " is set, but this build of leadscout has no Redis support " +
               "(rebuild with hiredis and -DLEADSCOUT_WITH_REDIS=ON, or unset " + std::string(variable) + ")");
 #endif
 }

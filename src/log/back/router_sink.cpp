@@ -77,6 +77,7 @@ RouterSink::RouterSink(const Config& cfg, std::chrono::system_clock::time_point 
     : retention_days_(cfg.retention_days),
       console_level_(cfg.console_level),
       console_mode_(cfg.console),
+      console_loggers_(cfg.console_loggers),
       color_(color_wanted()),
       renderer_(cfg.max_line, cfg.time_zone, Redactor(cfg.redact_keys)),
       maintenance_(sink_errors),
@@ -241,7 +242,9 @@ std::uint64_t RouterSink::route(const spdlog::details::log_msg& msg, SinkHandoff
     if (ring.size() == recent_events_kept) ring.pop_front();
     ring.push_back({++recent_seq_, level, json_line_.substr(0, json_line_.size() - 1)});
   }
-  if (level >= console_level_ && console_mode_ != ConsoleMode::off && logger != "progress") write_console(ev);
+  if (level >= console_level_ && console_mode_ != ConsoleMode::off && route_matches(console_loggers_, logger)) {
+    write_console(ev);
+  }
   events_by_level[static_cast<std::size_t>(level)].fetch_add(1, std::memory_order_relaxed);
   return 0;
 }

@@ -84,6 +84,7 @@ class RouterSink final : public spdlog::sinks::sink {
   int retention_days_;
   Level console_level_;
   ConsoleMode console_mode_;
+  std::vector<std::string> console_loggers_;  // globs, as a route's
   bool color_;
   Renderer renderer_;
   Maintenance maintenance_;

@@ -102,7 +102,7 @@ Level threshold_for(const std::string& name, const Config* cfg) {
   for (const Route& r : cfg->routes) {
     if (route_matches(r.loggers, name)) reach = std::min(reach, r.min_level);
   }
-  if (cfg->console != ConsoleMode::off && name != "progress") reach = std::min(reach, cfg->console_level);
+  if (cfg->console != ConsoleMode::off && route_matches(cfg->console_loggers, name)) reach = std::min(reach, cfg->console_level);
   if (!cfg->alerts.file.empty() || !cfg->alerts.command.empty()) reach = std::min(reach, cfg->alerts.level);
   return std::max(own, reach);
 }
@@ -383,6 +383,13 @@ std::vector<std::string> recent_events(Level min_level, std::size_t limit) {
   const State* st = g_state.load();
   if (st == nullptr) return {};
   return st->sink->recent_events(min_level, limit);
+}
+
+std::filesystem::path log_dir() {
+  using namespace detail;
+  EmitterGuard guard;
+  const State* st = g_state.load();
+  return st != nullptr ? st->cfg.dir : std::filesystem::path("logs");
 }
 
 }  // namespace leadscout::log
