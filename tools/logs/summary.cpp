@@ -7,30 +7,13 @@
 #include <string>
 #include <utility>
 
+#include "duration_text.hpp"
 #include "exit_codes.hpp"
 #include "report_text.hpp"
 
 namespace leadscout::logs_tool {
 
 namespace {
-
-std::string format_duration(std::int64_t us) {
-  std::int64_t s = us / 1000000;
-  char buf[64];
-  if (s >= 86400) {
-    std::snprintf(buf, sizeof buf, "%lldd%02lldh%02lldm", static_cast<long long>(s / 86400),
-                  static_cast<long long>(s / 3600 % 24), static_cast<long long>(s / 60 % 60));
-  } else if (s >= 3600) {
-    std::snprintf(buf, sizeof buf, "%lldh%02lldm%02llds", static_cast<long long>(s / 3600),
-                  static_cast<long long>(s / 60 % 60), static_cast<long long>(s % 60));
-  } else if (s >= 60) {
-    std::snprintf(buf, sizeof buf, "%lldm%02llds", static_cast<long long>(s / 60),
-                  static_cast<long long>(s % 60));
-  } else {
-    std::snprintf(buf, sizeof buf, "%.3fs", static_cast<double>(us) / 1e6);
-  }
-  return buf;
-}
 
 // Splits a summary key "level\0logger\0event".
 std::array<std::string, 3> split_key(const std::string& key) {
@@ -90,7 +73,7 @@ void append_totals(std::string& s, const ReadTotals& t, const SummaryStats& stat
   if (stats.events > 0) {
     s += "Time range  " + format_timestamp_us(stats.first_us) + " .. " +
          format_timestamp_us(stats.last_us) + " (" +
-         format_duration(stats.last_us - stats.first_us) + ")\n";
+         common::format_long_duration(std::chrono::microseconds(stats.last_us - stats.first_us)) + ")\n";
   } else {
     s += "Time range  -\n";
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "duration_text.hpp"
 #include "text.hpp"
 
 namespace leadscout::status {
@@ -73,8 +74,8 @@ CheckResult evaluate_check(const ScanResult& scan, const std::vector<OperationRo
                                            " is gone on " + s.host);
       }
       if (is_active(s.status) && sr.heartbeat_age_seconds > options.stale_after_seconds) {
-        problem(CheckState::warning, label + " heartbeat " + format_duration(sr.heartbeat_age_seconds) +
-                                          " ago (stale after " + format_duration(options.stale_after_seconds) + ")");
+        problem(CheckState::warning, label + " heartbeat " + common::format_short_duration(sr.heartbeat_age_seconds) +
+                                          " ago (stale after " + common::format_short_duration(options.stale_after_seconds) + ")");
       }
     }
     const bool stopped_on_budget = std::any_of(row.shards.begin(), row.shards.end(), [](const ShardRow& sr) {
@@ -101,7 +102,7 @@ CheckResult evaluate_check(const ScanResult& scan, const std::vector<OperationRo
       text += row.operation + " " + status_name(row.status) + " " + std::to_string(row.processed) + "/" +
               std::to_string(row.total) + " (" + fixed(row.percentage, 1) + "%)";
       if (row.shard_count > 0) text += " [" + shards_text(row) + "]";
-      text += (is_active(row.status) ? ", heartbeat " : ", ended ") + format_duration(row.heartbeat_age_seconds) +
+      text += (is_active(row.status) ? ", heartbeat " : ", ended ") + common::format_short_duration(row.heartbeat_age_seconds) +
               " ago";
     }
   } else {

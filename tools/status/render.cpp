@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "duration_text.hpp"
 #include "quota.hpp"
 #include "strings.hpp"
 #include "text.hpp"
@@ -74,8 +75,8 @@ std::vector<std::string> cells_of(std::string name, lb::Status status, std::uint
           std::to_string(processed) + "/" + total,
           fixed(percentage, 1) + "%",
           fixed(rate, 1) + "/s",
-          active && eta ? format_duration(*eta) : "-",
-          format_duration(age) + " ago",
+          active && eta ? common::format_short_duration(*eta) : "-",
+          common::format_short_duration(age) + " ago",
           std::move(pid)};
 }
 

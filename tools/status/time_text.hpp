@@ -1,4 +1,4 @@
-// Times and durations as leadscout-status reads and writes them.
+// Times as leadscout-status reads and writes them.
 #pragma once
 
 #include <chrono>
@@ -16,8 +16,5 @@ using TimePoint = std::chrono::system_clock::time_point;
 
 /// ISO-8601 UTC with whole seconds and `Z`.
 [[nodiscard]] std::string format_iso8601(TimePoint t);
-
-/// `0s`, `45s`, `1m05s`, `2h03m`, `3d04h`; negative values are shown as `0s`.
-[[nodiscard]] std::string format_duration(double seconds);
 
 }  // namespace leadscout::status

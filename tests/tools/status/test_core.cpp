@@ -8,6 +8,7 @@
 #include <thread>
 #include <variant>
 
+#include "duration_text.hpp"
 #include "status.hpp"
 #include "status_test_utils.hpp"
 #include "utils.hpp"
@@ -101,15 +102,15 @@ TEST(StatusTime, ParsesTheProcessorsTimestamps) {
 }
 
 TEST(StatusFormat, Durations) {
-  EXPECT_EQ(ls::format_duration(0), "0s");
-  EXPECT_EQ(ls::format_duration(-5), "0s");
-  EXPECT_EQ(ls::format_duration(2.9), "2s");
-  EXPECT_EQ(ls::format_duration(59.99), "59s");
-  EXPECT_EQ(ls::format_duration(60), "1m00s");
-  EXPECT_EQ(ls::format_duration(65), "1m05s");
-  EXPECT_EQ(ls::format_duration(3599), "59m59s");
-  EXPECT_EQ(ls::format_duration(2 * 3600 + 3 * 60 + 59), "2h03m");
-  EXPECT_EQ(ls::format_duration(86400 + 3600 + 1), "1d01h");
+  EXPECT_EQ(leadscout::common::format_short_duration(0), "0s");
+  EXPECT_EQ(leadscout::common::format_short_duration(-5), "0s");
+  EXPECT_EQ(leadscout::common::format_short_duration(2.9), "2s");
+  EXPECT_EQ(leadscout::common::format_short_duration(59.99), "59s");
+  EXPECT_EQ(leadscout::common::format_short_duration(60), "1m00s");
+  EXPECT_EQ(leadscout::common::format_short_duration(65), "1m05s");
+  EXPECT_EQ(leadscout::common::format_short_duration(3599), "59m59s");
+  EXPECT_EQ(leadscout::common::format_short_duration(2 * 3600 + 3 * 60 + 59), "2h03m");
+  EXPECT_EQ(leadscout::common::format_short_duration(86400 + 3600 + 1), "1d01h");
 }
 
 TEST(StatusAggregate, CombinedStatus) {
