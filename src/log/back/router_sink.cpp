@@ -1,6 +1,6 @@
 #include "router_sink.hpp"
 
-#include "glob.hpp"
+#include "logger_match.hpp"
 #include "spdlog/spdlog_level.hpp"
 
 #include <unistd.h>
@@ -54,25 +54,6 @@ void day_bounds(std::chrono::system_clock::time_point t, TimeZone tz, std::chron
 
 }  // namespace
 
-bool route_matches(const std::vector<std::string>& globs, std::string_view logger) {
-  bool included = globs.empty();
-  bool has_include = false;
-  for (const auto& g : globs) {
-    const bool exclude = !g.empty() && g[0] == '!';
-    const std::string_view pat = exclude ? std::string_view(g).substr(1) : std::string_view(g);
-    // "name" covers its children "name.x" too, as logger hierarchies do.
-    const bool hit = common::glob_match(pat, logger) ||
-                     (logger.size() > pat.size() && logger[pat.size()] == '.' && common::glob_match(pat, logger.substr(0, pat.size())));
-    if (exclude) {
-      if (hit) return false;
-    } else {
-      has_include = true;
-      included = included || hit;
-    }
-  }
-  return included || !has_include;
-}
-
 RouterSink::RouterSink(const Config& cfg, std::chrono::system_clock::time_point now)
     : retention_days_(cfg.retention_days),
       console_level_(cfg.console_level),
@@ -115,7 +96,7 @@ const std::vector<std::uint16_t>& RouterSink::routes_for(std::uint32_t category,
   }
   if (!category_known_[category]) {
     for (std::size_t i = 0; i < routes_.size(); ++i) {
-      if (route_matches(routes_[i].route.loggers, logger)) category_routes_[category].push_back(static_cast<std::uint16_t>(i));
+      if (common::logger_globs_match(routes_[i].route.loggers, logger)) category_routes_[category].push_back(static_cast<std::uint16_t>(i));
     }
     category_known_[category] = true;
   }

@@ -28,9 +28,6 @@ namespace leadscout::log::detail {
 /// The category id that marks a flush barrier; its event text is the ticket number.
 inline constexpr std::uint32_t barrier_category = 0xFFFFFFFFu;
 
-/// True when a logger name matches a route's globs (see Route::loggers).
-[[nodiscard]] bool route_matches(const std::vector<std::string>& globs, std::string_view logger);
-
 class RouterSink final : public spdlog::sinks::sink {
  public:
   RouterSink(const Config& cfg, std::chrono::system_clock::time_point now);

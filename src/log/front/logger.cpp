@@ -21,6 +21,7 @@
 #include "emitters.hpp"
 #include "encoding.hpp"
 #include "log_file_name.hpp"
+#include "logger_match.hpp"
 #include "back/router_sink.hpp"
 #include "spdlog/spdlog_interop.hpp"
 #include "spdlog/spdlog_level.hpp"
@@ -94,13 +95,11 @@ Level threshold_for(const std::string& name, const Config* cfg) {
   Level own = cfg->level;
   std::size_t best = 0;
   for (const auto& [prefix, level] : cfg->logger_levels) {
-    const bool covers = name == prefix || (name.size() > prefix.size() && name.compare(0, prefix.size(), prefix) == 0 &&
-                                           name[prefix.size()] == '.');
-    if (covers && prefix.size() >= best) own = level, best = prefix.size();
+    if (common::logger_covers(prefix, name) && prefix.size() >= best) own = level, best = prefix.size();
   }
   Level reach = Level::off;
   for (const Route& r : cfg->routes) {
-    if (route_matches(r.loggers, name)) reach = std::min(reach, r.min_level);
+    if (common::logger_globs_match(r.loggers, name)) reach = std::min(reach, r.min_level);
   }
   if (cfg->console != ConsoleMode::off && name != "progress") reach = std::min(reach, cfg->console_level);
   if (!cfg->alerts.file.empty() || !cfg->alerts.command.empty()) reach = std::min(reach, cfg->alerts.level);
