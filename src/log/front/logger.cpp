@@ -1,5 +1,5 @@
 // The logging front end: the logger registry, the emit path and the lifecycle.
-#include "leadscout/log/logger.hpp"
+#include "leadscout/log/init.hpp"
 
 #include <cxxabi.h>
 #include <fcntl.h>
