@@ -1,7 +1,6 @@
 #include "router_sink.hpp"
 
 #include "logger_match.hpp"
-#include "spdlog/spdlog_level.hpp"
 
 #include <unistd.h>
 
@@ -150,14 +149,14 @@ void RouterSink::write_console(const EventView& ev) {
   std::fflush(stderr);
 }
 
-void RouterSink::log(const spdlog::details::log_msg& msg) {
+void RouterSink::log(const EventRecord& record) {
   // A sink that logs on this thread (sync mode) re-enters here while the handoff is being
   // delivered: its event goes to the files only (route() skips spdlog sinks meanwhile).
   thread_local SinkHandoff handoff;
   std::uint64_t barrier = 0;
   {
     std::lock_guard lock(mutex_);
-    barrier = route(msg, handoff);
+    barrier = route(record, handoff);
   }
   if (!t_in_user_sink && !handoff.empty()) handoff.deliver();
   // After the delivery, so flush() also covers the lines given to spdlog sinks.
@@ -172,9 +171,8 @@ void RouterSink::complete_barrier(std::uint64_t ticket) {
   barrier_cv_.notify_all();
 }
 
-std::uint64_t RouterSink::route(const spdlog::details::log_msg& msg, SinkHandoff& handoff) {
-  const std::string_view payload(msg.payload.data(), msg.payload.size());
-  if (!decode_event(payload, decoded_)) {
+std::uint64_t RouterSink::route(const EventRecord& record, SinkHandoff& handoff) {
+  if (!decode_event(record.payload, decoded_)) {
     sink_errors.fetch_add(1, std::memory_order_relaxed);
     return 0;
   }
@@ -185,13 +183,13 @@ std::uint64_t RouterSink::route(const spdlog::details::log_msg& msg, SinkHandoff
     std::from_chars(decoded_.event.data(), decoded_.event.data() + decoded_.event.size(), ticket);
     return ticket;
   }
-  const Level level = from_spdlog(msg.level);
-  const std::string_view logger(msg.logger_name.data(), msg.logger_name.size());
-  const EventView ev{msg.time, level, logger, &decoded_};
+  const Level level = record.level;
+  const std::string_view logger = record.logger;
+  const EventView ev{record.time, level, logger, &decoded_};
 
   // Dates only move forward: an event stamped just before midnight that arrives after the
   // rotation goes to the new day's file instead of re-opening a file being compressed.
-  const std::string& date = date_for(msg.time);
+  const std::string& date = date_for(record.time);
   if (date > current_date_) rotate_to(date);
 
   bool rendered = false;
@@ -208,10 +206,10 @@ std::uint64_t RouterSink::route(const spdlog::details::log_msg& msg, SinkHandoff
       rendered = true;
     }
     if (r.user) {
-      if (!t_in_user_sink) handoff.add(*r.user, msg, *line, level >= Level::error);
+      if (!t_in_user_sink) handoff.add(*r.user, record, *line, level >= Level::error);
       continue;
     }
-    r.file->write(*line, current_date_, msg.time);
+    r.file->write(*line, current_date_, record.time);
     if (level >= Level::error) r.file->flush();
   }
   if (level >= alert_level_ && level != Level::off && (alert_file_ || alert_command_)) raise_alert(ev, rendered);

@@ -23,8 +23,7 @@
 #include "log_file_name.hpp"
 #include "logger_match.hpp"
 #include "back/router_sink.hpp"
-#include "spdlog/spdlog_interop.hpp"
-#include "spdlog/spdlog_level.hpp"
+#include "spdlog/spdlog_capture.hpp"
 
 namespace leadscout::log {
 namespace detail {
@@ -48,7 +47,7 @@ struct State {
   /// the clock overlaps the encoding; false when it needs encode_event().
   bool submit_direct(Level level, std::string_view logger, const DirectEvent& e) const {
     if (!queue) return false;
-    const auto r = queue->reserve(stamp(), to_spdlog(level), logger);
+    const auto r = queue->reserve(stamp(), level, logger);
     if (r.ring == nullptr) return false;
     const char* end = direct_encode(e, r.payload, r.end);
     if (end == nullptr) return false;  // nothing is published: the general path writes it
@@ -58,9 +57,9 @@ struct State {
   /// Queues the event for the backend, or writes it through here in sync mode.
   void submit(Level level, std::string_view logger, std::string_view payload) const {
     if (queue) {
-      queue->push(stamp(), to_spdlog(level), logger, payload);
+      queue->push(stamp(), level, logger, payload);
     } else {
-      sink->log(spdlog::details::log_msg(now(), spdlog::source_loc{}, logger, to_spdlog(level), payload));
+      sink->log(EventRecord{now(), level, logger, payload});
       sink->flush();
     }
   }
@@ -313,10 +312,10 @@ void init(const Config& cfg) {
   if (cfg.async) {
     RouterSink* sink = st->sink.get();
     st->queue = std::make_unique<AsyncQueue>(
-        cfg.queue_size, cfg.overflow == Overflow::block,
-        [sink](const spdlog::details::log_msg& msg) {
+        QueueOptions{.capacity_events = cfg.queue_size, .block_when_full = cfg.overflow == Overflow::block},
+        [sink](const EventRecord& record) {
           try {
-            sink->log(msg);
+            sink->log(record);
           } catch (const std::exception& e) {  // e.g. bad_alloc: count it, keep the backend alive
             sink->sink_errors.fetch_add(1, std::memory_order_relaxed);
             std::fprintf(stderr, "leadscout: logging error: %s\n", e.what());
@@ -348,7 +347,7 @@ void flush() {
   const std::uint64_t ticket = st->next_ticket.fetch_add(1) + 1;
   std::string payload;
   encode_event(payload, barrier_category, std::to_string(ticket), {}, {}, {}, {}, false);
-  st->queue->push(st->now(), spdlog::level::critical, "leadscout", payload, true);
+  st->queue->push(st->now(), Level::critical, "leadscout", payload, true);
   st->sink->wait_for_barrier(ticket);
 }
 

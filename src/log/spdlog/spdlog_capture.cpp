@@ -13,8 +13,9 @@
 #include <spdlog/spdlog.h>
 
 #include "leadscout/log/logger.hpp"
-#include "spdlog_interop.hpp"
+#include "spdlog_capture.hpp"
 #include "spdlog_level.hpp"
+#include "spdlog_routes.hpp"
 
 namespace leadscout::log {
 namespace detail {
