@@ -8,6 +8,7 @@
 
 #include "leadscout/error.hpp"
 #include "leadscout/log/config.hpp"
+#include "leadscout/log/init.hpp"
 #include "leadscout/log/level.hpp"
 #include "leadscout/log/logger.hpp"
 #include "leadscout/log/macros.hpp"

@@ -1,10 +1,12 @@
-// The shared text library: globs, level names, UTF-8, JSON strings and the JSON scanner
-// (checked against nlohmann's parser), ISO-8601 timestamps and durations.
+// The shared text library: globs and logger-name matching, level names, UTF-8, JSON strings and
+// the JSON scanner (checked against nlohmann's parser), ISO-8601 timestamps and durations.
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <cmath>
 #include <random>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -14,6 +16,7 @@
 #include "json_scan.hpp"
 #include "json_string.hpp"
 #include "level_names.hpp"
+#include "logger_match.hpp"
 #include "utf8.hpp"
 
 namespace lc = leadscout::common;
@@ -28,6 +31,40 @@ TEST(CommonText, GlobMatch) {
   EXPECT_TRUE(lc::glob_match("*", ""));
   EXPECT_TRUE(lc::glob_match("c*t*n", "classification"));
   EXPECT_FALSE(lc::glob_match("c*t*n", "classifications"));
+}
+
+TEST(CommonText, LoggerNameCoversItsChildren) {
+  EXPECT_TRUE(lc::logger_covers("api", "api"));
+  EXPECT_TRUE(lc::logger_covers("api", "api.openai.chat"));
+  EXPECT_TRUE(lc::logger_covers("api.openai", "api.openai.chat"));
+  EXPECT_FALSE(lc::logger_covers("api", "apis"));
+  EXPECT_FALSE(lc::logger_covers("api.openai", "api"));
+  EXPECT_FALSE(lc::logger_covers("api*", "api.openai"));  // literal: no glob
+  EXPECT_FALSE(lc::logger_covers("openai", "api.openai"));
+}
+
+TEST(CommonText, LoggerGlobMatchesADottedPrefix) {
+  EXPECT_TRUE(lc::logger_glob_matches("api", "api.openai.chat"));
+  EXPECT_TRUE(lc::logger_glob_matches("*.openai", "api.openai"));
+  EXPECT_TRUE(lc::logger_glob_matches("*.openai", "api.openai.chat"));
+  EXPECT_TRUE(lc::logger_glob_matches("a?i.*", "api.openai"));
+  EXPECT_TRUE(lc::logger_glob_matches("*", ""));
+  EXPECT_FALSE(lc::logger_glob_matches("*.openai", "api.openai2"));
+  EXPECT_FALSE(lc::logger_glob_matches("*.openai", "openai.chat"));
+  EXPECT_FALSE(lc::logger_glob_matches("api.*", "api"));
+  EXPECT_FALSE(lc::logger_glob_matches("api", "apis.openai"));
+}
+
+TEST(CommonText, LoggerGlobListIncludesAndExcludes) {
+  using G = std::vector<std::string>;
+  EXPECT_TRUE(lc::logger_globs_match(G{}, "anything"));
+  EXPECT_TRUE(lc::logger_globs_match(G{"!api"}, "classification"));
+  EXPECT_FALSE(lc::logger_globs_match(G{"!api"}, "api.openai"));
+  EXPECT_TRUE(lc::logger_globs_match(G{"api", "!api.internal"}, "api.openai"));
+  EXPECT_FALSE(lc::logger_globs_match(G{"api", "!api.internal"}, "api.internal.cache"));
+  EXPECT_FALSE(lc::logger_globs_match(G{"!*.internal", "api"}, "api.internal.cache"));
+  EXPECT_FALSE(lc::logger_globs_match(G{"api"}, "classification"));
+  EXPECT_TRUE(lc::logger_globs_match(G{"metrics", "*.openai"}, "api.openai.chat"));
 }
 
 TEST(CommonText, LevelNames) {

@@ -29,10 +29,10 @@ struct Seen {
 
 std::unique_ptr<ld::AsyncQueue> make_queue(Seen& seen, std::size_t capacity, bool block) {
   return std::make_unique<ld::AsyncQueue>(
-      capacity, block,
-      [&seen](const spdlog::details::log_msg& m) {
-        seen.loggers.emplace_back(m.logger_name.data(), m.logger_name.size());
-        seen.payloads.emplace_back(m.payload.data(), m.payload.size());
+      ld::QueueOptions{.capacity_events = capacity, .block_when_full = block},
+      [&seen](const ld::EventRecord& r) {
+        seen.loggers.emplace_back(r.logger);
+        seen.payloads.emplace_back(r.payload);
       },
       [] {});
 }
@@ -51,7 +51,7 @@ TEST(LogQueue, SmallRingWrapsManyTimesKeepingOrderAndBytes) {
   EXPECT_EQ(queue->ring_bytes(), 2048u) << "the smallest ring";
   constexpr int events = 5000;
   for (int i = 0; i < events; ++i) {
-    queue->push(std::chrono::system_clock::now(), spdlog::level::info, i % 2 ? "odd" : "even", payload_of(0, i));
+    queue->push(std::chrono::system_clock::now(), ll::Level::info, i % 2 ? "odd" : "even", payload_of(0, i));
   }
   queue.reset();  // writes everything out
   ASSERT_EQ(seen.payloads.size(), static_cast<std::size_t>(events));
@@ -69,7 +69,7 @@ TEST(LogQueue, ManyProducersOnATinyRingLoseNothing) {
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
       for (int i = 0; i < per_thread; ++i) {
-        queue->push(std::chrono::system_clock::now(), spdlog::level::info, "p", payload_of(t, i));
+        queue->push(std::chrono::system_clock::now(), ll::Level::info, "p", payload_of(t, i));
       }
     });
   }
@@ -88,17 +88,17 @@ TEST(LogQueue, DropModeCountsWhatItDropsButNeverABarrier) {
   Seen seen;
   std::atomic<bool> hold{true};
   auto queue = std::make_unique<ld::AsyncQueue>(
-      4, false,
-      [&](const spdlog::details::log_msg& m) {
+      ld::QueueOptions{.capacity_events = 4, .block_when_full = false},
+      [&](const ld::EventRecord& r) {
         while (hold.load()) std::this_thread::yield();  // a stuck sink: the ring fills up
-        seen.payloads.emplace_back(m.payload.data(), m.payload.size());
+        seen.payloads.emplace_back(r.payload);
       },
       [] {});
-  for (int i = 0; i < 1000; ++i) queue->push(std::chrono::system_clock::now(), spdlog::level::info, "d", "x");
+  for (int i = 0; i < 1000; ++i) queue->push(std::chrono::system_clock::now(), ll::Level::info, "d", "x");
   EXPECT_GE(queue->dropped(), 900u) << "a 2 KiB ring holds about 50 such events";
   std::thread release([&] { hold.store(false); });
   // The same thread's ring is full: the barrier waits for room instead of being dropped.
-  queue->push(std::chrono::system_clock::now(), spdlog::level::critical, "d", "barrier", true);
+  queue->push(std::chrono::system_clock::now(), ll::Level::critical, "d", "barrier", true);
   release.join();
   const std::uint64_t dropped = queue->dropped();
   queue.reset();
@@ -115,7 +115,7 @@ TEST(LogQueue, AnEventLoggedAfterAnotherOnAnyThreadIsWrittenAfterIt) {
     for (int i = parity; i < rounds; i += 2) {
       while (turn.load(std::memory_order_acquire) != i) {
       }
-      queue->push(queue->now(), spdlog::level::info, "p", std::to_string(i));
+      queue->push(queue->now(), ll::Level::info, "p", std::to_string(i));
       // A microsecond before the other thread's turn: far beyond how early a caller's
       // (non-serialising) counter read can be, far below any pass of the backend.
       const auto logged = std::chrono::steady_clock::now();
@@ -135,22 +135,23 @@ TEST(LogQueue, AnEventLoggedAfterAnotherOnAnyThreadIsWrittenAfterIt) {
 TEST(LogQueue, ThreadsAreMergedByTimestampNotByWhenTheyPublished) {
   Seen seen;
   auto queue = make_queue(seen, 16, true);
-  // The order clock's ticks in 20 ms.
+  // The order clock's ticks in a minute, from 2 ms of them.
   const std::uint64_t start = queue->now().order;
   const auto began = std::chrono::steady_clock::now();
   while (std::chrono::steady_clock::now() - began < std::chrono::milliseconds(2)) {
   }
-  const std::uint64_t ticks_20ms = (queue->now().order - start) * 10;
-  // Published first, but stamped 20 ms ahead: the backend holds it until the clock gets there,
-  // so the other thread's event, stamped now and published after it, is written first.
+  const std::uint64_t ticks_a_minute = (queue->now().order - start) * 30000;
+  // Published first, but stamped a minute ahead: the backend holds it until the clock gets there
+  // (or until the queue stops and takes everything, merged by timestamp), so the other thread's
+  // event, stamped now and published after it, is written first however slowly this thread runs.
   ld::AsyncQueue::Stamp ahead = queue->now();
-  ahead.order += ticks_20ms;
-  std::thread([&] { queue->push(ahead, spdlog::level::info, "t", "stamped ahead"); }).join();
+  ahead.order += ticks_a_minute;
+  std::thread([&] { queue->push(ahead, ll::Level::info, "t", "stamped ahead"); }).join();
   // Ten of the backend's naps: a pass that took events regardless of the clock would take it now.
   const auto pushed = std::chrono::steady_clock::now();
   while (std::chrono::steady_clock::now() - pushed < std::chrono::milliseconds(2)) {
   }
-  std::thread([&] { queue->push(queue->now(), spdlog::level::info, "t", "stamped now"); }).join();
+  std::thread([&] { queue->push(queue->now(), ll::Level::info, "t", "stamped now"); }).join();
   queue.reset();
   ASSERT_EQ(seen.payloads.size(), 2u);
   EXPECT_EQ(seen.payloads[0], "stamped now");
@@ -162,7 +163,7 @@ TEST(LogQueue, RingsOfExitedThreadsAreFreedOnceRead) {
   auto queue = make_queue(seen, 16, true);
   for (int t = 0; t < 40; ++t) {
     std::thread([&, t] {
-      for (int i = 0; i < 10; ++i) queue->push(queue->now(), spdlog::level::info, "t", payload_of(t, i));
+      for (int i = 0; i < 10; ++i) queue->push(queue->now(), ll::Level::info, "t", payload_of(t, i));
     }).join();
   }
   for (int spins = 0; queue->rings() != 0 && spins < 200000; ++spins) std::this_thread::yield();
@@ -175,11 +176,11 @@ TEST(LogQueue, ARingAttachedWhileExitedOnesAreFreedIsStillRead) {
   Seen seen;
   auto queue = make_queue(seen, 16, true);  // 2 KiB rings: 100 events fill one several times
   for (int round = 0; round < 200; ++round) {
-    std::thread exiting([&] { queue->push(queue->now(), spdlog::level::info, "x", "short-lived"); });
+    std::thread exiting([&] { queue->push(queue->now(), ll::Level::info, "x", "short-lived"); });
     // Attaches while the backend frees the exited threads' rings, then needs the backend to
     // read its ring to go on.
     std::thread filling([&] {
-      for (int i = 0; i < 100; ++i) queue->push(queue->now(), spdlog::level::info, "f", payload_of(1, i % 50));
+      for (int i = 0; i < 100; ++i) queue->push(queue->now(), ll::Level::info, "f", payload_of(1, i % 50));
     });
     exiting.join();
     filling.join();
@@ -194,7 +195,7 @@ TEST(LogQueue, AThreadMovingBetweenQueuesLosesNothing) {
   auto second = make_queue(second_seen, 16, true);
   for (int i = 0; i < 300; ++i) {
     auto& queue = i % 3 == 0 ? *second : *first;
-    queue.push(queue.now(), spdlog::level::info, "m", std::to_string(i));
+    queue.push(queue.now(), ll::Level::info, "m", std::to_string(i));
   }
   first.reset();
   second.reset();
@@ -212,14 +213,14 @@ TEST(LogQueue, EventsFromThreadLocalDestructorsArriveAfterTheThreadsRingIsGone) 
   struct LogsOnExit {
     ld::AsyncQueue* queue = nullptr;
     ~LogsOnExit() {
-      if (queue != nullptr) queue->push(queue->now(), spdlog::level::info, "exit", "last words");
+      if (queue != nullptr) queue->push(queue->now(), ll::Level::info, "exit", "last words");
     }
   };
   std::thread([&] {
     // Built before the thread's first event, so destroyed after the thread's ring is let go.
     thread_local LogsOnExit on_exit;
     on_exit.queue = queue.get();
-    queue->push(queue->now(), spdlog::level::info, "exit", "first");
+    queue->push(queue->now(), ll::Level::info, "exit", "first");
   }).join();
   queue.reset();
   ASSERT_EQ(seen.payloads.size(), 2u);

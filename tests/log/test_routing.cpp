@@ -122,6 +122,20 @@ TEST(LogRouting, CustomRoutesInCode) {
   EXPECT_EQ(files.at("custom/llm-2025-07-06.log"), std::multiset<std::string>{"openai-info"});
 }
 
+TEST(LogRouting, GlobMatchingADottedPrefixCoversTheChildren) {
+  lt::TempDir dir;
+  auto cfg = lt::test_config(dir);
+  cfg.routes = {{"openai.log", {"*.openai"}, ll::Level::debug, ll::Level::critical}};
+  ll::init(cfg);
+  ll::get("api.openai.chat").info("chat-info");
+  ll::get("api.openai").debug("openai-debug");
+  ll::get("api.openai2").info("not-openai");
+  ll::get("openai.chat").info("no-parent");
+  ll::shutdown();
+  const auto files = collect(dir.path() / "logs");
+  EXPECT_EQ(files.at("openai.log"), (std::multiset<std::string>{"chat-info", "openai-debug"}));
+}
+
 TEST(LogRouting, RoutesFromJsonFile) {
   lt::TempDir dir;
   lt::FakeClock clock(lt::utc(2025, 7, 6, 12));

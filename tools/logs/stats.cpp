@@ -1,6 +1,6 @@
 #include "stats.hpp"
 
-#include "glob.hpp"
+#include "logger_match.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -31,8 +31,6 @@ double bucket_value(int index) {
 
 void FilterSpec::prepare() {
   re_.reset();
-  logger_children_.clear();
-  for (const auto& g : loggers) logger_children_.push_back(g + ".*");
   if (regex && !grep.empty()) re_.emplace(grep, std::regex::ECMAScript | std::regex::optimize);
 }
 
@@ -42,15 +40,8 @@ bool FilterSpec::matches(const Event& e) const {
   if (until_us && e.time_us > *until_us) return false;
   if (!loggers.empty()) {
     const std::string name = resolved(e.logger, e.logger_escaped);
-    bool any = false;
-    for (std::size_t i = 0; i < loggers.size(); ++i) {
-      if (common::glob_match(loggers[i], name) ||
-          (i < logger_children_.size() && common::glob_match(logger_children_[i], name))) {
-        any = true;
-        break;
-      }
-    }
-    if (!any) return false;
+    const auto selects = [&name](const std::string& glob) { return common::logger_glob_matches(glob, name); };
+    if (std::none_of(loggers.begin(), loggers.end(), selects)) return false;
   }
   for (const auto& [key, value] : where) {
     const Field* f = e.find(key);

@@ -37,7 +37,6 @@ struct FilterSpec {
 
  private:
   std::optional<std::regex> re_;
-  std::vector<std::string> logger_children_;  // `glob.*` for each logger glob
 };
 
 /// Transparent string hash so maps can be probed with string_view.

@@ -1,4 +1,5 @@
-// Loggers: named categories that emit structured events.
+// Loggers: named categories that emit structured events. Code that only logs includes this;
+// starting logging with a configuration is init() in init.hpp.
 #pragma once
 
 #include <array>
@@ -9,7 +10,6 @@
 #include <string_view>
 #include <vector>
 
-#include "leadscout/log/config.hpp"
 #include "leadscout/log/detail/category.hpp"
 #include "leadscout/log/export.hpp"
 #include "leadscout/log/level.hpp"
@@ -141,10 +141,6 @@ struct Stats {
   std::uint64_t dropped = 0;                         ///< lost to a full queue in drop mode
   std::uint64_t sink_errors = 0;                     ///< failed writes or opens of log files
 };
-
-/// Starts logging with cfg (replacing a previous configuration). Throws ConfigError when the
-/// log directory cannot be created or written, naming the path and the reason.
-LEADSCOUT_LOG_EXPORT void init(const Config& cfg);
 
 /// Returns once every event logged before the call is written to its files.
 LEADSCOUT_LOG_EXPORT void flush();

@@ -66,6 +66,25 @@ std::size_t escaped_cut(std::string_view s, std::size_t limit) {
   return std::min(i, s.size());
 }
 
+/// Shortens a rendered JSON value by about `excess` bytes (never below min_cut_value): a
+/// string's contents, or any other value's text as a string, with a marker of what was cut.
+/// False when the value cannot get any shorter.
+bool cut_value(std::string& value, std::size_t excess) {
+  const bool is_string = value.front() == '"';
+  std::string contents = is_string ? value.substr(1, value.size() - 2) : std::string();
+  if (!is_string) append_json_escaped(contents, value);
+  const std::size_t marker_room = 40;
+  const std::size_t keep_target =
+      contents.size() > excess + marker_room + min_cut_value ? contents.size() - excess - marker_room : min_cut_value;
+  const std::size_t keep = escaped_cut(contents, keep_target);
+  std::string cut = "\"";
+  cut.append(contents, 0, keep);
+  cut.append(fmt::format("...[truncated {} bytes]\"", contents.size() - keep));
+  if (cut.size() >= value.size()) return false;
+  value = std::move(cut);
+  return true;
+}
+
 }  // namespace
 
 Redactor::Redactor(const std::vector<std::string>& extra_keys) {
@@ -310,24 +329,7 @@ void Renderer::truncate_to_fit(std::string& out, const EventView& ev) {
       return (a.stuck ? 0 : a.value.size()) < (b.stuck ? 0 : b.value.size());
     });
     if (longest == parts.end() || longest->stuck) break;
-    const std::size_t excess = size - max_line_;
-    std::string& v = longest->value;
-    // Cut the contents of a string, or the text of any other value as a string.
-    const bool is_string = v.front() == '"';
-    std::string contents = is_string ? v.substr(1, v.size() - 2) : std::string();
-    if (!is_string) append_json_escaped(contents, v);
-    const std::size_t marker_room = 40;
-    const std::size_t keep_target =
-        contents.size() > excess + marker_room + min_cut_value ? contents.size() - excess - marker_room : min_cut_value;
-    const std::size_t keep = escaped_cut(contents, keep_target);
-    std::string cut = "\"";
-    cut.append(contents, 0, keep);
-    cut.append(fmt::format("...[truncated {} bytes]\"", contents.size() - keep));
-    if (cut.size() >= v.size()) {
-      longest->stuck = true;
-    } else {
-      v = std::move(cut);
-    }
+    if (!cut_value(longest->value, size - max_line_)) longest->stuck = true;
     size = total();
   }
   std::size_t dropped = 0;

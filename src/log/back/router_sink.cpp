@@ -1,7 +1,6 @@
 #include "router_sink.hpp"
 
-#include "glob.hpp"
-#include "spdlog/spdlog_level.hpp"
+#include "logger_match.hpp"
 
 #include <unistd.h>
 
@@ -54,25 +53,6 @@ void day_bounds(std::chrono::system_clock::time_point t, TimeZone tz, std::chron
 
 }  // namespace
 
-bool route_matches(const std::vector<std::string>& globs, std::string_view logger) {
-  bool included = globs.empty();
-  bool has_include = false;
-  for (const auto& g : globs) {
-    const bool exclude = !g.empty() && g[0] == '!';
-    const std::string_view pat = exclude ? std::string_view(g).substr(1) : std::string_view(g);
-    // "name" covers its children "name.x" too, as logger hierarchies do.
-    const bool hit = common::glob_match(pat, logger) ||
-                     (logger.size() > pat.size() && logger[pat.size()] == '.' && common::glob_match(pat, logger.substr(0, pat.size())));
-    if (exclude) {
-      if (hit) return false;
-    } else {
-      has_include = true;
-      included = included || hit;
-    }
-  }
-  return included || !has_include;
-}
-
 RouterSink::RouterSink(const Config& cfg, std::chrono::system_clock::time_point now)
     : retention_days_(cfg.retention_days),
       console_level_(cfg.console_level),
@@ -116,7 +96,7 @@ const std::vector<std::uint16_t>& RouterSink::routes_for(std::uint32_t category,
   }
   if (!category_known_[category]) {
     for (std::size_t i = 0; i < routes_.size(); ++i) {
-      if (route_matches(routes_[i].route.loggers, logger)) category_routes_[category].push_back(static_cast<std::uint16_t>(i));
+      if (common::logger_globs_match(routes_[i].route.loggers, logger)) category_routes_[category].push_back(static_cast<std::uint16_t>(i));
     }
     category_known_[category] = true;
   }
@@ -170,14 +150,14 @@ void RouterSink::write_console(const EventView& ev) {
   std::fflush(stderr);
 }
 
-void RouterSink::log(const spdlog::details::log_msg& msg) {
+void RouterSink::log(const EventRecord& record) {
   // A sink that logs on this thread (sync mode) re-enters here while the handoff is being
   // delivered: its event goes to the files only (route() skips spdlog sinks meanwhile).
   thread_local SinkHandoff handoff;
   std::uint64_t barrier = 0;
   {
     std::lock_guard lock(mutex_);
-    barrier = route(msg, handoff);
+    barrier = route(record, handoff);
   }
   if (!t_in_user_sink && !handoff.empty()) handoff.deliver();
   // After the delivery, so flush() also covers the lines given to spdlog sinks.
@@ -192,9 +172,8 @@ void RouterSink::complete_barrier(std::uint64_t ticket) {
   barrier_cv_.notify_all();
 }
 
-std::uint64_t RouterSink::route(const spdlog::details::log_msg& msg, SinkHandoff& handoff) {
-  const std::string_view payload(msg.payload.data(), msg.payload.size());
-  if (!decode_event(payload, decoded_)) {
+std::uint64_t RouterSink::route(const EventRecord& record, SinkHandoff& handoff) {
+  if (!decode_event(record.payload, decoded_)) {
     sink_errors.fetch_add(1, std::memory_order_relaxed);
     return 0;
   }
@@ -205,13 +184,13 @@ std::uint64_t RouterSink::route(const spdlog::details::log_msg& msg, SinkHandoff
     std::from_chars(decoded_.event.data(), decoded_.event.data() + decoded_.event.size(), ticket);
     return ticket;
   }
-  const Level level = from_spdlog(msg.level);
-  const std::string_view logger(msg.logger_name.data(), msg.logger_name.size());
-  const EventView ev{msg.time, level, logger, &decoded_};
+  const Level level = record.level;
+  const std::string_view logger = record.logger;
+  const EventView ev{record.time, level, logger, &decoded_};
 
   // Dates only move forward: an event stamped just before midnight that arrives after the
   // rotation goes to the new day's file instead of re-opening a file being compressed.
-  const std::string& date = date_for(msg.time);
+  const std::string& date = date_for(record.time);
   if (date > current_date_) rotate_to(date);
 
   bool rendered = false;
@@ -228,10 +207,10 @@ std::uint64_t RouterSink::route(const spdlog::details::log_msg& msg, SinkHandoff
       rendered = true;
     }
     if (r.user) {
-      if (!t_in_user_sink) handoff.add(*r.user, msg, *line, level >= Level::error);
+      if (!t_in_user_sink) handoff.add(*r.user, record, *line, level >= Level::error);
       continue;
     }
-    r.file->write(*line, current_date_, msg.time);
+    r.file->write(*line, current_date_, record.time);
     if (level >= Level::error) r.file->flush();
   }
   if (level >= alert_level_ && level != Level::off && (alert_file_ || alert_command_)) raise_alert(ev, rendered);
@@ -242,7 +221,7 @@ std::uint64_t RouterSink::route(const spdlog::details::log_msg& msg, SinkHandoff
     if (ring.size() == recent_events_kept) ring.pop_front();
     ring.push_back({++recent_seq_, level, json_line_.substr(0, json_line_.size() - 1)});
   }
-  if (level >= console_level_ && console_mode_ != ConsoleMode::off && route_matches(console_loggers_, logger)) {
+  if (level >= console_level_ && console_mode_ != ConsoleMode::off && common::logger_globs_match(console_loggers_, logger)) {
     write_console(ev);
   }
   events_by_level[static_cast<std::size_t>(level)].fetch_add(1, std::memory_order_relaxed);

@@ -13,37 +13,32 @@
 #include <string>
 #include <vector>
 
-#include <spdlog/sinks/sink.h>
-
 #include "alerts.hpp"
 #include "front/encoding.hpp"
 #include "file_sink.hpp"
 #include "leadscout/log/config.hpp"
 #include "maintenance.hpp"
+#include "queue/event_record.hpp"
 #include "render.hpp"
-#include "spdlog/spdlog_interop.hpp"
+#include "spdlog/spdlog_routes.hpp"
 
 namespace leadscout::log::detail {
 
 /// The category id that marks a flush barrier; its event text is the ticket number.
 inline constexpr std::uint32_t barrier_category = 0xFFFFFFFFu;
 
-/// True when a logger name matches a route's globs (see Route::loggers).
-[[nodiscard]] bool route_matches(const std::vector<std::string>& globs, std::string_view logger);
-
-class RouterSink final : public spdlog::sinks::sink {
+class RouterSink {
  public:
   RouterSink(const Config& cfg, std::chrono::system_clock::time_point now);
-  ~RouterSink() override;
+  ~RouterSink();
+  RouterSink(const RouterSink&) = delete;
+  RouterSink& operator=(const RouterSink&) = delete;
 
   /// Routes one event under the lock; lines for routes with a spdlog sink are handed to those
   /// sinks after the lock is released.
-  void log(const spdlog::details::log_msg& msg) override;
+  void log(const EventRecord& record);
   /// Writes out the file buffers, then flushes the routes' spdlog sinks.
-  void flush() override;
-  /// Lines are rendered by leadscout's Renderer: spdlog patterns do not apply.
-  void set_pattern(const std::string&) override {}
-  void set_formatter(std::unique_ptr<spdlog::formatter>) override {}
+  void flush();
 
   /// Waits until the barrier with this ticket (or a later one) has been processed.
   void wait_for_barrier(std::uint64_t ticket);
@@ -71,7 +66,7 @@ class RouterSink final : public spdlog::sinks::sink {
     std::unique_ptr<UserSink> user;   // a route to a spdlog sink
   };
   /// Writes the event to its routes' files; returns a flush barrier's ticket, or 0.
-  std::uint64_t route(const spdlog::details::log_msg& msg, SinkHandoff& handoff);
+  std::uint64_t route(const EventRecord& record, SinkHandoff& handoff);
   void complete_barrier(std::uint64_t ticket);
   void flush_user_sinks() noexcept;
   const std::vector<std::uint16_t>& routes_for(std::uint32_t category, std::string_view logger);

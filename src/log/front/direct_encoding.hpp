@@ -47,8 +47,8 @@ inline char* put_raw(char* out, T v) noexcept {
 inline char* put_field(char* out, const char* end, const Field& f) noexcept {
   const Value& v = f.value;
   const std::size_t string_size = v.kind() == Value::Kind::string ? v.as_string().size() : 0;
-  // 1 kind + 4 key length + key + the largest scalar (8) or a string (4 + bytes)
-  const std::size_t needed = 5 + f.key.size() + 8 + string_size;
+  // kind, key length, key, and the largest scalar (8) or a string's length and bytes
+  const std::size_t needed = wire::field_head_bytes + f.key.size() + 8 + string_size;
   if (needed > static_cast<std::size_t>(end - out)) return nullptr;
   char* const kind_at = out;
   out = put_str(out + 1, f.key);
@@ -82,22 +82,22 @@ inline char* put_field(char* out, const char* end, const Field& f) noexcept {
 /// room must be below 4 GiB, so that every length that fits also fits the format's 32 bits.
 [[nodiscard, gnu::always_inline]] inline char* direct_encode(const DirectEvent& e, char* out, const char* end) noexcept {
   using namespace direct;
-  const std::size_t head = 21 + e.event.size() + e.context.size() + e.bound.size();
+  const std::size_t head = wire::head_bytes + e.event.size() + e.context.size() + e.bound.size();
   if (head > static_cast<std::size_t>(end - out)) return nullptr;
-  std::memcpy(out, &e.category, 4);
-  out[4] = static_cast<char>(e.source != nullptr ? 2 : 0);
-  out = put_str(out + 5, e.event);
+  std::memcpy(out, &e.category, wire::category_bytes);
+  out[wire::category_bytes] = static_cast<char>(e.source != nullptr ? wire::has_source : 0);
+  out = put_str(out + wire::category_bytes + wire::flags_bytes, e.event);
   out = put_str(out, e.context);
   out = put_str(out, e.bound);
   char* const fields_len_at = out;
-  out += 4;
+  out += wire::length_bytes;
   for (const Field& f : e.fields) {
     out = put_field(out, end, f);
     if (out == nullptr) return nullptr;
   }
-  put_u32(fields_len_at, static_cast<std::size_t>(out - fields_len_at - 4));
+  put_u32(fields_len_at, static_cast<std::size_t>(out - fields_len_at - wire::length_bytes));
   if (e.source != nullptr) {
-    const std::size_t needed = 12 + e.source->file.size() + e.source->function.size();
+    const std::size_t needed = wire::source_bytes + e.source->file.size() + e.source->function.size();
     if (needed > static_cast<std::size_t>(end - out)) return nullptr;
     out = put_str(out, e.source->file);
     std::memcpy(out, &e.source->line, 4);
@@ -105,6 +105,5 @@ inline char* put_field(char* out, const char* end, const Field& f) noexcept {
   }
   return out;
 }
-
 
 }  // namespace leadscout::log::detail

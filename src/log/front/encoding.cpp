@@ -340,7 +340,7 @@ void encode_event(std::string& out, std::uint32_t category, std::string_view eve
                   const SourceView* source) {
   out.clear();
   put(out, category);
-  out.push_back(static_cast<char>((has_exception ? 1 : 0) | (source != nullptr ? 2 : 0)));
+  out.push_back(static_cast<char>((has_exception ? wire::has_exception : 0) | (source != nullptr ? wire::has_source : 0)));
   put_str(out, event);
   put_str(out, context);
   put_str(out, bound);
@@ -367,13 +367,13 @@ bool decode_event(std::string_view payload, DecodedEvent& out) {
       !r.str(fields)) {
     return false;
   }
-  if ((flags & 1) != 0) {
+  if ((flags & wire::has_exception) != 0) {
     std::string_view ex;
     if (!r.str(ex)) return false;
     out.exception = ex;
   }
   out.source.reset();
-  if ((flags & 2) != 0) {
+  if ((flags & wire::has_source) != 0) {
     SourceView where;
     if (!r.str(where.file) || !r.get(where.line) || !r.str(where.function)) return false;
     out.source = where;

@@ -10,6 +10,7 @@
 // elements of an array with empty keys.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,6 +20,22 @@
 #include "leadscout/log/value.hpp"
 
 namespace leadscout::log::detail {
+
+/// The payload's fixed parts, named once for the encoders (encode_event(), direct_encode())
+/// and the decoder.
+namespace wire {
+inline constexpr std::uint8_t has_exception = 1;  ///< flags: an exception follows the fields
+inline constexpr std::uint8_t has_source = 2;     ///< flags: a source location follows
+inline constexpr std::size_t length_bytes = 4;    ///< of every str, blob and array length
+inline constexpr std::size_t category_bytes = 4;
+inline constexpr std::size_t flags_bytes = 1;
+/// category, flags and the lengths of event, context, bound and fields
+inline constexpr std::size_t head_bytes = category_bytes + flags_bytes + 4 * length_bytes;
+/// the lengths of file and function, and the line
+inline constexpr std::size_t source_bytes = 2 * length_bytes + 4;
+/// a field's kind and its key's length
+inline constexpr std::size_t field_head_bytes = 1 + length_bytes;
+}  // namespace wire
 
 enum class EncodedKind : std::uint8_t {
   null,

@@ -1,5 +1,5 @@
 // The logging front end: the logger registry, the emit path and the lifecycle.
-#include "leadscout/log/logger.hpp"
+#include "leadscout/log/init.hpp"
 
 #include <cxxabi.h>
 #include <fcntl.h>
@@ -21,9 +21,9 @@
 #include "emitters.hpp"
 #include "encoding.hpp"
 #include "log_file_name.hpp"
+#include "logger_match.hpp"
 #include "back/router_sink.hpp"
-#include "spdlog/spdlog_interop.hpp"
-#include "spdlog/spdlog_level.hpp"
+#include "spdlog/spdlog_capture.hpp"
 
 namespace leadscout::log {
 namespace detail {
@@ -47,7 +47,7 @@ struct State {
   /// the clock overlaps the encoding; false when it needs encode_event().
   bool submit_direct(Level level, std::string_view logger, const DirectEvent& e) const {
     if (!queue) return false;
-    const auto r = queue->reserve(stamp(), to_spdlog(level), logger);
+    const auto r = queue->reserve(stamp(), level, logger);
     if (r.ring == nullptr) return false;
     const char* end = direct_encode(e, r.payload, r.end);
     if (end == nullptr) return false;  // nothing is published: the general path writes it
@@ -57,9 +57,9 @@ struct State {
   /// Queues the event for the backend, or writes it through here in sync mode.
   void submit(Level level, std::string_view logger, std::string_view payload) const {
     if (queue) {
-      queue->push(stamp(), to_spdlog(level), logger, payload);
+      queue->push(stamp(), level, logger, payload);
     } else {
-      sink->log(spdlog::details::log_msg(now(), spdlog::source_loc{}, logger, to_spdlog(level), payload));
+      sink->log(EventRecord{now(), level, logger, payload});
       sink->flush();
     }
   }
@@ -94,15 +94,13 @@ Level threshold_for(const std::string& name, const Config* cfg) {
   Level own = cfg->level;
   std::size_t best = 0;
   for (const auto& [prefix, level] : cfg->logger_levels) {
-    const bool covers = name == prefix || (name.size() > prefix.size() && name.compare(0, prefix.size(), prefix) == 0 &&
-                                           name[prefix.size()] == '.');
-    if (covers && prefix.size() >= best) own = level, best = prefix.size();
+    if (common::logger_covers(prefix, name) && prefix.size() >= best) own = level, best = prefix.size();
   }
   Level reach = Level::off;
   for (const Route& r : cfg->routes) {
-    if (route_matches(r.loggers, name)) reach = std::min(reach, r.min_level);
+    if (common::logger_globs_match(r.loggers, name)) reach = std::min(reach, r.min_level);
   }
-  if (cfg->console != ConsoleMode::off && route_matches(cfg->console_loggers, name)) reach = std::min(reach, cfg->console_level);
+  if (cfg->console != ConsoleMode::off && common::logger_globs_match(cfg->console_loggers, name)) reach = std::min(reach, cfg->console_level);
   if (!cfg->alerts.file.empty() || !cfg->alerts.command.empty()) reach = std::min(reach, cfg->alerts.level);
   return std::max(own, reach);
 }
@@ -164,12 +162,12 @@ void check_writable(const Config& cfg) {
   try {
     make_directories(cfg.dir);
   } catch (const std::system_error& e) {
-    throw ConfigError(fmt::format("log directory {} cannot be created: {}", cfg.dir.string(), e.code().message()));
+    throw leadscout::Error(fmt::format("log directory {} cannot be created: {}", cfg.dir.string(), e.code().message()));
   }
   const std::filesystem::path probe = cfg.dir / fmt::format(".leadscout-write-test-{}", ::getpid());
   const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
   if (fd < 0) {
-    throw ConfigError(fmt::format("log directory {} is not writable: {}", cfg.dir.string(), std::strerror(errno)));
+    throw leadscout::Error(fmt::format("log directory {} is not writable: {}", cfg.dir.string(), std::strerror(errno)));
   }
   ::close(fd);
   ::unlink(probe.c_str());
@@ -178,20 +176,20 @@ void check_writable(const Config& cfg) {
       check_sink_route(r);
       continue;
     }
-    if (r.file.empty()) throw ConfigError("log route with an empty file name");
+    if (r.file.empty()) throw leadscout::Error("log route with an empty file name");
     const std::filesystem::path file(r.file);
     if (file.parent_path().string().find("{date}") != std::string::npos) {
-      throw ConfigError(fmt::format("log route \"{}\": {{date}} may only appear in the file name", r.file));
+      throw leadscout::Error(fmt::format("log route \"{}\": {{date}} may only appear in the file name", r.file));
     }
     if (r.min_level > r.max_level) {
-      throw ConfigError(fmt::format("log route \"{}\": min_level {} is above max_level {}", r.file,
+      throw leadscout::Error(fmt::format("log route \"{}\": min_level {} is above max_level {}", r.file,
                                     to_string(r.min_level), to_string(r.max_level)));
     }
   }
-  if (cfg.max_line < 1024) throw ConfigError(fmt::format("max_line {} is below the minimum of 1024", cfg.max_line));
-  if (cfg.queue_size < 16) throw ConfigError(fmt::format("queue_size {} is below the minimum of 16", cfg.queue_size));
+  if (cfg.max_line < 1024) throw leadscout::Error(fmt::format("max_line {} is below the minimum of 1024", cfg.max_line));
+  if (cfg.queue_size < 16) throw leadscout::Error(fmt::format("queue_size {} is below the minimum of 16", cfg.queue_size));
   if (!common::valid_instance_name(cfg.instance)) {
-    throw ConfigError(fmt::format("log instance \"{}\" is not valid: letters, digits, '-' and '_' only", cfg.instance));
+    throw leadscout::Error(fmt::format("log instance \"{}\" is not valid: letters, digits, '-' and '_' only", cfg.instance));
   }
 }
 
@@ -314,10 +312,10 @@ void init(const Config& cfg) {
   if (cfg.async) {
     RouterSink* sink = st->sink.get();
     st->queue = std::make_unique<AsyncQueue>(
-        cfg.queue_size, cfg.overflow == Overflow::block,
-        [sink](const spdlog::details::log_msg& msg) {
+        QueueOptions{.capacity_events = cfg.queue_size, .block_when_full = cfg.overflow == Overflow::block},
+        [sink](const EventRecord& record) {
           try {
-            sink->log(msg);
+            sink->log(record);
           } catch (const std::exception& e) {  // e.g. bad_alloc: count it, keep the backend alive
             sink->sink_errors.fetch_add(1, std::memory_order_relaxed);
             std::fprintf(stderr, "leadscout: logging error: %s\n", e.what());
@@ -349,7 +347,7 @@ void flush() {
   const std::uint64_t ticket = st->next_ticket.fetch_add(1) + 1;
   std::string payload;
   encode_event(payload, barrier_category, std::to_string(ticket), {}, {}, {}, {}, false);
-  st->queue->push(st->now(), spdlog::level::critical, "leadscout", payload, true);
+  st->queue->push(st->now(), Level::critical, "leadscout", payload, true);
   st->sink->wait_for_barrier(ticket);
 }
 

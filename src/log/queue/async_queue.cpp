@@ -8,12 +8,6 @@
 namespace leadscout::log::detail {
 namespace {
 
-constexpr auto nap = std::chrono::microseconds(200);
-constexpr int naps_before_sleep = 50;  // 10 ms of quiet
-// Under a steady stream a line reaches its file (and tail -f) within this delay.
-constexpr auto max_flush_delay = std::chrono::milliseconds(50);
-// Events per pass: the backend releases ring space and checks the flush delay between passes.
-constexpr std::size_t max_batch = 4096;
 constexpr std::size_t min_ring_bytes = 2048;
 
 std::atomic<std::uint64_t> g_next_queue_id{1};
@@ -33,11 +27,11 @@ struct RingOwner {
 
 }  // namespace
 
-AsyncQueue::AsyncQueue(std::size_t capacity_events, bool block_when_full, Handler handler, IdleHandler on_idle)
+AsyncQueue::AsyncQueue(const QueueOptions& options, Handler handler, IdleHandler on_idle)
     : id_(g_next_queue_id.fetch_add(1)),
-      block_(block_when_full),
+      options_(options),
       counter_(TscClock::usable()),
-      ring_bytes_(std::bit_ceil(std::max(capacity_events * bytes_per_event, min_ring_bytes))),
+      ring_bytes_(std::bit_ceil(std::max(options.capacity_events * bytes_per_event, min_ring_bytes))),
       handler_(std::move(handler)),
       on_idle_(std::move(on_idle)) {
   enable_light_fences();
@@ -83,8 +77,7 @@ ThreadRing* AsyncQueue::attach() noexcept {
   }
 }
 
-void AsyncQueue::push(Stamp when, spdlog::level::level_enum level, std::string_view logger, std::string_view payload,
-                      bool always) {
+void AsyncQueue::push(Stamp when, Level level, std::string_view logger, std::string_view payload, bool always) {
   logger = logger.substr(0, max_logger);
   if (ThreadRing* ring = t_ring_queue == id_ ? t_ring : attach()) {
     write_record(*ring, when, level, logger, payload, always);
@@ -95,7 +88,7 @@ void AsyncQueue::push(Stamp when, spdlog::level::level_enum level, std::string_v
   write_record(*shared_ring_, when, level, logger, payload, always);
 }
 
-void AsyncQueue::write_record(ThreadRing& ring, Stamp when, spdlog::level::level_enum level, std::string_view logger,
+void AsyncQueue::write_record(ThreadRing& ring, Stamp when, Level level, std::string_view logger,
                               std::string_view payload, bool always) {
   const std::size_t bytes = logger.size() + payload.size();
   const bool spill = RecordHeader::padded(sizeof(RecordHeader) + bytes) > ring.max_record();
@@ -105,7 +98,7 @@ void AsyncQueue::write_record(ThreadRing& ring, Stamp when, spdlog::level::level
   std::size_t room = 0;
   char* record = ring.window(room);
   while (room < size) {
-    if (!block_ && !always) {
+    if (!options_.block_when_full && !always) {
       dropped_.fetch_add(1, std::memory_order_relaxed);
       return;
     }
@@ -113,12 +106,8 @@ void AsyncQueue::write_record(ThreadRing& ring, Stamp when, spdlog::level::level
     ring.wait_for_release();
     record = ring.window(room);
   }
-  auto* header = reinterpret_cast<RecordHeader*>(record);
-  *header = RecordHeader{static_cast<std::uint32_t>(size), static_cast<std::uint32_t>(payload.size()), when.order,
-                         when.wall_ns, static_cast<std::uint16_t>(logger.size()), static_cast<std::uint8_t>(level),
-                         static_cast<std::uint8_t>((when.has_wall ? RecordHeader::has_wall : 0) |
-                                                   (spill ? RecordHeader::spilled : 0)),
-                         0};
+  write_header(record, when, level, logger.size(), spill ? RecordHeader::spilled : 0);
+  RecordHeader::seal(record, size, payload.size());
   char* out = record + sizeof(RecordHeader);
   if (spill) {
     char* const raw = block.release();
@@ -127,9 +116,8 @@ void AsyncQueue::write_record(ThreadRing& ring, Stamp when, spdlog::level::level
   }
   if (!logger.empty()) std::memcpy(out, logger.data(), logger.size());
   if (!payload.empty()) std::memcpy(out + logger.size(), payload.data(), payload.size());
-  ring.publish(size);
   // A flush barrier must not wait for the end of the backend's nap.
-  if (always || load_after_fence(asleep_)) wake();
+  publish(ring, size, always);
 }
 
 // ---- the backend -------------------------------------------------------------------------
@@ -160,10 +148,8 @@ void AsyncQueue::handle(const RecordHeader& record, const TscClock& clock) {
                         ? std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
                               std::chrono::nanoseconds(record.wall_ns)))
                         : clock.to_time(record.order);
-  const spdlog::details::log_msg msg(time, spdlog::source_loc{}, spdlog::string_view_t(bytes, record.logger_size),
-                                     static_cast<spdlog::level::level_enum>(record.level),
-                                     spdlog::string_view_t(bytes + record.logger_size, record.payload_size));
-  handler_(msg);
+  handler_(EventRecord{time, static_cast<Level>(record.level), std::string_view(bytes, record.logger_size),
+                       std::string_view(bytes + record.logger_size, record.payload_size)});
   delete[] block;
 }
 
@@ -178,7 +164,7 @@ std::size_t AsyncQueue::drain(const TscClock& clock, bool everything) {
     if (ring->read != limit) heads_.push_back(Head{ring.get(), limit, ring->record_at(ring->read).order});
   }
   std::size_t n = 0;
-  while (!heads_.empty() && n < max_batch) {
+  while (!heads_.empty() && n < options_.max_batch) {
     auto earliest = std::min_element(heads_.begin(), heads_.end(),
                                      [](const Head& a, const Head& b) { return a.order < b.order; });
     if (earliest->order > cutoff) break;  // and so are all the others
@@ -227,9 +213,9 @@ bool AsyncQueue::idle(int& quiet_naps, bool& flushed) {
   }
   if (stopping_.load()) return false;
   std::unique_lock lock(sleep_mutex_);
-  if (quiet_naps < naps_before_sleep) {
+  if (quiet_naps < options_.naps_before_sleep) {
     ++quiet_naps;
-    sleep_cv_.wait_for(lock, nap);
+    sleep_cv_.wait_for(lock, options_.nap);
     return true;
   }
   // Announce the sleep, then look once more: a caller that published before the announcement
@@ -259,7 +245,7 @@ void AsyncQueue::run() {
     const auto now = std::chrono::steady_clock::now();
     if (flushed) {
       unflushed_since = now;
-    } else if (now - unflushed_since >= max_flush_delay) {
+    } else if (now - unflushed_since >= options_.max_flush_delay) {
       on_idle_();
       unflushed_since = now;
     }

@@ -12,9 +12,9 @@
 // it; and a thread preempted between stamping and publishing may publish after a pass has
 // taken later events of other threads. Each thread's events are always written in order.
 //
-// While events keep coming the backend polls every 200 µs; it writes its file buffers out
-// after a quiet nap (at least every 50 ms), not after every event, and sleeps deeply after
-// 10 ms of quiet.
+// While events keep coming the backend polls every nap (200 µs); it writes its file buffers
+// out after a quiet nap (at least every 50 ms), not after every event, and sleeps deeply after
+// 10 ms of quiet (see QueueOptions).
 #pragma once
 
 #include <atomic>
@@ -28,10 +28,10 @@
 #include <thread>
 #include <vector>
 
-#include <spdlog/details/log_msg.h>
-
 #include "asymmetric_fence.hpp"
+#include "event_record.hpp"
 #include "front/short_copy.hpp"
+#include "leadscout/log/level.hpp"
 #include "thread_ring.hpp"
 #include "tsc_clock.hpp"
 
@@ -43,10 +43,26 @@ namespace leadscout::log::detail {
 [[gnu::tls_model("initial-exec")]] inline thread_local ThreadRing* t_ring = nullptr;
 [[gnu::tls_model("initial-exec")]] inline thread_local std::uint64_t t_ring_queue = 0;
 
+/// The queue's size, its overflow policy and the backend's pace.
+struct QueueOptions {
+  /// Events of capacity per thread's ring (see AsyncQueue::bytes_per_event).
+  std::size_t capacity_events = 8192;
+  /// A full ring makes the caller wait for room; else the event is dropped and counted.
+  bool block_when_full = true;
+  /// How long the backend waits between passes while events keep coming.
+  std::chrono::microseconds nap{200};
+  /// Quiet naps before the backend sleeps until a caller wakes it (10 ms).
+  int naps_before_sleep = 50;
+  /// Under a steady stream a line reaches its file (and tail -f) within this delay.
+  std::chrono::milliseconds max_flush_delay{50};
+  /// Events per pass: the backend releases ring space and checks the flush delay between passes.
+  std::size_t max_batch = 4096;
+};
+
 class AsyncQueue {
  public:
   /// One event as the backend sees it; views stay valid during the callback only.
-  using Handler = std::function<void(const spdlog::details::log_msg&)>;
+  using Handler = std::function<void(const EventRecord&)>;
   /// Called when the queue runs empty after a batch (the moment to flush file buffers).
   using IdleHandler = std::function<void()>;
 
@@ -56,14 +72,14 @@ class AsyncQueue {
   static constexpr std::size_t max_logger = 0xffff;
 
   /// Each thread's ring holds capacity_events * bytes_per_event bytes, rounded up to a power of two.
-  AsyncQueue(std::size_t capacity_events, bool block_when_full, Handler handler, IdleHandler on_idle);
+  AsyncQueue(const QueueOptions& options, Handler handler, IdleHandler on_idle);
   /// Writes everything queued, then stops the backend thread.
   ~AsyncQueue();
   AsyncQueue(const AsyncQueue&) = delete;
   AsyncQueue& operator=(const AsyncQueue&) = delete;
 
   /// When an event happened: a reading of the order clock, and its wall time when that is not
-  /// the order clock's (an injected clock, or a time given by spdlog).
+  /// the order clock's (an injected clock, or a time given by the caller).
   struct Stamp {
     std::uint64_t order = 0;
     std::int64_t wall_ns = 0;
@@ -74,10 +90,9 @@ class AsyncQueue {
 
   /// Queues an event. When the thread's ring is full: waits for room (block mode) or drops the
   /// event and counts it (drop mode). `always` events (flush barriers) are never dropped.
-  void push(Stamp when, spdlog::level::level_enum level, std::string_view logger, std::string_view payload,
-            bool always = false);
-  void push(std::chrono::system_clock::time_point time, spdlog::level::level_enum level, std::string_view logger,
-            std::string_view payload, bool always = false) {
+  void push(Stamp when, Level level, std::string_view logger, std::string_view payload, bool always = false);
+  void push(std::chrono::system_clock::time_point time, Level level, std::string_view logger, std::string_view payload,
+            bool always = false) {
     push(at(time), level, logger, payload, always);
   }
 
@@ -90,30 +105,22 @@ class AsyncQueue {
     char* payload = nullptr;
     char* end = nullptr;
   };
-  [[nodiscard]] Reservation reserve(Stamp when, spdlog::level::level_enum level, std::string_view logger) noexcept {
+  [[nodiscard]] Reservation reserve(Stamp when, Level level, std::string_view logger) noexcept {
     ThreadRing* ring = t_ring_queue == id_ ? t_ring : attach();
     if (ring == nullptr || logger.size() > max_logger) return {};
     std::size_t room = 0;
     char* record = ring->window(room);
     const std::size_t head = sizeof(RecordHeader) + logger.size();
     if (room < head + 64) return {};  // push() waits for room, or drops
-    auto* header = reinterpret_cast<RecordHeader*>(record);
-    header->order = when.order;
-    header->wall_ns = when.wall_ns;
-    header->logger_size = static_cast<std::uint16_t>(logger.size());
-    header->level = static_cast<std::uint8_t>(level);
-    header->flags = when.has_wall ? RecordHeader::has_wall : 0;
+    write_header(record, when, level, logger.size(), 0);
     put_bytes(record + sizeof(RecordHeader), logger.data(), logger.size());
     return Reservation{ring, record, record + head, record + room};
   }
   /// Publishes a reserved record whose payload ends at payload_end.
   void commit(const Reservation& r, const char* payload_end) noexcept {
-    auto* header = reinterpret_cast<RecordHeader*>(r.record);
-    header->payload_size = static_cast<std::uint32_t>(payload_end - r.payload);
     const std::size_t size = RecordHeader::padded(static_cast<std::size_t>(payload_end - r.record));
-    header->size = static_cast<std::uint32_t>(size);
-    r.ring->publish(size);
-    if (load_after_fence(asleep_)) wake();
+    RecordHeader::seal(r.record, size, static_cast<std::size_t>(payload_end - r.payload));
+    publish(*r.ring, size, false);
   }
 
   [[nodiscard]] std::uint64_t dropped() const noexcept { return dropped_.load(std::memory_order_relaxed); }
@@ -126,8 +133,23 @@ class AsyncQueue {
   /// Gives the calling thread a ring of this queue (nullptr: it has none any more).
   ThreadRing* attach() noexcept;
   std::shared_ptr<ThreadRing> add_ring();
-  void write_record(ThreadRing& ring, Stamp when, spdlog::level::level_enum level, std::string_view logger,
-                    std::string_view payload, bool always);
+  void write_record(ThreadRing& ring, Stamp when, Level level, std::string_view logger, std::string_view payload,
+                    bool always);
+  /// Writes a record's header but for its sizes (RecordHeader::seal() sets them): the one
+  /// place that lays out when, level and logger.
+  static void write_header(char* record, Stamp when, Level level, std::size_t logger_size, std::uint8_t flags) noexcept {
+    RecordHeader::open(record, when.order, when.wall_ns, logger_size, static_cast<std::uint8_t>(level),
+                       static_cast<std::uint8_t>(flags | (when.has_wall ? RecordHeader::has_wall : 0)));
+  }
+  /// Publishes a written record, then wakes the backend if it sleeps (or, `always`, at once).
+  /// The sleep protocol is a Dekker pair (asymmetric_fence.hpp): the caller stores its ring's
+  /// published position, then loads asleep_; the backend stores asleep_, then looks at the
+  /// rings. The fence of publish_then_fence() keeps the caller's load after its store, so one
+  /// side always sees the other: no event is left waiting for a backend that sleeps.
+  void publish(ThreadRing& ring, std::size_t size, bool always) noexcept {
+    ring.publish_then_fence(size);
+    if (always || load_after_fence(asleep_)) wake();
+  }
   /// Handles published events in timestamp order, up to the order clock's reading (or all
   /// of them); returns how many.
   std::size_t drain(const TscClock& clock, bool everything);
@@ -148,7 +170,7 @@ class AsyncQueue {
   };
 
   const std::uint64_t id_;
-  const bool block_;
+  const QueueOptions options_;
   const bool counter_;  // the order clock is the time-stamp counter
   const std::size_t ring_bytes_;
   Handler handler_;

@@ -35,6 +35,23 @@ struct RecordHeader {
   static constexpr std::uint8_t spilled = 2;
 
   [[nodiscard]] static constexpr std::size_t padded(std::size_t bytes) noexcept { return (bytes + 7) & ~std::size_t{7}; }
+
+  /// Writes the header at `record` but for its sizes, which seal() sets once they are known.
+  static void open(char* record, std::uint64_t order, std::int64_t wall_ns, std::size_t logger_size, std::uint8_t level,
+                   std::uint8_t flags) noexcept {
+    auto* h = reinterpret_cast<RecordHeader*>(record);
+    h->order = order;
+    h->wall_ns = wall_ns;
+    h->logger_size = static_cast<std::uint16_t>(logger_size);
+    h->level = level;
+    h->flags = flags;
+  }
+  /// Sets the sizes of the header at `record`: the whole record's (padded) and its payload's.
+  static void seal(char* record, std::size_t size, std::size_t payload_size) noexcept {
+    auto* h = reinterpret_cast<RecordHeader*>(record);
+    h->payload_size = static_cast<std::uint32_t>(payload_size);
+    h->size = static_cast<std::uint32_t>(size);
+  }
 };
 static_assert(sizeof(RecordHeader) == 32);
 
@@ -57,8 +74,11 @@ class ThreadRing {
     room = static_cast<std::size_t>(std::min<std::uint64_t>(free, max_record_));
     return storage_.get() + (write_ & mask_);
   }
-  /// Publishes the record of `size` bytes (a multiple of 8) written at the window.
-  void publish(std::size_t size) noexcept {
+  /// Publishes the record of `size` bytes (a multiple of 8) written at the window, and orders
+  /// the store before the caller's next loads (the frequent side of asymmetric_fence.hpp): the
+  /// queue's sleep protocol needs that (AsyncQueue::publish); the ring itself needs only the
+  /// release.
+  void publish_then_fence(std::size_t size) noexcept {
     write_ += size;
     store_then_fence(published_, write_, std::memory_order_release);
   }

@@ -13,8 +13,9 @@
 #include <spdlog/spdlog.h>
 
 #include "leadscout/log/logger.hpp"
-#include "spdlog_interop.hpp"
+#include "spdlog_capture.hpp"
 #include "spdlog_level.hpp"
+#include "spdlog_routes.hpp"
 
 namespace leadscout::log {
 namespace detail {
@@ -99,10 +100,10 @@ void capture(spdlog::logger& logger, std::uint64_t session) {
 
 void check_sink_route(const Route& route) {
   if (!route.file.empty()) {
-    throw ConfigError(fmt::format("log route \"{}\" has a sink too: a route writes to a file or to a sink", route.file));
+    throw leadscout::Error(fmt::format("log route \"{}\" has a sink too: a route writes to a file or to a sink", route.file));
   }
   if (dynamic_cast<const CaptureSink*>(route.sink.get()) != nullptr) {
-    throw ConfigError("a log route's sink is leadscout::log::spdlog_sink(): its lines would come back as events");
+    throw leadscout::Error("a log route's sink is leadscout::log::spdlog_sink(): its lines would come back as events");
   }
 }
 

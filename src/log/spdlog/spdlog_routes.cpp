@@ -1,11 +1,12 @@
-// Routes whose target is a spdlog sink: the rendered lines, handed over outside the router's
-// lock, with the sink's failures contained.
+#include "spdlog_routes.hpp"
+
 #include <cstdio>
 #include <exception>
 
+#include <spdlog/details/log_msg.h>
 #include <spdlog/sinks/sink.h>
 
-#include "spdlog_interop.hpp"
+#include "spdlog_level.hpp"
 
 namespace leadscout::log::detail {
 namespace {
@@ -24,9 +25,12 @@ class InUserSink {
 
 }  // namespace
 
-void UserSink::log(const spdlog::details::log_msg& msg) noexcept {
+void UserSink::log(std::chrono::system_clock::time_point time, Level level, std::string_view logger,
+                   std::string_view line) noexcept {
   InUserSink guard;
   try {
+    const spdlog::details::log_msg msg(time, spdlog::source_loc{}, spdlog::string_view_t(logger.data(), logger.size()),
+                                       to_spdlog(level), spdlog::string_view_t(line.data(), line.size()));
     if (sink_->should_log(msg.level)) sink_->log(msg);
     succeeded();
   } catch (const std::exception& e) {
@@ -61,13 +65,13 @@ void UserSink::succeeded() noexcept {
   }
 }
 
-void SinkHandoff::add(UserSink& sink, const spdlog::details::log_msg& msg, std::string_view line, bool flush) {
+void SinkHandoff::add(UserSink& sink, const EventRecord& record, std::string_view line, bool flush) {
   if (count_ == lines_.size()) lines_.emplace_back();
   Line& l = lines_[count_++];
   l.sink = &sink;
-  l.time = msg.time;
-  l.level = msg.level;
-  l.logger.assign(msg.logger_name.data(), msg.logger_name.size());
+  l.time = record.time;
+  l.level = record.level;
+  l.logger.assign(record.logger);
   if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
   l.text.assign(line);
   l.flush = flush;
@@ -76,8 +80,7 @@ void SinkHandoff::add(UserSink& sink, const spdlog::details::log_msg& msg, std::
 void SinkHandoff::deliver() noexcept {
   for (std::size_t i = 0; i < count_; ++i) {
     const Line& l = lines_[i];
-    const spdlog::details::log_msg msg(l.time, spdlog::source_loc{}, l.logger, l.level, l.text);
-    l.sink->log(msg);
+    l.sink->log(l.time, l.level, l.logger, l.text);
     if (l.flush) l.sink->flush();
   }
   count_ = 0;

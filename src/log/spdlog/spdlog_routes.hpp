@@ -1,29 +1,20 @@
-// The spdlog side of the backend: routes whose target is a spdlog sink, and what the capture
-// of spdlog loggers needs from the logging lifecycle.
+// Routes whose target is a spdlog sink: the lines the router renders, handed to the sinks
+// outside its lock, with the sinks' failures contained. spdlog's own types stay in the source.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <spdlog/common.h>
-#include <spdlog/details/log_msg.h>
-
-#include "leadscout/log/config.hpp"
+#include "leadscout/log/detail/spdlog_fwd.hpp"
+#include "leadscout/log/level.hpp"
+#include "queue/event_record.hpp"
 
 namespace leadscout::log::detail {
-
-/// True between init() and shutdown().
-[[nodiscard]] bool running() noexcept;
-/// How many times shutdown() has run; a capture made before the latest one is over.
-[[nodiscard]] std::uint64_t shutdowns() noexcept;
-
-/// Throws ConfigError for a route with a sink that cannot work: one that also names a file,
-/// or leadscout's own spdlog_sink(), whose lines would come back as events forever.
-void check_sink_route(const Route& route);
 
 /// Set while this thread is inside a route's spdlog sink. Events logged meanwhile on this
 /// thread are not handed to spdlog sinks again, and captured spdlog loggers keep to their own
@@ -34,16 +25,18 @@ inline thread_local bool t_in_user_sink = false;
 /// log file is), never thrown into the backend or the caller.
 class UserSink {
  public:
-  UserSink(spdlog::sink_ptr sink, std::atomic<std::uint64_t>& error_counter)
+  UserSink(std::shared_ptr<spdlog::sinks::sink> sink, std::atomic<std::uint64_t>& error_counter)
       : sink_(std::move(sink)), errors_(error_counter) {}
-  void log(const spdlog::details::log_msg& msg) noexcept;
+  /// Hands the sink one line as the payload of a spdlog message of the event's time, level and logger.
+  void log(std::chrono::system_clock::time_point time, Level level, std::string_view logger,
+           std::string_view line) noexcept;
   void flush() noexcept;
 
  private:
   void failed(const char* what) noexcept;
   void succeeded() noexcept;
 
-  spdlog::sink_ptr sink_;
+  std::shared_ptr<spdlog::sinks::sink> sink_;
   std::atomic<std::uint64_t>& errors_;
   std::atomic<bool> failing_{false};  // sinks may be called from several threads in sync mode
 };
@@ -54,7 +47,7 @@ class UserSink {
 class SinkHandoff {
  public:
   /// Keeps a copy of `line` (without its newline) for `sink`; `flush` flushes the sink after it.
-  void add(UserSink& sink, const spdlog::details::log_msg& msg, std::string_view line, bool flush);
+  void add(UserSink& sink, const EventRecord& record, std::string_view line, bool flush);
   /// Every spdlog sink of `all` is flushed after the lines (a flush barrier).
   void flush_all(const std::vector<UserSink*>& all) { flush_all_ = &all; }
   /// Calls the sinks and forgets the lines. Never call it with a leadscout lock held.
@@ -65,7 +58,7 @@ class SinkHandoff {
   struct Line {
     UserSink* sink = nullptr;
     std::chrono::system_clock::time_point time;
-    spdlog::level::level_enum level = spdlog::level::info;
+    Level level = Level::info;
     std::string logger;
     std::string text;
     bool flush = false;
