@@ -80,6 +80,7 @@ if [ "$all" = 1 ]; then
   export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
   stage "tsan" build/tsan "-LE package -E Browser -R ^(Log|Batch|Monitor|batch)" "${san_common[@]}" \
     -DLEADSCOUT_BUILD_TOOLS=OFF -DLEADSCOUT_BUILD_EXAMPLES=OFF "-DLEADSCOUT_TEST_AREAS=log;batch;monitor" \
+    -DLEADSCOUT_TEST_OPTIMIZATION= \
     "-DCMAKE_CXX_FLAGS=-O1 -fsanitize=thread -fno-omit-frame-pointer -Wno-maybe-uninitialized"
   echo "== fuzz"
   started=$SECONDS
