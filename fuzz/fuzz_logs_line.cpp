@@ -10,8 +10,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view line(reinterpret_cast<const char*>(data), size);
-  leadscout::logs_tool::event ev;
-  if (leadscout::logs_tool::scan_line(line, ev) == leadscout::logs_tool::scan_error::none) {
+  leadscout::logs_tool::Event ev;
+  if (leadscout::logs_tool::scan_line(line, ev) == leadscout::logs_tool::ScanError::none) {
     try {
       (void)nlohmann::json::parse(line);
     } catch (const nlohmann::json::parse_error& e) {
