@@ -93,11 +93,13 @@ const std::vector<std::uint16_t>& RouterSink::routes_for(std::uint32_t category,
   if (category >= category_routes_.size()) {
     category_routes_.resize(category + 1);
     category_known_.resize(category + 1, false);
+    category_console_.resize(category + 1, false);
   }
   if (!category_known_[category]) {
     for (std::size_t i = 0; i < routes_.size(); ++i) {
       if (common::logger_globs_match(routes_[i].route.loggers, logger)) category_routes_[category].push_back(static_cast<std::uint16_t>(i));
     }
+    category_console_[category] = common::logger_globs_match(console_loggers_, logger);
     category_known_[category] = true;
   }
   return category_routes_[category];
@@ -221,7 +223,7 @@ std::uint64_t RouterSink::route(const EventRecord& record, SinkHandoff& handoff)
     if (ring.size() == recent_events_kept) ring.pop_front();
     ring.push_back({++recent_seq_, level, json_line_.substr(0, json_line_.size() - 1)});
   }
-  if (level >= console_level_ && console_mode_ != ConsoleMode::off && common::logger_globs_match(console_loggers_, logger)) {
+  if (level >= console_level_ && console_mode_ != ConsoleMode::off && category_console_[decoded_.category]) {
     write_console(ev);
   }
   events_by_level[static_cast<std::size_t>(level)].fetch_add(1, std::memory_order_relaxed);

@@ -103,6 +103,7 @@ class RouterSink {
   std::uint64_t recent_seq_ = 0;
   std::vector<std::vector<std::uint16_t>> category_routes_;  // by category id
   std::vector<bool> category_known_;
+  std::vector<bool> category_console_;  // by category id: the console shows its events
   DecodedEvent decoded_;
   std::string json_line_;
   std::string console_line_;
