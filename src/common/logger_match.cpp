@@ -1,3 +1,4 @@
+// Logger-name matching: a name or a glob selects a logger and its children.
 #include "logger_match.hpp"
 
 #include "glob.hpp"

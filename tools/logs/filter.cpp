@@ -1,3 +1,4 @@
+// `leadscout-logs filter`: the selected events as JSON lines or console lines.
 #include "filter.hpp"
 
 #include <string>

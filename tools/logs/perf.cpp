@@ -1,3 +1,4 @@
+// `leadscout-logs perf`: quantiles of a numeric field per group, and token and cost totals.
 #include "perf.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// From log files to selected events: reading, deduplication and the corrupt-line reports.
 #include "pipeline.hpp"
 
 #include <memory>

@@ -1,3 +1,4 @@
+// The console format of leadscout-logs' --pretty output.
 #include "pretty.hpp"
 
 #include <string_view>

@@ -1,3 +1,4 @@
+// Numbers and padded columns of leadscout-logs' human reports.
 #include "report_text.hpp"
 
 #include <cmath>

@@ -1,3 +1,4 @@
+// `leadscout-logs summary`: time range, counts by level and logger, top errors and warnings.
 #include "summary.hpp"
 
 #include <algorithm>

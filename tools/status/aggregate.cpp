@@ -1,3 +1,4 @@
+// The shards of each operation summed into one row, quotas included.
 #include "aggregate.hpp"
 
 #include <algorithm>

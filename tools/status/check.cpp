@@ -1,3 +1,4 @@
+// leadscout-status --check: one line and a monitoring-plugin state.
 #include "check.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// Whether the process that wrote a progress file is still alive.
 #include "process_probe.hpp"
 
 #include <signal.h>

@@ -1,3 +1,4 @@
+// The progress files of a directory, read and validated.
 #include "scan.hpp"
 
 #include <algorithm>
