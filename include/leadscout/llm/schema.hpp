@@ -1,0 +1,46 @@
+// JSON Schema checks of answers: the keywords OpenAI's strict structured outputs accept.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "leadscout/llm/export.hpp"
+
+namespace leadscout::llm {
+
+/// A compiled JSON Schema of the subset OpenAI's strict mode accepts: type, properties,
+/// required, additionalProperties, items, enum, const, anyOf, $ref/$defs, minimum, maximum,
+/// exclusiveMinimum, exclusiveMaximum, multipleOf, minLength, maxLength, minItems, maxItems.
+/// Annotations (title, description, $schema, $id, $comment, default, examples) are ignored.
+class LEADSCOUT_LLM_EXPORT Schema {
+ public:
+  /// Throws leadscout::Error for text that is not JSON, a keyword outside the subset (named,
+  /// with its JSON pointer) or a $ref that does not resolve.
+  explicit Schema(std::string_view text);
+  /// The same, from parsed JSON.
+  explicit Schema(const nlohmann::json& schema);
+  ~Schema();
+  Schema(const Schema&);
+  Schema& operator=(const Schema&);
+  Schema(Schema&&) noexcept;
+  Schema& operator=(Schema&&) noexcept;
+
+  /// Empty when `value` satisfies the schema; else the first violation, with the JSON pointer of
+  /// the offending value ("/confidence: expected a number, got a string").
+  [[nodiscard]] std::string check(const nlohmann::json& value) const;
+  /// The schema as given.
+  [[nodiscard]] const nlohmann::json& json() const noexcept;
+
+ private:
+  struct Impl;
+  std::shared_ptr<const Impl> impl_;
+};
+
+/// The JSON value an answer carries: the whole text, else the content of a Markdown code fence,
+/// else the outermost {...} or [...] in prose. Null when none parses.
+[[nodiscard]] LEADSCOUT_LLM_EXPORT nlohmann::json extract_json(std::string_view text);
+
+}  // namespace leadscout::llm

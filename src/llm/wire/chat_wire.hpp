@@ -1,0 +1,79 @@
+// The chat APIs on the wire, in both directions: the client writes requests and reads answers,
+// leadscout-llm-stub reads requests and writes answers, from this one definition.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "leadscout/llm/api.hpp"
+
+namespace leadscout::llm::wire {
+
+/// A turn of the conversation after the system prompt.
+struct Message {
+  std::string role;  ///< "user" or "assistant"
+  std::string content;
+};
+
+/// A chat request, as the client sends it and the stub reads it.
+struct ChatRequest {
+  std::string model;
+  std::string system;
+  std::vector<Message> messages;
+  /// The JSON Schema the answer must follow: OpenAI response_format json_schema (strict),
+  /// Anthropic a forced tool whose input_schema it is. Null: free text.
+  nlohmann::json schema;
+  std::int64_t max_tokens = 0;
+  double temperature = 0;
+};
+
+/// The name of the forced tool (Anthropic) and of the json_schema (OpenAI) that carry a schema.
+inline constexpr std::string_view kAnswerName = "answer";
+
+/// The request body of `api`.
+[[nodiscard]] std::string request_body(Api api, const ChatRequest& request);
+/// Reads a request body of `api`; a message's content may be a string or an array of text
+/// parts. nullopt with `error` set when the body is not a request.
+[[nodiscard]] std::optional<ChatRequest> parse_request(Api api, std::string_view body, std::string& error);
+
+/// What a 200 carries.
+struct ChatAnswer {
+  std::string id;
+  std::string model;  ///< the model the provider reports
+  /// The answer: the message's text, or with a schema on Anthropic the forced tool's input
+  /// serialised as JSON.
+  std::string text;
+  std::int64_t input_tokens = 0;
+  std::int64_t output_tokens = 0;
+  std::string finish_reason;  ///< "stop", "length", "end_turn", "tool_use", ...
+};
+
+/// The 200 body of `api`. `as_tool` (Anthropic only): the text is JSON and is sent as the
+/// forced tool's input.
+[[nodiscard]] std::string response_body(Api api, const ChatAnswer& answer, bool as_tool);
+/// Reads a 200 body of `api`; nullopt when it is not one.
+[[nodiscard]] std::optional<ChatAnswer> parse_response(Api api, std::string_view body);
+
+/// An error body of `api` with its type ("rate_limit_error", "invalid_request_error", ...).
+[[nodiscard]] std::string error_body(Api api, std::string_view type, std::string_view message);
+/// The `error.message` of an error body of either API, else the body's first 200 bytes.
+[[nodiscard]] std::string error_message(std::string_view body);
+
+/// The chat path below the base URL: "/chat/completions" or "/messages".
+[[nodiscard]] std::string_view chat_path(Api api) noexcept;
+
+/// Request headers: (name, value) pairs.
+using Headers = std::vector<std::pair<std::string, std::string>>;
+/// The headers that carry `key` (Authorization: Bearer, or x-api-key with anthropic-version);
+/// none for an empty key.
+[[nodiscard]] Headers auth_headers(Api api, std::string_view key);
+/// The key a request carries: `x-api-key`, else the token of `authorization: Bearer KEY`.
+[[nodiscard]] std::optional<std::string> request_key(std::string_view x_api_key, std::string_view authorization);
+
+}  // namespace leadscout::llm::wire
