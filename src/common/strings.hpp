@@ -15,6 +15,16 @@ namespace leadscout::common {
   return s;
 }
 
+/// True when `a` and `b` are equal but for ASCII case (HTTP header names).
+[[nodiscard]] constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
 /// A run's total as shown to people: "500"; "~500" while a streamed input has not ended but
 /// an estimate is known; else "?".
 [[nodiscard]] inline std::string total_text(bool known, std::uint64_t total, std::optional<std::uint64_t> expected) {

@@ -98,8 +98,9 @@ class LEADSCOUT_LLM_EXPORT Reply {
 class LEADSCOUT_LLM_EXPORT Client {
  public:
   /// Reads each endpoint's key from its variable (never logged). Throws leadscout::Error for
-  /// no endpoints, a bad base_url, a model without a price (neither in the table nor given)
-  /// or a ca_file that cannot be read.
+  /// no endpoints, an endpoint without a model, a bad base_url or a ca_file that cannot be
+  /// read. A model that is neither in the price table nor priced in its Endpoint costs 0, and
+  /// a warning on the `api` logger says so.
   explicit Client(ClientOptions options);
   ~Client();
   Client(Client&&) noexcept;

@@ -20,6 +20,11 @@ class LEADSCOUT_LLM_EXPORT Schema {
   /// Throws leadscout::Error for text that is not JSON, a keyword outside the subset (named,
   /// with its JSON pointer) or a $ref that does not resolve.
   explicit Schema(std::string_view text);
+  ///@{
+  /// The same, for the other spellings of text (which nlohmann::json would also take).
+  explicit Schema(const std::string& text) : Schema(std::string_view(text)) {}
+  explicit Schema(const char* text) : Schema(std::string_view(text)) {}
+  ///@}
   /// The same, from parsed JSON.
   explicit Schema(const nlohmann::json& schema);
   ~Schema();
