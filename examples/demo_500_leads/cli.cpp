@@ -1,6 +1,7 @@
 // The demo's command line.
 #include "cli.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -61,14 +62,27 @@ void add_provider_options(CLI::App& app, DemoOptions& o) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   app.add_option("--llm-url", o.llm_url,
-                 "A real provider: POST URL/chat/completions (OpenAI-compatible) or URL/messages (--llm-api anthropic)")
-      ->check([](const std::string& s) {
-        return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0 ? std::string()
-                                                                         : std::string("must start with http:// or https://");
+                 "Real providers to fail over between, comma-separated: URL (of --llm-api) or API=URL, e.g. "
+                 "https://api.openai.com/v1,anthropic=https://api.anthropic.com/v1")
+      ->check([](const std::string& list) {
+        for (std::size_t start = 0; start < list.size();) {
+          const std::size_t comma = std::min(list.find(',', start), list.size());
+          const std::string entry = list.substr(start, comma - start);
+          const auto scheme = entry.find("://");
+          const std::string url = entry.substr(entry.find('=') < scheme ? entry.find('=') + 1 : 0);
+          if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+            return "\"" + entry + "\" must start with http:// or https:// (or API=http...)";
+          }
+          start = comma + 1;
+        }
+        return std::string();
       });
   app.add_option("--llm-api", o.llm_api, "openai or anthropic (default: openai over HTTP, both simulated)")
       ->check(CLI::IsMember({"openai", "anthropic"}));
-  app.add_option("--llm-model", o.llm_model, "Model name (default gpt-4o-mini, or claude-3-haiku-20240307)");
+  app.add_option("--llm-model", o.llm_model,
+                 "Model, or one per --llm-url entry, comma-separated (default gpt-4o-mini, or claude-3-haiku-20240307)");
+  app.add_option("--ca-file", o.ca_file, "PEM bundle that verifies the providers' TLS certificates (default: the system's)")
+      ->check(CLI::ExistingFile);
   app.add_option("--price-in", o.price_in, "USD per million input tokens (default: the built-in table)")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--price-out", o.price_out, "USD per million output tokens (default: the built-in table)")

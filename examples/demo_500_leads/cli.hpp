@@ -31,10 +31,11 @@ struct DemoOptions {
   std::int64_t llm_rpm = 5000;       ///< the simulated provider's requests per minute
   std::int64_t llm_tpm = 2'000'000;  ///< the simulated provider's tokens per minute
 
-  // The provider: the simulated one in this process, or a real one over HTTP.
-  std::string llm_url;    ///< empty: the simulated provider
+  // The providers: the simulated one in this process, or real ones over HTTP(S).
+  std::string llm_url;    ///< endpoints to fail over between, "URL" or "API=URL", comma-separated; empty: simulated
   std::string llm_api;    ///< "openai" or "anthropic"; empty: openai over HTTP, both simulated
-  std::string llm_model;  ///< empty: the API's default model
+  std::string llm_model;  ///< one model, or one per --llm-url entry; empty: each API's default model
+  std::string ca_file;    ///< PEM bundle that verifies the providers' certificates; empty: the system's
   double price_in = -1;   ///< USD per million input tokens; negative: the built-in table
   double price_out = -1;  ///< USD per million output tokens; negative: the built-in table
 

@@ -1,55 +1,59 @@
-// Provider setup. Keys are read here and handed to the transport only: nothing else holds them.
+// Provider setup: --llm-url is a comma-separated list of endpoints to fail over between, each
+// "URL" (of --llm-api) or "API=URL"; --llm-model lists their models in the same order (one
+// model serves all).
 #include "llm_setup.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 
-#include "http_transport.hpp"
-#include "loopback_transport.hpp"
 #include "service.hpp"
 #include "simulated_llm.hpp"
 
 namespace demo {
 
-LlmSetup::LlmSetup() = default;
-LlmSetup::~LlmSetup() = default;
-LlmSetup::LlmSetup(LlmSetup&&) noexcept = default;
-LlmSetup& LlmSetup::operator=(LlmSetup&&) noexcept = default;
+namespace llm = leadscout::llm;
 
 namespace {
 
-namespace stub = leadscout::llm_stub;
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    if (comma > start) out.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
 
-std::string default_model(LlmApi api) { return api == LlmApi::openai ? "gpt-4o-mini" : "claude-3-haiku-20240307"; }
+llm::Api api_named(const std::string& name, const std::string& flag) {
+  if (const auto api = llm::parse_api(name)) return *api;
+  throw SetupError(flag + ": \"" + name + "\" is not openai or anthropic");
+}
 
-/// The model's price: the flags, else the table, else zero (flagged, so the demo can warn).
-Price price_of(const DemoOptions& o, const std::string& model, bool& unknown) {
-  const std::optional<Price> table = builtin_price(model);
-  unknown = !table && (o.price_in < 0 || o.price_out < 0);
-  Price p = table.value_or(Price{});
-  if (o.price_in >= 0) p.input_per_million = o.price_in;
-  if (o.price_out >= 0) p.output_per_million = o.price_out;
-  return p;
+std::string default_model(llm::Api api) { return api == llm::Api::openai ? "gpt-4o-mini" : "claude-3-haiku-20240307"; }
+
+void set_prices(const DemoOptions& o, llm::Endpoint& e) {
+  e.price_in_usd_per_mtok = o.price_in;
+  e.price_out_usd_per_mtok = o.price_out;
 }
 
 LlmSetup simulated(const DemoOptions& o) {
-  LlmSetup s;
-  stub::StubOptions so;
+  leadscout::llm_stub::StubOptions so;
   so.seed = o.seed;
   so.latency_mean = std::chrono::milliseconds(o.llm_latency_ms);
   so.failure_rate = o.llm_failure_rate;
   so.hang_rate = o.llm_hang_rate;
-  so.limits = stub::Limits{o.llm_rpm, o.llm_tpm};
-  s.service = std::make_unique<stub::StubService>(so);
-  s.transports.push_back(std::make_unique<LoopbackTransport>(*s.service));
-  s.where = "in-process";
-  const std::optional<LlmApi> only = parse_llm_api(o.llm_api);
+  so.limits = leadscout::llm_stub::Limits{o.llm_rpm, o.llm_tpm};
+  LlmSetup s;
+  s.simulated = std::make_unique<SimulatedProvider>(so);
+  const std::optional<llm::Api> only = o.llm_api.empty() ? std::nullopt : std::optional(api_named(o.llm_api, "--llm-api"));
   for (const Provider& p : {openai_provider(), anthropic_provider()}) {
-    const LlmApi api = *parse_llm_api(p.name);
+    const llm::Api api = *llm::parse_api(p.name);
     if (only && *only != api) continue;
-    const std::string model = o.llm_model.empty() ? p.model : o.llm_model;
-    bool unknown = false;
-    s.endpoints.push_back(LlmEndpoint{p.name, api, model, price_of(o, model, unknown), s.transports.back().get()});
-    s.price_unknown = s.price_unknown || unknown;
+    llm::Endpoint e{.api = api, .base_url = s.simulated->url(), .model = o.llm_model.empty() ? p.model : o.llm_model};
+    set_prices(o, e);
+    s.client.endpoints.push_back(std::move(e));
   }
   return s;
 }
@@ -57,36 +61,49 @@ LlmSetup simulated(const DemoOptions& o) {
 }  // namespace
 
 LlmSetup make_llm_setup(const DemoOptions& o) {
-  if (o.llm_url.empty()) return simulated(o);
-  LlmSetup s;
-  s.simulated = false;
-  const LlmApi api = parse_llm_api(o.llm_api).value_or(LlmApi::openai);
-  const char* key = std::getenv(api == LlmApi::anthropic ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY");
-  s.key_missing = key == nullptr || *key == '\0';
-  // A request timeout of its own only backs up the item timeout, which closes the socket sooner.
-  const auto timeout = o.item_timeout.count() > 0 ? o.item_timeout + std::chrono::seconds(1) : std::chrono::milliseconds(120'000);
-  try {
-    s.transports.push_back(std::make_unique<HttpTransport>(o.llm_url, key == nullptr ? "" : key, timeout));
-  } catch (const UrlError& e) {
-    throw SetupError(std::string("--llm-url: ") + e.what());
+  LlmSetup s = o.llm_url.empty() ? simulated(o) : LlmSetup{};
+  if (o.llm_url.empty()) {
+    s.client.timeout = std::chrono::milliseconds(120'000);  // the item timeout closes the socket sooner
+    return s;
   }
-  s.where = s.transports.back()->describe();
-  const std::string model = o.llm_model.empty() ? default_model(api) : o.llm_model;
-  bool unknown = false;
-  s.endpoints.push_back(
-      LlmEndpoint{std::string(to_string(api)), api, model, price_of(o, model, unknown), s.transports.back().get()});
-  s.price_unknown = unknown;
+  const llm::Api default_api = o.llm_api.empty() ? llm::Api::openai : api_named(o.llm_api, "--llm-api");
+  const std::vector<std::string> models = split_list(o.llm_model);
+  const std::vector<std::string> urls = split_list(o.llm_url);
+  if (urls.empty()) throw SetupError("--llm-url: no URL in \"" + o.llm_url + "\"");
+  if (models.size() > 1 && models.size() != urls.size()) {
+    throw SetupError("--llm-model: " + std::to_string(models.size()) + " models for " + std::to_string(urls.size()) +
+                     " URLs (give one model, or one per URL)");
+  }
+  for (std::size_t i = 0; i < urls.size(); ++i) {
+    const std::string& entry = urls[i];
+    const auto equals = entry.find('=');
+    const bool named = equals != std::string::npos && entry.find("://") > equals;
+    llm::Endpoint e{.api = named ? api_named(entry.substr(0, equals), "--llm-url") : default_api,
+                    .base_url = named ? entry.substr(equals + 1) : entry};
+    e.model = models.empty() ? default_model(e.api) : models[models.size() == 1 ? 0 : i];
+    // A second endpoint of the same API is another account or server: a quota of its own.
+    const auto same_api = std::count_if(s.client.endpoints.begin(), s.client.endpoints.end(),
+                                        [&](const llm::Endpoint& other) { return other.api == e.api; });
+    if (same_api > 0) e.quota = std::string(llm::to_string(e.api)) + "-" + std::to_string(same_api + 1);
+    set_prices(o, e);
+    const std::string variable = e.api == llm::Api::anthropic ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY";
+    const char* key = std::getenv(variable.c_str());
+    const bool listed = std::find(s.missing_keys.begin(), s.missing_keys.end(), variable) != s.missing_keys.end();
+    if ((key == nullptr || *key == '\0') && !listed) s.missing_keys.push_back(variable);
+    s.client.endpoints.push_back(std::move(e));
+  }
+  s.client.ca_file = o.ca_file;
+  if (o.item_timeout.count() > 0) s.client.timeout = o.item_timeout + std::chrono::seconds(1);
   return s;
 }
 
-std::vector<leadscout::batch::Quota> make_quotas(const DemoOptions& o, const LlmSetup& setup) {
-  std::vector<leadscout::batch::Quota> quotas;
-  for (const LlmEndpoint& e : setup.endpoints) {
-    quotas.push_back(leadscout::batch::Quota{.name = e.provider,
-                                             .requests_per_minute = o.rpm,
-                                             .tokens_per_minute = o.tpm,
-                                             .max_in_flight = o.adaptive ? 0 : static_cast<int>(o.concurrency),
-                                             .budget_usd = o.budget_usd});
+std::vector<leadscout::batch::Quota> make_quotas(const DemoOptions& o, const llm::Client& client) {
+  std::vector<leadscout::batch::Quota> quotas = client.quotas();
+  for (leadscout::batch::Quota& q : quotas) {
+    q.requests_per_minute = o.rpm;
+    q.tokens_per_minute = o.tpm;
+    q.max_in_flight = o.adaptive ? 0 : static_cast<int>(o.concurrency);
+    q.budget_usd = o.budget_usd;
   }
   return quotas;
 }

@@ -23,12 +23,14 @@
 #include "leadscout/batch.hpp"
 #include "leadscout/log.hpp"
 #include "leadscout/monitor.hpp"
-#include "name_data.hpp"
-#include "llm_call.hpp"
+#include "leadscout/llm.hpp"
 #include "llm_setup.hpp"
+#include "name_data.hpp"
+#include "prompt.hpp"
 
 namespace lb = leadscout::batch;
 namespace ll = leadscout::log;
+namespace llm = leadscout::llm;
 
 namespace {
 
@@ -42,31 +44,55 @@ demo::Classification count(lb::Context& ctx, demo::Classification c) {
   return c;
 }
 
-void log_providers(const ll::Logger& operations, const demo::DemoOptions& o, const demo::LlmSetup& llm) {
+void log_providers(const ll::Logger& operations, const demo::DemoOptions& o, const demo::LlmSetup& setup) {
   std::vector<std::string_view> providers;
   std::vector<std::string_view> models;
-  for (const demo::LlmEndpoint& e : llm.endpoints) {
-    providers.push_back(e.provider);
+  std::vector<std::string_view> urls;
+  for (const llm::Endpoint& e : setup.client.endpoints) {
+    providers.push_back(llm::to_string(e.api));
     models.push_back(e.model);
+    urls.push_back(e.base_url);
   }
-  if (llm.simulated) {
+  const bool simulated = setup.simulated != nullptr;
+  if (simulated) {
     operations.info("LLM fallback enabled",
-                    {{"providers", providers}, {"models", models}, {"simulated", true}, {"endpoint", llm.where},
+                    {{"providers", providers}, {"models", models}, {"simulated", true}, {"endpoints", urls},
                      {"rpm", o.rpm}, {"tpm", o.tpm}, {"budget_usd", o.budget_usd}, {"adaptive", o.adaptive},
                      {"latency_ms", o.llm_latency_ms}, {"failure_rate", o.llm_failure_rate},
                      {"hang_rate", o.llm_hang_rate}, {"provider_rpm", o.llm_rpm}, {"provider_tpm", o.llm_tpm}});
   } else {
     operations.info("LLM fallback enabled",
-                    {{"providers", providers}, {"models", models}, {"simulated", false}, {"endpoint", llm.where},
+                    {{"providers", providers}, {"models", models}, {"simulated", false}, {"endpoints", urls},
                      {"rpm", o.rpm}, {"tpm", o.tpm}, {"budget_usd", o.budget_usd}, {"adaptive", o.adaptive}});
   }
-  if (llm.key_missing) {
-    operations.warning("No API key", {{"variable", o.llm_api == "anthropic" ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY"},
+  for (const std::string& variable : setup.missing_keys) {
+    operations.warning("No API key", {{"variable", variable},
                                       {"hint", "requests go without a key, as a local server accepts them"}});
   }
-  if (llm.price_unknown) {
-    operations.warning("Model price unknown", {{"model", models.front()}, {"hint", "set --price-in and --price-out"}});
+}
+
+/// The LLM step: one question under the client's failover, its spend in the run's metrics.
+std::optional<lb::Failure> classify_with_llm(llm::Client& client, const demo::Lead& lead, lb::Context& ctx,
+                                             const ll::Logger& clog, demo::Classification& out) {
+  LEADSCOUT_DEBUG(clog, "LLM fallback triggered", {{"name", lead.name}});
+  const llm::Reply reply = client.complete(ctx, demo::origin_request(lead.name));
+  ctx.metric("llm_calls", 1);
+  ctx.metric("llm_tokens", reply.usage().input_tokens + reply.usage().output_tokens);
+  ctx.metric("llm_cost_micro_usd", static_cast<std::int64_t>(std::llround(reply.cost_usd() * 1e6)));
+  if (!reply.ok()) {
+    if (reply.failure().reason == "llm_unavailable") {
+      ctx.log().warning("LLM providers unavailable", {{"name", lead.name}, {"providers", client.options().endpoints.size()}});
+    }
+    return reply.failure();
   }
+  const std::string_view provider = llm::to_string(client.options().endpoints.at(reply.endpoint()).api);
+  const demo::Answer answer = demo::read_answer(reply.json());
+  out = demo::Classification{lead.name, answer.label, answer.confidence, "llm", std::string(provider)};
+  LEADSCOUT_DEBUG(clog, "LLM response", {{"name", lead.name}, {"method", "llm"}, {"provider", provider},
+                                         {"result", answer.label}, {"confidence", answer.confidence},
+                                         {"tokens", reply.usage().input_tokens + reply.usage().output_tokens},
+                                         {"cost_usd", reply.cost_usd()}});
+  return std::nullopt;
 }
 
 /// The leads to classify, read as the run goes: the CSV file, or generated ones. A malformed
@@ -124,10 +150,12 @@ int run(const demo::DemoOptions& o, const ll::Config& log_config) {
     return kExitUsage;
   }
 
-  demo::LlmSetup llm;
+  demo::LlmSetup setup;
+  std::optional<llm::Client> client;
   try {
-    llm = demo::make_llm_setup(o);
-  } catch (const demo::SetupError& e) {
+    setup = demo::make_llm_setup(o);
+    client.emplace(setup.client);
+  } catch (const std::exception& e) {  // a bad flag, a bad URL, an unreadable --ca-file
     operations.error("Provider setup invalid", {{"error", e.what()}});
     return kExitUsage;
   }
@@ -144,7 +172,7 @@ int run(const demo::DemoOptions& o, const ll::Config& log_config) {
                    {"log_dir", log_config.dir.string()},
                    {"output", output.string()},
                    {"fresh", o.fresh}});
-  log_providers(operations, o, llm);
+  log_providers(operations, o, setup);
 
   lb::Options opt;
   opt.operation = o.operation;
@@ -154,30 +182,20 @@ int run(const demo::DemoOptions& o, const ll::Config& log_config) {
   opt.fresh = o.fresh;
   opt.progress_dir = log_config.dir / "progress";
   opt.seed = o.seed;
-  opt.quotas = demo::make_quotas(o, llm);
-  opt.retry.max_attempts_by_reason = {{"unparsable_answer", 2}};  // a model may answer better once
+  opt.quotas = demo::make_quotas(o, *client);
   // Each classified lead is appended as it finishes; a resumed run completes the file.
   opt.results = output.extension() == ".jsonl" ? lb::jsonl_results(output) : lb::csv_results(output);
   if (o.input.empty()) opt.expected_total = o.leads;
 
   const ll::Logger classification_log = ll::get("classification");
-  const ll::Logger api_log = ll::get("api");
   const auto classify = [&](const demo::Lead& lead, lb::Context& ctx) -> lb::Outcome<demo::Classification> {
     ctx.set_current(lead.name);
     const ll::Fields item = {{"operation", o.operation}, {"item_id", lead.id}, {"attempt", ctx.attempt()}};
     const ll::Logger clog = classification_log.enabled(ll::Level::debug) ? classification_log.bind(item) : classification_log;
     if (auto local = classifier.classify(lead.name, clog)) return count(ctx, std::move(*local));
-    demo::LlmOutcome out = demo::classify_with_llm(llm.endpoints, lead.name, ctx, clog, api_log.bind(item));
-    ctx.metric("llm_calls", out.calls);
-    ctx.metric("llm_tokens", out.tokens);
-    ctx.metric("llm_cost_micro_usd", static_cast<std::int64_t>(std::llround(out.cost_usd * 1e6)));
-    if (!out.result) {
-      if (out.failure.reason == "llm_unavailable") {
-        ctx.log().warning("LLM providers unavailable", {{"name", lead.name}, {"providers", llm.endpoints.size()}});
-      }
-      return out.failure;
-    }
-    return count(ctx, std::move(*out.result));
+    demo::Classification answered;
+    if (auto failure = classify_with_llm(*client, lead, ctx, clog, answered)) return std::move(*failure);
+    return count(ctx, std::move(answered));
   };
 
   opt.item_noun = "leads";  // the summary says "leads_per_second=..."
@@ -200,6 +218,9 @@ int run(const demo::DemoOptions& o, const ll::Config& log_config) {
     return kExitFailure;
   }
 
+  if (summary.status == lb::Status::failed) {  // a rejected key, an unverified certificate: said where one looks first
+    std::fprintf(stderr, "demo_500_leads: the run halted: %s\n", summary.reason.c_str());
+  }
   const auto african_it = summary.metrics.find("african_businesses");
   const std::int64_t african = african_it == summary.metrics.end() ? 0 : african_it->second;
   const double african_share =

@@ -73,11 +73,11 @@ void judge_status(const ResolvedEndpoint& e, const HttpResult& r, batch::Permit&
     return;
   }
   permit.settle(batch::Usage{});  // refused or failed calls are not billed
-  const std::string where = std::string(to_string(e.spec.api)) + " (" + e.transport->describe() + ")";
   if (r.status == 401 || r.status == 403) {
     out.outcome = r.status == 401 ? "unauthorized" : "forbidden";
-    out.failure = halt_failure(out.outcome + ": " + where + " answered HTTP " + std::to_string(r.status) + " (" +
-                               out.error + "); check " + e.spec.key_env);
+    out.failure = halt_failure(out.outcome + ": " + std::string(to_string(e.spec.api)) + " answered HTTP " +
+                               std::to_string(r.status) + " at " + e.transport->describe() + " (" + out.error +
+                               "); check " + e.spec.key_env);
   } else if (r.status >= 400 && r.status < 500) {
     out.outcome = "bad_request";
     out.failure = batch::Failure{.reason = "bad_request", .retry = batch::Retry::no};

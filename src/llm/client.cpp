@@ -113,6 +113,10 @@ CallResult call_with_failover(ClientState& s, batch::Context& ctx, const wire::C
       s.health.succeeded(*index);
       return last;
     }
+    if (last.failure.halt) {
+      s.api.critical("LLM call halts the run", {{"item_id", ctx.item_id()}, {"endpoint", *index}, {"reason", last.failure.reason}});
+      return last;
+    }
     const auto now = ctx.clock().now();
     if (last.cool_until) {
       cooling = s.health.cool(*index, now, *last.cool_until);
