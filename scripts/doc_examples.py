@@ -80,6 +80,7 @@ def write_project(blocks, work):
              "find_package(leadscout CONFIG REQUIRED)",
              "set(libs leadscout::log leadscout::batch)",
              "if(TARGET leadscout::monitor)\n  list(APPEND libs leadscout::monitor)\nendif()",
+             "if(TARGET leadscout::llm)\n  list(APPEND libs leadscout::llm)\nendif()",
              # The spdlog interop examples call spdlog themselves, as their programs would.
              "find_package(spdlog 1.10 CONFIG QUIET)",
              "if(TARGET spdlog::spdlog)\n  list(APPEND libs spdlog::spdlog)\nendif()"]
