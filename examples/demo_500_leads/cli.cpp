@@ -141,9 +141,15 @@ void add_options(CLI::App& app, DemoOptions& o) {
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   add_provider_options(app, o);
+  app.add_option("--failover-after", o.failover_after,
+                 "Consecutive 5xx, connection failures or timeouts of an endpoint before calls move to the next")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  add_duration(app, "--failover-cooldown", o.failover_cooldown, "How long a failing endpoint is skipped (default 30s)");
   app.footer(
-      "Exit codes: 0 completed, 130 interrupted by SIGINT, 143 by SIGTERM, 2 bad usage or input,\n"
-      "3 deadline exceeded, 4 budget spent, 1 other failure (such as a rejected API key).\n"
+      "Exit codes: 0 completed, 5 completed with leads that failed every attempt, 130 interrupted by SIGINT,\n"
+      "143 by SIGTERM, 2 bad usage or input, 3 deadline exceeded, 4 budget spent, 1 other failure (such as a\n"
+      "rejected API key or a certificate that does not verify).\n"
       "Environment: OPENAI_API_KEY, ANTHROPIC_API_KEY, LEADSCOUT_QUOTA_OPENAI (rpm=,tpm=,in_flight=,budget_usd=),\n"
       "LEADSCOUT_LOG_DIR, LEADSCOUT_LOG_LEVEL, LEADSCOUT_LOG_CONSOLE (see the README and docs/providers.md).");
 }

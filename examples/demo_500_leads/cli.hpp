@@ -36,6 +36,8 @@ struct DemoOptions {
   std::string llm_api;    ///< "openai" or "anthropic"; empty: openai over HTTP, both simulated
   std::string llm_model;  ///< one model, or one per --llm-url entry; empty: each API's default model
   std::string ca_file;    ///< PEM bundle that verifies the providers' certificates; empty: the system's
+  int failover_after = 3;  ///< consecutive endpoint failures before calls move on
+  std::chrono::milliseconds failover_cooldown{std::chrono::seconds(30)};  ///< how long a failing endpoint is skipped
   double price_in = -1;   ///< USD per million input tokens; negative: the built-in table
   double price_out = -1;  ///< USD per million output tokens; negative: the built-in table
 

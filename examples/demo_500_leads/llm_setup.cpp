@@ -62,6 +62,8 @@ LlmSetup simulated(const DemoOptions& o) {
 
 LlmSetup make_llm_setup(const DemoOptions& o) {
   LlmSetup s = o.llm_url.empty() ? simulated(o) : LlmSetup{};
+  s.client.failover_after = o.failover_after;
+  s.client.failover_cooldown = o.failover_cooldown;
   if (o.llm_url.empty()) {
     s.client.timeout = std::chrono::milliseconds(120'000);  // the item timeout closes the socket sooner
     return s;
