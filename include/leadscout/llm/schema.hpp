@@ -20,6 +20,10 @@ class LEADSCOUT_LLM_EXPORT Schema {
   /// Throws leadscout::Error for text that is not JSON, a keyword outside the subset (named,
   /// with its JSON pointer) or a $ref that does not resolve.
   explicit Schema(std::string_view text);
+  /// The same: without these, a string literal or a std::string would match both the text and
+  /// the JSON constructor (nlohmann::json converts from strings) and not compile.
+  explicit Schema(const char* text);
+  explicit Schema(const std::string& text);
   /// The same, from parsed JSON.
   explicit Schema(const nlohmann::json& schema);
   ~Schema();

@@ -32,6 +32,10 @@ nlohmann::json parsed_schema(std::string_view text) {
 
 Schema::Schema(std::string_view text) : Schema(parsed_schema(text)) {}
 
+Schema::Schema(const char* text) : Schema(std::string_view(text)) {}
+
+Schema::Schema(const std::string& text) : Schema(std::string_view(text)) {}
+
 Schema::Schema(const nlohmann::json& schema) : impl_(std::make_shared<const Impl>(schema)) {}
 
 Schema::~Schema() = default;
