@@ -13,13 +13,13 @@ namespace {
 constexpr std::size_t max_shown = 120;
 
 constexpr std::array<std::pair<std::uint8_t, const char*>, 7> type_words{{
-    {null_type, "null"},
     {boolean_type, "a boolean"},
     {integer_type, "an integer"},
     {number_type, "a number"},
     {string_type, "a string"},
     {array_type, "an array"},
     {object_type, "an object"},
+    {null_type, "null"},  // last: "a string or null" reads as a nullable string
 }};
 
 }  // namespace
