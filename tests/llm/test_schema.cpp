@@ -288,3 +288,10 @@ TEST(LlmSchemaExtractJson, NullWhenNothingParses) {
   EXPECT_TRUE(llm::extract_json("]}[{").is_null());
   EXPECT_TRUE(llm::extract_json(std::string(10000, '{')).is_null());
 }
+
+TEST(LlmSchemaExtractJson, ARunOfOpenBracketsIsScannedOnceNotOncePerBracket) {
+  // Quadratic scanning would take minutes here and time the test out.
+  std::string text(1'000'000, '[');
+  text += "{\"a\": 1}";
+  EXPECT_EQ(llm::extract_json(text), (json{{"a", 1}}));
+}

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "leadscout/llm/schema.hpp"
 
@@ -38,41 +39,55 @@ std::optional<json> first_fence(std::string_view text) {
   return parsed(body);
 }
 
-// The index of the bracket closing the one at `start`, skipping brackets inside JSON strings;
-// npos when they do not balance.
-std::size_t closing_bracket(std::string_view text, std::size_t start) {
-  std::string expected;
-  bool in_string = false;
-  bool escaped = false;
-  for (std::size_t i = start; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      if (escaped)
-        escaped = false;
-      else if (c == '\\')
-        escaped = true;
-      else if (c == '"')
-        in_string = false;
-      continue;
+// Where the bracket at a position closes, skipping brackets inside JSON strings; npos when the
+// brackets do not balance. A scan from one opener also settles every opener it meets outside a
+// string (a scan from there would run alike), so a run of brackets is scanned once, not once per
+// bracket.
+class BracketMatcher {
+ public:
+  explicit BracketMatcher(std::string_view text) : text_(text), settled_(text.size(), unknown) {}
+
+  std::size_t closing(std::size_t start) {
+    if (settled_[start] != unknown) return settled_[start];
+    std::vector<std::size_t> open;
+    bool in_string = false;
+    bool escaped = false;
+    for (std::size_t i = start; i < text_.size(); ++i) {
+      const char c = text_[i];
+      if (in_string) {
+        if (escaped)
+          escaped = false;
+        else if (c == '\\')
+          escaped = true;
+        else if (c == '"')
+          in_string = false;
+      } else if (c == '"') {
+        in_string = true;
+      } else if (c == '{' || c == '[') {
+        open.push_back(i);
+      } else if (c == '}' || c == ']') {
+        if (c != (text_[open.back()] == '{' ? '}' : ']')) break;  // every open one fails here
+        settled_[open.back()] = i;
+        open.pop_back();
+        if (open.empty()) return i;
+      }
     }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      expected.push_back(c == '{' ? '}' : ']');
-    } else if (c == '}' || c == ']') {
-      if (c != expected.back()) return std::string_view::npos;
-      expected.pop_back();
-      if (expected.empty()) return i;
-    }
+    for (const std::size_t unclosed : open) settled_[unclosed] = std::string_view::npos;
+    return std::string_view::npos;
   }
-  return std::string_view::npos;
-}
+
+ private:
+  static constexpr std::size_t unknown = std::string_view::npos - 1;
+  std::string_view text_;
+  std::vector<std::size_t> settled_;  // per position of an opener: where it closes, or npos
+};
 
 // The outermost balanced {...} or [...] that parses, trying openers from the left.
 std::optional<json> first_bracketed(std::string_view text) {
+  BracketMatcher matcher(text);
   for (std::size_t start = text.find_first_of("{["); start != std::string_view::npos;
        start = text.find_first_of("{[", start + 1)) {
-    const std::size_t end = closing_bracket(text, start);
+    const std::size_t end = matcher.closing(start);
     if (end == std::string_view::npos) continue;
     if (auto value = parsed(text.substr(start, end - start + 1))) return value;
   }
