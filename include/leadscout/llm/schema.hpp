@@ -14,24 +14,31 @@ namespace leadscout::llm {
 /// A compiled JSON Schema of the subset OpenAI's strict mode accepts: type, properties,
 /// required, additionalProperties, items, enum, const, anyOf, $ref/$defs, minimum, maximum,
 /// exclusiveMinimum, exclusiveMaximum, multipleOf, minLength, maxLength, minItems, maxItems.
-/// Annotations (title, description, $schema, $id, $comment, default, examples) are ignored.
+/// Annotations (title, description, $schema, $id, $comment, default, examples) are ignored. As
+/// in draft 7, a $ref's target stands for the whole schema holding it: keywords beside it do
+/// not apply. Refs reach within the document only ("#", "#/$defs/node").
 class LEADSCOUT_LLM_EXPORT Schema {
  public:
   /// Throws leadscout::Error for text that is not JSON, a keyword outside the subset (named,
   /// with its JSON pointer) or a $ref that does not resolve.
   explicit Schema(std::string_view text);
   ///@{
-  /// The same, for the other spellings of text (which nlohmann::json would also take).
-  explicit Schema(const std::string& text) : Schema(std::string_view(text)) {}
-  explicit Schema(const char* text) : Schema(std::string_view(text)) {}
+  /// The same, from a string literal or a std::string, which would otherwise match both the
+  /// text and the JSON constructor (nlohmann::json converts from strings).
+  explicit Schema(const char* text);
+  explicit Schema(const std::string& text);
   ///@}
   /// The same, from parsed JSON.
   explicit Schema(const nlohmann::json& schema);
   ~Schema();
+  ///@{
+  /// Copies share the compiled schema, which never changes; a moved-from Schema may only be
+  /// assigned to or destroyed.
   Schema(const Schema&);
   Schema& operator=(const Schema&);
   Schema(Schema&&) noexcept;
   Schema& operator=(Schema&&) noexcept;
+  ///@}
 
   /// Empty when `value` satisfies the schema; else the first violation, with the JSON pointer of
   /// the offending value ("/confidence: expected a number, got a string").
