@@ -4,7 +4,9 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <stop_token>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -61,6 +63,25 @@ TEST(StubTls, WithoutTheCaTheCertificateDoesNotVerify) {
   EXPECT_EQ(result.error_text.rfind("TLS certificate of 127.0.0.1:" + std::to_string(stub.port()) + " did not verify: ", 0),
             0u)
       << result.error_text;
+}
+
+TEST(StubTls, AStopDuringALargeUploadEndsTheCallAtOnce) {
+  // No httplib server in this process, so SIGPIPE keeps its default action: a write to the
+  // socket the stop shut down must not end the process.
+  const lt::llm::TestCa ca;
+  lt::RunningStub stub(tls_flags(ca));
+  const HttpTransport transport("https://127.0.0.1:" + std::to_string(stub.port()), ca.ca_cert().string());
+  const std::string huge(256u << 20, 'x');  // far more than the socket buffers hold
+  std::stop_source stop;
+  std::jthread stopper([&stop] {
+    std::this_thread::sleep_for(50ms);
+    stop.request_stop();
+  });
+  const auto start = std::chrono::steady_clock::now();
+  const HttpResult result = transport.post("/v1/chat/completions", {}, huge, 10s, stop.get_token());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  EXPECT_EQ(result.error, HttpResult::Error::cancelled) << result.error_text;
+  EXPECT_EQ(stub.terminate(), 0) << stub.err();
 }
 
 TEST(StubTls, TlsFlagsThatCannotBeUsedAreUsageErrorsNamingFlagAndFile) {
