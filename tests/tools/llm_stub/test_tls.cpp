@@ -71,7 +71,7 @@ TEST(StubTls, AStopDuringALargeUploadEndsTheCallAtOnce) {
   const lt::llm::TestCa ca;
   lt::RunningStub stub(tls_flags(ca));
   const HttpTransport transport("https://127.0.0.1:" + std::to_string(stub.port()), ca.ca_cert().string());
-  const std::string huge(256u << 20, 'x');  // far more than the socket buffers hold
+  const std::string huge(64u << 20, 'x');  // far more than the socket buffers hold
   std::stop_source stop;
   std::jthread stopper([&stop] {
     std::this_thread::sleep_for(50ms);
