@@ -262,6 +262,23 @@ TEST(LlmHttpErrors, AServerThatNeverAnswersTimesOut) {
   EXPECT_NE(result.error_text.find("200 ms"), std::string::npos) << result.error_text;
 }
 
+TEST(LlmHttpErrors, NoTimeLeftIsATimeoutWithoutConnecting) {
+  const RawSocket silent(true);
+  const HttpTransport transport(silent.url(), "");
+  EXPECT_EQ(post(transport, 0ms).error, HttpResult::Error::timeout);
+  EXPECT_FALSE(silent.connection_came());
+}
+
+TEST(LlmHttpErrors, HttpsToAPlainHttpServerIsAFailedHandshake) {
+  const lt::llm::TestCa ca;
+  const TestServer server;
+  const HttpTransport transport(server.url("https"), ca.ca_cert().string());
+  const HttpResult result = post(transport, 2s);
+  EXPECT_EQ(result.error, HttpResult::Error::connection);
+  EXPECT_NE(result.error_text.find("TLS handshake with 127.0.0.1:" + std::to_string(server.port())), std::string::npos)
+      << result.error_text;
+}
+
 TEST(LlmHttpStop, AStopBeforeTheCallSendsNothing) {
   const RawSocket silent(true);
   const HttpTransport transport(silent.url(), "");

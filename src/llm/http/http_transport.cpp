@@ -144,48 +144,57 @@ void check_ca_file(const std::string& ca_file) {
   if (!loaded) throw Error("the CA file " + ca_file + " holds no PEM certificate");
 }
 
-/// Why a call that got no response failed, from httplib's error and what else is known.
-HttpResult failure(httplib::Error error, const Connection& connection, const std::string& host_port,
-                   std::chrono::milliseconds elapsed, std::chrono::milliseconds timeout) {
-  using E = HttpResult::Error;
+HttpResult no_response(HttpResult::Error error, std::string text) {
   HttpResult result;
-  // httplib reports a read or write that timed out like one the peer cut short.
-  const bool timed_out = error == httplib::Error::ConnectionTimeout || elapsed >= timeout;
-  switch (error) {
-    case httplib::Error::SSLServerVerification: {
-      long reason = connection.tls != nullptr ? connection.tls->get_openssl_verify_result() : X509_V_OK;
-      if (reason == X509_V_OK) reason = X509_V_ERR_HOSTNAME_MISMATCH;  // the chain verified, the name did not
-      result.error = E::tls_verification;
-      result.error_text = "TLS certificate of " + host_port + " did not verify: " + X509_verify_cert_error_string(reason);
-      return result;
-    }
-    case httplib::Error::Connection:
-    case httplib::Error::ConnectionTimeout:
-    case httplib::Error::BindIPAddress:
-    case httplib::Error::Read:
-    case httplib::Error::Write:
-    case httplib::Error::SSLConnection:
-      result.error = timed_out ? E::timeout : E::connection;
-      break;
-    case httplib::Error::Canceled:
-      result.error = E::cancelled;
-      break;
-    default:
-      result.error = E::other;
-  }
-  if (result.error == E::timeout) {
-    result.error_text = "no response from " + host_port + " within " + std::to_string(timeout.count()) + " ms";
-  } else {
-    result.error_text = "the call to " + host_port + " failed: " + httplib::to_string(error);
-  }
+  result.error = error;
+  result.error_text = std::move(text);
   return result;
 }
 
+HttpResult timed_out(const std::string& host_port, std::chrono::milliseconds timeout) {
+  return no_response(HttpResult::Error::timeout,
+                     "no response from " + host_port + " within " + std::to_string(timeout.count()) + " ms");
+}
+
 HttpResult cancelled(const std::string& host_port) {
-  HttpResult result;
-  result.error = HttpResult::Error::cancelled;
-  result.error_text = "the call to " + host_port + " was stopped";
-  return result;
+  return no_response(HttpResult::Error::cancelled, "the call to " + host_port + " was stopped");
+}
+
+/// The certificate's verification error as OpenSSL words it.
+HttpResult unverified(const Connection& connection, const std::string& host_port) {
+  long reason = connection.tls != nullptr ? connection.tls->get_openssl_verify_result() : X509_V_OK;
+  if (reason == X509_V_OK) reason = X509_V_ERR_HOSTNAME_MISMATCH;  // the chain verified, the name did not
+  return no_response(HttpResult::Error::tls_verification,
+                     "TLS certificate of " + host_port + " did not verify: " + X509_verify_cert_error_string(reason));
+}
+
+/// Why a call that got no response failed, from httplib's error and the time it took.
+HttpResult failure(httplib::Error error, const Connection& connection, const std::string& host_port,
+                   std::chrono::milliseconds elapsed, std::chrono::milliseconds timeout) {
+  using E = HttpResult::Error;
+  const std::string detail = " (" + httplib::to_string(error) + ")";
+  switch (error) {
+    case httplib::Error::SSLServerVerification:
+      return unverified(connection, host_port);
+    case httplib::Error::ConnectionTimeout:
+      return timed_out(host_port, timeout);
+    case httplib::Error::Connection:
+    case httplib::Error::BindIPAddress:
+      return no_response(E::connection, "cannot connect to " + host_port + detail);
+    case httplib::Error::Read:
+    case httplib::Error::Write:
+    case httplib::Error::SSLConnection:
+      // httplib reports a read, write or handshake that timed out like one the peer cut short.
+      if (elapsed >= timeout) return timed_out(host_port, timeout);
+      if (error == httplib::Error::SSLConnection) {
+        return no_response(E::connection, "the TLS handshake with " + host_port + " failed" + detail);
+      }
+      return no_response(E::connection, "the connection to " + host_port + " broke off" + detail);
+    case httplib::Error::Canceled:
+      return cancelled(host_port);
+    default:
+      return no_response(E::other, "the call to " + host_port + " failed" + detail);
+  }
 }
 
 }  // namespace
@@ -216,9 +225,7 @@ HttpResult HttpTransport::post(std::string_view path, const std::vector<std::pai
                                const std::string& body, std::chrono::milliseconds timeout,
                                std::stop_token stop) const {
   if (stop.stop_requested()) return cancelled(host_port());
-  if (timeout <= std::chrono::milliseconds::zero()) {
-    return failure(httplib::Error::ConnectionTimeout, Connection{}, host_port(), timeout, timeout);
-  }
+  if (timeout <= std::chrono::milliseconds::zero()) return timed_out(host_port(), timeout);
   Connection& connection = connections_->of_this_thread(url_, ca_file_);
   httplib::ClientImpl& client = *connection.client;
   client.set_connection_timeout(timeout);
