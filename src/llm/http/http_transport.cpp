@@ -26,7 +26,7 @@ namespace {
 
 /// OpenSSL writes to the socket with write(2), which raises SIGPIPE when the peer (or a stop)
 /// has closed it; that must fail the call, not end the application. Blocks SIGPIPE in this
-/// thread for the call and discards one raised meanwhile.
+/// thread for the object's life and discards one raised meanwhile.
 class SigpipeBlock {
  public:
   SigpipeBlock() {
@@ -87,7 +87,10 @@ class CallInterrupt {
       interrupted_ = true;
       if (duplicate_ >= 0) ::shutdown(duplicate_, SHUT_RDWR);
     }
-    client_.stop();  // a reused connection has no duplicate; httplib shuts it down
+    // A reused connection has no duplicate: httplib shuts it down, or, between requests, closes
+    // it, writing TLS's close_notify from this thread.
+    const SigpipeBlock no_sigpipe;
+    client_.stop();
   }
 
  private:
