@@ -15,10 +15,12 @@ add_library(leadscout_llm_stub_core STATIC
   ${CMAKE_CURRENT_LIST_DIR}/server.cpp
   ${CMAKE_CURRENT_LIST_DIR}/service.cpp
   ${CMAKE_CURRENT_LIST_DIR}/stats.cpp
-  $<TARGET_OBJECTS:leadscout_common>)
+  $<TARGET_OBJECTS:leadscout_common>
+  $<TARGET_OBJECTS:leadscout_llm_wire>)
 target_compile_features(leadscout_llm_stub_core PUBLIC cxx_std_20)
+# The chat APIs' wire shapes are leadscout::llm's own (src/llm/wire), compiled in here too.
 target_include_directories(leadscout_llm_stub_core PUBLIC ${CMAKE_CURRENT_LIST_DIR}
-  ${PROJECT_SOURCE_DIR}/src/common)
+  ${PROJECT_SOURCE_DIR}/src/common ${PROJECT_SOURCE_DIR}/src/llm/wire ${PROJECT_SOURCE_DIR}/include)
 # The httplib library was compiled with these definitions; its class layouts depend on them.
 target_include_directories(leadscout_llm_stub_core SYSTEM PUBLIC ${LEADSCOUT_STUB_HTTPLIB_INCLUDE_DIRS})
 target_compile_options(leadscout_llm_stub_core PUBLIC ${LEADSCOUT_STUB_HTTPLIB_CFLAGS_OTHER})

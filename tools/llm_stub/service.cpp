@@ -3,6 +3,9 @@
 
 #include <string_view>
 
+#include "chat_wire.hpp"
+#include "rate_limit_header_names.hpp"
+
 namespace leadscout::llm_stub {
 
 namespace {
@@ -75,7 +78,7 @@ Reply StubService::error_reply(Api api, int status, std::string_view message, co
   return r;
 }
 
-Reply StubService::rate_limited_reply(Api api, const ChatRequest& request, const Decision& decision) const {
+Reply StubService::rate_limited_reply(Api api, const StubRequest& request, const Decision& decision) const {
   const bool requests = decision.snapshot.requests.remaining == 0;
   const Limits& limits = limiter_.limits();
   const std::string message = "Rate limit reached for " + request.model + " on " +
@@ -83,11 +86,31 @@ Reply StubService::rate_limited_reply(Api api, const ChatRequest& request, const
                                         : "tokens per min (TPM): Limit " + std::to_string(limits.tpm)) +
                               ". Please try again in " + std::to_string(decision.retry_after.count()) + "s.";
   Reply r = error_reply(api, 429, message, decision.snapshot);
-  r.headers.emplace_back("retry-after", std::to_string(decision.retry_after.count()));
+  r.headers.emplace_back(common::rate_limit_header::kRetryAfter, std::to_string(decision.retry_after.count()));
   return r;
 }
 
-Reply StubService::call_model(Api api, const std::string& key, const ChatRequest& request,
+Reply StubService::answer_reply(Api api, const StubRequest& request, const demo::CallPlan& plan,
+                                const Snapshot& snapshot) {
+  // A structured answer comes as the schema asked: JSON, never fenced; on Anthropic as the
+  // input of the forced tool.
+  const bool structured = !request.schema.is_null();
+  llm::wire::ChatAnswer a;
+  a.id = response_id(api, options_.seed, ++serial_);
+  a.model = request.model;
+  a.created =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  a.text = answer_text(plan.label, plan.confidence, !structured && fenced_answer(options_.seed, request.name));
+  a.input_tokens = plan.prompt_tokens;
+  a.output_tokens = plan.completion_tokens;
+  a.tool_name = request.schema_name;
+  Reply r;
+  r.headers = reply_headers(api, snapshot);
+  r.body = llm::wire::response_body(api, a, structured);
+  return r;
+}
+
+Reply StubService::call_model(Api api, const std::string& key, const StubRequest& request,
                               std::stop_token stop) {
   // Counted per provider: the demo tries a name's attempt N on OpenAI, then on Anthropic.
   const int attempt = stats_.call(to_string(api), request.name);
@@ -102,26 +125,15 @@ Reply StubService::call_model(Api api, const std::string& key, const ChatRequest
     const int status = error_status(plan.error);
     return error_reply(api, status, server_error_message(status), limiter_.settle(key, request.estimated_tokens, 0));
   }
-  Completion c;
-  c.id = response_id(api, options_.seed, ++serial_);
-  c.model = request.model;
-  c.created =
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-  c.text = answer_text(plan.label, plan.confidence, fenced_answer(options_.seed, request.name));
-  c.prompt_tokens = plan.prompt_tokens;
-  c.completion_tokens = plan.completion_tokens;
-  const std::int64_t used = c.prompt_tokens + c.completion_tokens;
+  const std::int64_t used = plan.prompt_tokens + plan.completion_tokens;
   const Snapshot snapshot = limiter_.settle(key, request.estimated_tokens, used);
   stats_.answered(request.name, used);
-  Reply r;
-  r.headers = reply_headers(api, snapshot);
-  r.body = completion_body(api, c);
-  return r;
+  return answer_reply(api, request, plan, snapshot);
 }
 
 Reply StubService::handle(const Incoming& in) {
   stats_.count(Stats::Event::request);
-  const auto key = api_key(in.x_api_key, in.authorization);
+  const auto key = llm::wire::request_key(in.x_api_key, in.authorization);
   if (!key || (!options_.reject_key.empty() && *key == options_.reject_key)) {
     stats_.count(Stats::Event::unauthorized);
     return error_reply(in.api, 401, unauthorized_message(in.api, !key), limiter_.peek(key.value_or("")));

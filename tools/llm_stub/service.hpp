@@ -23,7 +23,7 @@ namespace leadscout::llm_stub {
 struct StubOptions {
   std::uint64_t seed = 42;
   std::chrono::milliseconds latency_mean{0};  ///< answers take mean·(1 ± 0.5), errors a quarter of that
-  double failure_rate = 0.0;                  ///< share of calls answered with a 500 or 503
+  double failure_rate = 0.0;                  ///< share of calls answered with a 500 or 503, never a 429
   double hang_rate = 0.0;                     ///< share of calls never answered (until stop())
   Limits limits;                              ///< per API key
   std::string reject_key;                     ///< answered with 401 when not empty
@@ -68,8 +68,9 @@ class StubService {
  private:
   Headers reply_headers(Api api, const Snapshot& snapshot) const;
   Reply error_reply(Api api, int status, std::string_view message, const Snapshot& snapshot) const;
-  Reply rate_limited_reply(Api api, const ChatRequest& request, const Decision& decision) const;
-  Reply call_model(Api api, const std::string& key, const ChatRequest& request, std::stop_token stop);
+  Reply rate_limited_reply(Api api, const StubRequest& request, const Decision& decision) const;
+  Reply call_model(Api api, const std::string& key, const StubRequest& request, std::stop_token stop);
+  Reply answer_reply(Api api, const StubRequest& request, const demo::CallPlan& plan, const Snapshot& snapshot);
   /// Waits `d`, or until stop() when `d` is negative; false if stop() or `stop` came first.
   bool wait(std::chrono::milliseconds d, std::stop_token stop);
 

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "rate_limit_header_names.hpp"
 #include "strings.hpp"
 
 namespace leadscout::batch::detail {
@@ -13,6 +14,7 @@ namespace leadscout::batch::detail {
 namespace {
 
 using sys_time = std::chrono::system_clock::time_point;
+namespace names = common::rate_limit_header;
 
 // Longer delays than this (about 31 years) are taken for garbage rather than a limit's reset.
 constexpr double max_seconds = 1e9;
@@ -100,20 +102,20 @@ std::optional<double> parse_count(std::string_view text) noexcept {
 
 /// Which dimension a header name's part names, or nullptr.
 LimitHeaders* dimension(RateLimitHeaders& out, std::string_view name) noexcept {
-  if (name == "requests") return &out.requests;
-  if (name == "tokens") return &out.tokens;
-  if (name == "input-tokens") return &out.input_tokens;
-  if (name == "output-tokens") return &out.output_tokens;
+  if (name == names::kRequests) return &out.requests;
+  if (name == names::kTokens) return &out.tokens;
+  if (name == names::kInputTokens) return &out.input_tokens;
+  if (name == names::kOutputTokens) return &out.output_tokens;
   return nullptr;
 }
 
 /// Stores one field's value; false when the value is malformed.
 bool store(LimitHeaders& dim, std::string_view field, std::string_view value, bool rfc3339_reset,
            sys_time now) noexcept {
-  if (field == "limit" || field == "remaining") {
+  if (field == names::kLimit || field == names::kRemaining) {
     const auto v = parse_count(value);
     if (!v) return false;
-    (field == "limit" ? dim.limit : dim.remaining) = v;
+    (field == names::kLimit ? dim.limit : dim.remaining) = v;
     return true;
   }
   if (rfc3339_reset) {
@@ -135,11 +137,11 @@ std::optional<Clock::duration> parse_retry_after(std::string_view value, sys_tim
 
 /// Applies one header; false when it is one of ours with a malformed value.
 bool apply(RateLimitHeaders& out, std::string_view name, std::string_view value, sys_time now) noexcept {
-  constexpr std::string_view openai = "x-ratelimit-";
-  constexpr std::string_view anthropic = "anthropic-ratelimit-";
-  if (name == "retry-after" || name == "retry-after-ms") {
+  constexpr std::string_view openai = names::kOpenAiPrefix;
+  constexpr std::string_view anthropic = names::kAnthropicPrefix;
+  if (name == names::kRetryAfter || name == names::kRetryAfterMs) {
     std::optional<Clock::duration> d;
-    if (name == "retry-after") {
+    if (name == names::kRetryAfter) {
       d = parse_retry_after(value, now);
     } else if (const auto ms = parse_count(value)) {
       d = to_duration(*ms / 1000.0);
@@ -153,7 +155,7 @@ bool apply(RateLimitHeaders& out, std::string_view name, std::string_view value,
     if (dash == std::string_view::npos) return true;
     const auto field = name.substr(0, dash);
     LimitHeaders* dim = dimension(out, name.substr(dash + 1));
-    if (dim == nullptr || (field != "limit" && field != "remaining" && field != "reset")) return true;
+    if (dim == nullptr || (field != names::kLimit && field != names::kRemaining && field != names::kReset)) return true;
     return store(*dim, field, value, false, now);
   }
   if (name.starts_with(anthropic)) {  // anthropic-ratelimit-<dimension>-<field>
@@ -162,7 +164,7 @@ bool apply(RateLimitHeaders& out, std::string_view name, std::string_view value,
     if (dash == std::string_view::npos) return true;
     const auto field = name.substr(dash + 1);
     LimitHeaders* dim = dimension(out, name.substr(0, dash));
-    if (dim == nullptr || (field != "limit" && field != "remaining" && field != "reset")) return true;
+    if (dim == nullptr || (field != names::kLimit && field != names::kRemaining && field != names::kReset)) return true;
     return store(*dim, field, value, true, now);
   }
   return true;

@@ -29,8 +29,10 @@ struct ChatRequest {
   /// The JSON Schema the answer must follow: OpenAI response_format json_schema (strict),
   /// Anthropic a forced tool whose input_schema it is. Null: free text.
   nlohmann::json schema;
-  std::int64_t max_tokens = 0;
+  std::int64_t max_tokens = 0;  ///< 0: not sent (OpenAI); Anthropic requires it
   double temperature = 0;
+  /// The name the schema travels under (the json_schema's or the forced tool's); empty: kAnswerName.
+  std::string schema_name;
 };
 
 /// The name of the forced tool (Anthropic) and of the json_schema (OpenAI) that carry a schema.
@@ -51,17 +53,22 @@ struct ChatAnswer {
   std::string text;
   std::int64_t input_tokens = 0;
   std::int64_t output_tokens = 0;
-  std::string finish_reason;  ///< "stop", "length", "end_turn", "tool_use", ...
+  std::string finish_reason;  ///< "stop", "length", "end_turn", "tool_use", "refusal", ...
+  std::int64_t created = 0;   ///< OpenAI's Unix seconds; response_body: 0 is now
+  std::string tool_name;      ///< the tool_use block's name (Anthropic); response_body: empty is kAnswerName
 };
 
-/// The 200 body of `api`. `as_tool` (Anthropic only): the text is JSON and is sent as the
-/// forced tool's input.
+/// The 200 body of `api`. `as_tool` (Anthropic only): the text is a JSON object and is sent as the
+/// forced tool's input (a text that is not one is sent as text). An OpenAI answer whose
+/// finish_reason is "refusal" is sent as the message's refusal.
 [[nodiscard]] std::string response_body(Api api, const ChatAnswer& answer, bool as_tool);
 /// Reads a 200 body of `api`; nullopt when it is not one.
 [[nodiscard]] std::optional<ChatAnswer> parse_response(Api api, std::string_view body);
 
-/// An error body of `api` with its type ("rate_limit_error", "invalid_request_error", ...).
-[[nodiscard]] std::string error_body(Api api, std::string_view type, std::string_view message);
+/// An error body of `api` with its type ("rate_limit_error", "invalid_request_error", ...) and,
+/// for OpenAI, its code ("invalid_api_key", "rate_limit_exceeded"; empty: null).
+[[nodiscard]] std::string error_body(Api api, std::string_view type, std::string_view message,
+                                     std::string_view code = {});
 /// The `error.message` of an error body of either API, else the body's first 200 bytes.
 [[nodiscard]] std::string error_message(std::string_view body);
 

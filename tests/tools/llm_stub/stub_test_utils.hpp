@@ -27,6 +27,29 @@ inline std::string anthropic_request(std::string_view name, std::string_view mod
       .dump();
 }
 
+/// The JSON Schema of the demo's answer, as structured-output requests send it.
+inline nlohmann::json label_schema() {
+  return nlohmann::json::parse(R"({"type":"object","properties":{"label":{"type":"string"},
+      "confidence":{"type":"number"}},"required":["label","confidence"],"additionalProperties":false})");
+}
+
+/// A Chat Completions request about `name` whose answer must follow label_schema().
+inline std::string openai_schema_request(std::string_view name) {
+  auto body = nlohmann::json::parse(openai_request(name));
+  body["response_format"] = {
+      {"type", "json_schema"},
+      {"json_schema", {{"name", "lead_label"}, {"strict", true}, {"schema", label_schema()}}}};
+  return body.dump();
+}
+
+/// A Messages request about `name` that forces the tool `tool`, whose input_schema is label_schema().
+inline std::string anthropic_tool_request(std::string_view name, std::string_view tool = "record_label") {
+  auto body = nlohmann::json::parse(anthropic_request(name));
+  body["tools"] = {{{"name", tool}, {"description", "Record the label."}, {"input_schema", label_schema()}}};
+  body["tool_choice"] = {{"type", "tool"}, {"name", tool}};
+  return body.dump();
+}
+
 /// Headers (name, value pairs) as a map, for lookups by name; the last value of a name wins.
 template <typename Headers>
 std::map<std::string, std::string> header_map(const Headers& headers) {

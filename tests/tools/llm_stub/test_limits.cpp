@@ -7,12 +7,14 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "chat_wire.hpp"
 #include "rate_limiter.hpp"
 #include "responses.hpp"
 #include "stub_test_utils.hpp"
 #include "utils.hpp"
 
 namespace stub = leadscout::llm_stub;
+namespace wire = leadscout::llm::wire;
 namespace lt = leadscout::test;
 using namespace std::chrono_literals;
 using leadscout::test::utc;
@@ -26,6 +28,18 @@ struct ManualClock {
     return [this] { return now; };
   }
 };
+
+/// An answer "hi" that took 120 prompt and 20 completion tokens.
+wire::ChatAnswer answer(std::string id, std::string model, std::int64_t created) {
+  wire::ChatAnswer a;
+  a.id = std::move(id);
+  a.model = std::move(model);
+  a.created = created;
+  a.text = "hi";
+  a.input_tokens = 120;
+  a.output_tokens = 20;
+  return a;
+}
 
 }  // namespace
 
@@ -171,8 +185,8 @@ TEST(StubBodies, AnswerTextIsJsonPlainOrFenced) {
 }
 
 TEST(StubBodies, OpenAiCompletionShape) {
-  const stub::Completion c{stub::response_id(stub::Api::openai, 42, 1), "gpt-4o-mini", 1751797815, "hi", 120, 20};
-  const auto j = nlohmann::json::parse(stub::completion_body(stub::Api::openai, c));
+  const auto c = answer(stub::response_id(stub::Api::openai, 42, 1), "gpt-4o-mini", 1751797815);
+  const auto j = nlohmann::json::parse(wire::response_body(stub::Api::openai, c, false));
   EXPECT_EQ(j["id"].get<std::string>().rfind("chatcmpl-", 0), 0u);
   EXPECT_EQ(j["object"], "chat.completion");
   EXPECT_EQ(j["created"], 1751797815);
@@ -185,8 +199,8 @@ TEST(StubBodies, OpenAiCompletionShape) {
 }
 
 TEST(StubBodies, AnthropicMessageShape) {
-  const stub::Completion c{stub::response_id(stub::Api::anthropic, 42, 1), "claude-3-haiku", 0, "hi", 120, 20};
-  const auto j = nlohmann::json::parse(stub::completion_body(stub::Api::anthropic, c));
+  const auto c = answer(stub::response_id(stub::Api::anthropic, 42, 1), "claude-3-haiku", 0);
+  const auto j = nlohmann::json::parse(wire::response_body(stub::Api::anthropic, c, false));
   EXPECT_EQ(j["id"].get<std::string>().rfind("msg_", 0), 0u);
   EXPECT_EQ(j["type"], "message");
   EXPECT_EQ(j["role"], "assistant");

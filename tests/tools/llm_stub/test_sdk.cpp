@@ -1,4 +1,5 @@
-// The official OpenAI and Anthropic SDKs (node, from npm) against the real stub binary. Their
+// The official OpenAI and Anthropic SDKs (node, from npm) against the real stub binary: plain,
+// structured-output and forced-tool requests, and 429s (sdk/check_sdks.mjs). Their
 // packages are installed by scripts/test.sh (npm ci in sdk/); without them the test is skipped,
 // except under CI (CI=true), where it fails.
 #include <gtest/gtest.h>
@@ -39,7 +40,7 @@ std::string missing_prerequisite() {
 
 }  // namespace
 
-TEST(StubSdk, OfficialSdksParseAnswersAndRateLimitErrors) {
+TEST(StubSdk, OfficialSdksParseAnswersStructuredOutputToolsAndRateLimitErrors) {
   if (const std::string missing = missing_prerequisite(); !missing.empty()) {
     if (under_ci()) FAIL() << missing;
     GTEST_SKIP() << missing;
@@ -57,6 +58,14 @@ TEST(StubSdk, OfficialSdksParseAnswersAndRateLimitErrors) {
   const int code = node.wait(20s);
   EXPECT_EQ(code, 0) << "stdout:\n" << node.out() << "stderr:\n" << node.err();
   std::cout << node.out();
+  // Each check the script passed, structured output and forced tools included.
+  for (const char* check : {"ok: openai chat.completions.create\n", "ok: openai 429 is RateLimitError",
+                            "ok: anthropic messages.create (x-api-key)", "ok: anthropic messages.create (bearer)",
+                            "ok: anthropic 429 is RateLimitError",
+                            "ok: openai chat.completions.create with response_format json_schema",
+                            "ok: anthropic messages.create with a forced tool"}) {
+    EXPECT_NE(node.out().find(check), std::string::npos) << check;
+  }
 
   stub.signal(SIGTERM);
   EXPECT_EQ(stub.wait(5s), 0) << stub.err();

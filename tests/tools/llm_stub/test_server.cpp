@@ -7,6 +7,7 @@
 #include <functional>
 #include <future>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -149,6 +150,28 @@ TEST(StubServer, RequestsBeyondTheRpmAre429WithRetryAfter) {
   EXPECT_EQ(stats["calls_by_name"]["Lead 5"], 1);  // its 429 never reached the model
   EXPECT_EQ(stats["answered_by_name"]["Lead 0"], 1);
   EXPECT_FALSE(stats["calls_by_name"].contains("Lead 9"));
+  EXPECT_EQ(stub.terminate(), 0);
+}
+
+TEST(StubServer, FailureRateAnswers5xxOnBothApis) {
+  lt::RunningStub stub({"--failure-rate", "1"});
+  auto c = stub.client();
+  std::set<int> statuses;
+  for (int i = 0; i < 10; ++i) {
+    const std::string name = "Lead " + std::to_string(i);
+    const auto openai = c.Post("/v1/chat/completions", bearer("sk-a"), lt::openai_schema_request(name),
+                               "application/json");
+    ASSERT_TRUE(openai);
+    statuses.insert(openai->status);
+    EXPECT_EQ(json::parse(openai->body)["error"]["type"], "server_error");
+    const auto anthropic = c.Post("/v1/messages", {{"x-api-key", "sk-a"}}, lt::anthropic_tool_request(name),
+                                  "application/json");
+    ASSERT_TRUE(anthropic);
+    statuses.insert(anthropic->status);
+    EXPECT_EQ(json::parse(anthropic->body)["error"]["type"], "api_error");
+  }
+  EXPECT_EQ(statuses, (std::set<int>{500, 503}));
+  EXPECT_EQ(stub.stats()["errors"], 20);
   EXPECT_EQ(stub.terminate(), 0);
 }
 

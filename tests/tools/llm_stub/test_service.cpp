@@ -31,16 +31,6 @@ std::string request_for(stub::Api api, std::string_view name) {
 
 }  // namespace
 
-TEST(StubProtocol, KeyFromEitherHeader) {
-  EXPECT_EQ(stub::api_key("sk-a", ""), "sk-a");
-  EXPECT_EQ(stub::api_key("", "Bearer sk-b"), "sk-b");
-  EXPECT_EQ(stub::api_key("", "bearer  sk-c "), "sk-c");
-  EXPECT_EQ(stub::api_key("sk-a", "Bearer sk-b"), "sk-a");
-  EXPECT_FALSE(stub::api_key("", ""));
-  EXPECT_FALSE(stub::api_key("", "Basic dXNlcjpwdw=="));
-  EXPECT_FALSE(stub::api_key(" ", "Bearer "));
-}
-
 TEST(StubProtocol, NameFromANameLineOrTheWholeText) {
   EXPECT_EQ(stub::lead_name("Classify the origin.\nName: Thabo Dlamini\nAnswer in JSON."), "Thabo Dlamini");
   EXPECT_EQ(stub::lead_name("  Name:   Jane Doe  \r\n"), "Jane Doe");
@@ -181,6 +171,71 @@ TEST(StubService, FailuresAre500Or503NeverA429) {
   const auto stats = nlohmann::json::parse(service.stats_json());
   EXPECT_EQ(stats["errors"], 60);
   EXPECT_EQ(stats["tokens"], 0);
+}
+
+TEST(StubProtocol, SchemaComesFromResponseFormatOrTheForcedTool) {
+  const auto openai = stub::parse_request(stub::Api::openai, lt::openai_schema_request("Sipho Nkosi"));
+  ASSERT_TRUE(openai.request) << openai.error;
+  EXPECT_EQ(openai.request->schema, lt::label_schema());
+  EXPECT_EQ(openai.request->name, "Sipho Nkosi");
+  const auto anthropic = stub::parse_request(stub::Api::anthropic, lt::anthropic_tool_request("Sipho Nkosi"));
+  ASSERT_TRUE(anthropic.request) << anthropic.error;
+  EXPECT_EQ(anthropic.request->schema, lt::label_schema());
+  EXPECT_EQ(anthropic.request->schema_name, "record_label");
+  EXPECT_TRUE(stub::parse_request(stub::Api::openai, lt::openai_request("A")).request->schema.is_null());
+}
+
+TEST(StubService, StructuredRequestsGetTheAnswerAsJsonOrAsTheToolsInput) {
+  stub::StubService service({});
+  int would_be_fenced = 0;
+  for (const auto& lead : demo::generate_leads(40, 3)) {
+    would_be_fenced += stub::fenced_answer(42, lead.name) ? 1 : 0;
+    const auto openai = post(service, stub::Api::openai, lt::openai_schema_request(lead.name));
+    ASSERT_EQ(openai.status, 200) << openai.body;
+    const auto plan = service.model(stub::Api::openai).plan(lead.name, 1);
+    const auto content = nlohmann::json::parse(lt::answer_text_of(openai.body));  // never fenced
+    EXPECT_EQ(content["label"], plan.label) << lead.name;
+    EXPECT_EQ(content["confidence"], plan.confidence) << lead.name;
+
+    const auto anthropic = post(service, stub::Api::anthropic, lt::anthropic_tool_request(lead.name));
+    ASSERT_EQ(anthropic.status, 200) << anthropic.body;
+    const auto body = nlohmann::json::parse(anthropic.body);
+    EXPECT_EQ(body["stop_reason"], "tool_use");
+    ASSERT_EQ(body["content"].size(), 1u);
+    const auto& block = body["content"][0];
+    EXPECT_EQ(block["type"], "tool_use");
+    EXPECT_EQ(block["name"], "record_label");
+    EXPECT_EQ(block["id"].get<std::string>().rfind("toolu_", 0), 0u);
+    const auto reference = service.model(stub::Api::anthropic).plan(lead.name, 1);
+    EXPECT_EQ(block["input"], (nlohmann::json{{"label", reference.label}, {"confidence", reference.confidence}}));
+  }
+  EXPECT_GT(would_be_fenced, 0);  // names whose free-text answer is fenced were among them
+}
+
+TEST(StubService, MalformedSchemaRequestsAre400NamingTheField) {
+  stub::StubService service({});
+  auto body = nlohmann::json::parse(lt::anthropic_tool_request("A"));
+  body["tool_choice"]["name"] = "missing";
+  const auto reply = post(service, stub::Api::anthropic, body.dump());
+  EXPECT_EQ(reply.status, 400);
+  const auto error = nlohmann::json::parse(reply.body)["error"];
+  EXPECT_EQ(error["type"], "invalid_request_error");
+  EXPECT_NE(error["message"].get<std::string>().find("tool_choice.name"), std::string::npos);
+  EXPECT_EQ(nlohmann::json::parse(service.stats_json())["bad_requests"], 1);
+}
+
+TEST(StubService, FailureRateIs5xxOnBothApisAlsoForStructuredRequests) {
+  stub::StubOptions options;
+  options.failure_rate = 1.0;
+  stub::StubService service(options);
+  for (const auto& lead : demo::generate_leads(20, 9)) {
+    const auto openai = post(service, stub::Api::openai, lt::openai_schema_request(lead.name));
+    EXPECT_TRUE(openai.status == 500 || openai.status == 503) << openai.status;
+    EXPECT_EQ(nlohmann::json::parse(openai.body)["error"]["type"], "server_error");
+    const auto anthropic = post(service, stub::Api::anthropic, lt::anthropic_tool_request(lead.name));
+    EXPECT_TRUE(anthropic.status == 500 || anthropic.status == 503) << anthropic.status;
+  }
+  EXPECT_EQ(nlohmann::json::parse(service.stats_json())["errors"], 40);
 }
 
 TEST(StubService, HungCallReturnsOnlyAtStop) {

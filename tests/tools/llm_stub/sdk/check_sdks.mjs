@@ -1,7 +1,10 @@
 // Drives leadscout-llm-stub with the official OpenAI and Anthropic SDKs: they must parse its
-// answers, and its 429s must surface as their RateLimitError.
+// answers, send it structured-output (OpenAI json_schema) and forced-tool (Anthropic) requests
+// and read the answers as JSON and tool input, and its 429s must surface as their RateLimitError.
+// Each check prints a line "ok: ..." that the C++ test looks for.
 //   node check_sdks.mjs http://127.0.0.1:PORT
-// The stub must run with --rpm 1, so that each key's second call is refused.
+// The stub must run with --rpm 1, so that each key's second call is refused; every other
+// check uses a key of its own.
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
@@ -21,6 +24,27 @@ function parseAnswer(text) {
   assert.equal(typeof answer.label, 'string');
   assert.equal(typeof answer.confidence, 'number');
   return answer;
+}
+
+/** The demo's answer as a JSON Schema, in the subset OpenAI's strict mode accepts. */
+const labelSchema = {
+  type: 'object',
+  properties: { label: { type: 'string' }, confidence: { type: 'number' } },
+  required: ['label', 'confidence'],
+  additionalProperties: false,
+};
+
+/** Checks `value` against labelSchema: an object with the required fields of their types, no others. */
+function checkLabelSchema(value, what) {
+  assert.equal(typeof value, 'object', `${what}: not an object`);
+  assert.notEqual(value, null, `${what}: null`);
+  for (const field of labelSchema.required) assert.ok(field in value, `${what}: ${field} is missing`);
+  for (const [field, v] of Object.entries(value)) {
+    const spec = labelSchema.properties[field];
+    assert.ok(spec, `${what}: unexpected field ${field}`);
+    assert.equal(typeof v, spec.type, `${what}: ${field} is not a ${spec.type}`);
+  }
+  return value;
 }
 
 function header(headers, name) {
@@ -74,9 +98,60 @@ async function checkAnthropic() {
   await expectRateLimited(byKey.messages.create(request), Anthropic.RateLimitError, 'anthropic');
 }
 
+async function checkOpenAiStructured() {
+  const client = new OpenAI({ apiKey: 'sk-sdk-openai-schema', baseURL: `${base}/v1`, maxRetries: 0, timeout: 5000 });
+  const request = {
+    model: 'gpt-4o-mini',
+    messages: [
+      { role: 'system', content: 'You classify the origin of names.' },
+      { role: 'user', content: prompt('Thabo Dlamini') },
+    ],
+    max_tokens: 64,
+    response_format: { type: 'json_schema', json_schema: { name: 'lead_label', strict: true, schema: labelSchema } },
+  };
+  const completion = await client.chat.completions.create(request);
+  const message = completion.choices[0].message;
+  assert.equal(message.refusal ?? null, null);
+  // Structured output is the JSON itself: no code fence, no prose.
+  const answer = checkLabelSchema(JSON.parse(message.content), 'openai json_schema content');
+  assert.equal(answer.label, 'african');
+  assert.equal(completion.choices[0].finish_reason, 'stop');
+  console.log('ok: openai chat.completions.create with response_format json_schema');
+  // The SDK's own parsing of a json_schema answer, where this version has it.
+  if (typeof client.chat.completions.parse === 'function') {
+    const other = new OpenAI({ apiKey: 'sk-sdk-openai-parse', baseURL: `${base}/v1`, maxRetries: 0, timeout: 5000 });
+    const parsed = await other.chat.completions.parse(request);
+    assert.deepEqual(checkLabelSchema(parsed.choices[0].message.parsed, 'openai parsed'), answer);
+    console.log('ok: openai chat.completions.parse with response_format json_schema');
+  }
+}
+
+async function checkAnthropicTool() {
+  const client = new Anthropic({ apiKey: 'sk-sdk-ant-tool', baseURL: base, maxRetries: 0, timeout: 5000 });
+  const message = await client.messages.create({
+    model: 'claude-3-haiku',
+    max_tokens: 100,
+    system: 'You classify the origin of names.',
+    messages: [{ role: 'user', content: prompt('John Smith') }],
+    tools: [{ name: 'record_label', description: 'Record the label of the name.', input_schema: labelSchema }],
+    tool_choice: { type: 'tool', name: 'record_label' },
+  });
+  assert.equal(message.type, 'message');
+  assert.equal(message.stop_reason, 'tool_use');
+  const block = message.content.find((b) => b.type === 'tool_use');
+  assert.ok(block, `no tool_use block in ${JSON.stringify(message.content)}`);
+  assert.equal(block.name, 'record_label');
+  assert.match(block.id, /^toolu_/);
+  assert.equal(checkLabelSchema(block.input, 'anthropic tool_use input').label, 'english');
+  assert.ok(message.usage.input_tokens > 0 && message.usage.output_tokens > 0);
+  console.log('ok: anthropic messages.create with a forced tool');
+}
+
 try {
   await checkOpenAi();
   await checkAnthropic();
+  await checkOpenAiStructured();
+  await checkAnthropicTool();
 } catch (err) {
   console.error(err);
   process.exit(1);
