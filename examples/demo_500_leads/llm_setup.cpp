@@ -47,10 +47,9 @@ LlmSetup simulated(const DemoOptions& o) {
   so.limits = leadscout::llm_stub::Limits{o.llm_rpm, o.llm_tpm};
   LlmSetup s;
   s.simulated = std::make_unique<SimulatedProvider>(so);
-  const std::optional<llm::Api> only = o.llm_api.empty() ? std::nullopt : std::optional(api_named(o.llm_api, "--llm-api"));
   for (const Provider& p : {openai_provider(), anthropic_provider()}) {
     const llm::Api api = *llm::parse_api(p.name);
-    if (only && *only != api) continue;
+    if (!o.llm_api.empty() && api_named(o.llm_api, "--llm-api") != api) continue;
     llm::Endpoint e{.api = api, .base_url = s.simulated->url(), .model = o.llm_model.empty() ? p.model : o.llm_model};
     set_prices(o, e);
     s.client.endpoints.push_back(std::move(e));

@@ -4,6 +4,7 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <stdexcept>
 #include <thread>
 
@@ -26,7 +27,7 @@ SimulatedProvider::SimulatedProvider(const leadscout::llm_stub::StubOptions& opt
   impl_->port = impl_->server.bind_to_any_port("127.0.0.1");
   if (impl_->port <= 0) throw std::runtime_error("the simulated provider cannot bind a loopback port");
   impl_->thread = std::thread([this] { impl_->server.listen_after_bind(); });
-  impl_->server.wait_until_ready();
+  while (!impl_->server.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 SimulatedProvider::~SimulatedProvider() {

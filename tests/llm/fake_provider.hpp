@@ -4,6 +4,7 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -68,14 +69,14 @@ class FakeProvider {
       SeenRequest seen{req.path, nlohmann::json::parse(req.body, nullptr, false), req.get_header_value("Authorization"),
                        req.get_header_value("x-api-key")};
       int index = 0;
-      Handler handler;
+      Handler current;
       {
         const std::lock_guard lock(mutex_);
         index = static_cast<int>(seen_.size());
         seen_.push_back(seen);
-        handler = handler_;
+        current = handler_;
       }
-      const FakeReply reply = handler(seen, index);
+      const FakeReply reply = current(seen, index);
       res.status = reply.status;
       for (const auto& [name, value] : reply.headers) res.set_header(name, value);
       res.set_content(reply.body, "application/json");
@@ -84,7 +85,7 @@ class FakeProvider {
     server_.Post("/v1/messages", serve);
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
-    server_.wait_until_ready();
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   ~FakeProvider() {
     server_.stop();

@@ -56,7 +56,7 @@ TEST(LlmClient, AnswersAreCheckedAndCarryUsageCostAndModel) {
   const json sent = provider.seen().front().body;
   EXPECT_EQ(sent.at("response_format").at("type"), "json_schema");
   EXPECT_EQ(sent.at("response_format").at("json_schema").at("strict"), true);
-  EXPECT_EQ(summary.quotas.at("openai").tokens_used, 330) << "settled with the reported usage";
+  EXPECT_EQ(summary.quotas.at("openai").tokens_total, 330) << "settled with the reported usage";
 }
 
 TEST(LlmClient, AnthropicAnswersThroughTheForcedTool) {

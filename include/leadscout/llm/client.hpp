@@ -20,21 +20,22 @@
 
 namespace leadscout::llm {
 
-/// One place to send calls to.
+/// One place to send calls to. Every member has a default, so that designated initializers may
+/// leave any out without -Wmissing-field-initializers.
 struct Endpoint {
   Api api = Api::openai;
-  std::string base_url;  ///< empty: https://api.openai.com/v1 or https://api.anthropic.com/v1
-  std::string model;
-  std::string key_env;   ///< the key's environment variable; empty: OPENAI_API_KEY or ANTHROPIC_API_KEY
-  std::string quota;     ///< the lb::Quota's name; empty: "openai" or "anthropic"
+  std::string base_url{};  ///< empty: https://api.openai.com/v1 or https://api.anthropic.com/v1
+  std::string model{};
+  std::string key_env{};   ///< the key's environment variable; empty: OPENAI_API_KEY or ANTHROPIC_API_KEY
+  std::string quota{};     ///< the lb::Quota's name; empty: "openai" or "anthropic"
   double price_in_usd_per_mtok = -1;   ///< negative: the built-in price table
   double price_out_usd_per_mtok = -1;  ///< negative: the built-in price table
 };
 
 /// How a Client calls its endpoints.
 struct ClientOptions {
-  std::vector<Endpoint> endpoints;  ///< in order of preference
-  std::string ca_file;  ///< a PEM bundle to verify servers with; empty: the system's (SSL_CERT_FILE honoured)
+  std::vector<Endpoint> endpoints{};  ///< in order of preference
+  std::string ca_file{};  ///< a PEM bundle to verify servers with; empty: the system's (SSL_CERT_FILE honoured)
   std::chrono::milliseconds timeout{60'000};  ///< per call, and never past the item's deadline
   int failover_after = 3;  ///< consecutive 5xx, connection failures or timeouts before calls move on
   std::chrono::milliseconds failover_cooldown{30'000};  ///< how long a failed endpoint is skipped
@@ -43,9 +44,9 @@ struct ClientOptions {
 
 /// One question.
 struct Request {
-  std::string system;
-  std::string user;
-  std::string schema;      ///< JSON Schema text the answer must satisfy; empty: free text
+  std::string system{};
+  std::string user{};
+  std::string schema{};    ///< JSON Schema text the answer must satisfy; empty: free text
   int max_tokens = 256;    ///< the answer's token limit
   double temperature = 0;
 };
