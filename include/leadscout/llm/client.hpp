@@ -25,7 +25,7 @@ namespace leadscout::llm {
 struct Endpoint {
   Api api = Api::openai;
   std::string base_url{};  ///< empty: https://api.openai.com/v1 or https://api.anthropic.com/v1
-  std::string model{};
+  std::string model{};  ///< the model asked, e.g. "gpt-4o-mini"; required
   std::string key_env{};   ///< the key's environment variable; empty: OPENAI_API_KEY or ANTHROPIC_API_KEY
   std::string quota{};     ///< the lb::Quota's name; empty: "openai" or "anthropic"
   double price_in_usd_per_mtok = -1;   ///< negative: the built-in price table
@@ -44,8 +44,8 @@ struct ClientOptions {
 
 /// One question.
 struct Request {
-  std::string system{};
-  std::string user{};
+  std::string system{};  ///< the system prompt
+  std::string user{};    ///< the user message
   std::string schema{};    ///< JSON Schema text the answer must satisfy; empty: free text
   int max_tokens = 256;    ///< the answer's token limit
   double temperature = 0;
@@ -53,8 +53,8 @@ struct Request {
 
 /// Tokens a call used, as the provider reported them.
 struct Usage {
-  std::int64_t input_tokens = 0;
-  std::int64_t output_tokens = 0;
+  std::int64_t input_tokens = 0;   ///< prompt tokens
+  std::int64_t output_tokens = 0;  ///< completion tokens
 };
 
 namespace detail {
@@ -103,9 +103,13 @@ class LEADSCOUT_LLM_EXPORT Client {
   /// read. A model that is neither in the price table nor priced in its Endpoint costs 0, and
   /// a warning on the `api` logger says so.
   explicit Client(ClientOptions options);
+  /// Closes the connections.
   ~Client();
+  ///@{
+  /// Moves the client; the moved-from one may only be destroyed or assigned to.
   Client(Client&&) noexcept;
   Client& operator=(Client&&) noexcept;
+  ///@}
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
