@@ -273,6 +273,13 @@ TEST(LlmWireResponse, OtherServersAndNewerFieldsParse) {
   ASSERT_TRUE(a);
   EXPECT_EQ(a->text, "Here: {}");
   EXPECT_EQ(a->output_tokens, 15);
+  // Prose before a tool call is not the answer: the tool's input is.
+  const auto tool = wire::parse_response(Api::anthropic, R"({"content":[{"type":"text","text":"Sure."},
+      {"type":"tool_use","id":"toolu_1","name":"label","input":{"label":"x"}}],"stop_reason":"tool_use"})");
+  ASSERT_TRUE(tool);
+  EXPECT_EQ(tool->text, R"({"label":"x"})");
+  EXPECT_EQ(tool->tool_name, "label");
+  EXPECT_EQ(tool->finish_reason, "tool_use");
 }
 
 TEST(LlmWireResponse, WhatIsNotAnAnswerIsNullopt) {

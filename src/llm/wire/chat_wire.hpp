@@ -41,7 +41,9 @@ inline constexpr std::string_view kAnswerName = "answer";
 /// The request body of `api`.
 [[nodiscard]] std::string request_body(Api api, const ChatRequest& request);
 /// Reads a request body of `api`; a message's content may be a string or an array of text
-/// parts. nullopt with `error` set when the body is not a request.
+/// parts, and OpenAI's system (and developer) messages become `system`. The schema comes from
+/// a json_schema response_format (OpenAI) or from the tool tool_choice forces, or the only tool
+/// under "any" (Anthropic). nullopt with `error` naming the field when the body is not a request.
 [[nodiscard]] std::optional<ChatRequest> parse_request(Api api, std::string_view body, std::string& error);
 
 /// What a 200 carries.
