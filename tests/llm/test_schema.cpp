@@ -130,6 +130,7 @@ TEST(LlmSchema, StringLengthsCountCodePointsNotBytes) {
   EXPECT_EQ(schema.check("h\u00e9llo"), "");  // 6 bytes, 5 characters
   EXPECT_EQ(schema.check("\u65e5\u672c"), "/: string of 2 characters, fewer than minLength 3");
   EXPECT_EQ(schema.check("abcdef"), "/: string of 6 characters, more than maxLength 5");
+  EXPECT_EQ(llm::Schema(R"({"maxLength": 1e30, "minItems": 2.0})").check("abc"), "");
 }
 
 TEST(LlmSchema, BooleanSchemasAndAnnotations) {

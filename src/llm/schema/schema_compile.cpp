@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -172,6 +173,9 @@ std::optional<std::size_t> as_count(const json& value) {
   const double number = value.get<double>();
   if (!std::isfinite(number) || number < 0 || std::trunc(number) != number) return std::nullopt;
   if (value.is_number_unsigned()) return static_cast<std::size_t>(value.get<std::uint64_t>());
+  if (value.is_number_integer()) return static_cast<std::size_t>(value.get<std::int64_t>());
+  // A bound past any size a value can have (2.0e19) is as good as none.
+  if (number >= 1.8e19) return std::numeric_limits<std::size_t>::max();
   return static_cast<std::size_t>(number);
 }
 
