@@ -23,7 +23,7 @@ namespace leadscout::llm {
 /// One place to send calls to. Every member has a default, so that designated initializers may
 /// leave any out without -Wmissing-field-initializers.
 struct Endpoint {
-  Api api = Api::openai;
+  Api api = Api::openai;  ///< the wire protocol
   std::string base_url{};  ///< empty: https://api.openai.com/v1 or https://api.anthropic.com/v1
   std::string model{};  ///< the model asked, e.g. "gpt-4o-mini"; required
   std::string key_env{};   ///< the key's environment variable; empty: OPENAI_API_KEY or ANTHROPIC_API_KEY
@@ -48,7 +48,7 @@ struct Request {
   std::string user{};    ///< the user message
   std::string schema{};    ///< JSON Schema text the answer must satisfy; empty: free text
   int max_tokens = 256;    ///< the answer's token limit
-  double temperature = 0;
+  double temperature = 0;  ///< 0: the most likely answer, the same on a re-run
 };
 
 /// Tokens a call used, as the provider reported them.
