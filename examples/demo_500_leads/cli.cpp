@@ -128,8 +128,9 @@ void add_options(CLI::App& app, DemoOptions& o) {
       ->capture_default_str();
   add_provider_options(app, o);
   app.footer(
-      "Exit codes: 0 completed, 130 interrupted by SIGINT, 143 by SIGTERM, 2 bad usage or input,\n"
-      "3 deadline exceeded, 4 budget spent, 1 other failure (such as a rejected API key).\n"
+      "Exit codes: 0 completed, 5 completed with leads that failed every attempt, 130 interrupted by\n"
+      "SIGINT, 143 by SIGTERM, 2 bad usage or input, 3 deadline exceeded, 4 budget spent, 1 other\n"
+      "failure (such as a rejected API key).\n"
       "Environment: OPENAI_API_KEY, ANTHROPIC_API_KEY, LEADSCOUT_QUOTA_OPENAI (rpm=,tpm=,in_flight=,budget_usd=),\n"
       "LEADSCOUT_LOG_DIR, LEADSCOUT_LOG_LEVEL, LEADSCOUT_LOG_CONSOLE (see the README and docs/providers.md).");
 }
