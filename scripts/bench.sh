@@ -47,7 +47,7 @@ demo_once() {  # demo_once ENV...: wall milliseconds of one fresh run
   local t0; t0=$(date +%s%N)
   (cd "$dir" && env "$@" LEADSCOUT_LOG_CONSOLE=off "$OLDPWD/$build_dir/examples/demo_500_leads/demo_500_leads" \
      --leads "$demo_leads" --llm-latency-ms 1 --llm-hang-rate 0 --llm-rpm 100000000 --llm-tpm 100000000000 \
-     --fresh >/dev/null 2>&1)
+     --fresh >/dev/null 2>&1) || [ $? -eq 5 ]  # 5: leads that failed every attempt; the run still counts
   local t1; t1=$(date +%s%N)
   rm -rf "$dir"
   echo $(( (t1 - t0) / 1000000 ))

@@ -173,6 +173,7 @@ stop_stub
 
 case "$code" in
   0) meaning="completed" ;;
+  5) meaning="completed, but some leads failed every attempt; run the same command to try them again" ;;
   130) meaning="interrupted by SIGINT; run the same command to resume" ;;
   143) meaning="interrupted by SIGTERM; run the same command to resume" ;;
   2) meaning="bad usage or input (see $console_file)" ;;

@@ -43,7 +43,8 @@ code=0
 /usr/bin/time -f "%M" -o rss-final.txt "$demo" "${args[@]}" >final-run.log 2>&1 || code=$?
 end=$(date +%s%N)
 echo "   final run: exit $code in $(( (end - start) / 1000000 )) ms"
-if ((code != 0)); then
+# 5: completed, with leads that failed every attempt (the simulated provider fails some calls).
+if ((code != 0 && code != 5)); then
   echo "== soak FAILED: the final run exited with $code; the end of its output ($work/final-run.log):" >&2
   tail -n 20 final-run.log >&2
   exit 1

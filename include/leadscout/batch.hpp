@@ -18,4 +18,5 @@
 #include "leadscout/batch/results_export.hpp"
 #include "leadscout/batch/shard.hpp"
 #include "leadscout/batch/summary.hpp"
+#include "leadscout/batch/telemetry.hpp"
 #include "leadscout/error.hpp"

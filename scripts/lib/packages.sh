@@ -2,11 +2,11 @@
 # that installs whichever of them are missing.
 
 # What every build needs (compilers, CMake and Ninja, the libraries found with find_package; binutils' nm
-# and objdump for the test of the shared libraries' symbols; faketime, python3, openssl and the JSON
-# Schema Test Suite for tests).
+# and objdump for the test of the shared libraries' symbols; faketime, python3, openssl, the JSON
+# Schema Test Suite and prometheus, whose promtool checks the Prometheus files, for tests).
 leadscout_build_packages=(g++ cmake make ninja-build pkg-config binutils libspdlog-dev libfmt-dev nlohmann-json3-dev
                           libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libcli11-dev libcpp-httplib-dev libssl-dev
-                          libhiredis-dev redis-server faketime python3 openssl doxygen json-schema-test-suite)
+                          libhiredis-dev redis-server faketime python3 openssl doxygen json-schema-test-suite prometheus)
 
 # The official OpenAI and Anthropic SDKs that test leadscout-llm-stub run on node; wanted only
 # when node or npm is not on PATH already (node is often installed outside apt).

@@ -1,7 +1,8 @@
-// A child process for the crash and signal tests: runs a batch and exits with exit_code().
-//   batch_child <progress_dir> <items> <item_us> [fsize_limit_bytes]
+// A child process for the crash, signal and exit-code tests: runs a batch and exits with exit_code().
+//   batch_child <progress_dir> <items> <item_us> [fsize_limit_bytes [fail_every]]
+// fsize_limit_bytes 0 sets no limit; with fail_every N, every Nth item (0, N, 2N, ...) fails finally.
 // Prints "phase=stopping" when a stop begins and, at the end,
-// "status=<status> succeeded=<n> results=<n> skipped=<n>" on stdout.
+// "status=<status> succeeded=<n> results=<n> skipped=<n> failed=<n>" on stdout.
 #include <sys/resource.h>
 
 #include <csignal>
@@ -27,12 +28,13 @@ struct Item {
 
 int main(int argc, char** argv) {
   if (argc < 4) {
-    std::fprintf(stderr, "usage: batch_child <progress_dir> <items> <item_us> [fsize_limit]\n");
+    std::fprintf(stderr, "usage: batch_child <progress_dir> <items> <item_us> [fsize_limit [fail_every]]\n");
     return 2;
   }
   const int n = std::atoi(argv[2]);
   const int item_us = std::atoi(argv[3]);
-  if (argc > 4) {
+  const int fail_every = argc > 5 ? std::atoi(argv[5]) : 0;
+  if (argc > 4 && std::strtoull(argv[4], nullptr, 10) > 0) {
     std::signal(SIGXFSZ, SIG_IGN);
     const rlim_t limit = std::strtoull(argv[4], nullptr, 10);
     struct rlimit rl {
@@ -62,6 +64,7 @@ int main(int argc, char** argv) {
       std::this_thread::sleep_for(std::chrono::microseconds(100));
     }
     if (ctx.stop_token().stop_requested()) return lb::Failure{"cancelled", lb::Retry::no};
+    if (fail_every > 0 && item.value % fail_every == 0) return lb::Failure{"unclassifiable", lb::Retry::no};
     return item.value * 2;
   });
   for (const auto& [id, value] : summary.results) {
@@ -70,8 +73,9 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  std::printf("status=%s succeeded=%zu results=%zu skipped=%zu\n", std::string(lb::to_string(summary.status)).c_str(),
-              summary.succeeded, summary.results.size(), summary.skipped_resumed);
+  std::printf("status=%s succeeded=%zu results=%zu skipped=%zu failed=%zu\n",
+              std::string(lb::to_string(summary.status)).c_str(), summary.succeeded, summary.results.size(),
+              summary.skipped_resumed, summary.failed);
   std::fflush(stdout);
   return lb::exit_code(summary);
 }

@@ -49,7 +49,7 @@ lb::Summary summary = proc.run(leads, [](const Lead& lead, lb::Context& ctx)
 if (summary.status == lb::Status::completed) { /* … */ }   // also interrupted, deadline_exceeded, failed
 for (const auto& [id, result] : summary.results) { /* every ok item, resumed ones included */ }
 std::cout << summary.succeeded << " ok, " << summary.failed << " failed\n";
-return lb::exit_code(summary);   // 0 completed, 130 SIGINT, 143 SIGTERM, 3 deadline, 1 failed
+return lb::exit_code(summary);   // 0 completed, 5 items failed, 130 SIGINT, 143 SIGTERM, 3 deadline, 1 failed
 // ---------------------------------------------------------------------------------------------
 }
 #pragma GCC diagnostic pop
@@ -103,6 +103,32 @@ TEST(BatchApi, ExitCodes) {
   s.status = lb::Status::deadline_exceeded;
   EXPECT_EQ(lb::exit_code(s), 3);
   s.status = lb::Status::failed;
+  EXPECT_EQ(lb::exit_code(s), 1);
+}
+
+TEST(BatchApi, ExitCodeOfACompletedRunWithFailedItemsIs5) {
+  lb::RunStats s;
+  s.status = lb::Status::completed;
+  s.succeeded = 10;
+  EXPECT_EQ(lb::exit_code(s), 0) << "every item ok";
+  s.failed = 1;
+  EXPECT_EQ(lb::exit_code(s), 5);
+  s.failed = 10;
+  s.succeeded = 0;
+  EXPECT_EQ(lb::exit_code(s), 5);
+  // Failed items change only a completed run's code.
+  s.status = lb::Status::interrupted;
+  s.signal = SIGINT;
+  EXPECT_EQ(lb::exit_code(s), 130);
+  s.signal = SIGTERM;
+  EXPECT_EQ(lb::exit_code(s), 143);
+  s.status = lb::Status::deadline_exceeded;
+  EXPECT_EQ(lb::exit_code(s), 3);
+  s.status = lb::Status::budget_exhausted;
+  EXPECT_EQ(lb::exit_code(s), 4);
+  s.status = lb::Status::failed;
+  EXPECT_EQ(lb::exit_code(s), 1);
+  s.status = lb::Status::running;
   EXPECT_EQ(lb::exit_code(s), 1);
 }
 

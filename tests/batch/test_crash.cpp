@@ -186,3 +186,30 @@ TEST(BatchDiskFull, JournalWriteFailureStopsAsFailedAndLosesNothing) {
   EXPECT_EQ(counts.size(), 2000U);
   for (const auto& [id, n] : counts) ASSERT_EQ(n, 1) << id;
 }
+
+// A cron job or a Kubernetes Job must tell a run that lost items from a clean one: the process
+// exits 5 when items failed finally, 0 when every item succeeded.
+TEST(BatchExitCode, ARunWithFailedItemsExits5AndACleanOneExits0) {
+  TempDir dir;
+  const auto out = (dir.path() / "out.txt").string();
+  const auto failing = dir.path() / "failing";
+  const pid_t pid = spawn({kChild, failing.string(), "50", "0", "0", "10"}, out);
+  const auto status = wait_exit(pid);
+  ASSERT_TRUE(status.has_value());
+  ASSERT_TRUE(WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 5) << read_file(out);
+  EXPECT_NE(read_file(out).find("status=completed succeeded=45 results=45 skipped=0 failed=5"), std::string::npos)
+      << read_file(out);
+  const auto p = lb::read_progress(failing / "child.json");
+  EXPECT_EQ(p.status, lb::Status::completed);
+  EXPECT_EQ(p.failed, 5U);
+
+  const auto clean = dir.path() / "clean";
+  const pid_t ok = spawn({kChild, clean.string(), "50", "0"}, out);
+  const auto ok_status = wait_exit(ok);
+  ASSERT_TRUE(ok_status.has_value());
+  ASSERT_TRUE(WIFEXITED(*ok_status));
+  EXPECT_EQ(WEXITSTATUS(*ok_status), 0) << read_file(out);
+  EXPECT_NE(read_file(out).find("status=completed succeeded=50 results=50 skipped=0 failed=0"), std::string::npos)
+      << read_file(out);
+}

@@ -138,6 +138,7 @@ class RecordingHost final : public lbd::ExecutorHost {
   const std::shared_ptr<lbd::QuotaState>& quota(std::string_view) const override { throw lb::Error("no quotas"); }
   std::stop_token quota_stop() const noexcept override { return {}; }
   void permit_refused(std::string_view, const lbd::QuotaState&, const lb::Permit&) override {}
+  lbd::RunTelemetry& telemetry() noexcept override { return telemetry_; }
 
   /// Waits until every item ended.
   void wait_all(std::unique_lock<std::mutex>& lock) {
@@ -155,6 +156,7 @@ class RecordingHost final : public lbd::ExecutorHost {
   lb::Clock& clock_;
   std::size_t next_ = 0;
   std::size_t in_flight_ = 0;
+  lbd::RunTelemetry telemetry_;
 };
 
 }  // namespace

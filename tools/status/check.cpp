@@ -47,6 +47,35 @@ CheckState worse(CheckState a, CheckState b) noexcept {
   return rank(a) >= rank(b) ? a : b;
 }
 
+namespace {
+
+/// The problems of one progress file: its status, its process and its heartbeat.
+template <class Report>
+void shard_problems(const ShardRow& sr, const CheckOptions& options, const Report& problem) {
+  const ShardFile& f = *sr.source;
+  const auto& s = f.snapshot;
+  const std::string label = file_label(f);
+  if (s.status == lb::Status::failed) {
+    problem(CheckState::critical, label + " failed" + (s.reason.empty() ? "" : ": " + s.reason));
+  }
+  if (s.status == lb::Status::completed && s.failed > 0) {
+    // The run exited 5 (lb::exit_code): it ended, yet it lost items.
+    problem(CheckState::warning,
+            label + " completed with " + std::to_string(s.failed) + " of " + std::to_string(s.total) + " items failed");
+  }
+  if (is_active(s.status) && sr.pid == PidState::dead) {
+    problem(CheckState::critical,
+            label + " " + status_name(s.status) + " but pid " + std::to_string(s.pid) + " is gone on " + s.host);
+  }
+  if (is_active(s.status) && sr.heartbeat_age_seconds > options.stale_after_seconds) {
+    problem(CheckState::warning, label + " heartbeat " + common::format_short_duration(sr.heartbeat_age_seconds) +
+                                      " ago (stale after " + common::format_short_duration(options.stale_after_seconds) +
+                                      ")");
+  }
+}
+
+}  // namespace
+
 CheckResult evaluate_check(const ScanResult& scan, const std::vector<OperationRow>& rows,
                            const CheckOptions& options, const Environment& /*env*/, const fs::path& dir,
                            std::string_view operation) {
@@ -63,22 +92,7 @@ CheckResult evaluate_check(const ScanResult& scan, const std::vector<OperationRo
     problem(CheckState::unknown, "unreadable progress file " + e.file.string() + ": " + e.message);
   }
   for (const auto& row : rows) {
-    for (const auto& sr : row.shards) {
-      const ShardFile& f = *sr.source;
-      const auto& s = f.snapshot;
-      const std::string label = file_label(f);
-      if (s.status == lb::Status::failed) {
-        problem(CheckState::critical, label + " failed" + (s.reason.empty() ? "" : ": " + s.reason));
-      }
-      if (is_active(s.status) && sr.pid == PidState::dead) {
-        problem(CheckState::critical, label + " " + status_name(s.status) + " but pid " + std::to_string(s.pid) +
-                                           " is gone on " + s.host);
-      }
-      if (is_active(s.status) && sr.heartbeat_age_seconds > options.stale_after_seconds) {
-        problem(CheckState::warning, label + " heartbeat " + common::format_short_duration(sr.heartbeat_age_seconds) +
-                                          " ago (stale after " + common::format_short_duration(options.stale_after_seconds) + ")");
-      }
-    }
+    for (const auto& sr : row.shards) shard_problems(sr, options, problem);
     const bool stopped_on_budget = std::any_of(row.shards.begin(), row.shards.end(), [](const ShardRow& sr) {
       return sr.source->snapshot.status == lb::Status::budget_exhausted;
     });

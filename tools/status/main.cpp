@@ -31,8 +31,8 @@ Redis (LEADSCOUT_QUOTA_REDIS) gets a line below the table with the operation-wid
 connected, requests and tokens in the last minute, and spend.
 
 --check exit codes (monitoring plugins): 0 OK; 1 WARNING: a running operation's heartbeat is older
-than --stale-after, failed/processed is above --max-failure-rate, or a quota has spent 80% of its
-budget; 2 CRITICAL: status failed, starting/running while its pid is gone on this host, or a budget
+than --stale-after, failed/processed is above --max-failure-rate, a run completed with failed items
+(it exited 5), or a quota has spent 80% of its budget; 2 CRITICAL: status failed, starting/running while its pid is gone on this host, or a budget
 is exhausted; 3 UNKNOWN: no progress file, an unreadable one, a missing directory or bad usage.
 Several problems: the worst wins (OK < UNKNOWN < WARNING < CRITICAL) and the message lists them
 all.

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <stop_token>
 #include <string_view>
 #include <utility>
@@ -10,6 +11,7 @@
 #include "leadscout/batch/clock.hpp"
 #include "leadscout/batch/export.hpp"
 #include "leadscout/batch/quota.hpp"
+#include "leadscout/batch/telemetry.hpp"
 #include "leadscout/log/logger.hpp"
 
 namespace leadscout::batch {
@@ -36,6 +38,20 @@ class LEADSCOUT_BATCH_EXPORT Context {
   /// Adds `delta` to a business counter; the item's final attempt counts. Summed in the
   /// summary, the "Business results" event and the Prometheus file.
   void metric(std::string_view name, std::int64_t delta = 1);
+  /// Adds `value` to the run's histogram `histogram` under `labels` (the exposition adds the
+  /// operation's label). Thread-safe. Every attempt counts, whatever its outcome, and only this
+  /// run's (the Prometheus file starts empty in each process, as counters do). A family appears
+  /// in the Prometheus file once observed. Throws leadscout::Error for a name or label the text
+  /// format cannot carry, a label the exposition adds itself (`operation`, `shard`, `le`), a
+  /// family name the run writes itself (`leadscout_batch_*`, `leadscout_quota_*`,
+  /// `leadscout_log_*`, `leadscout_build_*`), buckets that are not finite and ascending or differ
+  /// from the family's earlier ones, or a value that is not finite.
+  void observe(const Histogram& histogram, std::span<const MetricLabel> labels, double value);
+  /// Adds `delta` to the run's counter `name` (a complete family name such as
+  /// "leadscout_llm_failovers_total") under `labels`. Thread-safe. As observe(): this run's
+  /// attempts, every one; throws leadscout::Error for the same names and for a negative or
+  /// non-finite `delta`.
+  void count(std::string_view name, std::string_view help, std::span<const MetricLabel> labels, double delta = 1);
   /// Names what is being worked on for the progress file and bar ("MOKGADI MOTALE").
   void set_current(std::string_view text);
   /// Waits for a permit of the quota named `quota` (one of Options::quotas) for a call that

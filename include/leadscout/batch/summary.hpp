@@ -54,8 +54,9 @@ struct Summary : RunStats {
   std::vector<std::pair<std::string, Result>> results;  ///< (id, result) of every ok item
 };
 
-/// The process exit status for a run: 0 completed, 130 after SIGINT (or stop()), 143 after
-/// SIGTERM, 3 deadline exceeded, 4 budget exhausted, 1 failed.
+/// The process exit status for a run: 0 completed with every item ok, 5 completed with items
+/// that failed finally (`failed > 0`: a scheduler must not mistake it for a clean run), 130
+/// after SIGINT (or stop()), 143 after SIGTERM, 3 deadline exceeded, 4 budget exhausted, 1 failed.
 [[nodiscard]] LEADSCOUT_BATCH_EXPORT int exit_code(const RunStats& stats) noexcept;
 
 }  // namespace leadscout::batch

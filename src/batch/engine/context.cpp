@@ -12,6 +12,14 @@ const leadscout::log::Logger& Context::log() {
 
 void Context::metric(std::string_view name, std::int64_t delta) { worker_->add_metric(name, delta); }
 
+void Context::observe(const Histogram& histogram, std::span<const MetricLabel> labels, double value) {
+  worker_->observe(histogram, labels, value);
+}
+
+void Context::count(std::string_view name, std::string_view help, std::span<const MetricLabel> labels, double delta) {
+  worker_->count(name, help, labels, delta);
+}
+
 void Context::set_current(std::string_view text) { worker_->set_current(text); }
 
 Permit Context::acquire(std::string_view quota, Usage estimate) {

@@ -218,7 +218,7 @@ RunStats Engine::State::finish(std::unique_lock<std::mutex>& lock) {
   const DurationStats durations = report_.durations();
   const bool stopped = stop_.stopping();
   lock.unlock();
-  publisher_.write(final_snapshot, durations);
+  publisher_.write(final_snapshot, durations, telemetry_);
   publisher_.announce_stopping();
   if (stopped) phases_.advance(RunPhase::stopping);
   phases_.advance(RunPhase::finished);

@@ -70,7 +70,7 @@ void Engine::State::publish(std::unique_lock<std::mutex>& lock, Status status, t
   const ProgressSnapshot s = snapshot(status, stop_.reason(), now);
   const DurationStats d = report_.durations();
   lock.unlock();
-  publisher_.show(s, d, now);
+  publisher_.show(s, d, telemetry_, now);
   lock.lock();
 }
 

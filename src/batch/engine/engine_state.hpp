@@ -20,6 +20,7 @@
 #include "output/publisher.hpp"
 #include "output/results_writer.hpp"
 #include "output/run_report.hpp"
+#include "output/run_telemetry.hpp"
 #include "phases.hpp"
 #include "quota/quota_registry.hpp"
 #include "retry.hpp"
@@ -56,6 +57,7 @@ struct Engine::State final : ExecutorHost {
   [[nodiscard]] const std::shared_ptr<QuotaState>& quota(std::string_view name) const override;
   [[nodiscard]] std::stop_token quota_stop() const noexcept override { return stop_.quota_token(); }
   void permit_refused(std::string_view name, const QuotaState& quota, const Permit& permit) override;
+  [[nodiscard]] RunTelemetry& telemetry() noexcept override { return telemetry_; }
 
  private:
   [[nodiscard]] std::string_view id(std::size_t index) const { return (*ids_)[index]; }
@@ -113,6 +115,7 @@ struct Engine::State final : ExecutorHost {
   std::optional<AttemptEnv> env_;
   std::optional<QuotaRegistry> quotas_;  ///< thread-safe on its own
   ResultsWriter results_;                ///< Options::results as a file; write() is thread-safe
+  RunTelemetry telemetry_;               ///< Context::observe() and count(); thread-safe on its own
   std::size_t journal_lines_dropped_ = 0;
   std::unique_ptr<StreamResume> stream_resume_;  ///< a streamed input's journal
   std::unique_ptr<StreamFeeder> feeder_;         ///< a streamed input's reader; its free list under m_

@@ -14,9 +14,11 @@
 // - Quotas: a call to a provider waits for a Permit of quota(), ended by quota_stop().
 // - Stop: the host calls wake() when the run starts stopping and cancel_all() when the grace
 //   is over; wind_down() returns once nothing of the executor runs.
+// - Telemetry: what an attempt's callback records with Context::observe() and count() goes to
+//   telemetry() at once, whatever the attempt's outcome: the calls were made.
 // - Locking: every method of both interfaces is called with the host's mutex() held, but
-//   ExecutorHost::quota() and quota_stop(), which any thread may call; deliver_stops() and
-//   wind_down() release it for a while. Neither side calls user code while it is held.
+//   ExecutorHost::quota(), quota_stop() and telemetry(), which any thread may call;
+//   deliver_stops() and wind_down() release it for a while. Neither side calls user code while it is held.
 #pragma once
 
 #include <cstddef>
@@ -31,6 +33,7 @@
 #include "leadscout/batch/outcome.hpp"
 #include "leadscout/batch/quota.hpp"
 #include "output/run_report.hpp"
+#include "output/run_telemetry.hpp"
 #include "quota/quota_state.hpp"
 #include "scheduler.hpp"
 
@@ -95,6 +98,10 @@ class ExecutorHost {
   /// A wait for a permit of quota `name` ended without one; a budget that can never fit the
   /// estimate stops the run.
   virtual void permit_refused(std::string_view name, const QuotaState& quota, const Permit& permit) = 0;
+
+  // ---- telemetry ----
+  /// The run's callback histograms and counters (thread-safe on its own). Any thread.
+  [[nodiscard]] virtual RunTelemetry& telemetry() noexcept = 0;
 };
 
 /// The other side: what completes attempts. Called by the coordinator (run()'s thread).

@@ -43,6 +43,14 @@ void Worker::add_metric(std::string_view name, std::int64_t delta) {
   metrics.emplace_back(std::string(name), delta);
 }
 
+void Worker::observe(const Histogram& histogram, std::span<const MetricLabel> labels, double value) {
+  host.telemetry().observe(histogram, labels, value);
+}
+
+void Worker::count(std::string_view name, std::string_view help, std::span<const MetricLabel> labels, double delta) {
+  host.telemetry().count(name, help, labels, delta);
+}
+
 Permit Worker::acquire(const std::stop_token& attempt_stop, std::string_view name, Usage estimate) {
   const std::shared_ptr<QuotaState>& wanted = host.quota(name);
   Clock::time_point began;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <stop_token>
 #include <string>
 #include <string_view>
@@ -20,6 +21,7 @@
 #include "leadscout/batch/options.hpp"
 #include "leadscout/batch/outcome.hpp"
 #include "leadscout/batch/quota.hpp"
+#include "leadscout/batch/telemetry.hpp"
 #include "leadscout/log/logger.hpp"
 #include "output/results_writer.hpp"
 #include "output/run_report.hpp"
@@ -62,6 +64,10 @@ struct Worker {
   void set_current(std::string_view text);
   /// Context::metric() of the running attempt.
   void add_metric(std::string_view name, std::int64_t delta);
+  /// Context::observe(): recorded in the run's telemetry at once, whatever the attempt's outcome.
+  void observe(const Histogram& histogram, std::span<const MetricLabel> labels, double value);
+  /// Context::count(): recorded in the run's telemetry at once.
+  void count(std::string_view name, std::string_view help, std::span<const MetricLabel> labels, double delta);
   /// Context::acquire(): waits for a permit of quota `name` with the attempt's deadline paused
   /// (the wait is not the call's time); `attempt_stop` ends the wait, and so does the run's stop.
   [[nodiscard]] Permit acquire(const std::stop_token& attempt_stop, std::string_view name, Usage estimate);
@@ -82,7 +88,7 @@ struct Worker {
   bool quota_wait = false;
   /// The quota of the attempt's last permit, told about a timeout. Guarded by the host's lock.
   std::shared_ptr<QuotaState> quota;
-  ExecutorHost& host;     ///< admission, results and quotas
+  ExecutorHost& host;     ///< admission, results, quotas and telemetry
   const AttemptEnv& env;  ///< what every attempt of the run shares
   // Owned by the worker thread.
   std::shared_ptr<UsageLedger> ledger = std::make_shared<UsageLedger>();

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "iso8601.hpp"
+#include "run_telemetry.hpp"
 #include "posix_file.hpp"
 
 namespace leadscout::batch::detail {
@@ -63,8 +64,6 @@ double DurationStats::quantile(double q) const noexcept {
   return 0.0;
 }
 
-namespace {
-
 std::string prom_escape(std::string_view v) {
   std::string out;
   for (char c : v) {
@@ -81,11 +80,13 @@ std::string prom_escape(std::string_view v) {
   return out;
 }
 
-std::string number(double v) {
+std::string prom_number(double v) {
   char buf[64];
   const auto r = std::to_chars(buf, buf + sizeof buf, v);  // shortest round-trip form
   return std::string(buf, r.ptr);
 }
+
+namespace {
 
 /// One gauge or counter per quota figure, labelled with the quota's name.
 void quota_metrics(std::ostringstream& o, const std::string& labels,
@@ -128,14 +129,15 @@ void quota_metrics(std::ostringstream& o, const std::string& labels,
       << f.type << '\n';
     for (const auto& [name, q] : quotas) {
       o << "leadscout_quota_" << f.name << '{' << labels << ",quota=\"" << prom_escape(name) << "\"} "
-        << number(f.value(q)) << '\n';
+        << prom_number(f.value(q)) << '\n';
     }
   }
 }
 
 }  // namespace
 
-std::string prometheus_text(const ProgressSnapshot& s, const DurationStats& d, double progress_timestamp_seconds) {
+std::string prometheus_text(const ProgressSnapshot& s, const DurationStats& d, double progress_timestamp_seconds,
+                            const RunTelemetry* telemetry) {
   std::string labels = "operation=\"" + prom_escape(s.operation) + "\"";
   if (s.shard) labels += ",shard=\"" + std::to_string(s.shard->index) + "/" + std::to_string(s.shard->count) + "\"";
   std::ostringstream o;
@@ -155,19 +157,19 @@ std::string prometheus_text(const ProgressSnapshot& s, const DurationStats& d, d
   std::uint64_t cumulative = 0;
   for (std::size_t i = 0; i < duration_buckets.size(); ++i) {
     cumulative += d.buckets[i];
-    o << "leadscout_batch_item_duration_seconds_bucket{" << labels << ",le=\"" << number(duration_buckets[i])
+    o << "leadscout_batch_item_duration_seconds_bucket{" << labels << ",le=\"" << prom_number(duration_buckets[i])
       << "\"} " << cumulative << '\n';
   }
   cumulative += d.buckets.back();
   o << "leadscout_batch_item_duration_seconds_bucket{" << labels << ",le=\"+Inf\"} " << cumulative << '\n';
-  o << "leadscout_batch_item_duration_seconds_sum{" << labels << "} " << number(d.sum_seconds) << '\n';
+  o << "leadscout_batch_item_duration_seconds_sum{" << labels << "} " << prom_number(d.sum_seconds) << '\n';
   o << "leadscout_batch_item_duration_seconds_count{" << labels << "} " << d.count << '\n';
   o << "# HELP leadscout_batch_rate_per_second Smoothed items per second.\n"
     << "# TYPE leadscout_batch_rate_per_second gauge\n"
-    << "leadscout_batch_rate_per_second{" << labels << "} " << number(s.rate_per_second) << '\n';
+    << "leadscout_batch_rate_per_second{" << labels << "} " << prom_number(s.rate_per_second) << '\n';
   o << "# HELP leadscout_batch_last_progress_timestamp_seconds When the progress file was last written.\n"
     << "# TYPE leadscout_batch_last_progress_timestamp_seconds gauge\n"
-    << "leadscout_batch_last_progress_timestamp_seconds{" << labels << "} " << number(progress_timestamp_seconds)
+    << "leadscout_batch_last_progress_timestamp_seconds{" << labels << "} " << prom_number(progress_timestamp_seconds)
     << '\n';
   if (s.last_success_at) {
     // The gauge shows whole seconds; a timestamp written without a zone counts as UTC.
@@ -187,6 +189,7 @@ std::string prometheus_text(const ProgressSnapshot& s, const DurationStats& d, d
     }
   }
   quota_metrics(o, labels, s.quotas);
+  if (telemetry != nullptr) o << telemetry->prometheus(labels);
   return o.str();
 }
 

@@ -30,9 +30,18 @@ struct DurationStats {
   [[nodiscard]] double quantile(double q) const noexcept;
 };
 
-/// The Prometheus text exposition format (node_exporter textfile collector) for a snapshot.
+class RunTelemetry;
+
+/// The Prometheus text exposition format (node_exporter textfile collector) for a snapshot,
+/// followed by the families the run's callbacks recorded in `telemetry`, if given.
 [[nodiscard]] std::string prometheus_text(const ProgressSnapshot& s, const DurationStats& durations,
-                                          double progress_timestamp_seconds);
+                                          double progress_timestamp_seconds,
+                                          const RunTelemetry* telemetry = nullptr);
+
+/// A label value of the text format: backslash, double quote and line break escaped.
+[[nodiscard]] std::string prom_escape(std::string_view value);
+/// A sample value or bound of the text format, in the shortest form that reads back the same.
+[[nodiscard]] std::string prom_number(double value);
 
 /// ISO-8601 UTC with milliseconds and 'Z'.
 [[nodiscard]] std::string iso8601(std::chrono::system_clock::time_point t);

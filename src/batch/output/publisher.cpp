@@ -96,7 +96,7 @@ ProgressSnapshot Publisher::snapshot(Status status, const std::string& stop_reas
   return s;
 }
 
-void Publisher::write(const ProgressSnapshot& s, const DurationStats& durations) {
+void Publisher::write(const ProgressSnapshot& s, const DurationStats& durations, const RunTelemetry& telemetry) {
   try {
     const std::string json = nlohmann::json(s).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     const double ts = std::chrono::duration<double>(clock_.system_now().time_since_epoch()).count();
@@ -104,7 +104,7 @@ void Publisher::write(const ProgressSnapshot& s, const DurationStats& durations)
     std::filesystem::create_directories(files_.progress.parent_path(), ec);
     write_file_atomic(files_.progress, json);
     write_file_atomic(files_.status, json);
-    write_file_atomic(files_.prometheus, prometheus_text(s, durations, ts));
+    write_file_atomic(files_.prometheus, prometheus_text(s, durations, ts, &telemetry));
     if (failed_writes_ > 0) {
       log_.info("Progress file written again", {{"path", files_.progress.string()}, {"failed_writes", failed_writes_}});
       failed_writes_ = 0;
@@ -125,8 +125,9 @@ void Publisher::write(const ProgressSnapshot& s, const DurationStats& durations)
                                   {"eta_seconds", eta}});
 }
 
-void Publisher::show(const ProgressSnapshot& s, const DurationStats& durations, Clock::time_point now) {
-  write(s, durations);
+void Publisher::show(const ProgressSnapshot& s, const DurationStats& durations, const RunTelemetry& telemetry,
+                     Clock::time_point now) {
+  write(s, durations, telemetry);
   bar_.draw(s, now, true);
 }
 

@@ -14,6 +14,7 @@
 #include "leadscout/log/logger.hpp"
 #include "progress_bar.hpp"
 #include "run_report.hpp"
+#include "run_telemetry.hpp"
 #include "systemd.hpp"
 
 namespace leadscout::batch::detail {
@@ -35,11 +36,12 @@ class Publisher {
   /// The state at `now`, except in_flight and current_item, which the engine fills.
   [[nodiscard]] ProgressSnapshot snapshot(Status status, const std::string& stop_reason, const RunReport& report,
                                           Clock::time_point now);
-  /// Writes the progress, status and Prometheus files, sends STATUS= and logs "Progress";
-  /// a failed write is logged once until a write works again.
-  void write(const ProgressSnapshot& s, const DurationStats& durations);
+  /// Writes the progress, status and Prometheus files (with the callbacks' `telemetry`), sends
+  /// STATUS= and logs "Progress"; a failed write is logged once until a write works again.
+  void write(const ProgressSnapshot& s, const DurationStats& durations, const RunTelemetry& telemetry);
   /// write() and a forced redraw of the bar.
-  void show(const ProgressSnapshot& s, const DurationStats& durations, Clock::time_point now);
+  void show(const ProgressSnapshot& s, const DurationStats& durations, const RunTelemetry& telemetry,
+            Clock::time_point now);
 
   [[nodiscard]] bool bar_enabled() const noexcept { return bar_.enabled(); }
   /// Redraws the bar, at most 10 times a second.

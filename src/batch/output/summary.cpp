@@ -7,7 +7,7 @@ namespace leadscout::batch {
 
 int exit_code(const RunStats& stats) noexcept {
   switch (stats.status) {
-    case Status::completed: return 0;
+    case Status::completed: return stats.failed > 0 ? 5 : 0;
     case Status::interrupted: return stats.signal == SIGTERM ? 143 : 130;
     case Status::deadline_exceeded: return 3;
     case Status::budget_exhausted: return 4;

@@ -75,6 +75,20 @@ TEST_F(StatusCli, CheckFailureRateAboveThresholdWarns) {
   EXPECT_EQ(run({"--check", "--max-failure-rate", "0.5"}).exit_code, 0);
 }
 
+TEST_F(StatusCli, CheckCompletedWithFailedItemsWarns) {
+  auto s = snapshot("logistics_demo", lb::Status::completed, 500, 500, std::chrono::hours(1));
+  s.failed = 4;
+  s.succeeded = 496;
+  write(s);
+  const auto r = run({"--check"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_EQ(r.out, "LEADSCOUT WARNING - logistics_demo completed with 4 of 500 items failed\n");
+  s.failed = 0;
+  s.succeeded = 500;
+  write(s);
+  EXPECT_EQ(run({"--check"}).exit_code, 0);
+}
+
 TEST_F(StatusCli, CheckFailedIsCritical) {
   auto s = snapshot("logistics_demo", lb::Status::failed, 60, 500);
   s.reason = "halt: failure rate 0.62 over the last 50 items";

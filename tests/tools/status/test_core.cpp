@@ -208,6 +208,38 @@ TEST(StatusCheck, FailureRateAboveThresholdWarns) {
   EXPECT_EQ(check({s}, env_with(), {.max_failure_rate = 0.125}).state, ls::CheckState::ok);
 }
 
+TEST(StatusCheck, CompletedWithFailedItemsWarns) {
+  auto s = snapshot("logistics_demo", lb::Status::completed, 500, 500, std::chrono::hours(3));
+  s.failed = 3;
+  s.succeeded = 497;
+  const auto r = check({s}, env_with({{::getpid(), ls::PidState::dead}}));
+  EXPECT_EQ(r.state, ls::CheckState::warning);
+  EXPECT_EQ(r.line, "LEADSCOUT WARNING - logistics_demo completed with 3 of 500 items failed");
+  // Below --max-failure-rate, yet the items are lost; a high rate adds its own line.
+  s.failed = 100;
+  s.succeeded = 400;
+  EXPECT_EQ(check({s}, env_with()).line,
+            "LEADSCOUT WARNING - logistics_demo completed with 100 of 500 items failed; "
+            "logistics_demo failure rate 20.0% (100/500 failed) above 10.0%");
+  // Only a completed run: a running one may still retry, a stopped one resumes them.
+  for (const auto status : {lb::Status::running, lb::Status::interrupted, lb::Status::deadline_exceeded}) {
+    auto other = snapshot("logistics_demo", status, 400, 500);
+    other.failed = 3;
+    other.succeeded = 397;
+    EXPECT_EQ(check({other}, env_with()).state, ls::CheckState::ok) << lb::to_string(status);
+  }
+}
+
+TEST(StatusCheck, ACompletedShardWithFailedItemsIsNamed) {
+  auto a = shard(snapshot("op", lb::Status::completed, 100, 100), 0, 2);
+  a.failed = 1;
+  a.succeeded = 99;
+  auto b = shard(snapshot("op", lb::Status::completed, 100, 100), 1, 2);
+  const auto r = check({a, b}, env_with());
+  EXPECT_EQ(r.state, ls::CheckState::warning);
+  EXPECT_EQ(r.line, "LEADSCOUT WARNING - op shard 0/2 completed with 1 of 100 items failed");
+}
+
 TEST(StatusCheck, FailedIsCritical) {
   auto s = snapshot("logistics_demo", lb::Status::failed, 60, 500);
   s.reason = "halt: failure rate 0.62 over the last 50 items";
