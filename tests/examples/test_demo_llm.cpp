@@ -23,8 +23,12 @@ using namespace leadscout::test::examples;
 /// "http://127.0.0.1:PORT" as https.
 std::string https(const std::string& url) { return "https" + url.substr(4); }
 
-std::vector<std::string> demo_flags(const std::string& llm_url, std::vector<std::string> more = {}) {
-  std::vector<std::string> flags = {"--leads", "60", "--concurrency", "4", "--log-dir", "logs", "--llm-url", llm_url};
+/// The stub answers only requests that carry a key.
+const std::vector<std::string> kKeyEnv = {"OPENAI_API_KEY=sk-test-demo-llm"};
+
+std::vector<std::string> demo_flags(const std::string& llm_url, std::vector<std::string> more = {},
+                                    const std::string& concurrency = "4") {
+  std::vector<std::string> flags = {"--leads", "60", "--concurrency", concurrency, "--log-dir", "logs", "--llm-url", llm_url};
   flags.insert(flags.end(), more.begin(), more.end());
   return flags;
 }
@@ -33,7 +37,7 @@ TEST(DemoLlm, HttpsVerifiesWithTheCaFile) {
   TempDir dir;
   const TestCa ca;
   RunningStub stub({"--latency-ms", "1", "--tls-cert", ca.server_cert().string(), "--tls-key", ca.server_key().string()});
-  Demo demo(dir.path(), demo_flags(https(stub.url()) + "/v1", {"--ca-file", ca.ca_cert().string()}));
+  Demo demo(dir.path(), demo_flags(https(stub.url()) + "/v1", {"--ca-file", ca.ca_cert().string()}), kKeyEnv);
   ASSERT_EQ(demo.wait(), 0) << demo.stderr_text();
   expect_every_lead_once(csv_rows(dir / "results/logistics_demo.csv"), 60);
 }
@@ -42,7 +46,7 @@ TEST(DemoLlm, ACertificateThatDoesNotVerifyHaltsAtTheFirstCall) {
   TempDir dir;
   const TestCa ca;
   RunningStub stub({"--latency-ms", "1", "--tls-cert", ca.server_cert().string(), "--tls-key", ca.server_key().string()});
-  Demo demo(dir.path(), demo_flags(https(stub.url()) + "/v1", {"--concurrency", "1"}));
+  Demo demo(dir.path(), demo_flags(https(stub.url()) + "/v1", {}, "1"), kKeyEnv);
   ASSERT_EQ(demo.wait(), 1) << demo.stderr_text();
   const std::string err = demo.stderr_text();
   const std::string host = stub.url().substr(std::string("http://").size());
@@ -57,7 +61,8 @@ TEST(DemoLlm, FailoverCompletesOnTheSecondEndpointEveryLeadOnce) {
   RunningStub failing({"--latency-ms", "1", "--failure-rate", "1"});
   RunningStub healthy({"--latency-ms", "1"});
   Demo demo(dir.path(), demo_flags(failing.url() + "/v1," + healthy.url() + "/v1",
-                                   {"--llm-failure-rate", "0", "--llm-hang-rate", "0"}));
+                                   {"--llm-failure-rate", "0", "--llm-hang-rate", "0"}),
+            kKeyEnv);
   ASSERT_EQ(demo.wait(), 0) << demo.stderr_text();
   expect_every_lead_once(csv_rows(dir / "results/logistics_demo.csv"), 60);
   EXPECT_EQ(failing.stats().value("answered", 0), 0);
@@ -72,7 +77,7 @@ TEST(DemoLlm, FailoverCompletesOnTheSecondEndpointEveryLeadOnce) {
 TEST(DemoLlm, ARunWithLeadsThatFailedEveryAttemptExitsFive) {
   TempDir dir;
   RunningStub failing({"--latency-ms", "1", "--failure-rate", "1"});
-  Demo demo(dir.path(), demo_flags(failing.url() + "/v1", {"--failover-cooldown", "200ms"}));
+  Demo demo(dir.path(), demo_flags(failing.url() + "/v1", {"--failover-cooldown", "200ms"}), kKeyEnv);
   ASSERT_EQ(demo.wait(120s), 5) << demo.stderr_text();
   Demo clean(dir.path(), {"--leads", "60", "--concurrency", "4", "--log-dir", "logs", "--operation", "clean",
                           "--llm-failure-rate", "0", "--llm-hang-rate", "0", "--llm-latency-ms", "1"});

@@ -55,7 +55,7 @@ TEST(LlmFailover, ServerErrorsMoveTheCallsToTheNextEndpoint) {
   EXPECT_EQ(moves.front().at("why"), "server_error");
   EXPECT_EQ(moves.back().at("cooling"), true);
   const std::string prom = leadscout::test::read_file(dir.path() / "progress" / "test_op.prom");
-  EXPECT_NE(prom.find("leadscout_llm_failovers_total{operation=\"test_op\",from=\"0\",to=\"1\",reason=\"server_error\"} 3"),
+  EXPECT_NE(prom.find("leadscout_llm_failovers_total{operation=\"test_op\",from=\"0\",reason=\"server_error\",to=\"1\"} 3"),
             std::string::npos)
       << prom;
 }
