@@ -45,6 +45,7 @@ LlmSetup simulated(const DemoOptions& o) {
   so.failure_rate = o.llm_failure_rate;
   so.hang_rate = o.llm_hang_rate;
   so.limits = leadscout::llm_stub::Limits{o.llm_rpm, o.llm_tpm};
+  so.require_key = false;
   LlmSetup s;
   s.simulated = std::make_unique<SimulatedProvider>(so);
   for (const Provider& p : {openai_provider(), anthropic_provider()}) {

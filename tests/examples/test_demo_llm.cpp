@@ -52,7 +52,7 @@ TEST(DemoLlm, ACertificateThatDoesNotVerifyHaltsAtTheFirstCall) {
   const std::string host = stub.url().substr(std::string("http://").size());
   EXPECT_NE(err.find(host), std::string::npos) << "names the host: " << err;
   EXPECT_NE(err.find("certificate"), std::string::npos) << "and the verification error: " << err;
-  const auto calls = json_lines(dated_log(dir / "logs/production", "api-calls"));
+  const auto calls = json_lines(dated_log(dir / "logs/debug", "api-calls"));
   EXPECT_EQ(count_events(calls, "LLM call"), 1U) << "one call, no retry";
 }
 
@@ -68,7 +68,7 @@ TEST(DemoLlm, FailoverCompletesOnTheSecondEndpointEveryLeadOnce) {
   EXPECT_EQ(failing.stats().value("answered", 0), 0);
   EXPECT_GT(healthy.stats().value("answered", 0), 0);
   EXPECT_LE(failing.stats().value("requests", 0), 3 + 4) << "cooling after three failures (plus the calls in flight)";
-  const auto api = json_lines(dated_log(dir / "logs/production", "api-calls"));
+  const auto api = json_lines(dated_log(dir / "logs/debug", "api-calls"));
   EXPECT_GE(count_events(api, "LLM failover"), 1U);
   const std::string prom = leadscout::test::read_file(dir / "logs/progress/logistics_demo.prom");
   EXPECT_NE(prom.find("leadscout_llm_failovers_total{"), std::string::npos) << prom;

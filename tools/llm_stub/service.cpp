@@ -133,7 +133,8 @@ Reply StubService::call_model(Api api, const std::string& key, const StubRequest
 
 Reply StubService::handle(const Incoming& in) {
   stats_.count(Stats::Event::request);
-  const auto key = llm::wire::request_key(in.x_api_key, in.authorization);
+  auto key = llm::wire::request_key(in.x_api_key, in.authorization);
+  if (!key && !options_.require_key) key = std::string();
   if (!key || (!options_.reject_key.empty() && *key == options_.reject_key)) {
     stats_.count(Stats::Event::unauthorized);
     return error_reply(in.api, 401, unauthorized_message(in.api, !key), limiter_.peek(key.value_or("")));

@@ -27,6 +27,9 @@ struct StubOptions {
   double hang_rate = 0.0;                     ///< share of calls never answered (until stop())
   Limits limits;                              ///< per API key
   std::string reject_key;                     ///< answered with 401 when not empty
+  /// A request without a key gets a 401, as from a provider; off for the demo's in-process
+  /// provider, which its own process calls without one (all such calls share one limit).
+  bool require_key = true;
 };
 
 /// One request to an API endpoint.

@@ -133,6 +133,16 @@ TEST(StubService, MissingAndRejectedKeysAre401) {
   EXPECT_TRUE(stats["calls_by_name"].empty());
 }
 
+TEST(StubService, AnInProcessProviderMayAnswerWithoutAKey) {
+  stub::StubOptions options;
+  options.require_key = false;
+  options.reject_key = "sk-revoked";
+  stub::StubService service(options);
+  EXPECT_EQ(post(service, stub::Api::openai, lt::openai_request("A"), "").status, 200);
+  EXPECT_EQ(service.handle({stub::Api::anthropic, "sk-revoked", "", lt::anthropic_request("A"), {}}).status, 401)
+      << "a rejected key is still rejected";
+}
+
 TEST(StubService, RateLimitIsPerKeyWithRetryAfter) {
   stub::StubOptions options;
   options.limits.rpm = 2;
