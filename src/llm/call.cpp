@@ -148,6 +148,14 @@ CallResult call_endpoint(const ResolvedEndpoint& e, const wire::ChatRequest& req
     out.failure = batch::Failure{.reason = "cancelled"};
     return out;
   }
+  if (r.status == 0 && r.error == HttpResult::Error::timeout && limit < timeout) {
+    // The item's deadline, not the endpoint, cut the call: the engine times the item out, and
+    // a short item timeout says nothing about the endpoint's health.
+    out.outcome = "cancelled";
+    out.error = "the item's deadline passed";
+    out.failure = batch::Failure{.reason = "timeout"};
+    return out;
+  }
   if (r.status == 0) {
     permit.settle(batch::Usage{});
     judge_transport_error(e, r, out);

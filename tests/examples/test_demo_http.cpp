@@ -62,8 +62,9 @@ TEST(DemoHttp, BothApisMatchTheInProcessSimulationAndNeverLogTheKey) {
     EXPECT_GT(stub.stats().value("answered", 0), 10) << api;
     const auto calls = json_lines(dated_log(dir / "logs/debug", "api-calls"));
     ASSERT_FALSE(calls.empty());
-    for (const char* field : {"provider", "model", "status", "latency_ms", "tokens", "cost_usd", "outcome"}) {
-      EXPECT_TRUE(calls.back().contains(field)) << field;
+    for (const char* field : {"gen_ai.provider.name", "gen_ai.request.model", "status", "latency_ms",
+                              "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens", "cost_usd", "outcome"}) {
+      EXPECT_TRUE(find_event(calls, "LLM call")->contains(field)) << field;
     }
     EXPECT_EQ(every_output(dir.path()).find(kKey), std::string::npos) << api << ": the key reached an output file";
   }
