@@ -5,6 +5,7 @@
 #include <atomic>
 
 #include "fake_provider.hpp"
+#include "promtool.hpp"
 #include "llm_test_utils.hpp"
 
 namespace {
@@ -200,6 +201,10 @@ TEST(LlmClient, EachCallIsOneEventWithTheGenAiAttributes) {
   EXPECT_NE(prom.find("# TYPE gen_ai_client_token_usage histogram"), std::string::npos) << prom;
   EXPECT_NE(prom.find("gen_ai_token_type=\"output\""), std::string::npos) << prom;
   EXPECT_NE(prom.find("gen_ai_client_operation_duration_seconds_count{"), std::string::npos) << prom;
+  const auto promtool = leadscout::test::find_promtool();
+  ASSERT_FALSE(promtool.empty()) << leadscout::test::kPromtoolMissing;
+  const auto check = leadscout::test::promtool_check_metrics(promtool, dir.path() / "progress" / "test_op.prom", dir.path());
+  EXPECT_EQ(check.exit_code, 0) << check.output;
 }
 
 }  // namespace
