@@ -78,8 +78,8 @@ if [ "$all" = 1 ]; then
   stage "asan+ubsan" build/asan "-LE package" "${san_common[@]}" \
     "-DCMAKE_CXX_FLAGS=-O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -Wno-maybe-uninitialized"
   export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
-  stage "tsan" build/tsan "-LE package -E Browser -R ^(Log|Batch|Monitor|batch)" "${san_common[@]}" \
-    -DLEADSCOUT_BUILD_TOOLS=OFF -DLEADSCOUT_BUILD_EXAMPLES=OFF "-DLEADSCOUT_TEST_AREAS=log;batch;monitor" \
+  stage "tsan" build/tsan "-LE package -E Browser -R ^(Log|Batch|Monitor|batch|Llm)" "${san_common[@]}" \
+    -DLEADSCOUT_BUILD_TOOLS=OFF -DLEADSCOUT_BUILD_EXAMPLES=OFF "-DLEADSCOUT_TEST_AREAS=log;batch;monitor;llm" \
     -DLEADSCOUT_TEST_OPTIMIZATION= \
     "-DCMAKE_CXX_FLAGS=-O1 -fsanitize=thread -fno-omit-frame-pointer -Wno-maybe-uninitialized"
   echo "== fuzz"
