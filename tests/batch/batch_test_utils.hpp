@@ -1,11 +1,13 @@
 // Helpers shared by the batch tests: items, options, journal and log reading.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -103,6 +105,23 @@ inline std::vector<nlohmann::json> events(const fs::path& log_file, const std::s
     if (!j.is_discarded() && j.value("event", "") == event) out.push_back(j);
   }
   return out;
+}
+
+/// Calls `run` while a thread advances `clock` by `step` every millisecond (at most 20,000
+/// times), for runs whose waits are not idle ones a manual clock would skip on its own.
+template <class F>
+auto run_advancing(lb::ManualClock& clock, std::chrono::milliseconds step, F run) {
+  std::atomic<bool> done{false};
+  std::thread ticker([&] {
+    for (int i = 0; i < 20000 && !done.load(); ++i) {
+      clock.advance(step);
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  });
+  auto result = run();
+  done = true;
+  ticker.join();
+  return result;
 }
 
 }  // namespace leadscout::test::batch

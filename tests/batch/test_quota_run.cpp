@@ -16,22 +16,6 @@ using namespace std::chrono_literals;
 
 const std::string kChild = QUOTA_CHILD;
 
-/// Runs `run` on a thread while advancing `clock` in steps of `step` until it returns.
-template <class F>
-auto run_advancing(lb::ManualClock& clock, std::chrono::milliseconds step, F run) {
-  std::atomic<bool> done{false};
-  std::thread ticker([&] {
-    for (int i = 0; i < 20000 && !done.load(); ++i) {
-      clock.advance(step);
-      std::this_thread::sleep_for(1ms);
-    }
-  });
-  auto result = run();
-  done = true;
-  ticker.join();
-  return result;
-}
-
 TEST(BatchQuotaRun, WaitingForAPermitIsNotItemTime) {
   TempDir dir;
   auto clock = std::make_shared<lb::ManualClock>();

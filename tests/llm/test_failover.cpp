@@ -15,6 +15,7 @@ using leadscout::test::batch::events;
 using leadscout::test::batch::init_logging;
 using leadscout::test::batch::make_items;
 using leadscout::test::batch::ok_counts;
+using leadscout::test::batch::run_advancing;
 using leadscout::test::batch::test_options;
 
 const std::string kGood = R"({"label":"english","confidence":0.9})";
@@ -105,6 +106,69 @@ TEST(LlmFailover, CallsReturnToTheFirstEndpointAfterItsCooldown) {
   }
   EXPECT_EQ(first.count(), 7U) << "back on the first endpoint";
   EXPECT_EQ(second.count(), 8U);
+}
+
+/// Both endpoints answer their first call with a 503 and cool down at once (failover_after 1);
+/// later calls are answered.
+struct BothCoolingOnce {
+  FakeProvider first{[](const SeenRequest&, int i) { return i == 0 ? unavailable({}, i) : ok_openai({}, i); }};
+  FakeProvider second{[](const SeenRequest&, int i) { return i == 0 ? unavailable({}, i) : ok_openai({}, i); }};
+  lm::Client client{[this] {
+    lm::ClientOptions o = two_endpoints(first, second);
+    o.failover_after = 1;
+    return o;
+  }()};
+};
+
+TEST(LlmFailover, WhenEveryEndpointCoolsACallWaitsForTheEarliestWithinTheDeadline) {
+  TempDir dir;
+  BothCoolingOnce setup;
+  auto clock = std::make_shared<lb::ManualClock>();
+  clock->set_auto_advance(false);
+  auto opt = test_options(dir.path(), clock);
+  opt.quotas = setup.client.quotas();
+  opt.item_timeout = 10min;
+  lb::BackgroundProcessor<Item, Label> proc(opt);
+  const auto summary = run_advancing(*clock, 100ms, [&] { return proc.run(make_items(1), classify_with(setup.client)); });
+  ASSERT_EQ(summary.succeeded, 1U) << summary.reason;
+  EXPECT_EQ(setup.first.count(), 2U) << "the retry waited for the first endpoint's cooldown, then called it";
+  EXPECT_EQ(setup.second.count(), 1U);
+  EXPECT_GE(clock->elapsed(), 30s);
+}
+
+TEST(LlmFailover, ACooldownPastTheDeadlineFailsLlmUnavailable) {
+  TempDir dir;
+  BothCoolingOnce setup;
+  auto clock = std::make_shared<lb::ManualClock>();
+  clock->set_auto_advance(false);
+  auto opt = test_options(dir.path(), clock);
+  opt.quotas = setup.client.quotas();
+  opt.item_timeout = 10s;
+  opt.retry.max_attempts = 2;
+  lb::BackgroundProcessor<Item, Label> proc(opt);
+  const auto summary = run_advancing(*clock, 100ms, [&] { return proc.run(make_items(1), classify_with(setup.client)); });
+  ASSERT_EQ(summary.failures.size(), 1U) << summary.reason;
+  EXPECT_EQ(summary.failures.front().reason, "llm_unavailable");
+  EXPECT_EQ(setup.first.count() + setup.second.count(), 2U) << "no call while both cool down";
+}
+
+TEST(LlmFailover, A429MakesEveryWorkerOfTheQuotaWait) {
+  TempDir dir;
+  FakeProvider provider([](const SeenRequest&, int i) {
+    return i == 0 ? FakeReply{429, error_answer("slow down"), {{"retry-after", "20"}}} : ok_openai({}, i);
+  });
+  lm::Client client({.endpoints = {{.base_url = provider.url(), .model = "gpt-4o-mini"}}});
+  auto clock = std::make_shared<lb::ManualClock>();
+  auto opt = test_options(dir.path(), clock);
+  opt.quotas = client.quotas();
+  opt.concurrency = 3;
+  opt.item_timeout = 10min;  // longer than the wait: the endpoint does not cool
+  lb::BackgroundProcessor<Item, Label> proc(opt);
+  const auto summary = run_advancing(*clock, 100ms, [&] { return proc.run(make_items(3), classify_with(client)); });
+  ASSERT_EQ(summary.succeeded, 3U) << summary.reason;
+  EXPECT_EQ(summary.quotas.at("openai").rate_limited_total, 1U);
+  EXPECT_GE(clock->elapsed(), 20s) << "the quota held its permits for the Retry-After";
+  EXPECT_EQ(provider.count(), 4U) << "one 429, then each item once";
 }
 
 }  // namespace
