@@ -15,6 +15,14 @@ namespace leadscout::common {
   return s;
 }
 
+/// `s` without its leading and trailing white space (spaces, tabs, line breaks).
+[[nodiscard]] constexpr std::string_view trim_space(std::string_view s) noexcept {
+  constexpr std::string_view space = " \t\r\n";
+  const auto first = s.find_first_not_of(space);
+  if (first == std::string_view::npos) return {};
+  return s.substr(first, s.find_last_not_of(space) - first + 1);
+}
+
 /// True when `a` and `b` are equal but for ASCII case (HTTP header names).
 [[nodiscard]] constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;

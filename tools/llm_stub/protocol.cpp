@@ -3,18 +3,11 @@
 #include "protocol.hpp"
 
 #include "chat_wire.hpp"
+#include "strings.hpp"
 
 namespace leadscout::llm_stub {
 
 namespace {
-
-std::string_view trim(std::string_view s) noexcept {
-  constexpr std::string_view space = " \t\r\n";
-  const auto first = s.find_first_not_of(space);
-  if (first == std::string_view::npos) return {};
-  const auto last = s.find_last_not_of(space);
-  return s.substr(first, last - first + 1);
-}
 
 ParsedRequest invalid(std::string message) { return {std::nullopt, std::move(message)}; }
 
@@ -24,14 +17,14 @@ std::string lead_name(std::string_view user_text) {
   std::size_t start = 0;
   while (start <= user_text.size()) {
     const auto end = std::min(user_text.find('\n', start), user_text.size());
-    const auto line = trim(user_text.substr(start, end - start));
+    const auto line = common::trim_space(user_text.substr(start, end - start));
     constexpr std::string_view label = "Name:";
     if (line.size() > label.size() && line.substr(0, label.size()) == label) {
-      return std::string(trim(line.substr(label.size())));
+      return std::string(common::trim_space(line.substr(label.size())));
     }
     start = end + 1;
   }
-  return std::string(trim(user_text));
+  return std::string(common::trim_space(user_text));
 }
 
 ParsedRequest parse_request(Api api, std::string_view body) {

@@ -24,26 +24,9 @@ bool read_messages(const json& request, ChatRequest& r, std::string& error) {
     }
     r.system = std::move(*text);
   }
-  const json* messages = detail::present(request, "messages");
-  if (messages == nullptr || !messages->is_array() || messages->empty()) {
-    error = "messages: a non-empty array is required";
-    return false;
-  }
-  for (std::size_t i = 0; i < messages->size(); ++i) {
-    const json& m = (*messages)[i];
-    const std::string where = "messages[" + std::to_string(i) + "]";
-    const std::string role = m.is_object() ? detail::string_field(m, "role") : std::string();
-    if (role.empty()) {
-      error = where + ".role: a string is required";
-      return false;
-    }
-    auto text = detail::content_text(m.value("content", json()));
-    if (!text) {
-      error = where + ".content: a string or an array of content blocks is required";
-      return false;
-    }
-    r.messages.push_back({role, std::move(*text)});
-  }
+  auto turns = detail::read_turns(request, "content blocks", error);
+  if (!turns) return false;
+  for (auto& [role, text] : *turns) r.messages.push_back({std::move(role), std::move(text)});
   return true;
 }
 

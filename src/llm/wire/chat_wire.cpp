@@ -1,6 +1,7 @@
 // The chat APIs' shared parts (paths, keys, error messages) and the dispatch to each API's
 // shapes (openai_wire.cpp, anthropic_wire.cpp).
 #include "chat_wire.hpp"
+#include "strings.hpp"
 
 #include "anthropic_wire.hpp"
 #include "openai_wire.hpp"
@@ -11,14 +12,6 @@ namespace {
 
 /// The version of the Messages API whose shapes anthropic_wire.cpp writes and reads.
 constexpr std::string_view kAnthropicVersion = "2023-06-01";
-
-std::string_view trim(std::string_view s) noexcept {
-  constexpr std::string_view space = " \t\r\n";
-  const auto first = s.find_first_not_of(space);
-  if (first == std::string_view::npos) return {};
-  const auto last = s.find_last_not_of(space);
-  return s.substr(first, last - first + 1);
-}
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) return false;
@@ -77,11 +70,11 @@ Headers auth_headers(Api api, std::string_view key) {
 }
 
 std::optional<std::string> request_key(std::string_view x_api_key, std::string_view authorization) {
-  if (const auto key = trim(x_api_key); !key.empty()) return std::string(key);
-  const auto auth = trim(authorization);
+  if (const auto key = common::trim_space(x_api_key); !key.empty()) return std::string(key);
+  const auto auth = common::trim_space(authorization);
   constexpr std::string_view bearer = "Bearer ";
   if (auth.size() > bearer.size() && iequals(auth.substr(0, bearer.size()), bearer)) {
-    if (const auto key = trim(auth.substr(bearer.size())); !key.empty()) return std::string(key);
+    if (const auto key = common::trim_space(auth.substr(bearer.size())); !key.empty()) return std::string(key);
   }
   return std::nullopt;
 }

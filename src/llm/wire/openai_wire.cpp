@@ -16,28 +16,13 @@ using ojson = nlohmann::ordered_json;
 
 /// Reads the messages, the system ones into `r.system` (one per line).
 bool read_messages(const json& request, ChatRequest& r, std::string& error) {
-  const json* messages = detail::present(request, "messages");
-  if (messages == nullptr || !messages->is_array() || messages->empty()) {
-    error = "messages: a non-empty array is required";
-    return false;
-  }
-  for (std::size_t i = 0; i < messages->size(); ++i) {
-    const json& m = (*messages)[i];
-    const std::string where = "messages[" + std::to_string(i) + "]";
-    const std::string role = m.is_object() ? detail::string_field(m, "role") : std::string();
-    if (role.empty()) {
-      error = where + ".role: a string is required";
-      return false;
-    }
-    auto text = detail::content_text(m.value("content", json()));
-    if (!text) {
-      error = where + ".content: a string or an array of text parts is required";
-      return false;
-    }
+  auto turns = detail::read_turns(request, "text parts", error);
+  if (!turns) return false;
+  for (auto& [role, text] : *turns) {
     if (role == "system" || role == "developer") {
-      r.system += r.system.empty() ? *text : "\n" + *text;
+      r.system += r.system.empty() ? text : "\n" + text;
     } else {
-      r.messages.push_back({role, std::move(*text)});
+      r.messages.push_back({std::move(role), std::move(text)});
     }
   }
   return true;

@@ -88,4 +88,31 @@ bool read_model(const json& request, std::string& out, std::string& error) {
   return !out.empty();
 }
 
+std::optional<std::vector<std::pair<std::string, std::string>>> read_turns(const json& request,
+                                                                            std::string_view content_kind,
+                                                                            std::string& error) {
+  const json* messages = present(request, "messages");
+  if (messages == nullptr || !messages->is_array() || messages->empty()) {
+    error = "messages: a non-empty array is required";
+    return std::nullopt;
+  }
+  std::vector<std::pair<std::string, std::string>> turns;
+  for (std::size_t i = 0; i < messages->size(); ++i) {
+    const json& m = (*messages)[i];
+    const std::string where = "messages[" + std::to_string(i) + "]";
+    std::string role = m.is_object() ? string_field(m, "role") : std::string();
+    if (role.empty()) {
+      error = where + ".role: a string is required";
+      return std::nullopt;
+    }
+    auto text = content_text(m.value("content", json()));
+    if (!text) {
+      error = where + ".content: a string or an array of " + std::string(content_kind) + " is required";
+      return std::nullopt;
+    }
+    turns.emplace_back(std::move(role), std::move(*text));
+  }
+  return turns;
+}
+
 }  // namespace leadscout::llm::wire::detail

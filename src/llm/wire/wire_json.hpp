@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -30,6 +32,12 @@ bool optional_number(const json& object, std::string_view field, double& out, st
 
 /// The model of a request; false with `error` when it is not a non-empty string.
 bool read_model(const json& request, std::string& out, std::string& error);
+
+/// The `messages` array of a request as (role, text) turns, in order; nullopt with `error`
+/// naming the message and field when it is not a non-empty array of {role, content}.
+/// `content_kind` names what a content array holds, for the error ("text parts").
+[[nodiscard]] std::optional<std::vector<std::pair<std::string, std::string>>> read_turns(
+    const json& request, std::string_view content_kind, std::string& error);
 
 /// The field named `field` of an object, or nullptr when it is absent or null.
 [[nodiscard]] const json* present(const json& object, std::string_view field);
