@@ -1,3 +1,4 @@
+// The demo's log tree: the routes and console loggers it passes to Config::from_env().
 #include "log_setup.hpp"
 
 namespace ll = leadscout::log;
