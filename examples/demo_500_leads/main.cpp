@@ -25,6 +25,7 @@
 #include "leadscout/monitor.hpp"
 #include "leadscout/llm.hpp"
 #include "llm_setup.hpp"
+#include "log_setup.hpp"
 #include "name_data.hpp"
 #include "prompt.hpp"
 
@@ -260,15 +261,12 @@ int main(int argc, char** argv) {
 
   ll::Config log_config;
   try {
-    log_config = ll::Config::from_env();
+    log_config = demo::log_config_from_env();
   } catch (const leadscout::Error& e) {
     std::fprintf(stderr, "demo_500_leads: %s\n", e.what());
     return kExitUsage;
   }
   if (!options.log_dir.empty()) log_config.dir = options.log_dir;
-  // The terminal shows the progress bar; the "progress" logger's lines go to
-  // progress/current-operation.log only.
-  log_config.console_loggers = {"*", "!progress"};
   try {
     ll::init(log_config);
   } catch (const std::exception& e) {

@@ -176,19 +176,45 @@ void parse_level_spec(std::string_view spec, Config& cfg, std::string_view what)
   cfg.logger_levels = std::move(per_logger);
 }
 
+namespace {
+
+/// One row of the standard log tree (docs/log-schema.md lists the same rows).
+struct StandardRoute {
+  std::string_view file;
+  std::string_view loggers;  ///< comma-separated globs, as Route::loggers
+  Level min_level;
+  bool console_format;  ///< always human lines, whatever the tree's file format
+};
+
+constexpr StandardRoute standard_tree[] = {
+    {"debug/classification-{date}.log", "classification", Level::debug, false},
+    {"debug/api-calls-{date}.log", "api", Level::debug, false},
+    {"debug/performance-{date}.log", "performance", Level::debug, false},
+    {"production/operations-{date}.log", "*,!progress", Level::info, false},
+    {"production/errors-{date}.log", "*", Level::error, false},
+    {"production/metrics-{date}.log", "metrics", Level::info, false},
+    {"progress/current-operation.log", "progress", Level::trace, true},
+};
+
+std::vector<std::string> split_globs(std::string_view globs) {
+  std::vector<std::string> out;
+  while (!globs.empty()) {
+    const std::size_t comma = globs.find(',');
+    out.emplace_back(globs.substr(0, comma));
+    globs = comma == std::string_view::npos ? std::string_view() : globs.substr(comma + 1);
+  }
+  return out;
+}
+
+}  // namespace
+
 std::vector<Route> Config::default_routes(Format file_format) {
-  auto dated = [&](std::string file, std::vector<std::string> loggers, Level min, Level max = Level::critical) {
-    return Route{std::move(file), std::move(loggers), min, max, file_format};
-  };
-  return {
-      dated("debug/classification-{date}.log", {"classification"}, Level::debug),
-      dated("debug/api-calls-{date}.log", {"api"}, Level::debug),
-      dated("debug/performance-{date}.log", {"performance"}, Level::debug),
-      dated("production/operations-{date}.log", {"*", "!progress"}, Level::info),
-      dated("production/errors-{date}.log", {"*"}, Level::error),
-      dated("production/metrics-{date}.log", {"metrics"}, Level::info),
-      Route{"progress/current-operation.log", {"progress"}, Level::trace, Level::critical, Format::console},
-  };
+  std::vector<Route> routes;
+  for (const StandardRoute& row : standard_tree) {
+    routes.push_back(Route{std::string(row.file), split_globs(row.loggers), row.min_level, Level::critical,
+                           row.console_format ? Format::console : file_format});
+  }
+  return routes;
 }
 
 std::vector<std::string> Config::default_console_loggers() { return {"*", "!progress"}; }
@@ -232,13 +258,19 @@ void Config::load_routes(std::string_view text, const std::string& source) {
   routes.insert(routes.end(), loaded.begin(), loaded.end());
 }
 
-Config Config::from_env() {
-  Config cfg;
+Config Config::from_env() { return from_env(Config()); }
+
+Config Config::from_env(Config base) {
+  Config cfg = std::move(base);
   if (const char* v = env("LEADSCOUT_LOG_LEVEL")) parse_level_spec(v, cfg);
   if (const char* v = env("LEADSCOUT_LOG_DIR")) cfg.dir = v;
   if (const char* v = env("LEADSCOUT_LOG_FORMAT")) {
-    cfg.routes = default_routes(parse_choice<Format>("LEADSCOUT_LOG_FORMAT", v, {{"json", Format::json},
-                                                                                  {"console", Format::console}}));
+    const Format format = parse_choice<Format>("LEADSCOUT_LOG_FORMAT", v, {{"json", Format::json},
+                                                                            {"console", Format::console}});
+    // The tree's JSON files take the format; its human files (progress lines) stay human.
+    for (Route& r : cfg.routes) {
+      if (!r.sink && r.format == Format::json) r.format = format;
+    }
   }
   if (const char* v = env("LEADSCOUT_LOG_CONSOLE")) {
     cfg.console = parse_choice<ConsoleMode>(

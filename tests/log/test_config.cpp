@@ -209,3 +209,73 @@ TEST(LogConfig, BadInstanceInCodeIsRejectedAtInit) {
     EXPECT_NE(std::string(e.what()).find("\"a/b\""), std::string::npos) << e.what();
   }
 }
+
+namespace {
+
+/// A route's fields as one line, to compare whole route lists.
+std::string describe(const ll::Route& r) {
+  std::string globs;
+  for (const auto& g : r.loggers) globs += g + " ";
+  return r.file + " | " + globs + "| " + std::string(ll::to_string(r.min_level)) + ".." +
+         std::string(ll::to_string(r.max_level)) + " | " + (r.format == ll::Format::json ? "json" : "console") +
+         (r.sink ? " | sink" : "");
+}
+
+std::vector<std::string> describe(const std::vector<ll::Route>& routes) {
+  std::vector<std::string> out;
+  for (const auto& r : routes) out.push_back(describe(r));
+  return out;
+}
+
+}  // namespace
+
+TEST(LogConfig, DefaultRoutesAreTheDocumentedTree) {
+  const std::vector<std::string> json = {
+      "debug/classification-{date}.log | classification | debug..critical | json",
+      "debug/api-calls-{date}.log | api | debug..critical | json",
+      "debug/performance-{date}.log | performance | debug..critical | json",
+      "production/operations-{date}.log | * !progress | info..critical | json",
+      "production/errors-{date}.log | * | error..critical | json",
+      "production/metrics-{date}.log | metrics | info..critical | json",
+      "progress/current-operation.log | progress | trace..critical | console",
+  };
+  EXPECT_EQ(describe(ll::Config::default_routes()), json);
+  EXPECT_EQ(describe(ll::Config::from_env().routes), json);
+  EXPECT_EQ(describe(ll::Config().routes), json);
+  std::vector<std::string> console = describe(ll::Config::default_routes(ll::Format::console));
+  ASSERT_EQ(console.size(), json.size());
+  for (std::size_t i = 0; i < json.size(); ++i) {
+    std::string expected = json[i];
+    if (const std::size_t at = expected.rfind("| json"); at != std::string::npos) expected.replace(at, 6, "| console");
+    EXPECT_EQ(console[i], expected) << "the progress lines stay in the console format";
+  }
+  lt::ScopedEnv format("LEADSCOUT_LOG_FORMAT", "console");
+  EXPECT_EQ(describe(ll::Config::from_env().routes), console);
+}
+
+TEST(LogConfig, FromEnvStartsFromTheTreeAProgramPasses) {
+  ll::Config base;
+  base.routes = {{"a-{date}.log", {"a"}, ll::Level::debug, ll::Level::critical, ll::Format::json},
+                 {"lines.log", {"lines"}, ll::Level::trace, ll::Level::critical, ll::Format::console}};
+  base.console_loggers = {"*", "!lines"};
+  base.retention_days = 3;
+  {
+    const ll::Config cfg = ll::Config::from_env(base);
+    EXPECT_EQ(describe(cfg.routes), describe(base.routes));
+    EXPECT_EQ(cfg.console_loggers, base.console_loggers);
+    EXPECT_EQ(cfg.retention_days, 3);
+  }
+  lt::TempDir dir;
+  const auto routes = dir.path() / "routes.json";
+  std::ofstream(routes) << R"({"routes": [{"file": "extra.log"}]})";
+  lt::ScopedEnv format("LEADSCOUT_LOG_FORMAT", "console");
+  lt::ScopedEnv retention("LEADSCOUT_LOG_RETENTION_DAYS", "9");
+  lt::ScopedEnv file("LEADSCOUT_LOG_CONFIG", routes.c_str());
+  const ll::Config cfg = ll::Config::from_env(base);
+  EXPECT_EQ(describe(cfg.routes), (std::vector<std::string>{"a-{date}.log | a | debug..critical | console",
+                                                             "lines.log | lines | trace..critical | console",
+                                                             "extra.log | | debug..critical | json"}))
+      << "the format applies to the tree passed, the routes file is added after it";
+  EXPECT_EQ(cfg.console_loggers, base.console_loggers);
+  EXPECT_EQ(cfg.retention_days, 9);
+}

@@ -17,7 +17,7 @@
 namespace leadscout::batch {
 
 namespace detail {
-struct Worker;
+class Worker;
 }  // namespace detail
 
 /// Per-attempt context. Lives on the worker's stack; use it only inside the callback.
@@ -63,7 +63,7 @@ class LEADSCOUT_BATCH_EXPORT Context {
   [[nodiscard]] Permit acquire(std::string_view quota, Usage estimate = {});
 
  private:
-  friend struct detail::Worker;
+  friend class detail::Worker;
   Context(std::stop_token stop, Clock::time_point deadline, int attempt, std::string_view id, Clock* clock,
           detail::Worker* worker) noexcept
       : stop_(std::move(stop)), deadline_(deadline), attempt_(attempt), id_(id), clock_(clock), worker_(worker) {}

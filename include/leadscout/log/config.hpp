@@ -122,8 +122,15 @@ struct LEADSCOUT_LOG_EXPORT Config {
   /// naming the variable, its value and the accepted values on a bad one.
   [[nodiscard]] static Config from_env();
 
-  /// The standard log tree: debug/{classification,api-calls,performance},
-  /// production/{operations,errors,metrics} (dated) and progress/current-operation.log.
+  /// The same, starting from `base` instead of a default Config: a program passes its own
+  /// tree (routes, console loggers, any field) as data and the variables set override it.
+  /// LEADSCOUT_LOG_FORMAT sets the format of base's JSON file routes; routes with the
+  /// console format (the progress lines) and sink routes keep theirs.
+  [[nodiscard]] static Config from_env(Config base);
+
+  /// The standard log tree, one table of rows in config.cpp: debug/{classification,api-calls,
+  /// performance}, production/{operations,errors,metrics} (dated) in `file_format`, and
+  /// progress/current-operation.log in the console format.
   [[nodiscard]] static std::vector<Route> default_routes(Format file_format = Format::json);
 
   /// The console's loggers in the standard tree: every logger but `progress`, whose lines go

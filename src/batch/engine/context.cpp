@@ -6,7 +6,7 @@
 namespace leadscout::batch {
 
 const leadscout::log::Logger& Context::log() {
-  if (!log_) log_.emplace(worker_->log.bind({{"item_id", id_}, {"attempt", attempt_}}));
+  if (!log_) log_.emplace(worker_->log().bind({{"item_id", id_}, {"attempt", attempt_}}));
   return *log_;
 }
 
@@ -24,7 +24,7 @@ void Context::set_current(std::string_view text) { worker_->set_current(text); }
 
 Permit Context::acquire(std::string_view quota, Usage estimate) {
   Permit permit = worker_->acquire(stop_, quota, estimate);
-  deadline_ = worker_->deadline;  // moved by the wait; written by this thread only
+  deadline_ = worker_->deadline();  // moved by the wait; written by this thread only
   return permit;
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "executor.hpp"
@@ -47,19 +48,60 @@ struct AttemptEnv {
 };
 
 /// One thread of the worker pool and the attempt it runs; it talks back to the engine only
-/// through its ExecutorHost. Owned by the pool, whose coordinator side writes the fields
-/// marked as guarded under the host's lock; the rest belongs to the worker's thread.
-struct Worker {
+/// through its ExecutorHost. Owned by the pool. The coordinator side (the pool's methods, under
+/// the host's lock) starts, claims and checks attempts; the attempt's results belong to the
+/// worker's thread until report() hands them to the host, under the lock.
+class Worker {
+ public:
   Worker(std::size_t n, ExecutorHost& run, const AttemptEnv& attempt_env, std::uint64_t seed)
-      : number(n), log(attempt_env.log), host(run), env(attempt_env), backoff(attempt_env.opt.retry, seed) {}
+      : number_(n), host_(run), env_(attempt_env), backoff_(attempt_env.opt.retry, seed) {}
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
 
-  /// Begins attempt `attempt` of item `index` at `now`; called under the host's lock.
-  void start(std::size_t index, int attempt, Clock::time_point now, std::chrono::milliseconds timeout);
-  /// Runs the started attempt and records its outcome in `finished`. On the worker's thread.
+  // ---- the worker's thread, started and joined by the pool ----
+  /// Runs `body` on the worker's own thread; join() waits for it.
+  template <class Body>
+  void launch(Body&& body) {
+    thread_ = std::thread(std::forward<Body>(body));
+  }
+  void join() { thread_.join(); }
+  /// Runs the started attempt and records its outcome for report(). On the worker's thread.
   void run_attempt();
-  /// The item in flight, for the progress file: its Context::set_current() text, else `id`;
+
+  // ---- under the host's lock: the pool's side ----
+  /// Begins attempt `attempt` of item `index` at `now`.
+  void start(std::size_t index, int attempt, Clock::time_point now, std::chrono::milliseconds timeout);
+  /// Hands the outcome of the last attempt, if any, to the host.
+  void report();
+  /// Takes the running attempt away from the worker as `new_state` (kTimedOut, kCancelled);
+  /// returns the attempt's stop source to request once the lock is released, or nullopt when
+  /// the attempt finished first.
+  [[nodiscard]] std::optional<std::stop_source> claim(int new_state, Clock::time_point now);
+  /// After claim(kTimedOut): logs the timeout and tells the quota and the host.
+  void timed_out(Clock::time_point now);
+  /// Whether an attempt seen in `state` runs past its deadline (not while it waits for a permit).
+  [[nodiscard]] bool overdue(int state, Clock::time_point now) const noexcept;
+  /// Warns, once, about an attempt seen claimed in `state` whose callback still runs after
+  /// Options::cancel_grace.
+  void warn_if_ignoring_cancellation(int state, Clock::time_point now);
+  /// The earliest time overdue() or the cancellation warning can change; kNever for none.
+  [[nodiscard]] Clock::time_point next_wake(bool timeouts) const noexcept;
+  /// Whether an attempt is in flight and before its deadline.
+  [[nodiscard]] bool busy(Clock::time_point now) const noexcept;
+
+  // ---- either side ----
+  [[nodiscard]] int state() const noexcept { return state_.load(); }
+  /// When the attempt in flight started; with state() kRunning.
+  [[nodiscard]] Clock::time_point started() const noexcept { return started_; }
+  /// The attempt's deadline; Clock::time_point::max() without a timeout. Moved by acquire().
+  [[nodiscard]] Clock::time_point deadline() const noexcept { return deadline_; }
+  /// The run's logger; Context::log() binds the item to it.
+  [[nodiscard]] const leadscout::log::Logger& log() const noexcept { return env_.log; }
+  /// The item in flight, for the progress file: its Context::set_current() text, else its id;
   /// nullopt when no attempt is in flight.
-  [[nodiscard]] std::optional<std::string> current_item(std::string_view id);
+  [[nodiscard]] std::optional<std::string> current_item();
+
+  // ---- Context, on the worker's thread ----
   /// Context::set_current() of the running attempt.
   void set_current(std::string_view text);
   /// Context::metric() of the running attempt.
@@ -72,36 +114,6 @@ struct Worker {
   /// (the wait is not the call's time); `attempt_stop` ends the wait, and so does the run's stop.
   [[nodiscard]] Permit acquire(const std::stop_token& attempt_stop, std::string_view name, Usage estimate);
 
-  const std::size_t number;
-  const leadscout::log::Logger& log;  ///< the run's; Context::log() binds the item to it
-  std::atomic<int> state{kIdle};
-  // Written under the host's lock when an attempt starts or is claimed.
-  std::size_t index = 0;
-  int attempt = 0;
-  Clock::time_point started{};
-  Clock::time_point deadline{};
-  Clock::time_point claimed_at{};
-  bool warned_ignoring = false;
-  bool release_slot = false;  ///< a streamed item that timed out finally: its slot frees when the callback returns
-  std::stop_source stop;
-  /// Waiting in Context::acquire(): the attempt's deadline is paused. Guarded by the host's lock.
-  bool quota_wait = false;
-  /// The quota of the attempt's last permit, told about a timeout. Guarded by the host's lock.
-  std::shared_ptr<QuotaState> quota;
-  ExecutorHost& host;     ///< admission, results, quotas and telemetry
-  const AttemptEnv& env;  ///< what every attempt of the run shares
-  // Owned by the worker thread.
-  std::shared_ptr<UsageLedger> ledger = std::make_shared<UsageLedger>();
-  UsageList usage;            ///< what the last attempt's permits charged
-  bool quota_refused = false;  ///< the attempt's acquire() returned no permit
-  std::string result_json;
-  std::string line;
-  MetricList metrics;
-  Failure failure;
-  Backoff backoff;
-  Finished finished;
-  std::thread thread;
-
  private:
   bool finish_running() noexcept;
   void dropped(std::string_view item, bool ok, int previous_state);
@@ -110,6 +122,35 @@ struct Worker {
   /// Journals what an attempt that did not finish its item charged; false after a write error.
   bool journal_usage(std::string_view item);
   void write_failed(std::string_view file, int err);
+
+  const std::size_t number_;
+  ExecutorHost& host_;     ///< admission, results, quotas and telemetry
+  const AttemptEnv& env_;  ///< what every attempt of the run shares
+  std::atomic<int> state_{kIdle};
+  // Written under the host's lock when an attempt starts or is claimed.
+  std::size_t index_ = 0;
+  int attempt_ = 0;
+  Clock::time_point started_{};
+  Clock::time_point deadline_{};
+  Clock::time_point claimed_at_{};
+  bool warned_ignoring_ = false;
+  bool release_slot_ = false;  ///< a streamed item that timed out finally: its slot frees when the callback returns
+  std::stop_source stop_;
+  /// Waiting in Context::acquire(): the attempt's deadline is paused. Guarded by the host's lock.
+  bool quota_wait_ = false;
+  /// The quota of the attempt's last permit, told about a timeout. Guarded by the host's lock.
+  std::shared_ptr<QuotaState> quota_;
+  // Owned by the worker thread.
+  std::shared_ptr<UsageLedger> ledger_ = std::make_shared<UsageLedger>();
+  UsageList usage_;             ///< what the last attempt's permits charged
+  bool quota_refused_ = false;  ///< the attempt's acquire() returned no permit
+  std::string result_json_;
+  std::string line_;
+  MetricList metrics_;
+  Failure failure_;
+  Backoff backoff_;
+  Finished finished_;
+  std::thread thread_;
 
   std::mutex current_m_;  ///< guards the two below and the end of kRunning
   std::string current_text_;

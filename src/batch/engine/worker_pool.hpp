@@ -41,11 +41,10 @@ class WorkerPool final : public Executor {
  private:
   /// A worker's thread: reports its last attempt, takes the next, runs it.
   void loop(Worker& w);
-  /// Reports what `w` did with its last attempt to the host (lock held).
-  void report(Worker& w);
   /// Gives `w` its next attempt, waiting for one; false when the worker should exit.
   bool take(std::unique_lock<std::mutex>& lock, Worker& w);
-  /// Takes an attempt away from its worker; false when it finished first.
+  /// Takes an attempt away from its worker, its stop to be requested by deliver_stops(); false
+  /// when it finished first.
   bool claim(Worker& w, int new_state, time_point now);
   void on_timeout(Worker& w, time_point now);
 
