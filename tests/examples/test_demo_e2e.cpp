@@ -114,6 +114,12 @@ TEST(DemoEndToEnd, SigtermStopsThenTheSameCommandResumes) {
   const auto stopped = leadscout::batch::read_progress(progress_file);
   EXPECT_EQ(stopped.status, leadscout::batch::Status::interrupted);
   EXPECT_LT(stopped.processed, 500u);
+  std::set<std::string> finished_first;  // ids the first run journaled an outcome for
+  for (const auto& line : read_lines(dir / "logs/progress/logistics_demo.checkpoint.jsonl")) {
+    const auto j = nlohmann::json::parse(line);
+    const std::string status = j.value("status", "");
+    if (status == "ok" || status == "failed") finished_first.insert(j.at("id").get<std::string>());
+  }
   const auto partial = csv_rows(dir / "r.csv");  // what was done so far
   EXPECT_EQ(partial.size(), stopped.processed);
 
@@ -142,7 +148,11 @@ TEST(DemoEndToEnd, SigtermStopsThenTheSameCommandResumes) {
     }
   }
   EXPECT_EQ(attempts.size(), 500u);
-  for (const auto& [id, n] : attempts) EXPECT_EQ(n, 1) << id;
+  for (const auto& [id, n] : attempts) {
+    // A lead whose attempt the stop cut (its failover could get no new permit while stopping)
+    // has no outcome in the first run and starts again; a finished lead never does.
+    EXPECT_TRUE(n == 1 || (n == 2 && !finished_first.contains(id))) << id << ": " << n << " first attempts";
+  }
 }
 
 TEST(DemoEndToEnd, HangsEndInTimeoutsAndRetries) {
