@@ -65,6 +65,7 @@ case "$mode" in
     cmake --build "$work/fp" -j 2 >"$work/fp.build.log" 2>&1 || { cat "$work/fp.build.log" >&2; exit 1; }
     run "$work/fp/consumer" "$work/fp-logs"
     if [ -x "$work/fp/batch_consumer" ]; then run "$work/fp/batch_consumer" "$work/fp-batch-logs"; fi
+    if [ -x "$work/fp/llm_consumer" ]; then run "$work/fp/llm_consumer" "$work/fp-llm-logs"; fi
     ;;
   pkg_config)
     libdir=$(ls -d "$2"/lib*/pkgconfig | head -n 1)

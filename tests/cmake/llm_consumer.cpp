@@ -1,0 +1,65 @@
+// A program outside the leadscout tree that uses leadscout::llm as the README shows it: a
+// Client, its quotas in a batch run, a schema checked, and errors caught as leadscout::Error.
+// The endpoint is a closed loopback port, so the run ends with failed items (exit code 5) and
+// nothing leaves the machine.
+#include <leadscout/batch.hpp>
+#include <leadscout/error.hpp>
+#include <leadscout/llm.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace lb = leadscout::batch;
+namespace llm = leadscout::llm;
+
+namespace {
+
+struct Lead {
+  std::string id;
+  std::string name;
+};
+struct Label {
+  std::string label;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Label, label)
+
+int fail(const char* what) {
+  std::fprintf(stderr, "llm_consumer: %s\n", what);
+  return 1;
+}
+
+}  // namespace
+
+int main() {
+  const llm::Schema schema(R"({"type":"object","properties":{"label":{"type":"string"}},"required":["label"]})");
+  if (!schema.check(nlohmann::json{{"label", "african"}}).empty()) return fail("a valid answer was refused");
+  if (schema.check(nlohmann::json::object()).empty()) return fail("an answer without its label passed");
+  try {
+    (void)llm::Schema(R"({"type":"string","pattern":"^a"})");
+    return fail("an unsupported keyword was accepted");
+  } catch (const leadscout::Error&) {
+  }
+
+  llm::Client client({.endpoints = {{.api = llm::Api::openai, .base_url = "http://127.0.0.1:9/v1", .model = "gpt-4o-mini"}},
+                      .failover_after = 1});
+  lb::Options opt;
+  opt.quotas = client.quotas();
+  opt.handle_signals = false;
+  opt.progress_bar = lb::ProgressBarMode::off;
+  opt.item_timeout = std::chrono::seconds(2);
+  opt.retry.max_attempts = 1;
+  lb::BackgroundProcessor<Lead, Label> proc(opt);
+  const std::vector<Lead> leads = {{"1", "DIEMBY LUBAMBO"}, {"2", "JOHN SMITH"}};
+  const lb::Summary summary = proc.run(leads, [&](const Lead& lead, lb::Context& ctx) -> lb::Outcome<Label> {
+    const llm::Reply reply = client.complete(ctx, llm::Request{.system = "Classify.", .user = lead.name, .max_tokens = 16});
+    if (!reply.ok()) return reply.failure();
+    return Label{reply.text()};
+  });
+  if (summary.failed != 2) return fail("both items should have failed on a closed port");
+  if (lb::exit_code(summary) != 5) return fail("a run with failed items should exit 5");
+  return 0;
+}
