@@ -10,6 +10,7 @@
 #include "client_state.hpp"
 #include "leadscout/error.hpp"
 #include "leadscout/log/logger.hpp"
+#include "schema/schema_access.hpp"
 #include "telemetry.hpp"
 
 namespace leadscout::llm {
@@ -144,9 +145,9 @@ wire::ChatRequest chat_request(const Request& request, const nlohmann::json& sch
 
 /// Why `answer` fails `schema`, or empty; `value` gets the JSON it carries.
 std::string check_answer(const Schema& schema, const std::string& answer, nlohmann::json& value) {
-  value = extract_json(answer);
+  value = extract_json_value(answer);
   if (value.is_null()) return "the answer is not JSON";
-  return schema.check(value);
+  return SchemaAccess::check(schema, value);
 }
 
 }  // namespace
@@ -162,7 +163,7 @@ Reply complete(ClientState& s, batch::Context& ctx, const Request& request) {
     }
     schema = std::get<std::shared_ptr<const Schema>>(compiled);
   }
-  wire::ChatRequest chat = chat_request(request, schema ? schema->json() : nlohmann::json());
+  wire::ChatRequest chat = chat_request(request, schema ? SchemaAccess::source(*schema) : nlohmann::json());
   Reply reply;
   for (int ask = 0;; ++ask) {
     CallResult call = call_with_failover(s, ctx, chat, reply);
@@ -173,8 +174,8 @@ Reply complete(ClientState& s, batch::Context& ctx, const Request& request) {
     nlohmann::json value;
     const std::string error = schema ? check_answer(*schema, call.answer->text, value) : std::string();
     if (error.empty()) {
-      if (!schema) value = extract_json(call.answer->text);
-      ReplyAccess::answer(reply, std::move(call.answer->text), std::move(value), std::move(call.answer->model));
+      if (!schema) value = extract_json_value(call.answer->text);
+      ReplyAccess::answer(reply, std::move(call.answer->text), value, std::move(call.answer->model));
       return reply;
     }
     s.api.warning("LLM answer invalid", {{"item_id", ctx.item_id()}, {"endpoint", reply.endpoint()},

@@ -30,10 +30,10 @@ struct ReplyAccess {
     r.usage_.output_tokens += output;
     r.cost_usd_ += cost;
   }
-  static void answer(Reply& r, std::string text, nlohmann::json json, std::string model) {
+  static void answer(Reply& r, std::string text, const nlohmann::json& json, std::string model) {
     r.failure_.reset();
     r.text_ = std::move(text);
-    r.json_ = std::move(json);
+    r.json_text_ = json.is_null() ? std::string() : json.dump();
     r.model_ = std::move(model);
   }
   static void fail(Reply& r, batch::Failure failure) { r.failure_ = std::move(failure); }

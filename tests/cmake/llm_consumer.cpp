@@ -1,7 +1,8 @@
 // A program outside the leadscout tree that uses leadscout::llm as the README shows it: a
 // Client, its quotas in a batch run, a schema checked, and errors caught as leadscout::Error.
 // The endpoint is a closed loopback port, so the run ends with failed items (exit code 5) and
-// nothing leaves the machine.
+// nothing leaves the machine. Also built with -DJSON_DIAGNOSTICS=1, another nlohmann ABI than
+// the library's: JSON crosses the library's interface as text.
 #include <leadscout/batch.hpp>
 #include <leadscout/error.hpp>
 #include <leadscout/llm.hpp>
@@ -38,6 +39,9 @@ int main() {
   const llm::Schema schema(R"({"type":"object","properties":{"label":{"type":"string"}},"required":["label"]})");
   if (!schema.check(nlohmann::json{{"label", "african"}}).empty()) return fail("a valid answer was refused");
   if (schema.check(nlohmann::json::object()).empty()) return fail("an answer without its label passed");
+  if (llm::extract_json("Sure: ```json\n{\"label\": \"x\"}\n```").value("label", "") != "x") {
+    return fail("the JSON in a fenced answer was not found");
+  }
   try {
     (void)llm::Schema(R"({"type":"string","pattern":"^a"})");
     return fail("an unsupported keyword was accepted");

@@ -71,9 +71,14 @@ class LEADSCOUT_LLM_EXPORT Reply {
   [[nodiscard]] batch::Failure failure() const { return failure_ ? *failure_ : batch::Failure{}; }
   /// The answer's text (with a schema: the JSON text the answer was read from).
   [[nodiscard]] const std::string& text() const noexcept { return text_; }
-  /// With a schema, the checked answer; without one, the text parsed as JSON when it is JSON,
-  /// else null.
-  [[nodiscard]] const nlohmann::json& json() const noexcept { return json_; }
+  /// With a schema, the checked answer; without one, the JSON the text carries, else null.
+  /// Parsed from json_text() on each call.
+  [[nodiscard]] nlohmann::json json() const {
+    return json_text_.empty() ? nlohmann::json() : nlohmann::json::parse(json_text_);
+  }
+  /// The answer's JSON as compact text; empty when there is none. It crosses from the library
+  /// as text, so that a program may configure nlohmann::json differently (JSON_DIAGNOSTICS).
+  [[nodiscard]] const std::string& json_text() const noexcept { return json_text_; }
   /// Tokens of every call made for this reply (re-asks included).
   [[nodiscard]] Usage usage() const noexcept { return usage_; }
   /// What those calls cost, in US dollars, by the endpoint's price.
@@ -87,7 +92,7 @@ class LEADSCOUT_LLM_EXPORT Reply {
   friend struct detail::ReplyAccess;
   std::optional<batch::Failure> failure_;
   std::string text_;
-  nlohmann::json json_;
+  std::string json_text_;
   Usage usage_;
   double cost_usd_ = 0;
   std::size_t endpoint_ = 0;

@@ -11,6 +11,10 @@
 
 namespace leadscout::llm {
 
+namespace detail {
+struct SchemaAccess;
+}
+
 /// A compiled JSON Schema of the subset OpenAI's strict mode accepts: type, properties,
 /// required, additionalProperties, items, enum, const, anyOf, $ref/$defs, minimum, maximum,
 /// exclusiveMinimum, exclusiveMaximum, multipleOf, minLength, maxLength, minItems, maxItems.
@@ -28,8 +32,10 @@ class LEADSCOUT_LLM_EXPORT Schema {
   explicit Schema(const char* text);
   explicit Schema(const std::string& text);
   ///@}
-  /// The same, from parsed JSON.
-  explicit Schema(const nlohmann::json& schema);
+  /// The same, from parsed JSON. It crosses into the library as text, so that a program may
+  /// use another nlohmann::json configuration (JSON_DIAGNOSTICS) than the library.
+  explicit Schema(const nlohmann::json& schema) : Schema(std::string_view(schema.dump())) {}
+  /// Releases this copy's share of the compiled schema.
   ~Schema();
   ///@{
   /// Copies share the compiled schema, which never changes; a moved-from Schema may only be
@@ -42,17 +48,28 @@ class LEADSCOUT_LLM_EXPORT Schema {
 
   /// Empty when `value` satisfies the schema; else the first violation, with the JSON pointer of
   /// the offending value ("/confidence: expected a number, got a string").
-  [[nodiscard]] std::string check(const nlohmann::json& value) const;
-  /// The schema as given.
-  [[nodiscard]] const nlohmann::json& json() const noexcept;
+  [[nodiscard]] std::string check(const nlohmann::json& value) const { return check_json_text(value.dump()); }
+  /// The same for a JSON text; text that is not JSON is a violation too.
+  [[nodiscard]] std::string check_json_text(std::string_view json_text) const;
+  /// The schema as compact JSON text.
+  [[nodiscard]] const std::string& text() const noexcept;
+  /// The schema, parsed.
+  [[nodiscard]] nlohmann::json json() const { return nlohmann::json::parse(text()); }
 
  private:
+  friend struct detail::SchemaAccess;
   struct Impl;
   std::shared_ptr<const Impl> impl_;
 };
 
-/// The JSON value an answer carries: the whole text, else the content of a Markdown code fence,
-/// else the outermost {...} or [...] in prose. Null when none parses.
-[[nodiscard]] LEADSCOUT_LLM_EXPORT nlohmann::json extract_json(std::string_view text);
+/// The JSON an answer carries, as compact text: the whole text if it is JSON, else the content
+/// of a Markdown code fence, else the outermost {...} or [...] in prose. Empty when none parses.
+[[nodiscard]] LEADSCOUT_LLM_EXPORT std::string extract_json_text(std::string_view text);
+
+/// The same, parsed; null when the answer carries no JSON.
+[[nodiscard]] inline nlohmann::json extract_json(std::string_view text) {
+  const std::string json = extract_json_text(text);
+  return json.empty() ? nlohmann::json() : nlohmann::json::parse(json);
+}
 
 }  // namespace leadscout::llm

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "leadscout/llm/schema.hpp"
+#include "schema/schema_access.hpp"
 
 namespace leadscout::llm {
 namespace {
@@ -96,7 +97,9 @@ std::optional<json> first_bracketed(std::string_view text) {
 
 }  // namespace
 
-json extract_json(std::string_view text) {
+namespace detail {
+
+json extract_json_value(std::string_view text) {
   try {
     if (auto value = parsed(text)) return *value;
     if (auto value = first_fence(text)) return *value;
@@ -105,6 +108,13 @@ json extract_json(std::string_view text) {
     // Only an allocation failure can land here; an answer without JSON is null all the same.
   }
   return nullptr;
+}
+
+}  // namespace detail
+
+std::string extract_json_text(std::string_view text) {
+  const json value = detail::extract_json_value(text);
+  return value.is_null() ? std::string() : value.dump();
 }
 
 }  // namespace leadscout::llm
