@@ -48,7 +48,10 @@ class LEADSCOUT_LLM_EXPORT Schema {
 
   /// Empty when `value` satisfies the schema; else the first violation, with the JSON pointer of
   /// the offending value ("/confidence: expected a number, got a string").
-  [[nodiscard]] std::string check(const nlohmann::json& value) const { return check_json_text(value.dump()); }
+  /// Strings that are not UTF-8 are checked with U+FFFD in place of the bad bytes.
+  [[nodiscard]] std::string check(const nlohmann::json& value) const {
+    return check_json_text(value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
   /// The same for a JSON text; text that is not JSON is a violation too.
   [[nodiscard]] std::string check_json_text(std::string_view json_text) const;
   /// The schema as compact JSON text.
