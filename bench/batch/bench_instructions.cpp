@@ -25,21 +25,16 @@
 #include <leadscout/batch.hpp>
 #include <leadscout/log.hpp>
 
+#include "noop_items.hpp"
+
 namespace lb = leadscout::batch;
 namespace ll = leadscout::log;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Item {
-  std::string id;
-};
-
-struct Result {
-  int value = 0;
-};
-void to_json(nlohmann::json& j, const Result& r) { j = nlohmann::json{{"value", r.value}}; }
-void from_json(const nlohmann::json& j, Result& r) { j.at("value").get_to(r.value); }
+using leadscout::bench::Item;
+using leadscout::bench::Result;
 
 lb::Options options(const fs::path& dir, std::size_t concurrency) {
   lb::Options opt;

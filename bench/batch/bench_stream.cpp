@@ -19,6 +19,8 @@
 #include <leadscout/batch.hpp>
 #include <leadscout/log.hpp>
 
+#include "noop_items.hpp"
+
 #include "generated_items.hpp"
 
 namespace lb = leadscout::batch;
@@ -27,14 +29,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Item {
-  std::string id;
-};
-struct Result {
-  int value = 0;
-};
-void to_json(nlohmann::json& j, const Result& r) { j = nlohmann::json{{"value", r.value}}; }
-void from_json(const nlohmann::json& j, Result& r) { j.at("value").get_to(r.value); }
+using leadscout::bench::Item;
+using leadscout::bench::Result;
 
 Item lead_at(std::size_t i) { return Item{"lead-" + std::to_string(i)}; }
 

@@ -9,6 +9,7 @@
 #include <cmath>
 
 #include "leadscout/error.hpp"
+#include "rate_limit_header_names.hpp"
 #include "strings.hpp"
 
 namespace leadscout::llm::detail {
@@ -30,8 +31,8 @@ std::string scrub(std::string text, const std::string& secret) {
 milliseconds retry_after(const std::vector<std::pair<std::string, std::string>>& headers) {
   milliseconds found{0};
   for (const auto& [name, value] : headers) {
-    const bool ms = common::iequals(name, "retry-after-ms");
-    if (!ms && !common::iequals(name, "retry-after")) continue;
+    const bool ms = common::iequals(name, common::rate_limit_header::kRetryAfterMs);
+    if (!ms && !common::iequals(name, common::rate_limit_header::kRetryAfter)) continue;
     double number = 0;
     const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), number);
     if (ec != std::errc() || end != value.data() + value.size() || number < 0) continue;
@@ -88,7 +89,7 @@ void judge_status(const ResolvedEndpoint& e, const HttpResult& r, batch::Permit&
   }
 }
 
-void judge_transport_error(const ResolvedEndpoint& e, const HttpResult& r, CallResult& out) {
+void judge_transport_error(const HttpResult& r, CallResult& out) {
   out.error = r.error_text;
   switch (r.error) {
     case HttpResult::Error::tls_verification:
@@ -100,7 +101,6 @@ void judge_transport_error(const ResolvedEndpoint& e, const HttpResult& r, CallR
   }
   out.failure = batch::Failure{.reason = out.outcome};
   out.endpoint_failed = true;
-  (void)e;
 }
 
 /// The call's time: the client's timeout, cut to the item's deadline.
@@ -158,7 +158,7 @@ CallResult call_endpoint(const ResolvedEndpoint& e, const wire::ChatRequest& req
   }
   if (r.status == 0) {
     permit.settle(batch::Usage{});
-    judge_transport_error(e, r, out);
+    judge_transport_error(r, out);
     return out;
   }
   permit.observe_headers(r.headers);
