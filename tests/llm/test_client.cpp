@@ -207,4 +207,42 @@ TEST(LlmClient, EachCallIsOneEventWithTheGenAiAttributes) {
   EXPECT_EQ(check.exit_code, 0) << check.output;
 }
 
+/// The message of the leadscout::Error `make` throws, or "" when it throws none.
+template <class F>
+std::string error_of(F make) {
+  try {
+    make();
+  } catch (const leadscout::Error& e) {
+    return e.what();
+  }
+  return {};
+}
+
+TEST(LlmClient, OptionsThatCannotWorkAreErrorsNamingTheCulprit) {
+  EXPECT_NE(error_of([] { lm::Client c(lm::ClientOptions{}); }).find("endpoints is empty"), std::string::npos);
+  EXPECT_NE(error_of([] { lm::Client c({.endpoints = {{.api = lm::Api::openai}}}); }).find("endpoints[0] has no model"),
+            std::string::npos);
+  const std::string bad_url = error_of([] {
+    lm::Client c({.endpoints = {{.model = "m"}, {.base_url = "ftp://example.com/v1", .model = "m"}}});
+  });
+  EXPECT_NE(bad_url.find("endpoints[1]"), std::string::npos) << bad_url;
+  EXPECT_NE(bad_url.find("ftp://example.com/v1"), std::string::npos) << bad_url;
+  const std::string bad_ca = error_of([] {
+    lm::Client c({.endpoints = {{.model = "m"}}, .ca_file = "/nonexistent/ca.pem"});
+  });
+  EXPECT_NE(bad_ca.find("/nonexistent/ca.pem"), std::string::npos) << bad_ca;
+}
+
+TEST(LlmClient, AQuotaMissingFromTheRunFailsTheItemNamingIt) {
+  TempDir dir;
+  FakeProvider provider(ok_openai);
+  lm::Client client = client_for({provider.url()});
+  auto opt = test_options(dir.path());
+  opt.retry.max_attempts = 1;  // opt.quotas left without client.quotas()
+  lb::BackgroundProcessor<Item, Label> proc(opt);
+  const auto summary = proc.run(make_items(1), classify_with(client));
+  EXPECT_EQ(summary.succeeded, 0U);
+  EXPECT_EQ(provider.count(), 0U) << "no call without a permit";
+}
+
 }  // namespace
