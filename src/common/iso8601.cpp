@@ -3,13 +3,13 @@
 #include <array>
 #include <cstdio>
 
+#include "strings.hpp"
+
 namespace leadscout::common {
 namespace {
 
 constexpr std::int64_t micros_per_second = 1'000'000;
 constexpr std::int64_t seconds_per_day = 86'400;
-
-bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
 /// `len` digits at s[pos].
 bool parse_fixed(std::string_view s, std::size_t pos, std::size_t len, unsigned& out) noexcept {

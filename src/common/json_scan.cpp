@@ -3,6 +3,7 @@
 #include <array>
 #include <cstring>
 
+#include "strings.hpp"
 #include "utf8.hpp"
 
 namespace leadscout::common {
@@ -20,7 +21,6 @@ constexpr std::array<std::uint8_t, 256> make_string_classes() {
 constexpr auto string_classes = make_string_classes();
 
 bool is_ws(char c) noexcept { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 bool is_hex(char c) noexcept { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
 class Scanner {

@@ -8,6 +8,9 @@
 
 namespace leadscout::common {
 
+/// True for the ASCII digits '0' to '9' (never locale-dependent, unlike std::isdigit).
+[[nodiscard]] constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+
 /// `s` without its leading and trailing spaces and tabs.
 [[nodiscard]] constexpr std::string_view trim_blanks(std::string_view s) noexcept {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);

@@ -24,8 +24,6 @@ Usage cleaned(Usage u) noexcept {
   return Usage{.tokens = std::max<std::int64_t>(0, u.tokens), .cost_usd = non_negative(u.cost_usd)};
 }
 
-double tokens_of(const Usage& u) noexcept { return static_cast<double>(u.tokens); }
-
 Clock::duration backoff(int consecutive) noexcept {
   Clock::duration d = first_backoff;
   for (int i = 1; i < consecutive && d < max_backoff; ++i) d *= 2;

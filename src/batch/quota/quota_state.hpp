@@ -21,6 +21,9 @@
 
 namespace leadscout::batch::detail {
 
+/// A usage's tokens as the rate limiter counts them.
+[[nodiscard]] inline double tokens_of(const Usage& u) noexcept { return static_cast<double>(u.tokens); }
+
 /// One shard's share of `quota` among `shard_count`: rpm, tpm and budget divided by it
 /// (provider quotas are per organisation, shared by every shard).
 [[nodiscard]] Quota shard_share(Quota quota, std::uint32_t shard_count) noexcept;

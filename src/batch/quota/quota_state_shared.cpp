@@ -6,12 +6,6 @@
 
 namespace leadscout::batch::detail {
 
-namespace {
-
-double tokens_of(const Usage& u) noexcept { return static_cast<double>(u.tokens); }
-
-}  // namespace
-
 bool QuotaState::admit_shared(std::unique_lock<std::mutex>& lock, const Usage& estimate, Admission& a) {
   // The operation's limits: configured, else learned from the headers.
   Quota limits = quota_;
