@@ -20,6 +20,7 @@ build_dir=build/fuzz
 ensure_packages scripts/fuzz.sh "${leadscout_build_packages[@]}" clang libclang-rt-14-dev
 # The libraries get coverage instrumentation too (fuzzer-no-link), so libFuzzer sees inside them.
 cmake -S . -B "$build_dir" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLEADSCOUT_BUILD_FUZZ=ON \
+  -DCMAKE_UNITY_BUILD=ON \
   -DLEADSCOUT_BUILD_TESTS=OFF -DLEADSCOUT_BUILD_BENCH=OFF \
   "-DCMAKE_CXX_FLAGS=-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer" >/dev/null
 targets=()

@@ -12,12 +12,14 @@
 #   consume.sh no_monitor       PREFIX WORK           find_package without monitor; asking for it fails
 #   consume.sh version          PREFIX                version.hpp, the CMake package and the .pc file agree
 #   consume.sh add_subdirectory SOURCE_DIR WORK
-# CXX is the compiler; LEADSCOUT_CXX_LAUNCHER (e.g. ccache) is passed to the builds.
+# CXX is the compiler; LEADSCOUT_CXX_LAUNCHER (e.g. ccache) and LEADSCOUT_UNITY_BUILD (the
+# parent build's CMAKE_UNITY_BUILD) are passed to the builds.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 mode=$1
 cxx=${CXX:-c++}
 launcher=${LEADSCOUT_CXX_LAUNCHER:-}
+unity=${LEADSCOUT_UNITY_BUILD:-}
 # The private batch headers: never installed.
 private_headers="journal estimator files progress_bar rate_limiter retry signals systemd"
 
@@ -26,7 +28,7 @@ configure() {
   src=$1 build=$2
   shift 2
   cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER="$cxx" \
-    ${launcher:+-DCMAKE_CXX_COMPILER_LAUNCHER="$launcher"} "$@" >"$build.configure.log" 2>&1 ||
+    ${launcher:+-DCMAKE_CXX_COMPILER_LAUNCHER="$launcher"} ${unity:+-DCMAKE_UNITY_BUILD="$unity"} "$@" >"$build.configure.log" 2>&1 ||
     { cat "$build.configure.log" >&2; return 1; }
 }
 
