@@ -9,6 +9,9 @@ pkg_check_modules(LEADSCOUT_STUB_HTTPLIB REQUIRED cpp-httplib)
 
 # Parsing, limits, bodies, headers, stats and the routes: linked by the tool, the demo and tests.
 add_library(leadscout_llm_stub_core STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/anthropic_batches.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/batch_store.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/openai_batches.cpp
   ${CMAKE_CURRENT_LIST_DIR}/protocol.cpp
   ${CMAKE_CURRENT_LIST_DIR}/rate_limiter.cpp
   ${CMAKE_CURRENT_LIST_DIR}/responses.cpp

@@ -25,7 +25,8 @@ namespace {
 constexpr const char* kHost = "127.0.0.1";
 
 constexpr const char* footer = R"(Endpoints: POST /chat/completions and /v1/chat/completions (OpenAI), POST /messages
-and /v1/messages (Anthropic), GET /stats, GET /health. The key comes in x-api-key or in
+and /v1/messages (Anthropic), the batch APIs (OpenAI /v1/files and /v1/batches, Anthropic
+/v1/messages/batches), GET /stats, GET /health. The key comes in x-api-key or in
 authorization: Bearer KEY. With --tls-cert and --tls-key it serves HTTPS instead of HTTP.
 The first line on stdout is "listening on 127.0.0.1:PORT".
 SIGTERM or SIGINT stops it with exit 0; bad usage (also a certificate or key that does not load)
@@ -34,6 +35,7 @@ exits 2, a port it cannot bind 1.)";
 struct Arguments {
   int port = 0;
   int latency_ms = 0;
+  int batch_seconds = 0;
   std::string tls_cert;  ///< empty: plain HTTP
   std::string tls_key;
   stub::StubOptions options;
@@ -52,6 +54,11 @@ void add_options(CLI::App& app, Arguments& a) {
       ->check(CLI::NonNegativeNumber);
   app.add_option("--tpm", a.options.limits.tpm, "Tokens per minute per API key, 0 for no limit (default 0)")
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--batch-seconds", a.batch_seconds, "Seconds from a batch's creation to its end, 0: at once (default 0)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--batch-expire-rate", a.options.batches.expire_rate,
+                 "Share of batches that expire with half their rows done (default 0)")
+      ->check(CLI::Range(0.0, 1.0));
   app.add_option("--reject-key", a.options.reject_key, "An API key answered with 401");
   auto* cert = app.add_option("--tls-cert", a.tls_cert, "Serve HTTPS with this PEM certificate (chain); needs --tls-key")
                    ->check(CLI::ExistingFile);
@@ -158,5 +165,6 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   a.options.latency_mean = std::chrono::milliseconds(a.latency_ms);
+  a.options.batches.duration = std::chrono::seconds(a.batch_seconds);
   return serve(a);
 }

@@ -20,6 +20,8 @@ namespace names = common::rate_limit_header;
 std::pair<std::string_view, std::string_view> openai_error_kind(int status) noexcept {
   switch (status) {
     case 400:
+    case 404:
+    case 413:
       return {"invalid_request_error", ""};
     case 401:
       return {"invalid_request_error", "invalid_api_key"};
@@ -37,6 +39,10 @@ std::string_view anthropic_error_type(int status) noexcept {
       return "invalid_request_error";
     case 401:
       return "authentication_error";
+    case 404:
+      return "not_found_error";
+    case 413:
+      return "request_too_large";
     case 429:
       return "rate_limit_error";
     default:

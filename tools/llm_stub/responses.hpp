@@ -16,6 +16,14 @@ namespace leadscout::llm_stub {
 /// Response headers, in order.
 using Headers = llm::wire::Headers;
 
+/// What to send back.
+struct Reply {
+  int status = 200;
+  Headers headers;
+  std::string body;
+  std::string content_type = "application/json";
+};
+
 /// Whether the answer for `name` comes in a Markdown code fence (about one in five names),
 /// decided by the seed and the name only.
 [[nodiscard]] bool fenced_answer(std::uint64_t seed, std::string_view name) noexcept;
@@ -26,7 +34,7 @@ using Headers = llm::wire::Headers;
 /// A response id of `api` ("chatcmpl-" or "msg_" and 24 characters), unique per `serial`.
 [[nodiscard]] std::string response_id(Api api, std::uint64_t seed, std::uint64_t serial);
 
-/// The error body of `api` for `status` (400, 401, 429, 500, 503), with the type and code the
+/// The error body of `api` for `status` (400, 401, 404, 413, 429, 500, 503), with the type and code the
 /// provider gives that status.
 [[nodiscard]] std::string error_body(Api api, int status, std::string_view message);
 

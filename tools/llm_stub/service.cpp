@@ -3,7 +3,9 @@
 
 #include <string_view>
 
+#include "anthropic_batches.hpp"
 #include "chat_wire.hpp"
+#include "openai_batches.hpp"
 #include "rate_limit_header_names.hpp"
 
 namespace leadscout::llm_stub {
@@ -40,7 +42,16 @@ StubService::StubService(StubOptions options, RateLimiter::Clock clock)
     : options_(std::move(options)),
       openai_(demo::openai_provider(), llm_settings(options_)),
       anthropic_(demo::anthropic_provider(), llm_settings(options_)),
-      limiter_(options_.limits, std::move(clock)) {}
+      limiter_(options_.limits, std::move(clock)) {
+  if (!options_.wall_clock) options_.wall_clock = [] { return std::chrono::system_clock::now(); };
+  const auto answer = [this](Api api) { return [this, api](std::string_view body) { return answer_row(api, body); }; };
+  openai_batches_ = std::make_unique<OpenAiBatches>(answer(Api::openai), options_.seed, options_.batches,
+                                                    options_.wall_clock, stats_);
+  anthropic_batches_ = std::make_unique<AnthropicBatches>(answer(Api::anthropic), options_.seed, options_.batches,
+                                                          options_.wall_clock, stats_);
+}
+
+StubService::~StubService() = default;
 
 const demo::SimulatedLlm& StubService::model(Api api) const noexcept {
   return api == Api::openai ? openai_ : anthropic_;
@@ -92,6 +103,13 @@ Reply StubService::rate_limited_reply(Api api, const StubRequest& request, const
 
 Reply StubService::answer_reply(Api api, const StubRequest& request, const demo::CallPlan& plan,
                                 const Snapshot& snapshot) {
+  Reply r;
+  r.headers = reply_headers(api, snapshot);
+  r.body = answer_body(api, request, plan);
+  return r;
+}
+
+std::string StubService::answer_body(Api api, const StubRequest& request, const demo::CallPlan& plan) {
   // A structured answer comes as the schema asked: JSON, never fenced; on Anthropic as the
   // input of the forced tool.
   const bool structured = !request.schema.is_null();
@@ -104,10 +122,7 @@ Reply StubService::answer_reply(Api api, const StubRequest& request, const demo:
   a.input_tokens = plan.prompt_tokens;
   a.output_tokens = plan.completion_tokens;
   a.tool_name = request.schema_name;
-  Reply r;
-  r.headers = reply_headers(api, snapshot);
-  r.body = llm::wire::response_body(api, a, structured);
-  return r;
+  return llm::wire::response_body(api, a, structured);
 }
 
 Reply StubService::call_model(Api api, const std::string& key, const StubRequest& request,
@@ -131,14 +146,48 @@ Reply StubService::call_model(Api api, const std::string& key, const StubRequest
   return answer_reply(api, request, plan, snapshot);
 }
 
+std::optional<Reply> StubService::authenticate(Api api, std::string_view x_api_key, std::string_view authorization) {
+  auto key = llm::wire::request_key(x_api_key, authorization);
+  if (!key && !options_.require_key) key = std::string();
+  if (key && (options_.reject_key.empty() || *key != options_.reject_key)) return std::nullopt;
+  stats_.count(Stats::Event::unauthorized);
+  return error_reply(api, 401, unauthorized_message(api, !key), limiter_.peek(key.value_or("")));
+}
+
+RowResult StubService::answer_row(Api api, std::string_view body) {
+  RowResult row;
+  row.request_id = "req_" + std::to_string(++requests_seen_);
+  const ParsedRequest parsed = parse_request(api, body);
+  if (!parsed.request) {
+    stats_.count(Stats::Event::bad_request);
+    row.kind = RowResult::Kind::failed;
+    row.status = 400;
+    row.body = error_body(api, 400, parsed.error);
+    return row;
+  }
+  const StubRequest& request = *parsed.request;
+  const int attempt = stats_.call(to_string(api), request.name);
+  const demo::CallPlan plan = model(api).plan(request.name, attempt);
+  if (plan.kind != demo::CallPlan::Kind::ok) {
+    // A row cannot hang: the provider's worker gives up on it, a retryable server error.
+    stats_.count(Stats::Event::error);
+    row.kind = RowResult::Kind::failed;
+    row.status = plan.kind == demo::CallPlan::Kind::error ? error_status(plan.error) : 500;
+    row.body = error_body(api, row.status, server_error_message(row.status));
+    return row;
+  }
+  stats_.answered(request.name, plan.prompt_tokens + plan.completion_tokens);
+  row.kind = RowResult::Kind::answered;
+  row.status = 200;
+  row.body = answer_body(api, request, plan);
+  return row;
+}
+
 Reply StubService::handle(const Incoming& in) {
   stats_.count(Stats::Event::request);
+  if (auto denied = authenticate(in.api, in.x_api_key, in.authorization)) return std::move(*denied);
   auto key = llm::wire::request_key(in.x_api_key, in.authorization);
-  if (!key && !options_.require_key) key = std::string();
-  if (!key || (!options_.reject_key.empty() && *key == options_.reject_key)) {
-    stats_.count(Stats::Event::unauthorized);
-    return error_reply(in.api, 401, unauthorized_message(in.api, !key), limiter_.peek(key.value_or("")));
-  }
+  if (!key) key = std::string();
   const ParsedRequest parsed = parse_request(in.api, in.body);
   if (!parsed.request) {
     stats_.count(Stats::Event::bad_request);

@@ -24,9 +24,14 @@ class Stats {
   [[nodiscard]] int call(std::string_view provider, const std::string& name);
   /// A 200 for `name` that charged `tokens`.
   void answered(const std::string& name, std::int64_t tokens);
+  /// A batch of `provider` was created with `rows` requests, `duplicate_rows` of whose custom_ids
+  /// were in an earlier batch of that provider.
+  void batch_created(std::string_view provider, std::int64_t rows, std::int64_t duplicate_rows);
 
   /// {"requests":…,"answered":…,"rate_limited":…,"unauthorized":…,"bad_requests":…,
-  /// "errors":…,"hung":…,"tokens":…,"calls_by_name":{…},"answered_by_name":{…}}
+  /// "errors":…,"hung":…,"tokens":…,"batches_created":…,"batch_rows":…,"batch_duplicate_rows":…,
+  /// "calls_by_name":{…},"answered_by_name":{…},"batches_by_provider":{"openai":{"created","rows",
+  /// "duplicate_rows"},"anthropic":{…}}}
   [[nodiscard]] std::string to_json() const;
 
  private:
@@ -38,6 +43,8 @@ class Stats {
   std::map<std::string, int> calls_by_name_;
   std::map<std::string, int> answered_by_name_;
   std::map<std::pair<std::string, std::string>, int, std::less<>> attempts_;  ///< by provider and name
+  /// Batches created, their rows and duplicate rows, by provider.
+  std::map<std::string, std::array<std::int64_t, 3>, std::less<>> batches_;
 };
 
 }  // namespace leadscout::llm_stub

@@ -1,5 +1,6 @@
 // The official OpenAI and Anthropic SDKs (node, from npm) against the real stub binary: plain,
-// structured-output and forced-tool requests, and 429s (sdk/check_sdks.mjs). Their
+// structured-output and forced-tool requests, 429s, and batches created, polled and read
+// (sdk/check_sdks.mjs). Their
 // packages are installed by scripts/test.sh (npm ci in sdk/); without them the test is skipped,
 // except under CI (CI=true), where it fails.
 #include <gtest/gtest.h>
@@ -40,13 +41,13 @@ std::string missing_prerequisite() {
 
 }  // namespace
 
-TEST(StubSdk, OfficialSdksParseAnswersStructuredOutputToolsAndRateLimitErrors) {
+TEST(StubSdk, OfficialSdksParseAnswersStructuredOutputToolsRateLimitErrorsAndBatches) {
   if (const std::string missing = missing_prerequisite(); !missing.empty()) {
     if (under_ci()) FAIL() << missing;
     GTEST_SKIP() << missing;
   }
   lt::TempDir dir;
-  lt::ChildProcess stub({LEADSCOUT_LLM_STUB_BIN, "--port", "0", "--rpm", "1"}, dir.path());
+  lt::ChildProcess stub({LEADSCOUT_LLM_STUB_BIN, "--port", "0", "--rpm", "1", "--batch-seconds", "1"}, dir.path());
   ASSERT_TRUE(stub.wait_for_output("\n", 10s)) << stub.err();
   const std::string first = lt::split_lines(stub.out()).at(0);
   const std::string prefix = "listening on ";
@@ -63,7 +64,8 @@ TEST(StubSdk, OfficialSdksParseAnswersStructuredOutputToolsAndRateLimitErrors) {
                             "ok: anthropic messages.create (x-api-key)", "ok: anthropic messages.create (bearer)",
                             "ok: anthropic 429 is RateLimitError",
                             "ok: openai chat.completions.create with response_format json_schema",
-                            "ok: anthropic messages.create with a forced tool"}) {
+                            "ok: anthropic messages.create with a forced tool", "ok: openai files and batches (",
+                            "ok: anthropic messages.batches ("}) {
     EXPECT_NE(node.out().find(check), std::string::npos) << check;
   }
 

@@ -212,7 +212,9 @@ TEST(StubServer, BadFlagValuesNameTheFlag) {
                                                                                     {"--rpm", "-1"},
                                                                                     {"--tpm", "many"},
                                                                                     {"--latency-ms", "-5"},
-                                                                                    {"--seed", "x"}}) {
+                                                                                    {"--seed", "x"},
+                                                                                    {"--batch-seconds", "-1"},
+                                                                                    {"--batch-expire-rate", "2"}}) {
     const auto [code, err] = run_to_exit({flag, value});
     EXPECT_EQ(code, 2) << flag << ' ' << value;
     EXPECT_NE(err.find(flag), std::string::npos) << flag << ": " << err;

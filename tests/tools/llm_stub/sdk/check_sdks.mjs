@@ -1,12 +1,14 @@
 // Drives leadscout-llm-stub with the official OpenAI and Anthropic SDKs: they must parse its
 // answers, send it structured-output (OpenAI json_schema) and forced-tool (Anthropic) requests
 // and read the answers as JSON and tool input, and its 429s must surface as their RateLimitError.
-// Each check prints a line "ok: ..." that the C++ test looks for.
+// They must also create, poll and read batches: OpenAI's files and batches, Anthropic's
+// messages.batches. Each check prints a line "ok: ..." that the C++ test looks for.
 //   node check_sdks.mjs http://127.0.0.1:PORT
-// The stub must run with --rpm 1, so that each key's second call is refused; every other
-// check uses a key of its own.
+// The stub must run with --rpm 1, so that each key's second call is refused (every other
+// check uses a key of its own), and with a --batch-seconds of 1 or 2, so that a batch is
+// polled before it ends.
 import assert from 'node:assert/strict';
-import OpenAI from 'openai';
+import OpenAI, { toFile } from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 
 const base = process.argv[2];
@@ -147,11 +149,89 @@ async function checkAnthropicTool() {
   console.log('ok: anthropic messages.create with a forced tool');
 }
 
+/** Retrieves with `get` every 100 ms until `done` holds, for at most 10 s; the statuses seen. */
+async function poll(get, status, done) {
+  const seen = [];
+  const deadline = Date.now() + 10000;
+  for (;;) {
+    const batch = await get();
+    if (seen.at(-1) !== status(batch)) seen.push(status(batch));
+    if (done(batch)) return { batch, seen };
+    assert.ok(Date.now() < deadline, `the batch did not end: ${JSON.stringify(batch)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const batchLeads = [['lead-1', 'Thabo Dlamini'], ['lead-2', 'John Smith']];
+
+async function checkOpenAiBatch() {
+  const client = new OpenAI({ apiKey: 'sk-sdk-openai-batch', baseURL: `${base}/v1`, maxRetries: 0, timeout: 5000 });
+  const lines = batchLeads.map(([id, name]) => JSON.stringify({
+    custom_id: id,
+    method: 'POST',
+    url: '/v1/chat/completions',
+    body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: prompt(name) }] },
+  }));
+  const file = await client.files.create({
+    file: await toFile(Buffer.from(lines.join('\n') + '\n'), 'leads.jsonl'),
+    purpose: 'batch',
+  });
+  assert.equal(file.purpose, 'batch');
+  assert.equal((await client.files.retrieve(file.id)).filename, 'leads.jsonl');
+  const created = await client.batches.create({
+    input_file_id: file.id,
+    endpoint: '/v1/chat/completions',
+    completion_window: '24h',
+    metadata: { run: 'sdk', chunk: '0' },
+  });
+  assert.equal(created.object, 'batch');
+  // Found again by its metadata, as a client that lost its id would look for it.
+  const listed = [];
+  for await (const batch of client.batches.list({ limit: 10 })) listed.push(batch);
+  assert.equal(listed.find((b) => b.metadata?.run === 'sdk')?.id, created.id);
+  const { batch, seen } = await poll(() => client.batches.retrieve(created.id), (b) => b.status,
+    (b) => ['completed', 'failed', 'expired', 'cancelled'].includes(b.status));
+  assert.equal(batch.status, 'completed', JSON.stringify(batch));
+  assert.ok(seen.length > 1, `polled only ${seen}`);
+  assert.deepEqual(batch.request_counts, { total: 2, completed: 2, failed: 0 });
+  const output = await (await client.files.content(batch.output_file_id)).text();
+  const rows = output.trim().split('\n').map((line) => JSON.parse(line));
+  assert.deepEqual(rows.map((r) => r.custom_id), ['lead-1', 'lead-2']);
+  assert.equal(rows[0].response.status_code, 200);
+  assert.equal(parseAnswer(rows[0].response.body.choices[0].message.content).label, 'african');
+  assert.ok(rows[1].response.body.usage.total_tokens > 0);
+  console.log(`ok: openai files and batches (${seen.join(' -> ')})`);
+}
+
+async function checkAnthropicBatch() {
+  const client = new Anthropic({ apiKey: 'sk-sdk-ant-batch', baseURL: base, maxRetries: 0, timeout: 5000 });
+  const created = await client.messages.batches.create({
+    requests: batchLeads.map(([id, name]) => ({
+      custom_id: id,
+      params: { model: 'claude-3-haiku', max_tokens: 100, messages: [{ role: 'user', content: prompt(name) }] },
+    })),
+  });
+  assert.equal(created.type, 'message_batch');
+  const { batch, seen } = await poll(() => client.messages.batches.retrieve(created.id),
+    (b) => b.processing_status, (b) => b.processing_status === 'ended');
+  assert.ok(seen.length > 1, `polled only ${seen}`);
+  assert.equal(batch.request_counts.succeeded, 2);
+  const results = [];
+  for await (const row of await client.messages.batches.results(created.id)) results.push(row);
+  assert.deepEqual(results.map((r) => r.custom_id), ['lead-1', 'lead-2']);
+  assert.equal(results[1].result.type, 'succeeded');
+  assert.equal(parseAnswer(results[1].result.message.content[0].text).label, 'english');
+  console.log(`ok: anthropic messages.batches (${seen.join(' -> ')})`);
+}
+
 try {
   await checkOpenAi();
   await checkAnthropic();
   await checkOpenAiStructured();
   await checkAnthropicTool();
+  // Last: their rows are further calls for the same names, which would shift the plans above.
+  // Side by side, so that their waits overlap.
+  await Promise.all([checkOpenAiBatch(), checkAnthropicBatch()]);
 } catch (err) {
   console.error(err);
   process.exit(1);
