@@ -52,6 +52,9 @@ void add_options(CLI::App& app, Arguments& a) {
       ->check(CLI::NonNegativeNumber);
   app.add_option("--tpm", a.options.limits.tpm, "Tokens per minute per API key, 0 for no limit (default 0)")
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--window-seconds", a.options.limits.window_seconds,
+                 "Seconds of --rpm and --tpm that may be spent at once; headers report the minute (default 60)")
+      ->check(CLI::Range(1, 60));
   app.add_option("--reject-key", a.options.reject_key, "An API key answered with 401");
   auto* cert = app.add_option("--tls-cert", a.tls_cert, "Serve HTTPS with this PEM certificate (chain); needs --tls-key")
                    ->check(CLI::ExistingFile);
