@@ -79,9 +79,11 @@ Decision RateLimiter::acquire(const std::string& key, std::int64_t estimated_tok
   const std::lock_guard lock(mutex_);
   Buckets& b = buckets_of(key, now);
   const double tokens = static_cast<double>(std::max<std::int64_t>(estimated_tokens, 0));
-  const auto wait = std::max(wait_for(b.requests, 1.0, now), wait_for(b.tokens, tokens, now));
+  const auto requests_wait = wait_for(b.requests, 1.0, now);
+  const auto wait = std::max(requests_wait, wait_for(b.tokens, tokens, now));
   Decision d;
   d.allowed = wait == std::chrono::nanoseconds(0);
+  d.requests_refused = !d.allowed && requests_wait == wait;
   if (d.allowed) {
     charge(b.requests, b.reported_requests, 1.0, now);
     charge(b.tokens, b.reported_tokens, tokens, now);

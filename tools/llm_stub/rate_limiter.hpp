@@ -40,6 +40,7 @@ struct Snapshot {
 struct Decision {
   bool allowed = false;
   std::chrono::seconds retry_after{0};  ///< rejected: whole seconds until it would fit, at least 1
+  bool requests_refused = false;         ///< rejected for want of a request (else of tokens)
   Snapshot snapshot;                    ///< after the request was taken (or refused)
 };
 

@@ -137,6 +137,7 @@ TEST(StubLimiter, AShortWindowEnforcesItsShareWhileHeadersReportTheMinute) {
   EXPECT_FALSE(refused.allowed);
   EXPECT_EQ(refused.retry_after, 1s);
   EXPECT_EQ(refused.snapshot.requests.limit, 600);
+  EXPECT_TRUE(refused.requests_refused);
   EXPECT_EQ(refused.snapshot.requests.remaining, 590) << "the minute's bucket is reported";
   EXPECT_EQ(refused.snapshot.requests.reset, 1s);
   EXPECT_EQ(refused.snapshot.tokens.remaining, 59900);
@@ -145,7 +146,9 @@ TEST(StubLimiter, AShortWindowEnforcesItsShareWhileHeadersReportTheMinute) {
   EXPECT_FALSE(limiter.acquire("k", 10).allowed);
 
   ASSERT_TRUE(limiter.acquire("t", 1000).allowed);
-  EXPECT_FALSE(limiter.acquire("t", 1).allowed) << "a second's tokens are spent";
+  const auto no_tokens = limiter.acquire("t", 1);
+  EXPECT_FALSE(no_tokens.allowed) << "a second's tokens are spent";
+  EXPECT_FALSE(no_tokens.requests_refused);
   EXPECT_EQ(limiter.settle("t", 1000, 400).tokens.remaining, 59600) << "both buckets get the refund";
   EXPECT_TRUE(limiter.acquire("t", 600).allowed);
   EXPECT_FALSE(limiter.acquire("t", 1).allowed);

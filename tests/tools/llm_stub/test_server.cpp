@@ -217,6 +217,9 @@ TEST(StubServer, AOneSecondWindowRefusesBeyondASecondsShareAndReportsTheMinute) 
   EXPECT_EQ(second->get_header_value("x-ratelimit-limit-requests"), "60");
   EXPECT_GE(std::stoi(second->get_header_value("x-ratelimit-remaining-requests")), 58)
       << "the headers report the minute's bucket, not the second's";
+  EXPECT_NE(json::parse(second->body)["error"]["message"].get<std::string>().find("requests per min (RPM)"),
+            std::string::npos)
+      << second->body;
   EXPECT_EQ(stub.terminate(), 0);
 }
 
