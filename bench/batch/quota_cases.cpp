@@ -109,6 +109,14 @@ std::vector<CaseSpec> rate_cases() {
     cases.push_back({"learned_" + s, Mode::learned, provider, 32, 0.85, 0.05});
     cases.push_back({"no_quota_" + s, Mode::no_quota, provider, 32, 0.0, 1.0});
   }
+  // Strict providers: the minute's rates enforced a second at a time, or a whole minute that
+  // may be spent at once; either way the headers report the minute, and 64 workers learn from them.
+  for (const double window : {1.0, 60.0}) {
+    ProviderConfig strict = tpm_binds;
+    strict.window_seconds = window;
+    const std::string name = "learned_window_" + std::to_string(static_cast<int>(window)) + "s";
+    cases.push_back({name, Mode::learned, strict, 64, 0.90, 0.01});
+  }
   return cases;
 }
 

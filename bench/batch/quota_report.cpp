@@ -34,10 +34,12 @@ const char* mode_name(Mode m) {
 
 void print_rate_table(std::ostream& out, const std::vector<CaseResult>& results, double seconds) {
   out << "\nquota throughput: " << fmt("%.0f", seconds)
-      << " s per case against a provider enforcing RPM and TPM (1 s burst), 50-150 ms calls, 32 workers\n";
-  char line[320];
-  std::snprintf(line, sizeof line, "%-15s %-24s %7s %7s %7s %8s %7s %10s %-21s %-4s %5s %5s\n", "case", "client",
-                "calls/s", "steady", "ceiling", "of ceil", "429s", "429s/calls", "target", "", "inflt", "cpu s");
+      << " s per case against a provider enforcing RPM and TPM over its window (headers report the minute),"
+         " 50-150 ms calls\n";
+  char line[360];
+  std::snprintf(line, sizeof line, "%-18s %-24s %4s %3s %7s %7s %7s %8s %7s %10s %-21s %-4s %5s %5s\n", "case",
+                "client", "win", "wk", "calls/s", "steady", "ceiling", "of ceil", "429s", "429s/calls", "target", "",
+                "inflt", "cpu s");
   out << line;
   for (const auto& r : results) {
     const std::uint64_t sent = r.provider.served + r.provider.refused;
@@ -50,15 +52,19 @@ void print_rate_table(std::ostream& out, const std::vector<CaseResult>& results,
       verdict = of_ceiling >= r.spec.target_share && refused <= r.spec.max_429_share ? "pass" : "MISS";
     }
     const std::string limit = r.spec.mode == Mode::no_quota ? "-" : std::to_string(r.in_flight_limit);
-    std::snprintf(line, sizeof line, "%-15s %-24s %7.2f %7.2f %7.2f %7.1f%% %7llu %9.2f%% %-21s %-4s %5s %5.1f\n",
-                  r.spec.name.c_str(), mode_name(r.spec.mode), r.calls_per_second, r.steady_calls_per_second,
+    const std::string window = fmt("%.0fs", r.spec.provider.window_seconds);
+    std::snprintf(line, sizeof line,
+                  "%-18s %-24s %4s %3zu %7.2f %7.2f %7.2f %7.1f%% %7llu %9.2f%% %-21s %-4s %5s %5.1f\n",
+                  r.spec.name.c_str(), mode_name(r.spec.mode), window.c_str(), r.spec.concurrency,
+                  r.calls_per_second, r.steady_calls_per_second,
                   r.ceiling, of_ceiling * 100, static_cast<unsigned long long>(r.provider.refused), refused * 100,
                   target.c_str(), verdict.c_str(), limit.c_str(), r.cpu_seconds);
     out << line;
   }
   out << "calls/s: served over the whole run; steady: after the first 2 s (the provider's buckets start full);\n"
          "ceiling = min(RPM, TPM / mean tokens of the served calls) / 60; of ceil = steady / ceiling;\n"
-         "429s/calls over the whole run; inflt = the quota's in-flight limit at the end\n";
+         "429s/calls over the whole run; win = seconds of the rates the provider's buckets hold;\n"
+         "wk = workers; inflt = the quota's in-flight limit at the end\n";
   for (const auto& r : results) {
     out << "  " << r.spec.name << ": " << r.provider.steady_refused << " of the 429s after the warm-up, "
         << fmt("mean %.1f tokens", r.mean_tokens);

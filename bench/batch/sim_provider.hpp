@@ -1,15 +1,20 @@
-// An in-process LLM provider for the quota benchmark: it enforces requests and tokens per
-// minute with its own continuously refilling buckets on the real steady clock, answers a refused
-// call with 429 and OpenAI's rate-limit headers, and sums what it served and billed.
+// An in-process LLM provider for the quota benchmark and tests: it enforces requests and tokens
+// per minute with its own continuously refilling buckets, answers a refused call with 429 and
+// OpenAI's rate-limit headers, and sums what it served and billed. Time comes from a batch Clock:
+// the real one in the benchmark, a simulated one in tests.
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <leadscout/batch/clock.hpp>
 
 namespace bench_quota {
 
@@ -20,9 +25,10 @@ using SteadyClock = std::chrono::steady_clock;
 struct ProviderConfig {
   double requests_per_minute = 1200;
   double tokens_per_minute = 60000;
-  /// Seconds of each rate the buckets hold: a provider that enforces a per-minute limit in
-  /// short slices ("60,000 a minute may be enforced as 1,000 a second").
-  double burst_seconds = 1.0;
+  /// Seconds of each rate the enforcing buckets hold: a provider that enforces a per-minute
+  /// limit in short slices ("60,000 a minute may be enforced as 1,000 a second"). The headers
+  /// report a bucket of a whole minute that takes the same amounts, as OpenAI's do.
+  double window_seconds = 1.0;
   std::chrono::milliseconds latency_min{50};  ///< a served call takes uniformly min..max
   std::chrono::milliseconds latency_max{150};
   std::chrono::milliseconds refusal_latency{20};  ///< a 429 comes back this fast (±50 %)
@@ -61,7 +67,7 @@ struct ProviderTotals {
 /// A request or token bucket: `per_minute` units refilled continuously, `capacity` saved up.
 class Bucket {
  public:
-  Bucket(double per_minute, double burst_seconds, SteadyClock::time_point now) noexcept;
+  Bucket(double per_minute, double window_seconds, SteadyClock::time_point now) noexcept;
   /// Seconds until `amount` is available (0 when it is now); refills first.
   [[nodiscard]] double wait_for(double amount, SteadyClock::time_point now) noexcept;
   void take(double amount) noexcept { level_ -= amount; }
@@ -77,10 +83,11 @@ class Bucket {
   SteadyClock::time_point last_;
 };
 
-/// Thread-safe. Calls block their thread for the latency.
+/// Thread-safe. Calls block their thread for the latency, on the clock.
 class SimProvider {
  public:
-  explicit SimProvider(ProviderConfig config);
+  explicit SimProvider(ProviderConfig config,
+                       std::shared_ptr<leadscout::batch::Clock> clock = leadscout::batch::system_clock());
   /// Admits or refuses the call at once, then waits the latency and answers.
   [[nodiscard]] Response call(const CallTokens& tokens);
   [[nodiscard]] ProviderTotals totals() const;
@@ -91,12 +98,21 @@ class SimProvider {
 
  private:
   [[nodiscard]] SteadyClock::duration draw_latency(bool served);
+  /// Admits or refuses the call and fills in its status, figures and headers.
+  void admit(const CallTokens& tokens, Response& r);
+  /// Waits `d` on the clock.
+  void wait(SteadyClock::duration d);
 
   const ProviderConfig config_;
+  const std::shared_ptr<leadscout::batch::Clock> clock_;
   const SteadyClock::time_point steady_from_;
   mutable std::mutex mu_;
-  Bucket requests_;
+  Bucket requests_;  ///< enforced: window_seconds of the rate
   Bucket tokens_;
+  Bucket reported_requests_;  ///< in the headers: a minute of the rate
+  Bucket reported_tokens_;
+  std::mutex sleep_mu_;  ///< the latency's wait (a clock waits on a mutex and a condition)
+  std::condition_variable sleep_cv_;
   ProviderTotals totals_;
   std::atomic<std::uint64_t> draws_{0};
 };

@@ -59,6 +59,9 @@ void add_options(CLI::App& app, Arguments& a) {
   app.add_option("--batch-expire-rate", a.options.batches.expire_rate,
                  "Share of batches that expire with half their rows done (default 0)")
       ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--window-seconds", a.options.limits.window_seconds,
+                 "Seconds of --rpm and --tpm that may be spent at once; headers report the minute (default 60)")
+      ->check(CLI::Range(1, 60));
   app.add_option("--reject-key", a.options.reject_key, "An API key answered with 401");
   auto* cert = app.add_option("--tls-cert", a.tls_cert, "Serve HTTPS with this PEM certificate (chain); needs --tls-key")
                    ->check(CLI::ExistingFile);

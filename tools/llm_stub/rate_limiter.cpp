@@ -11,11 +11,24 @@ namespace {
 
 using time_point = std::chrono::steady_clock::time_point;
 
-/// A full bucket of a per-minute `limit`; 0 is unlimited.
-common::TokenBucket minute_bucket(std::int64_t limit, time_point now) {
-  const auto capacity = static_cast<double>(std::max<std::int64_t>(limit, 0));
+/// A full bucket of a per-minute `limit` holding `seconds` of it (at least one unit); 0 is
+/// unlimited.
+common::TokenBucket minute_bucket(std::int64_t limit, int seconds, time_point now) {
+  const auto per_minute = static_cast<double>(std::max<std::int64_t>(limit, 0));
+  const double capacity = per_minute <= 0.0 ? 0.0 : std::max(1.0, per_minute * seconds / 60.0);
   // Refills add up in floating point; a millionth of a unit short counts as there.
-  return common::TokenBucket({capacity, 60.0}, capacity, now, 1e-6);
+  return common::TokenBucket({per_minute, 60.0}, capacity, now, 1e-6);
+}
+
+/// Takes `amount` from both buckets of a dimension (negative: gives it back).
+void charge(common::TokenBucket& enforced, common::TokenBucket& reported, double amount, time_point now) {
+  for (common::TokenBucket* b : {&enforced, &reported}) {
+    if (amount >= 0) {
+      b->take(amount, now);
+    } else {
+      b->give_back(-amount, now);
+    }
+  }
 }
 
 /// Time until `amount` units (at most the capacity) are available; zero if they are now.
@@ -41,11 +54,14 @@ BucketState state_of(common::TokenBucket& bucket, time_point now, std::int64_t n
 }  // namespace
 
 RateLimiter::RateLimiter(Limits limits, Clock clock) : limits_(limits), clock_(std::move(clock)) {
+  limits_.window_seconds = std::clamp(limits_.window_seconds, 1, 60);
   if (!clock_) clock_ = [] { return std::chrono::steady_clock::now(); };
 }
 
 RateLimiter::Buckets RateLimiter::fresh_buckets(time_point now) const {
-  return {minute_bucket(limits_.rpm, now), minute_bucket(limits_.tpm, now)};
+  const int window = limits_.window_seconds;
+  return {minute_bucket(limits_.rpm, window, now), minute_bucket(limits_.tpm, window, now),
+          minute_bucket(limits_.rpm, 60, now), minute_bucket(limits_.tpm, 60, now)};
 }
 
 RateLimiter::Buckets& RateLimiter::buckets_of(const std::string& key, time_point now) {
@@ -55,7 +71,7 @@ RateLimiter::Buckets& RateLimiter::buckets_of(const std::string& key, time_point
 }
 
 Snapshot RateLimiter::snapshot(Buckets& b, time_point now) {
-  return {state_of(b.requests, now, kNominalRpm), state_of(b.tokens, now, kNominalTpm)};
+  return {state_of(b.reported_requests, now, kNominalRpm), state_of(b.reported_tokens, now, kNominalTpm)};
 }
 
 Decision RateLimiter::acquire(const std::string& key, std::int64_t estimated_tokens) {
@@ -63,12 +79,14 @@ Decision RateLimiter::acquire(const std::string& key, std::int64_t estimated_tok
   const std::lock_guard lock(mutex_);
   Buckets& b = buckets_of(key, now);
   const double tokens = static_cast<double>(std::max<std::int64_t>(estimated_tokens, 0));
-  const auto wait = std::max(wait_for(b.requests, 1.0, now), wait_for(b.tokens, tokens, now));
+  const auto requests_wait = wait_for(b.requests, 1.0, now);
+  const auto wait = std::max(requests_wait, wait_for(b.tokens, tokens, now));
   Decision d;
   d.allowed = wait == std::chrono::nanoseconds(0);
+  d.requests_refused = !d.allowed && requests_wait == wait;
   if (d.allowed) {
-    b.requests.take(1.0, now);
-    b.tokens.take(tokens, now);
+    charge(b.requests, b.reported_requests, 1.0, now);
+    charge(b.tokens, b.reported_tokens, tokens, now);
   } else {
     // retry-after carries whole seconds; rounding up means a client that waits it is admitted.
     d.retry_after = std::max(std::chrono::seconds(1), std::chrono::ceil<std::chrono::seconds>(wait));
@@ -81,12 +99,7 @@ Snapshot RateLimiter::settle(const std::string& key, std::int64_t estimated_toke
   const auto now = clock_();
   const std::lock_guard lock(mutex_);
   Buckets& b = buckets_of(key, now);
-  const auto difference = static_cast<double>(estimated_tokens - used_tokens);
-  if (difference > 0) {
-    b.tokens.give_back(difference, now);
-  } else if (difference < 0) {
-    b.tokens.take(-difference, now);
-  }
+  charge(b.tokens, b.reported_tokens, static_cast<double>(used_tokens - estimated_tokens), now);
   return snapshot(b, now);
 }
 

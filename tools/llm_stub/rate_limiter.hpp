@@ -1,4 +1,6 @@
 // Per-API-key request and token buckets that refill continuously, as the providers' limits do.
+// A provider may enforce its per-minute limits over a shorter window (OpenAI: "60,000 a minute
+// may be enforced as 1,000 a second") while its headers still report the minute bucket.
 #pragma once
 
 #include <chrono>
@@ -16,6 +18,9 @@ namespace leadscout::llm_stub {
 struct Limits {
   std::int64_t rpm = 0;  ///< requests per minute
   std::int64_t tpm = 0;  ///< tokens (prompt + completion) per minute
+  /// Seconds of the rates the enforcing buckets hold (60: a whole minute may be spent at once,
+  /// 1: at most a second's share). The headers report a minute's bucket either way.
+  int window_seconds = 60;
 };
 
 /// What the limit headers report about one bucket.
@@ -35,6 +40,7 @@ struct Snapshot {
 struct Decision {
   bool allowed = false;
   std::chrono::seconds retry_after{0};  ///< rejected: whole seconds until it would fit, at least 1
+  bool requests_refused = false;         ///< rejected for want of a request (else of tokens)
   Snapshot snapshot;                    ///< after the request was taken (or refused)
 };
 
@@ -60,10 +66,13 @@ class RateLimiter {
   [[nodiscard]] const Limits& limits() const noexcept { return limits_; }
 
  private:
-  /// Each holds a minute of its limit and refills it in a minute.
+  /// Each refills its limit in a minute. The enforcing pair holds `window_seconds` of it, the
+  /// reported pair a whole minute; both take the same amounts.
   struct Buckets {
     common::TokenBucket requests;
     common::TokenBucket tokens;
+    common::TokenBucket reported_requests;
+    common::TokenBucket reported_tokens;
   };
   [[nodiscard]] Buckets fresh_buckets(std::chrono::steady_clock::time_point now) const;
   Buckets& buckets_of(const std::string& key, std::chrono::steady_clock::time_point now);

@@ -90,7 +90,7 @@ Reply StubService::error_reply(Api api, int status, std::string_view message, co
 }
 
 Reply StubService::rate_limited_reply(Api api, const StubRequest& request, const Decision& decision) const {
-  const bool requests = decision.snapshot.requests.remaining == 0;
+  const bool requests = decision.requests_refused;
   const Limits& limits = limiter_.limits();
   const std::string message = "Rate limit reached for " + request.model + " on " +
                               (requests ? "requests per min (RPM): Limit " + std::to_string(limits.rpm)

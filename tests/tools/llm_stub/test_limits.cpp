@@ -128,6 +128,44 @@ TEST(StubLimiter, UnlimitedAdmitsEverythingAndReportsNominalLimits) {
   EXPECT_EQ(s.tokens.reset, 0ms);
 }
 
+TEST(StubLimiter, AShortWindowEnforcesItsShareWhileHeadersReportTheMinute) {
+  ManualClock clock;
+  // 600 requests and 60,000 tokens a minute, enforced a second at a time: 10 and 1,000.
+  stub::RateLimiter limiter({.rpm = 600, .tpm = 60000, .window_seconds = 1}, clock.source());
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(limiter.acquire("k", 10).allowed) << i;
+  const auto refused = limiter.acquire("k", 10);
+  EXPECT_FALSE(refused.allowed);
+  EXPECT_EQ(refused.retry_after, 1s);
+  EXPECT_EQ(refused.snapshot.requests.limit, 600);
+  EXPECT_TRUE(refused.requests_refused);
+  EXPECT_EQ(refused.snapshot.requests.remaining, 590) << "the minute's bucket is reported";
+  EXPECT_EQ(refused.snapshot.requests.reset, 1s);
+  EXPECT_EQ(refused.snapshot.tokens.remaining, 59900);
+  clock.now += 100ms;  // a tenth of a second gives one request back
+  EXPECT_TRUE(limiter.acquire("k", 10).allowed);
+  EXPECT_FALSE(limiter.acquire("k", 10).allowed);
+
+  ASSERT_TRUE(limiter.acquire("t", 1000).allowed);
+  const auto no_tokens = limiter.acquire("t", 1);
+  EXPECT_FALSE(no_tokens.allowed) << "a second's tokens are spent";
+  EXPECT_FALSE(no_tokens.requests_refused);
+  EXPECT_EQ(limiter.settle("t", 1000, 400).tokens.remaining, 59600) << "both buckets get the refund";
+  EXPECT_TRUE(limiter.acquire("t", 600).allowed);
+  EXPECT_FALSE(limiter.acquire("t", 1).allowed);
+  clock.now += 60s;
+  EXPECT_EQ(limiter.peek("t").tokens.remaining, 60000);
+  ASSERT_TRUE(limiter.acquire("t", 1000).allowed);
+  EXPECT_FALSE(limiter.acquire("t", 1).allowed) << "a full minute's bucket cannot be spent at once";
+}
+
+TEST(StubLimiter, TheDefaultWindowIsTheWholeMinute) {
+  ManualClock clock;
+  stub::RateLimiter limiter({.rpm = 600, .tpm = 0}, clock.source());
+  EXPECT_EQ(limiter.limits().window_seconds, 60);
+  for (int i = 0; i < 600; ++i) ASSERT_TRUE(limiter.acquire("k", 1).allowed) << i;
+  EXPECT_FALSE(limiter.acquire("k", 1).allowed);
+}
+
 TEST(StubHeaders, Rfc3339RoundsUpToTheSecond) {
   EXPECT_EQ(stub::format_rfc3339(utc(2025, 7, 6, 10, 30, 15)), "2025-07-06T10:30:15Z");
   EXPECT_EQ(stub::format_rfc3339(utc(2025, 7, 6, 10, 30, 15) + 1ms), "2025-07-06T10:30:16Z");

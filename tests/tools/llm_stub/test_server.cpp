@@ -204,6 +204,25 @@ TEST(StubServer, SigintAlsoExitsZero) {
   EXPECT_EQ(stub.terminate(3s, SIGINT), 0);
 }
 
+TEST(StubServer, AOneSecondWindowRefusesBeyondASecondsShareAndReportsTheMinute) {
+  lt::RunningStub stub({"--rpm", "60", "--window-seconds", "1"});  // one request a second
+  auto c = stub.client();
+  const auto first = post_openai(c, "Lead 1", bearer("sk-a"));
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status, 200);
+  const auto second = post_openai(c, "Lead 2", bearer("sk-a"));
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->status, 429);
+  EXPECT_EQ(second->get_header_value("retry-after"), "1");
+  EXPECT_EQ(second->get_header_value("x-ratelimit-limit-requests"), "60");
+  EXPECT_GE(std::stoi(second->get_header_value("x-ratelimit-remaining-requests")), 58)
+      << "the headers report the minute's bucket, not the second's";
+  EXPECT_NE(json::parse(second->body)["error"]["message"].get<std::string>().find("requests per min (RPM)"),
+            std::string::npos)
+      << second->body;
+  EXPECT_EQ(stub.terminate(), 0);
+}
+
 TEST(StubServer, BadFlagValuesNameTheFlag) {
   for (const auto& [flag, value] : std::vector<std::pair<std::string, std::string>>{{"--port", "70000"},
                                                                                     {"--port", "abc"},
@@ -211,6 +230,8 @@ TEST(StubServer, BadFlagValuesNameTheFlag) {
                                                                                     {"--hang-rate", "-0.1"},
                                                                                     {"--rpm", "-1"},
                                                                                     {"--tpm", "many"},
+                                                                                    {"--window-seconds", "0"},
+                                                                                    {"--window-seconds", "61"},
                                                                                     {"--latency-ms", "-5"},
                                                                                     {"--seed", "x"},
                                                                                     {"--batch-seconds", "-1"},
