@@ -15,20 +15,9 @@ using ojson = nlohmann::ordered_json;
 
 constexpr auto kWindow = std::chrono::hours(24);
 
-Reply json_reply(const ojson& j) {
-  Reply r;
-  r.body = j.dump();
-  return r;
-}
+Reply anthropic_error(int status, std::string_view message) { return error_reply(Api::anthropic, status, message); }
 
-Reply error(int status, std::string_view message) {
-  Reply r;
-  r.status = status;
-  r.body = error_body(Api::anthropic, status, message);
-  return r;
-}
-
-Reply not_found(std::string_view id) { return error(404, "message_batch " + std::string(id) + " not found"); }
+Reply no_such_batch(std::string_view id) { return anthropic_error(404, "message_batch " + std::string(id) + " not found"); }
 
 bool valid_custom_id(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
@@ -122,13 +111,13 @@ ojson AnthropicBatches::batch_json(Batch& b, TimePoint now, std::string_view bas
 Reply AnthropicBatches::create(std::string_view body, std::string_view base_url) {
   const auto max_bytes = store_.options().anthropic_max_bytes;
   if (std::ssize(body) > max_bytes) {
-    return error(413, "Request exceeds the maximum size of " + std::to_string(max_bytes) + " bytes");
+    return anthropic_error(413, "Request exceeds the maximum size of " + std::to_string(max_bytes) + " bytes");
   }
   const nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
   std::vector<BatchRequest> requests;
   if (const std::string problem = parse_requests(j, store_.options().anthropic_max_requests, requests);
       !problem.empty()) {
-    return error(400, problem);
+    return anthropic_error(400, problem);
   }
   const std::lock_guard lock(mutex_);
   const TimePoint now = clock_();
@@ -141,17 +130,17 @@ Reply AnthropicBatches::create(std::string_view body, std::string_view base_url)
 Reply AnthropicBatches::retrieve(std::string_view id, std::string_view base_url) {
   const std::lock_guard lock(mutex_);
   Batch* b = store_.find(id);
-  return b == nullptr ? not_found(id) : json_reply(batch_json(*b, clock_(), base_url));
+  return b == nullptr ? no_such_batch(id) : json_reply(batch_json(*b, clock_(), base_url));
 }
 
 Reply AnthropicBatches::results(std::string_view id) {
   const std::lock_guard lock(mutex_);
   Batch* b = store_.find(id);
-  if (b == nullptr) return not_found(id);
+  if (b == nullptr) return no_such_batch(id);
   const TimePoint now = clock_();
   store_.advance(*b, now);
   if (store_.phase(*b, now) != Phase::ended) {
-    return error(400, "message_batch " + std::string(id) + " has not ended; its results are not available yet");
+    return anthropic_error(400, "message_batch " + std::string(id) + " has not ended; its results are not available yet");
   }
   Reply r;
   for (std::size_t i = 0; i < b->requests.size(); ++i) {
@@ -165,7 +154,7 @@ Reply AnthropicBatches::results(std::string_view id) {
 Reply AnthropicBatches::list(std::optional<std::string> limit_text, std::string_view after_id,
                              std::string_view base_url) {
   const std::optional<int> limit = parse_limit(limit_text);
-  if (!limit) return error(400, "limit: an integer from 1 to 100");
+  if (!limit) return anthropic_error(400, "limit: an integer from 1 to 100");
   const std::lock_guard lock(mutex_);
   const TimePoint now = clock_();
   bool has_more = false;
@@ -183,7 +172,7 @@ Reply AnthropicBatches::list(std::optional<std::string> limit_text, std::string_
 Reply AnthropicBatches::cancel(std::string_view id, std::string_view base_url) {
   const std::lock_guard lock(mutex_);
   Batch* b = store_.find(id);
-  if (b == nullptr) return not_found(id);
+  if (b == nullptr) return no_such_batch(id);
   const TimePoint now = clock_();
   // Canceling an ended or canceling batch changes nothing; the batch comes back as it is.
   static_cast<void>(store_.cancel(*b, now));

@@ -15,21 +15,10 @@ constexpr std::int64_t kWindowSeconds = 24 * 3600;
 constexpr std::size_t kMaxErrors = 10;  ///< validation errors reported per batch
 constexpr std::size_t kMaxMetadata = 16;
 
-Reply json_reply(const ojson& j) {
-  Reply r;
-  r.body = j.dump();
-  return r;
-}
+Reply openai_error(int status, std::string_view message) { return error_reply(Api::openai, status, message); }
 
-Reply error(int status, std::string_view message) {
-  Reply r;
-  r.status = status;
-  r.body = error_body(Api::openai, status, message);
-  return r;
-}
-
-Reply not_found(std::string_view kind, std::string_view id) {
-  return error(404, "No such " + std::string(kind) + " object: " + std::string(id));
+Reply no_such_object(std::string_view kind, std::string_view id) {
+  return openai_error(404, "No such " + std::string(kind) + " object: " + std::string(id));
 }
 
 ojson seconds_or_null(std::optional<TimePoint> t) { return t ? ojson(unix_seconds(*t)) : ojson(nullptr); }
@@ -171,10 +160,10 @@ ojson OpenAiBatches::file_json(const File& f) {
 }
 
 Reply OpenAiBatches::upload_file(std::string_view purpose, std::string filename, std::string content) {
-  if (purpose != "batch") return error(400, "purpose: the stub takes files of purpose 'batch'.");
+  if (purpose != "batch") return openai_error(400, "purpose: the stub takes files of purpose 'batch'.");
   const auto limit = store_.options().openai_max_file_bytes;
   if (std::ssize(content) > limit) {
-    return error(400, "File is too large: " + std::to_string(content.size()) + " bytes; a batch input file may have at most " +
+    return openai_error(400, "File is too large: " + std::to_string(content.size()) + " bytes; a batch input file may have at most " +
                           std::to_string(limit) + " bytes.");
   }
   const std::lock_guard lock(mutex_);
@@ -184,13 +173,13 @@ Reply OpenAiBatches::upload_file(std::string_view purpose, std::string filename,
 Reply OpenAiBatches::file(std::string_view id) {
   const std::lock_guard lock(mutex_);
   const auto it = files_.find(id);
-  return it == files_.end() ? not_found("File", id) : json_reply(file_json(it->second));
+  return it == files_.end() ? no_such_object("File", id) : json_reply(file_json(it->second));
 }
 
 Reply OpenAiBatches::file_content(std::string_view id) {
   const std::lock_guard lock(mutex_);
   const auto it = files_.find(id);
-  if (it == files_.end()) return not_found("File", id);
+  if (it == files_.end()) return no_such_object("File", id);
   Reply r;
   r.body = it->second.content;
   r.content_type = "application/octet-stream";
@@ -248,12 +237,12 @@ ojson OpenAiBatches::batch_json(const Batch& b, TimePoint now) const {
 
 Reply OpenAiBatches::create(std::string_view body) {
   const nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
-  if (const std::string problem = check_create(j); !problem.empty()) return error(400, problem);
+  if (const std::string problem = check_create(j); !problem.empty()) return openai_error(400, problem);
   const std::string input = j["input_file_id"].get<std::string>();
   const std::lock_guard lock(mutex_);
   const auto file = files_.find(input);
-  if (file == files_.end()) return not_found("File", input);
-  if (file->second.purpose != "batch") return error(400, "input_file_id: the file's purpose is not 'batch'.");
+  if (file == files_.end()) return no_such_object("File", input);
+  if (file->second.purpose != "batch") return openai_error(400, "input_file_id: the file's purpose is not 'batch'.");
   const TimePoint now = clock_();
   ParsedInput in = parse_input(file->second.content, store_.options().openai_max_requests);
   std::int64_t duplicates = 0;
@@ -269,7 +258,7 @@ Reply OpenAiBatches::create(std::string_view body) {
 Reply OpenAiBatches::retrieve(std::string_view id) {
   const std::lock_guard lock(mutex_);
   Batch* b = store_.find(id);
-  if (b == nullptr) return not_found("Batch", id);
+  if (b == nullptr) return no_such_object("Batch", id);
   const TimePoint now = clock_();
   refresh(*b, now);
   return json_reply(batch_json(*b, now));
@@ -280,7 +269,7 @@ Reply OpenAiBatches::list(std::optional<std::string> limit_text, std::string_vie
   if (limit_text) {
     const auto [end, ec] = std::from_chars(limit_text->data(), limit_text->data() + limit_text->size(), limit);
     if (ec != std::errc() || end != limit_text->data() + limit_text->size() || limit < 1 || limit > 100) {
-      return error(400, "limit: an integer from 1 to 100.");
+      return openai_error(400, "limit: an integer from 1 to 100.");
     }
   }
   const std::lock_guard lock(mutex_);
@@ -302,12 +291,12 @@ Reply OpenAiBatches::list(std::optional<std::string> limit_text, std::string_vie
 Reply OpenAiBatches::cancel(std::string_view id) {
   const std::lock_guard lock(mutex_);
   Batch* b = store_.find(id);
-  if (b == nullptr) return not_found("Batch", id);
+  if (b == nullptr) return no_such_object("Batch", id);
   const TimePoint now = clock_();
   refresh(*b, now);
   const Phase p = store_.phase(*b, now);
   if (p != Phase::cancelling && !store_.cancel(*b, now)) {
-    return error(400, "Cannot cancel a batch with status '" +
+    return openai_error(400, "Cannot cancel a batch with status '" +
                           std::string(status_name(p, BatchStore::ending(*b))) + "'.");
   }
   refresh(*b, now);

@@ -87,6 +87,19 @@ std::string error_body(Api api, int status, std::string_view message) {
   return llm::wire::error_body(api, type, message, code);
 }
 
+Reply json_reply(const nlohmann::ordered_json& body) {
+  Reply r;
+  r.body = body.dump();
+  return r;
+}
+
+Reply error_reply(Api api, int status, std::string_view message) {
+  Reply r;
+  r.status = status;
+  r.body = error_body(api, status, message);
+  return r;
+}
+
 std::string format_rfc3339(std::chrono::system_clock::time_point t) {
   const auto seconds = std::chrono::ceil<std::chrono::seconds>(t.time_since_epoch()).count();
   return common::format_iso8601_utc(seconds * 1'000'000, 0);

@@ -38,6 +38,12 @@ struct Reply {
 /// provider gives that status.
 [[nodiscard]] std::string error_body(Api api, int status, std::string_view message);
 
+/// A 200 reply with `body`.
+[[nodiscard]] Reply json_reply(const nlohmann::ordered_json& body);
+
+/// The reply of `api` for an error `status` (error_body()).
+[[nodiscard]] Reply error_reply(Api api, int status, std::string_view message);
+
 /// "2025-07-06T10:30:15Z": RFC 3339 in UTC, rounded up to the whole second.
 [[nodiscard]] std::string format_rfc3339(std::chrono::system_clock::time_point t);
 

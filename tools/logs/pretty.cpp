@@ -7,10 +7,6 @@ namespace leadscout::logs_tool {
 
 namespace {
 
-std::string resolved(std::string_view raw, bool escaped) {
-  return escaped ? unescape(raw) : std::string(raw);
-}
-
 bool is_standard_key(const Field& f) noexcept {
   return !f.key_escaped &&
          (f.key == "timestamp" || f.key == "level" || f.key == "logger" || f.key == "event");

@@ -96,6 +96,11 @@ struct Event {
 /// Resolves JSON string escapes of `raw` (the text between the quotes) into UTF-8.
 [[nodiscard]] inline std::string unescape(std::string_view raw) { return common::json_unescape(raw); }
 
+/// A field's text: `raw` unescaped when it held escapes.
+[[nodiscard]] inline std::string resolved(std::string_view raw, bool escaped) {
+  return escaped ? unescape(raw) : std::string(raw);
+}
+
 /// The string form of a value as used by `--where` and the console format: strings unescaped,
 /// anything else its JSON text.
 [[nodiscard]] std::string value_string(const Field& f);

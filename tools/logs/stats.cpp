@@ -9,10 +9,6 @@ namespace leadscout::logs_tool {
 
 namespace {
 
-std::string resolved(std::string_view raw, bool escaped) {
-  return escaped ? unescape(raw) : std::string(raw);
-}
-
 // gamma = (1 + a) / (1 - a): a value in bucket i lies in (gamma^(i-1), gamma^i] and is
 // represented by 2 gamma^i / (gamma + 1), at most `a` away relatively.
 const double sketch_gamma =
