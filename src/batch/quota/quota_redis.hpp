@@ -3,6 +3,9 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
+#include <stop_token>
+#include <thread>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -18,10 +21,11 @@ struct redisReply;
 
 namespace leadscout::batch::detail {
 
-/// The Lua scripts of the shared buckets (quota_redis_scripts.cpp).
-extern const char* const redis_take_script;
-extern const char* const redis_settle_script;
-extern const char* const redis_cooldown_script;
+/// The Lua scripts of the shared buckets and reservations (quota_redis_scripts.cpp).
+extern const std::string redis_take_script;
+extern const std::string redis_settle_script;
+extern const std::string redis_cooldown_script;
+extern const std::string redis_heartbeat_script;
 
 /// A freed-on-destruction reply.
 struct RedisReplyDeleter {
@@ -59,12 +63,21 @@ class RedisLink {
   bool lost_ = false;  ///< an outage is under way and was reported
 };
 
-/// A quota's shared state: a hash "leadscout:quota:<operation>:<name>" and its 5-second windows.
+/// Who holds reservations in the store: one process's random name, and how long its
+/// reservations outlive its last heartbeat.
+struct RedisHolder {
+  std::string name;
+  std::chrono::milliseconds ttl{default_reservation_ttl};
+};
+
+/// A quota's shared state: a hash "leadscout:quota:<operation>:<name>", its 5-second windows,
+/// and its reservations ("<key>:res", "<key>:live").
 class RedisQuota final : public SharedQuota {
  public:
-  RedisQuota(std::shared_ptr<RedisLink> link, std::string key) : link_(std::move(link)), key_(std::move(key)) {}
-  [[nodiscard]] SharedTake take(const Quota& limits, double tokens, double cost_usd) override;
-  bool settle(const Quota& limits, double extra_tokens, double cost_usd) override;
+  RedisQuota(std::shared_ptr<RedisLink> link, std::string key, RedisHolder holder)
+      : link_(std::move(link)), key_(std::move(key)), holder_(std::move(holder)) {}
+  [[nodiscard]] SharedTake take(const Quota& limits, double tokens, double cost_usd, const SharedHolding& mine) override;
+  bool settle(const Quota& limits, double extra_tokens, double cost_usd, double reserved_usd) override;
   [[nodiscard]] std::optional<std::uint64_t> rate_limited(std::chrono::milliseconds delay) override;
   [[nodiscard]] std::optional<std::uint64_t> overloaded() override;
   [[nodiscard]] std::string_view backend() const noexcept override { return "redis"; }
@@ -72,17 +85,30 @@ class RedisQuota final : public SharedQuota {
  private:
   std::shared_ptr<RedisLink> link_;
   const std::string key_;
+  const RedisHolder holder_;
 };
 
-/// The Redis store of LEADSCOUT_QUOTA_REDIS.
+/// The Redis store of LEADSCOUT_QUOTA_REDIS. While it lives, a thread of its own pushes on the
+/// expiry of this process's reservations every third of their TTL; when the process dies, they
+/// expire.
 class RedisQuotaStore final : public SharedQuotaStore {
  public:
-  RedisQuotaStore(const RedisAddress& address, std::string_view variable, leadscout::log::Logger log)
-      : link_(std::make_shared<RedisLink>(address, variable, std::move(log))) {}
+  RedisQuotaStore(const RedisAddress& address, std::string_view variable, leadscout::log::Logger log,
+                  std::chrono::milliseconds reservation_ttl);
+  ~RedisQuotaStore() override;
+  RedisQuotaStore(const RedisQuotaStore&) = delete;
+  RedisQuotaStore& operator=(const RedisQuotaStore&) = delete;
   [[nodiscard]] std::shared_ptr<SharedQuota> quota(std::string_view operation, std::string_view name) override;
 
  private:
+  void heartbeat(std::stop_token stop);
+
   std::shared_ptr<RedisLink> link_;
+  const RedisHolder holder_;
+  std::mutex mu_;
+  std::condition_variable_any wake_;
+  std::vector<std::string> live_keys_;  ///< the "<key>:live" sets of the quotas made here
+  std::jthread heartbeat_;              ///< last: stopped and joined before the rest goes
 };
 
 }  // namespace leadscout::batch::detail

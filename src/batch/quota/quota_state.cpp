@@ -183,8 +183,12 @@ void QuotaState::settle_locked(const Usage& estimate, const Usage& actual) noexc
 }
 
 void QuotaState::release(const Usage& estimate) noexcept {
-  const std::lock_guard<std::mutex> guard(mu_);
-  end_call(estimate, estimate);
+  {
+    const std::lock_guard<std::mutex> guard(mu_);
+    end_call(estimate, estimate);
+  }
+  // Charged its estimate, as the journal charges it; the reservation goes.
+  if (shared_) push_settled(0.0, estimate.cost_usd);
 }
 
 std::chrono::milliseconds QuotaState::rate_limited(const Usage& estimate, std::uint64_t episode,
@@ -193,8 +197,11 @@ std::chrono::milliseconds QuotaState::rate_limited(const Usage& estimate, std::u
   if (shared_) {
     // Every shard waits, and shrinks its in-flight limit.
     const std::optional<std::uint64_t> overloads = shared_->rate_limited(delay);
-    const std::lock_guard<std::mutex> guard(mu_);
-    if (overloads) note_overloads(*overloads, true);
+    {
+      const std::lock_guard<std::mutex> guard(mu_);
+      if (overloads) note_overloads(*overloads, true);
+    }
+    push_settled(0.0, 0.0);  // not billed: only the reservation goes
   }
   return delay;
 }

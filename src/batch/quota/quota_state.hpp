@@ -73,6 +73,8 @@ class QuotaState : public std::enable_shared_from_this<QuotaState> {
   [[nodiscard]] bool admit_shared(std::unique_lock<std::mutex>& lock, const Usage& estimate, Admission& a);
   void enter_fallback(Clock::time_point now) noexcept;
   void note_overloads(std::uint64_t overloads, bool own) noexcept;
+  /// Tells the store of a call's end: its extra tokens, its spend and this shard's reservations
+  /// left (restated in full, so a failed push heals on the next one).
   void push_settled(double extra_tokens, double cost_usd) noexcept;
   void leave(std::uint64_t ticket) noexcept;
   void end_call(const Usage& estimate, const Usage& charged) noexcept;
@@ -98,6 +100,9 @@ class QuotaState : public std::enable_shared_from_this<QuotaState> {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
+  /// With a shared quota: held across each call to the store that restates this shard's
+  /// reservations, so they arrive in the order they were read. Taken before mu_, never under it.
+  std::mutex store_mu_;
   TokenBucket requests_;
   TokenBucket tokens_;
   MinuteWindow requests_window_;
@@ -125,6 +130,7 @@ class QuotaState : public std::enable_shared_from_this<QuotaState> {
   // ---- with a shared quota ----
   bool shared_on_ = true;            ///< false: the store is lost, the local share applies
   double shared_spent_ = 0;          ///< the operation's spend, as the store last said
+  double shared_reserved_ = 0;       ///< every shard's reservations, as the store last said
   double outage_allowance_ = 0;      ///< spend this shard may add while the store is lost
   double outage_spent_ = 0;          ///< what it added
   double unpushed_usd_ = 0;          ///< spend the store has not been told of yet
