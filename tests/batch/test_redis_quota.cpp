@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -15,6 +17,8 @@
 #include <leadscout/batch/quota.hpp>
 #include <leadscout/log/logger.hpp>
 
+#include "output/files.hpp"
+#include "promtool.hpp"
 #include "quota/quota_shared.hpp"
 #include "quota/quota_state.hpp"
 #include "redis_server.hpp"
@@ -36,11 +40,19 @@ std::string error_of(auto&& f) {
   return {};
 }
 
+/// A shard's store: its own connection, and its reservations expiring `ttl` after its last
+/// heartbeat.
+std::shared_ptr<lbd::SharedQuotaStore> shard_store(const RedisServer& redis,
+                                                   std::chrono::milliseconds ttl = lbd::default_reservation_ttl) {
+  const auto address = lbd::parse_redis_url(redis.url(), lbd::quota_redis_variable);
+  return lbd::connect_redis(address, lbd::quota_redis_variable, leadscout::log::get("test"), ttl);
+}
+
 /// A shard's quota: its own connection, sharing `quota` of operation "op" with the others.
 std::shared_ptr<lbd::QuotaState> shard_quota(const RedisServer& redis, const lb::Quota& quota, std::uint32_t shards,
-                                             int concurrency = 4) {
-  const auto address = lbd::parse_redis_url(redis.url(), lbd::quota_redis_variable);
-  auto store = lbd::connect_redis(address, lbd::quota_redis_variable, leadscout::log::get("test"));
+                                             int concurrency = 4,
+                                             std::chrono::milliseconds ttl = lbd::default_reservation_ttl) {
+  auto store = shard_store(redis, ttl);
   return std::make_shared<lbd::QuotaState>(quota, concurrency, lb::system_clock(), store->quota("op", quota.name),
                                            shards);
 }
@@ -222,4 +234,110 @@ TEST(BatchRedisQuota, ALostServerFallsBackToTheLocalShareAndReturns) {
     EXPECT_EQ(r.shared->fallbacks, 1U);
     EXPECT_GT(r.shared->requests_last_minute, 0);
   }
+}
+
+TEST(BatchRedisUrl, ReservationTtlIsPositiveSecondsAndErrorsNameTheVariable) {
+  EXPECT_EQ(lbd::parse_reservation_ttl("2.5"), 2500ms);
+  EXPECT_EQ(lbd::parse_reservation_ttl("10"), 10s);
+  for (const char* bad : {"0", "-1", "x", "", "1e9"}) {
+    const std::string e = error_of([&] { (void)lbd::parse_reservation_ttl(bad); });
+    EXPECT_NE(e.find("LEADSCOUT_QUOTA_REDIS_RESERVATION_TTL"), std::string::npos) << bad << ": " << e;
+  }
+}
+
+TEST(BatchRedisQuota, AnotherShardsPermitsInFlightHoldTheirCostOfTheBudget) {
+  if (!lbd::redis_supported()) GTEST_SKIP() << "this build has no Redis support";
+  LEADSCOUT_REQUIRE_REDIS_SERVER();
+  RedisServer redis;
+  ASSERT_TRUE(redis.running());
+  // A short TTL: a live shard's heartbeat keeps its reservations well past it.
+  const lb::Quota q{.name = "llm", .max_in_flight = 2, .budget_usd = 1.0};
+  auto a = shard_quota(redis, q, 2, 4, 600ms);
+  auto b = shard_quota(redis, q, 2, 4, 600ms);
+  lb::Permit held = a->acquire(lb::Usage{.tokens = 1, .cost_usd = 0.6});
+  ASSERT_TRUE(held);
+  std::stop_source stop;
+  std::jthread stopper([&stop] {
+    std::this_thread::sleep_for(1200ms);  // twice the TTL
+    stop.request_stop();
+  });
+  lb::Permit refused = b->acquire(lb::Usage{.tokens = 1, .cost_usd = 0.6}, stop.get_token());
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.failure().reason, "stopping") << "it waited for the reservation, which never expired";
+  const lb::QuotaReport waiting = b->snapshot();
+  ASSERT_TRUE(waiting.shared.has_value());
+  EXPECT_NEAR(waiting.shared->reserved_usd, 0.6, 1e-9) << "the other shard's reservation, as the store said";
+  EXPECT_FALSE(waiting.budget_exhausted);
+  // Settled for less than its estimate: the rest of the budget is free again.
+  held.settle(lb::Usage{.tokens = 1, .cost_usd = 0.3});
+  lb::Permit granted = b->acquire(lb::Usage{.tokens = 1, .cost_usd = 0.6});
+  ASSERT_TRUE(granted);
+  EXPECT_NEAR(b->snapshot().shared->reserved_usd, 0.6, 1e-9);
+  granted.settle(lb::Usage{.tokens = 1, .cost_usd = 0.6});
+  lb::Permit over = a->acquire(lb::Usage{.tokens = 1, .cost_usd = 0.2});
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.failure().reason, "budget_exhausted");
+  EXPECT_NEAR(a->snapshot().shared->spent_usd, 0.9, 1e-9);
+  EXPECT_NEAR(a->snapshot().shared->reserved_usd, 0.0, 1e-9);
+}
+
+TEST(BatchRedisQuota, ADeadShardsReservationsExpireAfterTheirTtl) {
+  if (!lbd::redis_supported()) GTEST_SKIP() << "this build has no Redis support";
+  LEADSCOUT_REQUIRE_REDIS_SERVER();
+  RedisServer redis;
+  ASSERT_TRUE(redis.running());
+  const lb::Quota q{.name = "llm", .max_in_flight = 2, .budget_usd = 1.0};
+  {
+    // A shard that reserves and dies: its store (and heartbeat) goes, its reservation stays.
+    auto dead = shard_store(redis, 300ms);
+    const lbd::SharedTake t = dead->quota("op", "llm")->take(q, 1, 0.6, lbd::SharedHolding{});
+    ASSERT_EQ(t.status, lbd::SharedTake::Status::granted);
+    EXPECT_NEAR(t.reserved_usd, 0.6, 1e-9);
+  }
+  auto live = shard_quota(redis, q, 2, 4, 300ms);
+  const auto started = std::chrono::steady_clock::now();
+  lb::Permit p = live->acquire(lb::Usage{.tokens = 1, .cost_usd = 0.6});
+  const auto waited = std::chrono::steady_clock::now() - started;
+  ASSERT_TRUE(p);
+  EXPECT_GE(waited, 150ms) << "held back while the dead shard's reservation lived";
+  EXPECT_LT(waited, 2s) << "and no longer than about its TTL";
+  p.settle(lb::Usage{.tokens = 1, .cost_usd = 0.6});
+  lb::Permit rest = live->acquire(lb::Usage{.tokens = 1, .cost_usd = 0.4});
+  EXPECT_TRUE(rest) << "the dead shard's reservation was never spend";
+  EXPECT_NEAR(live->snapshot().shared->spent_usd, 0.6, 1e-9);
+}
+
+TEST(BatchRedisQuota, TheSharedFiguresAreInThePrometheusExposition) {
+  if (!lbd::redis_supported()) GTEST_SKIP() << "this build has no Redis support";
+  LEADSCOUT_REQUIRE_REDIS_SERVER();
+  RedisServer redis;
+  ASSERT_TRUE(redis.running());
+  const lb::Quota q{.name = "llm", .max_in_flight = 2, .budget_usd = 2.0};
+  auto a = shard_quota(redis, q, 2);
+  auto b = shard_quota(redis, q, 2);
+  lb::Permit spent = a->acquire(lb::Usage{.tokens = 1, .cost_usd = 0.5});
+  spent.settle(lb::Usage{.tokens = 1, .cost_usd = 0.5});
+  lb::Permit held = a->acquire(lb::Usage{.tokens = 1, .cost_usd = 0.25});
+  lb::Permit mine = b->acquire(lb::Usage{.tokens = 1, .cost_usd = 0.125});
+  ASSERT_TRUE(held && mine);
+  lb::ProgressSnapshot s;
+  s.operation = "op";
+  s.quotas.emplace("llm", b->snapshot());
+  s.quotas.emplace("local", lbd::QuotaState(lb::Quota{.name = "local"}, 1, lb::system_clock()).snapshot());
+  const std::string text = lbd::prometheus_text(s, {}, 0);
+  const auto has = [&](const std::string& line) { return text.find(line + "\n") != std::string::npos; };
+  EXPECT_TRUE(has(R"(leadscout_quota_shared_spent_usd{operation="op",quota="llm"} 0.5)")) << text;
+  EXPECT_TRUE(has(R"(leadscout_quota_shared_reserved_usd{operation="op",quota="llm"} 0.375)")) << text;
+  EXPECT_TRUE(has(R"(leadscout_quota_shared_budget_usd{operation="op",quota="llm"} 2)")) << text;
+  EXPECT_EQ(text.find(R"(leadscout_quota_shared_spent_usd{operation="op",quota="local"})"), std::string::npos)
+      << "a quota of this process alone has no shared figures";
+  const auto promtool = leadscout::test::find_promtool();
+  ASSERT_FALSE(promtool.empty()) << leadscout::test::kPromtoolMissing;
+  const leadscout::test::TempDir dir;
+  const std::filesystem::path file = dir.path() / "shared.prom";
+  std::ofstream(file) << text;
+  const auto check = leadscout::test::promtool_check_metrics(promtool, file, dir.path());
+  EXPECT_EQ(check.exit_code, 0) << check.output << "\n" << text;
+  held.settle(lb::Usage{.tokens = 1, .cost_usd = 0.25});
+  mine.settle(lb::Usage{.tokens = 1, .cost_usd = 0.125});
 }

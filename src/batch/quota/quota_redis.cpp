@@ -170,27 +170,20 @@ std::optional<std::uint64_t> RedisQuota::overloaded() {
   return as_count(r.get());
 }
 
-RedisQuotaStore::RedisQuotaStore(const RedisAddress& address, std::string_view variable, leadscout::log::Logger log,
-                                 std::chrono::milliseconds reservation_ttl)
-    : link_(std::make_shared<RedisLink>(address, variable, std::move(log))),
-      holder_{holder_name(), reservation_ttl},
-      heartbeat_([this](std::stop_token stop) { heartbeat(std::move(stop)); }) {}
+RedisHeartbeat::RedisHeartbeat(std::shared_ptr<RedisLink> link, RedisHolder holder)
+    : link_(std::move(link)), holder_(std::move(holder)), thread_([this](std::stop_token stop) { run(std::move(stop)); }) {}
 
-RedisQuotaStore::~RedisQuotaStore() {
-  heartbeat_.request_stop();
-  if (heartbeat_.joinable()) heartbeat_.join();
+RedisHeartbeat::~RedisHeartbeat() {
+  thread_.request_stop();
+  if (thread_.joinable()) thread_.join();
 }
 
-std::shared_ptr<SharedQuota> RedisQuotaStore::quota(std::string_view operation, std::string_view name) {
-  std::string key = "leadscout:quota:" + std::string(operation) + ":" + std::string(name);
-  {
-    const std::lock_guard<std::mutex> guard(mu_);
-    live_keys_.push_back(key + ":live");
-  }
-  return std::make_shared<RedisQuota>(link_, std::move(key), holder_);
+void RedisHeartbeat::add(std::string live_key) {
+  const std::lock_guard<std::mutex> guard(mu_);
+  live_keys_.push_back(std::move(live_key));
 }
 
-void RedisQuotaStore::heartbeat(std::stop_token stop) {
+void RedisHeartbeat::run(std::stop_token stop) {
   const auto interval = std::max<std::chrono::milliseconds>(holder_.ttl / 3, std::chrono::milliseconds(1));
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
@@ -201,10 +194,21 @@ void RedisQuotaStore::heartbeat(std::stop_token stop) {
     args.insert(args.end(), live_keys_.begin(), live_keys_.end());
     args.push_back(holder_.name);
     args.push_back(std::to_string(holder_.ttl.count()));
-    lock.unlock();  // I/O outside the lock: quota() may be called meanwhile
+    lock.unlock();  // I/O outside the lock: add() may be called meanwhile
     (void)link_->command(args);
     lock.lock();
   }
+}
+
+RedisQuotaStore::RedisQuotaStore(const RedisAddress& address, std::string_view variable, leadscout::log::Logger log,
+                                 std::chrono::milliseconds reservation_ttl)
+    : link_(std::make_shared<RedisLink>(address, variable, std::move(log))),
+      heartbeat_(std::make_shared<RedisHeartbeat>(link_, RedisHolder{holder_name(), reservation_ttl})) {}
+
+std::shared_ptr<SharedQuota> RedisQuotaStore::quota(std::string_view operation, std::string_view name) {
+  std::string key = "leadscout:quota:" + std::string(operation) + ":" + std::string(name);
+  heartbeat_->add(key + ":live");
+  return std::make_shared<RedisQuota>(link_, std::move(key), heartbeat_);
 }
 
 }  // namespace leadscout::batch::detail

@@ -70,12 +70,36 @@ struct RedisHolder {
   std::chrono::milliseconds ttl{default_reservation_ttl};
 };
 
+/// Pushes on the expiry of one process's reservations every third of their TTL while it lives,
+/// on a thread of its own; when the process dies, they expire. Kept alive by the store and by
+/// every quota it made.
+class RedisHeartbeat {
+ public:
+  RedisHeartbeat(std::shared_ptr<RedisLink> link, RedisHolder holder);
+  ~RedisHeartbeat();
+  RedisHeartbeat(const RedisHeartbeat&) = delete;
+  RedisHeartbeat& operator=(const RedisHeartbeat&) = delete;
+  /// Adds a quota's "<key>:live" set to the beat.
+  void add(std::string live_key);
+  [[nodiscard]] const RedisHolder& holder() const noexcept { return holder_; }
+
+ private:
+  void run(std::stop_token stop);
+
+  const std::shared_ptr<RedisLink> link_;
+  const RedisHolder holder_;
+  std::mutex mu_;
+  std::condition_variable_any wake_;
+  std::vector<std::string> live_keys_;
+  std::jthread thread_;  ///< last: stopped and joined before the rest goes
+};
+
 /// A quota's shared state: a hash "leadscout:quota:<operation>:<name>", its 5-second windows,
 /// and its reservations ("<key>:res", "<key>:live").
 class RedisQuota final : public SharedQuota {
  public:
-  RedisQuota(std::shared_ptr<RedisLink> link, std::string key, RedisHolder holder)
-      : link_(std::move(link)), key_(std::move(key)), holder_(std::move(holder)) {}
+  RedisQuota(std::shared_ptr<RedisLink> link, std::string key, std::shared_ptr<RedisHeartbeat> heartbeat)
+      : link_(std::move(link)), key_(std::move(key)), heartbeat_(std::move(heartbeat)), holder_(heartbeat_->holder()) {}
   [[nodiscard]] SharedTake take(const Quota& limits, double tokens, double cost_usd, const SharedHolding& mine) override;
   bool settle(const Quota& limits, double extra_tokens, double cost_usd, double reserved_usd) override;
   [[nodiscard]] std::optional<std::uint64_t> rate_limited(std::chrono::milliseconds delay) override;
@@ -85,30 +109,20 @@ class RedisQuota final : public SharedQuota {
  private:
   std::shared_ptr<RedisLink> link_;
   const std::string key_;
+  const std::shared_ptr<RedisHeartbeat> heartbeat_;
   const RedisHolder holder_;
 };
 
-/// The Redis store of LEADSCOUT_QUOTA_REDIS. While it lives, a thread of its own pushes on the
-/// expiry of this process's reservations every third of their TTL; when the process dies, they
-/// expire.
+/// The Redis store of LEADSCOUT_QUOTA_REDIS: one connection and one heartbeat for its quotas.
 class RedisQuotaStore final : public SharedQuotaStore {
  public:
   RedisQuotaStore(const RedisAddress& address, std::string_view variable, leadscout::log::Logger log,
                   std::chrono::milliseconds reservation_ttl);
-  ~RedisQuotaStore() override;
-  RedisQuotaStore(const RedisQuotaStore&) = delete;
-  RedisQuotaStore& operator=(const RedisQuotaStore&) = delete;
   [[nodiscard]] std::shared_ptr<SharedQuota> quota(std::string_view operation, std::string_view name) override;
 
  private:
-  void heartbeat(std::stop_token stop);
-
   std::shared_ptr<RedisLink> link_;
-  const RedisHolder holder_;
-  std::mutex mu_;
-  std::condition_variable_any wake_;
-  std::vector<std::string> live_keys_;  ///< the "<key>:live" sets of the quotas made here
-  std::jthread heartbeat_;              ///< last: stopped and joined before the rest goes
+  std::shared_ptr<RedisHeartbeat> heartbeat_;
 };
 
 }  // namespace leadscout::batch::detail
