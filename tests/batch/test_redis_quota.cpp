@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <csignal>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <atomic>
@@ -79,6 +81,31 @@ int grant_for(const std::vector<std::shared_ptr<lbd::QuotaState>>& states, std::
   stop.request_stop();
   threads.clear();
   return granted.load();
+}
+
+/// The operation's spend as its shards' journals hold it: the sum of the spend their progress
+/// files report (each shard's earlier runs included), one directory per shard under `root`.
+double journaled_spend(const std::filesystem::path& root, int shards) {
+  double total = 0;
+  for (int i = 0; i < shards; ++i) {
+    for (const auto& e : std::filesystem::directory_iterator(root / ("shard-" + std::to_string(i)))) {
+      const std::string name = e.path().filename().string();
+      if (!name.starts_with("quota_child") || e.path().extension() != ".json") continue;
+      const lb::ProgressSnapshot p = lb::read_progress(e.path());
+      if (const auto q = p.quotas.find("llm"); q != p.quotas.end()) total += q->second.spent_usd;
+    }
+  }
+  return total;
+}
+
+/// True once `file` has a line, within `limit`.
+bool wait_for_line(const std::filesystem::path& file, std::chrono::milliseconds limit) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < until) {
+    if (leadscout::test::read_file(file).find('\n') != std::string::npos) return true;
+    std::this_thread::sleep_for(2ms);
+  }
+  return false;
 }
 
 }  // namespace
@@ -340,4 +367,40 @@ TEST(BatchRedisQuota, TheSharedFiguresAreInThePrometheusExposition) {
   EXPECT_EQ(check.exit_code, 0) << check.output << "\n" << text;
   held.settle(lb::Usage{.tokens = 1, .cost_usd = 0.25});
   mine.settle(lb::Usage{.tokens = 1, .cost_usd = 0.125});
+}
+
+TEST(BatchRedisQuotaProcess, AShardKilledHoldingReservationsAndRestartedLeavesTheBudgetHeld) {
+  if (!lbd::redis_supported()) GTEST_SKIP() << "this build has no Redis support";
+  LEADSCOUT_REQUIRE_REDIS_SERVER();
+  RedisServer redis;
+  ASSERT_TRUE(redis.running());
+  const leadscout::test::TempDir root;
+  constexpr int kShards = 4;
+  constexpr double kBudget = 0.5;  // fifty $0.01 calls of 100 ms, four workers a shard
+  constexpr double kCall = 0.01;
+  const leadscout::test::ScopedEnv url("LEADSCOUT_QUOTA_REDIS", redis.url().c_str());
+  const leadscout::test::ScopedEnv ttl("LEADSCOUT_QUOTA_REDIS_RESERVATION_TTL", "1");
+  const auto start = [&](int i) {
+    const std::filesystem::path dir = root.path() / ("shard-" + std::to_string(i));
+    std::filesystem::create_directories(dir);
+    const std::string shard = std::to_string(i) + "/" + std::to_string(kShards);
+    const leadscout::test::ScopedEnv spec("LEADSCOUT_SHARD", shard.c_str());
+    return std::make_unique<leadscout::test::ChildProcess>(
+        std::vector<std::string>{QUOTA_CHILD, dir.string(), "400", "budget", "0.5", "100"}, dir);
+  };
+  std::vector<std::unique_ptr<leadscout::test::ChildProcess>> shards;
+  for (int i = 0; i < kShards; ++i) shards.push_back(start(i));
+  // Shard 0 is killed inside its first calls, holding their reservations, and started again.
+  ASSERT_TRUE(wait_for_line(root.path() / "shard-0" / "calls.txt", 10s));
+  shards[0]->signal(SIGKILL);
+  EXPECT_EQ(shards[0]->wait(5s), 128 + SIGKILL);
+  shards[0] = start(0);
+  for (int i = 0; i < kShards; ++i) {
+    const int code = shards[i]->wait(30s);
+    EXPECT_TRUE(code == 0 || code == 4) << "shard " << i << " exit " << code << ": " << shards[i]->err();
+  }
+  const double spent = journaled_spend(root.path(), kShards);
+  std::printf("journaled spend: %.4f of a %.2f budget\n", spent, kBudget);
+  EXPECT_LE(spent, kBudget + kShards * kCall + 1e-9) << "the operation's spend, every shard's journal";
+  EXPECT_GE(spent, kBudget - kShards * kCall - 1e-9) << "and the budget was used";
 }

@@ -160,8 +160,17 @@ void QuotaState::end_call(const Usage& estimate, const Usage& charged) noexcept 
   cv_.notify_all();
 }
 
+std::unique_lock<std::mutex> QuotaState::store_turn() noexcept {
+  // Held from the local end of a call until the store has its spend and reservations: a permit
+  // asked for meanwhile would see neither.
+  std::unique_lock<std::mutex> turn(store_mu_, std::defer_lock);
+  if (shared_) turn.lock();
+  return turn;
+}
+
 Usage QuotaState::settle(const Usage& estimate, Usage actual) noexcept {
   actual = cleaned(actual);
+  const auto turn = store_turn();
   settle_locked(estimate, actual);
   if (shared_) push_settled(tokens_of(actual) - tokens_of(estimate), actual.cost_usd);
   return actual;
@@ -183,6 +192,7 @@ void QuotaState::settle_locked(const Usage& estimate, const Usage& actual) noexc
 }
 
 void QuotaState::release(const Usage& estimate) noexcept {
+  const auto turn = store_turn();
   {
     const std::lock_guard<std::mutex> guard(mu_);
     end_call(estimate, estimate);
@@ -193,6 +203,7 @@ void QuotaState::release(const Usage& estimate) noexcept {
 
 std::chrono::milliseconds QuotaState::rate_limited(const Usage& estimate, std::uint64_t episode,
                                                    std::chrono::milliseconds retry_after) noexcept {
+  const auto turn = store_turn();
   const std::chrono::milliseconds delay = rate_limited_locked(estimate, episode, retry_after);
   if (shared_) {
     // Every shard waits, and shrinks its in-flight limit.

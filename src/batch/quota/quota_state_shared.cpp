@@ -78,7 +78,6 @@ void QuotaState::note_overloads(std::uint64_t overloads, bool own) noexcept {
 }
 
 void QuotaState::push_settled(double extra_tokens, double cost_usd) noexcept {
-  const std::lock_guard<std::mutex> store_guard(store_mu_);
   Quota limits = quota_;
   double cost = cost_usd;
   double reserved = 0;
