@@ -334,6 +334,22 @@ TEST(BatchRedisQuota, ADeadShardsReservationsExpireAfterTheirTtl) {
   EXPECT_NEAR(live->snapshot().shared->spent_usd, 0.6, 1e-9);
 }
 
+TEST(BatchRedisQuota, AResumeAfterTheHashExpiredCountsAtLeastTheShardsOwnJournaledSpend) {
+  if (!lbd::redis_supported()) GTEST_SKIP() << "this build has no Redis support";
+  LEADSCOUT_REQUIRE_REDIS_SERVER();
+  RedisServer redis;  // empty: as after the hash's expiry
+  ASSERT_TRUE(redis.running());
+  const lb::Quota q{.name = "llm", .max_in_flight = 2, .budget_usd = 1.0};
+  auto resumed = shard_quota(redis, q, 2);
+  resumed->add_prior_usage(lb::Usage{.tokens = 10, .cost_usd = 0.8});  // what its journal holds
+  lb::Permit over = resumed->acquire(lb::Usage{.tokens = 1, .cost_usd = 0.3});
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.failure().reason, "budget_exhausted");
+  auto other = shard_quota(redis, q, 2);  // a shard with no journaled spend counts only Redis's
+  lb::Permit fits = other->acquire(lb::Usage{.tokens = 1, .cost_usd = 0.3});
+  EXPECT_TRUE(fits);
+}
+
 TEST(BatchRedisQuota, TheSharedFiguresAreInThePrometheusExposition) {
   if (!lbd::redis_supported()) GTEST_SKIP() << "this build has no Redis support";
   LEADSCOUT_REQUIRE_REDIS_SERVER();
