@@ -89,9 +89,8 @@ std::shared_ptr<SharedQuotaStore> shared_store_from_env(leadscout::log::Logger l
   if (!redis_supported()) return connect_redis(RedisAddress{}, variable, std::move(log));
   const RedisAddress address = parse_redis_url(text, variable);
   std::chrono::milliseconds ttl = default_reservation_ttl;
-  if (const char* ttl_text = std::getenv(std::string(quota_redis_ttl_variable).c_str()); ttl_text != nullptr && *ttl_text != '\0') {
-    ttl = parse_reservation_ttl(ttl_text);
-  }
+  const char* ttl_text = std::getenv(std::string(quota_redis_ttl_variable).c_str());
+  if (ttl_text != nullptr && *ttl_text != '\0') ttl = parse_reservation_ttl(ttl_text);
   return connect_redis(address, variable, std::move(log), ttl);
 }
 

@@ -132,7 +132,6 @@ class QuotaState : public std::enable_shared_from_this<QuotaState> {
   // ---- with a shared quota ----
   bool shared_on_ = true;            ///< false: the store is lost, the local share applies
   double shared_spent_ = 0;          ///< the operation's spend, as the store last said
-  double shared_reserved_ = 0;       ///< every shard's reservations, as the store last said
   double outage_allowance_ = 0;      ///< spend this shard may add while the store is lost
   double outage_spent_ = 0;          ///< what it added
   double unpushed_usd_ = 0;          ///< spend the store has not been told of yet

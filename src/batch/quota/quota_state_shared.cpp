@@ -37,12 +37,11 @@ bool QuotaState::admit_shared(std::unique_lock<std::mutex>& lock, const Usage& e
   a.grant = false;
   shared_on_ = true;
   shared_spent_ = t.spent_usd + unpushed_usd_;
-  shared_reserved_ = t.reserved_usd;
   shared_report_.connected = true;
   shared_report_.requests_last_minute = t.requests_last_minute;
   shared_report_.tokens_last_minute = t.tokens_last_minute;
   shared_report_.spent_usd = shared_spent_;
-  shared_report_.reserved_usd = shared_reserved_;
+  shared_report_.reserved_usd = t.reserved_usd;
   note_overloads(t.overloads, false);
   switch (t.status) {
     case SharedTake::Status::granted:
