@@ -1,7 +1,9 @@
 // A child process for the quota tests: runs a batch whose callback takes a permit of the quota
 // "llm" and exits with exit_code().
-//   quota_child <progress_dir> <items> budget <budget_usd>   each call costs $0.01
+//   quota_child <progress_dir> <items> budget <budget_usd> [call_ms]   each call costs $0.01
 //   quota_child <progress_dir> <items> halt <concurrency>    every call is refused with a 401
+// A call lasts call_ms (default 2). Shards come from LEADSCOUT_SHARD, a shared quota from
+// LEADSCOUT_QUOTA_REDIS.
 // Each call that reaches the "provider" appends the item's id to <progress_dir>/calls.txt.
 // Prints "status=<status> reason=<reason>" on stdout at the end.
 #include <fcntl.h>
@@ -35,10 +37,11 @@ void record_call(const std::filesystem::path& file, const std::string& id) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 5) {
-    std::fprintf(stderr, "usage: quota_child <progress_dir> <items> budget|halt <value>\n");
+  if (argc != 5 && argc != 6) {
+    std::fprintf(stderr, "usage: quota_child <progress_dir> <items> budget|halt <value> [call_ms]\n");
     return 2;
   }
+  const int call_ms = argc == 6 ? std::atoi(argv[5]) : 2;
   const std::filesystem::path dir = argv[1];
   const int n = std::atoi(argv[2]);
   const std::string mode = argv[3];
@@ -56,7 +59,7 @@ int main(int argc, char** argv) {
     lb::Permit permit = ctx.acquire("llm", lb::Usage{.tokens = 100, .cost_usd = 0.01});
     if (!permit) return permit.failure();
     record_call(dir / "calls.txt", item.id);
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    std::this_thread::sleep_for(std::chrono::milliseconds(call_ms));
     if (halt) return lb::Failure{.reason = "unauthorized", .retry = lb::Retry::no, .halt = true};
     permit.settle(lb::Usage{.tokens = 100, .cost_usd = 0.01});
     return 1;

@@ -24,6 +24,7 @@ struct SharedQuotaReport {
   double requests_last_minute = 0;  ///< every shard's permits in the last 60 s, as last seen
   double tokens_last_minute = 0;    ///< their tokens
   double spent_usd = 0;             ///< every shard's spend, as last seen
+  double reserved_usd = 0;          ///< estimates of every shard's permits in flight, as last seen
   std::uint64_t fallbacks = 0;      ///< how often this shard lost the store in this run
 };
 
@@ -34,6 +35,7 @@ inline void to_json(nlohmann::json& j, const SharedQuotaReport& s) {
                      {"requests_last_minute", s.requests_last_minute},
                      {"tokens_last_minute", s.tokens_last_minute},
                      {"spent_usd", s.spent_usd},
+                     {"reserved_usd", s.reserved_usd},
                      {"fallbacks", s.fallbacks}};
 }
 
@@ -44,6 +46,7 @@ inline void from_json(const nlohmann::json& j, SharedQuotaReport& s) {
   s.requests_last_minute = j.value("requests_last_minute", 0.0);
   s.tokens_last_minute = j.value("tokens_last_minute", 0.0);
   s.spent_usd = j.value("spent_usd", 0.0);
+  s.reserved_usd = j.value("reserved_usd", 0.0);
   s.fallbacks = j.value("fallbacks", std::uint64_t{0});
 }
 

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cmath>
@@ -123,15 +124,31 @@ void quota_metrics(std::ostringstream& o, const std::string& labels,
       {"tokens_per_minute_limit", "gauge", "The token limit in force: configured, else learned (0: none).",
        [](const QuotaReport& q) { return q.configured_tpm > 0 ? q.configured_tpm : q.learned_tpm; }},
   };
-  if (quotas.empty()) return;
-  for (const Figure& f : figures) {
+  // The operation's figures of the quotas its shards share (LEADSCOUT_QUOTA_REDIS), as this
+  // shard last saw them in the store.
+  static constexpr Figure shared_figures[] = {
+      {"shared_spent_usd", "gauge", "The operation's spend, every shard's, in the shared store.",
+       [](const QuotaReport& q) { return q.shared->spent_usd; }},
+      {"shared_reserved_usd", "gauge", "Estimates of every shard's permits in flight (live reservations).",
+       [](const QuotaReport& q) { return q.shared->reserved_usd; }},
+      {"shared_budget_usd", "gauge", "The budget the shards share (0: none).",
+       [](const QuotaReport& q) { return q.budget_usd; }},
+  };
+  const auto write = [&](const Figure& f, bool shared_only) {
     o << "# HELP leadscout_quota_" << f.name << ' ' << f.help << "\n# TYPE leadscout_quota_" << f.name << ' '
       << f.type << '\n';
     for (const auto& [name, q] : quotas) {
+      if (shared_only && !q.shared) continue;
       o << "leadscout_quota_" << f.name << '{' << labels << ",quota=\"" << prom_escape(name) << "\"} "
         << prom_number(f.value(q)) << '\n';
     }
+  };
+  if (quotas.empty()) return;
+  for (const Figure& f : figures) write(f, false);
+  if (std::none_of(quotas.begin(), quotas.end(), [](const auto& entry) { return entry.second.shared.has_value(); })) {
+    return;
   }
+  for (const Figure& f : shared_figures) write(f, true);
 }
 
 }  // namespace

@@ -3,6 +3,9 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
+#include <stop_token>
+#include <thread>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -18,10 +21,11 @@ struct redisReply;
 
 namespace leadscout::batch::detail {
 
-/// The Lua scripts of the shared buckets (quota_redis_scripts.cpp).
-extern const char* const redis_take_script;
-extern const char* const redis_settle_script;
-extern const char* const redis_cooldown_script;
+/// The Lua scripts of the shared buckets and reservations (quota_redis_scripts.cpp).
+extern const std::string redis_take_script;
+extern const std::string redis_settle_script;
+extern const std::string redis_cooldown_script;
+extern const std::string redis_heartbeat_script;
 
 /// A freed-on-destruction reply.
 struct RedisReplyDeleter {
@@ -59,12 +63,45 @@ class RedisLink {
   bool lost_ = false;  ///< an outage is under way and was reported
 };
 
-/// A quota's shared state: a hash "leadscout:quota:<operation>:<name>" and its 5-second windows.
+/// Who holds reservations in the store: one process's random name, and how long its
+/// reservations outlive its last heartbeat.
+struct RedisHolder {
+  std::string name;
+  std::chrono::milliseconds ttl{default_reservation_ttl};
+};
+
+/// Pushes on the expiry of one process's reservations every third of their TTL while it lives,
+/// on a thread of its own; when the process dies, they expire. Kept alive by the store and by
+/// every quota it made.
+class RedisHeartbeat {
+ public:
+  RedisHeartbeat(std::shared_ptr<RedisLink> link, RedisHolder holder);
+  ~RedisHeartbeat();
+  RedisHeartbeat(const RedisHeartbeat&) = delete;
+  RedisHeartbeat& operator=(const RedisHeartbeat&) = delete;
+  /// Adds a quota's "<key>:live" set to the beat.
+  void add(std::string live_key);
+  [[nodiscard]] const RedisHolder& holder() const noexcept { return holder_; }
+
+ private:
+  void run(std::stop_token stop);
+
+  const std::shared_ptr<RedisLink> link_;
+  const RedisHolder holder_;
+  std::mutex mu_;
+  std::condition_variable_any wake_;
+  std::vector<std::string> live_keys_;
+  std::jthread thread_;  ///< last: stopped and joined before the rest goes
+};
+
+/// A quota's shared state: a hash "leadscout:quota:<operation>:<name>", its 5-second windows,
+/// and its reservations ("<key>:res", "<key>:live").
 class RedisQuota final : public SharedQuota {
  public:
-  RedisQuota(std::shared_ptr<RedisLink> link, std::string key) : link_(std::move(link)), key_(std::move(key)) {}
-  [[nodiscard]] SharedTake take(const Quota& limits, double tokens, double cost_usd) override;
-  bool settle(const Quota& limits, double extra_tokens, double cost_usd) override;
+  RedisQuota(std::shared_ptr<RedisLink> link, std::string key, std::shared_ptr<RedisHeartbeat> heartbeat)
+      : link_(std::move(link)), key_(std::move(key)), heartbeat_(std::move(heartbeat)), holder_(heartbeat_->holder()) {}
+  [[nodiscard]] SharedTake take(const Quota& limits, double tokens, double cost_usd, const SharedHolding& mine) override;
+  bool settle(const Quota& limits, double extra_tokens, double cost_usd, double reserved_usd) override;
   [[nodiscard]] std::optional<std::uint64_t> rate_limited(std::chrono::milliseconds delay) override;
   [[nodiscard]] std::optional<std::uint64_t> overloaded() override;
   [[nodiscard]] std::string_view backend() const noexcept override { return "redis"; }
@@ -72,17 +109,20 @@ class RedisQuota final : public SharedQuota {
  private:
   std::shared_ptr<RedisLink> link_;
   const std::string key_;
+  const std::shared_ptr<RedisHeartbeat> heartbeat_;
+  const RedisHolder holder_;
 };
 
-/// The Redis store of LEADSCOUT_QUOTA_REDIS.
+/// The Redis store of LEADSCOUT_QUOTA_REDIS: one connection and one heartbeat for its quotas.
 class RedisQuotaStore final : public SharedQuotaStore {
  public:
-  RedisQuotaStore(const RedisAddress& address, std::string_view variable, leadscout::log::Logger log)
-      : link_(std::make_shared<RedisLink>(address, variable, std::move(log))) {}
+  RedisQuotaStore(const RedisAddress& address, std::string_view variable, leadscout::log::Logger log,
+                  std::chrono::milliseconds reservation_ttl);
   [[nodiscard]] std::shared_ptr<SharedQuota> quota(std::string_view operation, std::string_view name) override;
 
  private:
   std::shared_ptr<RedisLink> link_;
+  std::shared_ptr<RedisHeartbeat> heartbeat_;
 };
 
 }  // namespace leadscout::batch::detail

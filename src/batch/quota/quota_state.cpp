@@ -158,8 +158,17 @@ void QuotaState::end_call(const Usage& estimate, const Usage& charged) noexcept 
   cv_.notify_all();
 }
 
+std::unique_lock<std::mutex> QuotaState::store_turn() noexcept {
+  // Held from the local end of a call until the store has its spend and reservations: a permit
+  // asked for meanwhile would see neither.
+  std::unique_lock<std::mutex> turn(store_mu_, std::defer_lock);
+  if (shared_) turn.lock();
+  return turn;
+}
+
 Usage QuotaState::settle(const Usage& estimate, Usage actual) noexcept {
   actual = cleaned(actual);
+  const auto turn = store_turn();
   settle_locked(estimate, actual);
   if (shared_) push_settled(tokens_of(actual) - tokens_of(estimate), actual.cost_usd);
   return actual;
@@ -181,18 +190,27 @@ void QuotaState::settle_locked(const Usage& estimate, const Usage& actual) noexc
 }
 
 void QuotaState::release(const Usage& estimate) noexcept {
-  const std::lock_guard<std::mutex> guard(mu_);
-  end_call(estimate, estimate);
+  const auto turn = store_turn();
+  {
+    const std::lock_guard<std::mutex> guard(mu_);
+    end_call(estimate, estimate);
+  }
+  // Charged its estimate, as the journal charges it; the reservation goes.
+  if (shared_) push_settled(0.0, estimate.cost_usd);
 }
 
 std::chrono::milliseconds QuotaState::rate_limited(const Usage& estimate, std::uint64_t episode,
                                                    std::chrono::milliseconds retry_after) noexcept {
+  const auto turn = store_turn();
   const std::chrono::milliseconds delay = rate_limited_locked(estimate, episode, retry_after);
   if (shared_) {
     // Every shard waits, and shrinks its in-flight limit.
     const std::optional<std::uint64_t> overloads = shared_->rate_limited(delay);
-    const std::lock_guard<std::mutex> guard(mu_);
-    if (overloads) note_overloads(*overloads, true);
+    {
+      const std::lock_guard<std::mutex> guard(mu_);
+      if (overloads) note_overloads(*overloads, true);
+    }
+    push_settled(0.0, 0.0);  // not billed: only the reservation goes
   }
   return delay;
 }

@@ -76,6 +76,10 @@ class QuotaState : public std::enable_shared_from_this<QuotaState> {
   [[nodiscard]] bool admit_shared(std::unique_lock<std::mutex>& lock, const Usage& estimate, Admission& a);
   void enter_fallback(Clock::time_point now) noexcept;
   void note_overloads(std::uint64_t overloads, bool own) noexcept;
+  /// With a shared quota, store_mu_ locked; else nothing.
+  [[nodiscard]] std::unique_lock<std::mutex> store_turn() noexcept;
+  /// Tells the store of a call's end: its extra tokens, its spend and this shard's reservations
+  /// left (restated in full, so a failed push heals on the next one). Under store_turn().
   void push_settled(double extra_tokens, double cost_usd) noexcept;
   void leave(std::uint64_t ticket) noexcept;
   void end_call(const Usage& estimate, const Usage& charged) noexcept;
@@ -101,6 +105,9 @@ class QuotaState : public std::enable_shared_from_this<QuotaState> {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
+  /// With a shared quota: held across each call to the store that restates this shard's
+  /// reservations, so they arrive in the order they were read. Taken before mu_, never under it.
+  std::mutex store_mu_;
   TokenBucket requests_;
   TokenBucket tokens_;
   MinuteWindow requests_window_;

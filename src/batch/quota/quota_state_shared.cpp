@@ -12,7 +12,13 @@ bool QuotaState::admit_shared(std::unique_lock<std::mutex>& lock, const Usage& e
   if (limits.requests_per_minute <= 0) limits.requests_per_minute = learned_rpm_;
   if (limits.tokens_per_minute <= 0) limits.tokens_per_minute = learned_tpm_;
   lock.unlock();
-  const SharedTake t = shared_->take(limits, tokens_of(estimate), estimate.cost_usd);
+  // Held until the caller, under mu_, has counted a granted permit in reserved_usd_: a settle
+  // that restates the reservations meanwhile would leave it out.
+  const std::lock_guard<std::mutex> store_guard(store_mu_);
+  lock.lock();
+  const SharedHolding mine{.reserved_usd = quota_.budget_usd > 0 ? reserved_usd_ : 0.0, .spent_usd = spent_usd_};
+  lock.unlock();
+  const SharedTake t = shared_->take(limits, tokens_of(estimate), estimate.cost_usd, mine);
   lock.lock();
   const Clock::time_point now = clock_->now();
   if (t.status == SharedTake::Status::unavailable) {
@@ -29,6 +35,7 @@ bool QuotaState::admit_shared(std::unique_lock<std::mutex>& lock, const Usage& e
   shared_report_.requests_last_minute = t.requests_last_minute;
   shared_report_.tokens_last_minute = t.tokens_last_minute;
   shared_report_.spent_usd = shared_spent_;
+  shared_report_.reserved_usd = t.reserved_usd;
   note_overloads(t.overloads, false);
   switch (t.status) {
     case SharedTake::Status::granted:
@@ -66,14 +73,17 @@ void QuotaState::note_overloads(std::uint64_t overloads, bool own) noexcept {
 void QuotaState::push_settled(double extra_tokens, double cost_usd) noexcept {
   Quota limits = quota_;
   double cost = cost_usd;
+  double reserved = 0;
   {
     const std::lock_guard<std::mutex> guard(mu_);
     if (limits.tokens_per_minute <= 0) limits.tokens_per_minute = learned_tpm_;
     cost += unpushed_usd_;
     unpushed_usd_ = 0;
+    reserved = reserved_usd_;
   }
-  if (extra_tokens == 0.0 && cost == 0.0) return;
-  if (shared_->settle(limits, extra_tokens, cost)) return;
+  // Without a budget nothing is reserved, and a call that changed nothing need not be told.
+  if (extra_tokens == 0.0 && cost == 0.0 && quota_.budget_usd <= 0) return;
+  if (shared_->settle(limits, extra_tokens, cost, quota_.budget_usd > 0 ? reserved : 0.0)) return;
   const std::lock_guard<std::mutex> guard(mu_);
   unpushed_usd_ += cost;  // told when the store is back
 }
