@@ -1,5 +1,6 @@
-// OpenAI's Batch API on loopback, as the tests need it: /files (upload, content), /batches
-// (create, retrieve, list, cancel) and chat completions for the online fallback. A batch ends
+// The batch APIs on loopback, as the tests need them: OpenAI's /files (upload, content) and
+// /batches (create, retrieve, list), Anthropic's /messages/batches (create, retrieve, results),
+// and both chat paths for the online fallback. A batch ends
 // after a number of polls; rows answer with a fixed label, or expire, or fail with a 400.
 #pragma once
 
@@ -47,6 +48,21 @@ class FakeBatchProvider {
       ++online_calls_;
       res.set_content(openai_answer(settings_.answer), "application/json");
     });
+    server_.Post("/v1/messages", [this](const httplib::Request&, httplib::Response& res) {
+      const std::lock_guard lock(mutex_);
+      ++online_calls_;
+      res.set_content(anthropic_tool_answer(nlohmann::json::parse(settings_.answer)), "application/json");
+    });
+    server_.Post("/v1/messages/batches", [this](const httplib::Request& req, httplib::Response& res) {
+      create_anthropic(req, res);
+    });
+    server_.Get(R"(/v1/messages/batches/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
+      retrieve(req.matches[1], res);
+    });
+    server_.Get(R"(/v1/messages/batches/([^/]+)/results)", [this](const httplib::Request& req, httplib::Response& res) {
+      const std::lock_guard lock(mutex_);
+      res.set_content(files_["results-" + std::string(req.matches[1])], "application/jsonl");
+    });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -90,6 +106,7 @@ class FakeBatchProvider {
     std::vector<nlohmann::json> lines;
     int polls = 0;
     nlohmann::json object;
+    bool anthropic = false;
   };
 
   void upload(const httplib::Request& req, httplib::Response& res) {
@@ -117,6 +134,45 @@ class FakeBatchProvider {
     res.set_content(b.object.dump(), "application/json");
   }
 
+  void create_anthropic(const httplib::Request& req, httplib::Response& res) {
+    const std::lock_guard lock(mutex_);
+    Batch b;
+    b.anthropic = true;
+    b.id = "msgbatch_" + std::to_string(batches_.size() + 1);
+    const nlohmann::json body = nlohmann::json::parse(req.body);
+    for (const nlohmann::json& r : body.at("requests")) {
+      b.lines.push_back(r);
+      if (!seen_ids_.insert(r.at("custom_id").get<std::string>()).second) ++duplicates_;
+    }
+    b.object = {{"id", b.id}, {"type", "message_batch"}, {"processing_status", "in_progress"},
+                {"request_counts", {{"processing", b.lines.size()}, {"succeeded", 0}, {"errored", 0}, {"canceled", 0}, {"expired", 0}}}};
+    batches_.push_back(b);
+    res.set_content(b.object.dump(), "application/json");
+  }
+
+  void finish_anthropic(Batch& b, bool expire) {
+    std::string results;
+    int succeeded = 0, errored = 0, expired = 0;
+    for (std::size_t i = 0; i < b.lines.size(); ++i) {
+      const std::string custom_id = b.lines[i].at("custom_id");
+      nlohmann::json result;
+      if (expire && i % 2 == 1) {
+        result = {{"type", "expired"}};
+        ++expired;
+      } else if (settings_.refuse.count(custom_id) > 0) {
+        result = {{"type", "errored"}, {"error", {{"type", "error"}, {"error", {{"type", "invalid_request_error"}, {"message", "bad model"}}}}}};
+        ++errored;
+      } else {
+        result = {{"type", "succeeded"}, {"message", nlohmann::json::parse(anthropic_tool_answer(nlohmann::json::parse(settings_.answer)))}};
+        ++succeeded;
+      }
+      results += nlohmann::json{{"custom_id", custom_id}, {"result", result}}.dump() + "\n";
+    }
+    files_["results-" + b.id] = results;
+    b.object["processing_status"] = "ended";
+    b.object["request_counts"] = {{"processing", 0}, {"succeeded", succeeded}, {"errored", errored}, {"canceled", 0}, {"expired", expired}};
+  }
+
   void list(httplib::Response& res) {
     const std::lock_guard lock(mutex_);
     nlohmann::json data = nlohmann::json::array();
@@ -129,10 +185,16 @@ class FakeBatchProvider {
     for (std::size_t n = 0; n < batches_.size(); ++n) {
       Batch& b = batches_[n];
       if (b.id != id) continue;
-      if (!settings_.hold && ++b.polls >= settings_.polls && b.object["status"] != "completed" &&
-          b.object["status"] != "expired") {
-        finish(b, static_cast<int>(n) < settings_.expire_batches);
-      } else if (b.object["status"] == "validating") {
+      const bool over = b.object.value("status", "") == "completed" || b.object.value("status", "") == "expired" ||
+                        b.object.value("processing_status", "") == "ended";
+      if (!settings_.hold && ++b.polls >= settings_.polls && !over) {
+        const bool expire = static_cast<int>(n) < settings_.expire_batches;
+        if (b.anthropic) {
+          finish_anthropic(b, expire);
+        } else {
+          finish(b, expire);
+        }
+      } else if (b.object.value("status", "") == "validating") {
         b.object["status"] = "in_progress";
       }
       res.set_content(b.object.dump(), "application/json");

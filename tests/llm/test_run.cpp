@@ -57,8 +57,9 @@ llm::Pipeline<Item, Label> label_pipeline() {
           }};
 }
 
-llm::Client client_of(const std::string& url) {
-  return llm::Client({.endpoints = {{.api = llm::Api::openai, .base_url = url, .model = "gpt-4o-mini"}}});
+llm::Client client_of(const std::string& url, llm::Api api = llm::Api::openai) {
+  const std::string model = api == llm::Api::openai ? "gpt-4o-mini" : "claude-3-5-haiku-latest";
+  return llm::Client({.endpoints = {{.api = api, .base_url = url, .model = model}}});
 }
 
 llm::RunOptions batch_options() {
@@ -105,6 +106,34 @@ TEST(LlmRun, BatchModeGivesTheOnlineLabelsAtHalfTheSpend) {
   EXPECT_EQ(create.at("completion_window"), "24h");
   EXPECT_EQ(create.at("metadata").at("leadscout_run"), "test_op");
   for (const auto& [id, count] : ok_counts(batched.journal_file)) EXPECT_EQ(count, 1) << id;
+}
+
+TEST(LlmRun, AnthropicMessageBatchesGiveTheOnlineLabelsAtHalfTheSpend) {
+  TempDir online_dir, batch_dir;
+  init_logging(batch_dir.path());
+  FakeBatchProvider provider({.expire_batches = 1, .refuse = {"item-4"}});
+  llm::Client client = client_of(provider.url(), llm::Api::anthropic);
+  std::vector<Item> items = make_items(6);
+  items[2].id = "item 2/with spaces";  // not a valid custom_id: it travels hashed
+  lb::BackgroundProcessor<Item, Label> online_proc(options_in(online_dir, client));
+  const auto online = llm::run(online_proc, client, items, label_pipeline());
+  ASSERT_EQ(online.succeeded, 6U) << online.reason;
+
+  lb::BackgroundProcessor<Item, Label> batch_proc(options_in(batch_dir, client));
+  llm::RunOptions o = batch_options();
+  o.max_batch_requests = 100;
+  const auto batched = llm::run(batch_proc, client, items, label_pipeline(), o);
+  // The first batch expires with its odd rows (item-1, item-3, item-5) unanswered: a second
+  // batch answers them; item-4 is refused.
+  EXPECT_EQ(batched.succeeded, 5U) << batched.reason;
+  ASSERT_EQ(batched.failures.size(), 1U);
+  EXPECT_EQ(batched.failures.front().reason, "bad_request: bad model");
+  EXPECT_EQ(provider.batches_created(), 2);
+  EXPECT_EQ(provider.online_calls(), 6) << "only the online run called online";
+  EXPECT_EQ(batched.results.size(), 5U);
+  for (const auto& [id, label] : batched.results) EXPECT_EQ(label.label, online.results.front().second.label) << id;
+  const double online_per_item = online.quotas.at("anthropic").spent_usd / 6;
+  EXPECT_NEAR(batched.quotas.at("anthropic").spent_usd, 5 * online_per_item / 2, 1e-12);
 }
 
 /// Runs in batch mode until the provider made `batches` batches, then stops the run.

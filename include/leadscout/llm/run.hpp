@@ -43,6 +43,9 @@ struct RunOptions {
   std::chrono::milliseconds poll_interval{60'000};  ///< the longest wait between polls; the first come sooner
   int resubmit = 2;  ///< times a row that expired, was cancelled or failed retryably goes into a new batch
   bool online_fallback = true;  ///< after that, such rows are asked online
+  /// On SIGINT, SIGTERM or stop(): cancel the run's batches at the provider. Off, they keep
+  /// running and the next run collects them (a cancelled batch's finished rows are kept too).
+  bool cancel_on_stop = false;
 };
 
 namespace detail {
@@ -60,8 +63,7 @@ class BatchRunner;
 /// batches, and the answer it hands to the item's callback.
 class LEADSCOUT_LLM_EXPORT BatchSession {
  public:
-  /// `request_of(index)`: the request of the item at `index`. Throws leadscout::Error when the
-  /// client's first endpoint has no batch API here.
+  /// `request_of(index)`: the request of the item at `index`.
   BatchSession(Client& client, const RunOptions& options, std::function<Request(std::size_t)> request_of);
   ~BatchSession();
   BatchSession(const BatchSession&) = delete;
@@ -81,7 +83,7 @@ class LEADSCOUT_LLM_EXPORT BatchSession {
 
 /// Runs `pipeline` over `items` with `proc`: online, each item's request through
 /// client.complete(); or in batch mode through the provider's batch API (the client's first
-/// endpoint), journaled so that a resumed run collects the batches already made rather than
+/// endpoint: OpenAI's Batch API or Anthropic's Message Batches), journaled so that a resumed run collects the batches already made rather than
 /// making them again. Returns what proc.run() returns.
 template <class Item, class Result>
 batch::Summary<Result> run(batch::BackgroundProcessor<Item, Result>& proc, Client& client,

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "batch/anthropic_batch.hpp"
+#include "batch/openai_batch.hpp"
 #include "leadscout/error.hpp"
 #include "schema/schema_access.hpp"
 
@@ -33,20 +35,18 @@ bool retryable_row(const BatchRow& row) {
   return row.status_code == 429 || row.status_code >= 500;
 }
 
-BatchHttp http_of(const ResolvedEndpoint& e, const ClientOptions& o) {
-  return BatchHttp(e.spec.base_url, o.ca_file, wire::auth_headers(e.spec.api, e.key), o.timeout);
+std::unique_ptr<BatchApi> api_of(const ResolvedEndpoint& e, const ClientOptions& o) {
+  BatchHttp http(e.spec.base_url, o.ca_file, wire::auth_headers(e.spec.api, e.key), o.timeout);
+  if (e.spec.api == Api::anthropic) return std::make_unique<AnthropicBatch>(std::move(http));
+  return std::make_unique<OpenAiBatch>(std::move(http));
 }
 
 }  // namespace
 
 BatchRunner::BatchRunner(ClientState& client, const RunOptions& options, std::function<Request(std::size_t)> request_of)
     : client_(client), options_(options), request_of_(std::move(request_of)),
-      api_(http_of(client.endpoints.front(), client.options)) {
-  if (endpoint().spec.api != Api::openai) {
-    throw Error("leadscout::llm: batch mode speaks OpenAI's Batch API only; endpoint 0 is " +
-                std::string(to_string(endpoint().spec.api)));
-  }
-  options_.max_batch_requests = std::clamp<std::size_t>(options_.max_batch_requests, 1, OpenAiBatch::kMaxRequests);
+      api_(api_of(client.endpoints.front(), client.options)) {
+  options_.max_batch_requests = std::clamp<std::size_t>(options_.max_batch_requests, 1, api_->max_requests());
   options_.poll_interval = std::max(options_.poll_interval, milliseconds(1));
 }
 
@@ -57,6 +57,7 @@ void BatchRunner::run(DeferredPort& port) noexcept {
   } catch (const std::exception& e) {
     client_.api.error("LLM batch mode stopped", {{"error", e.what()}});
   }
+  if (options_.cancel_on_stop) cancel_open();
   // Stopped: the provider keeps the batches; a resume collects them.
   for (auto& [id, held] : held_) port.abandon(held.attempt);
   held_.clear();
@@ -83,13 +84,16 @@ void BatchRunner::restore(DeferredPort& port) {
   }
   for (auto& [chunk, open] : chunks) {
     if (open.batch.empty()) {
-      const std::optional<std::string> found = api_.find(port.operation(), keys[chunk]);
+      const std::optional<std::string> found = api_->find(port.operation(), keys[chunk]);
       if (!found) continue;  // never created: its items go into a new chunk
       open.batch = *found;
       note(port, json{{"chunk", chunk}, {"batch", open.batch}});
     }
     client_.api.info("LLM batch resumed", {{"batch_id", open.batch}, {"chunk", chunk}, {"requests", open.ids.size()}});
-    for (const std::string& id : open.ids) expected_[id] = chunk;
+    for (const std::string& id : open.ids) {
+      expected_[id] = chunk;
+      if (std::string custom = api_->custom_id(id); custom != id) item_of_[custom] = id;
+    }
     open.next_poll = port.clock().now();
     open.interval = std::min(options_.poll_interval, milliseconds(1000));
     open_.push_back(std::move(open));
@@ -139,8 +143,8 @@ void BatchRunner::submit(DeferredPort& port) {
     if (it == held_.end()) continue;
     std::string schema_error;
     const wire::ChatRequest chat = chat_of(it->second.attempt.index, schema_error);
-    const std::size_t size = OpenAiBatch::request_line(id, chat).size();
-    if (!ids.empty() && (ids.size() >= options_.max_batch_requests || bytes + size > OpenAiBatch::kMaxBytes)) {
+    const std::size_t size = api_->entry(api_->custom_id(id), chat).size() + 1;
+    if (!ids.empty() && (ids.size() >= options_.max_batch_requests || bytes + size > api_->max_bytes())) {
       submit_chunk(port, std::move(ids));
       ids.clear();
       bytes = 0;
@@ -152,7 +156,7 @@ void BatchRunner::submit(DeferredPort& port) {
 }
 
 void BatchRunner::submit_chunk(DeferredPort& port, std::vector<std::string> ids) {
-  std::string jsonl;
+  std::vector<std::string> entries;
   std::vector<std::string> sent;
   for (const std::string& id : ids) {
     Held& held = held_.at(id);
@@ -163,14 +167,17 @@ void BatchRunner::submit_chunk(DeferredPort& port, std::vector<std::string> ids)
                                                           .retry_after = milliseconds(0), .halt = true}, 0), false);
       continue;
     }
-    jsonl += OpenAiBatch::request_line(id, chat);
+    std::string custom = api_->custom_id(id);
+    entries.push_back(api_->entry(custom, chat));
+    if (custom != id) item_of_[std::move(custom)] = id;
     sent.push_back(id);
   }
   if (sent.empty()) return;
   const std::uint64_t chunk = next_chunk_++;
   const std::string key = std::to_string(chunk) + "-" + digest(sent);
   note(port, json{{"chunk", chunk}, {"run", port.operation()}, {"key", key}, {"ids", sent}});
-  const BatchStatus created = api_.create(jsonl, port.operation(), key);
+  const BatchStatus created = api_->create(entries, port.operation(), key);
+  entries = {};
   if (!created.error.empty()) {
     client_.api.warning("LLM batch not created", {{"chunk", chunk}, {"error", created.error}});
     note(port, json{{"chunk", chunk}, {"done", true}});
@@ -206,7 +213,7 @@ void BatchRunner::schedule(Open& open, batch::Clock::time_point now) {
 }
 
 void BatchRunner::poll(DeferredPort& port, Open& open) {
-  const BatchStatus status = api_.retrieve(open.batch);
+  const BatchStatus status = api_->retrieve(open.batch);
   if (!status.error.empty()) {
     client_.api.warning("LLM batch poll failed", {{"batch_id", open.batch}, {"error", status.error}});
     schedule(open, port.clock().now());
@@ -218,7 +225,7 @@ void BatchRunner::poll(DeferredPort& port, Open& open) {
                                           {"total", status.total}});
     open.status = status.status;
   }
-  if (!status.terminal()) {
+  if (!status.ended) {
     schedule(open, port.clock().now());
     return;
   }
@@ -228,7 +235,7 @@ void BatchRunner::poll(DeferredPort& port, Open& open) {
 
 void BatchRunner::collect(DeferredPort& port, const Open& open, const BatchStatus& status) {
   std::string error;
-  if (!api_.results(status, [&](const BatchRow& row) { on_row(port, open.chunk, row); }, error)) {
+  if (!api_->results(status, [&](const BatchRow& row) { on_row(port, open.chunk, row); }, error)) {
     client_.api.warning("LLM batch results unreadable", {{"batch_id", open.batch}, {"error", error}});
   }
   // What the files did not answer (an expired or failed batch's rest): a new batch.
@@ -239,16 +246,22 @@ void BatchRunner::collect(DeferredPort& port, const Open& open, const BatchStatu
   note(port, json{{"chunk", open.chunk}, {"done", true}});
 }
 
+const std::string& BatchRunner::item_id(const std::string& custom_id) const {
+  const auto it = item_of_.find(custom_id);
+  return it == item_of_.end() ? custom_id : it->second;
+}
+
 void BatchRunner::on_row(DeferredPort& port, std::uint64_t chunk, const BatchRow& row) {
-  const auto it = held_.find(row.custom_id);
+  const std::string id = item_id(row.custom_id);
+  const auto it = held_.find(id);
   if (it == held_.end() || it->second.chunk != chunk) return;  // finished already, or not this run's
   if (row.status_code == 200) {
-    finish(port, row.custom_id, reply_of(row.custom_id, row), false);
+    finish(port, id, reply_of(id, row), false);
   } else if (retryable_row(row)) {
-    again(port, row.custom_id, row.error_code.empty() ? "server_error" : row.error_code);
+    again(port, id, row.error_code.empty() ? "server_error" : row.error_code);
   } else {
     const std::string message = row.error_message.empty() ? wire::error_message(row.body) : row.error_message;
-    finish(port, row.custom_id,
+    finish(port, id,
            ReplyAccess::failed(batch::Failure{.reason = "bad_request: " + message, .retry = batch::Retry::no}, 0), false);
   }
 }
@@ -295,7 +308,7 @@ wire::ChatRequest BatchRunner::chat_of(std::size_t index, std::string& schema_er
 }
 
 Reply BatchRunner::reply_of(const std::string& id, const BatchRow& row) {
-  const std::optional<wire::ChatAnswer> answer = wire::parse_response(Api::openai, row.body);
+  const std::optional<wire::ChatAnswer> answer = wire::parse_response(api_->api(), row.body);
   if (!answer) return ReplyAccess::failed(batch::Failure{.reason = "bad_response", .retry = batch::Retry::no}, 0);
   Reply reply;
   const double cost = endpoint().batch_price.cost(answer->input_tokens, answer->output_tokens);
@@ -314,6 +327,18 @@ Reply BatchRunner::reply_of(const std::string& id, const BatchRow& row) {
   }
   ReplyAccess::answer(reply, answer->text, value, answer->model);
   return reply;
+}
+
+void BatchRunner::cancel_open() {
+  for (const Open& open : open_) {
+    if (open.batch.empty()) continue;
+    const BatchStatus status = api_->cancel(open.batch);
+    if (status.error.empty()) {
+      client_.api.warning("LLM batch cancelled", {{"batch_id", open.batch}, {"chunk", open.chunk}});
+    } else {
+      client_.api.error("LLM batch not cancelled", {{"batch_id", open.batch}, {"error", status.error}});
+    }
+  }
 }
 
 void BatchRunner::note(DeferredPort& port, const nlohmann::json& record) {

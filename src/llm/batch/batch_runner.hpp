@@ -11,7 +11,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "batch/openai_batch.hpp"
+#include <memory>
+
+#include "batch/batch_api.hpp"
 #include "client_state.hpp"
 #include "leadscout/batch/detail/deferred.hpp"
 #include "leadscout/llm/run.hpp"
@@ -68,11 +70,15 @@ class BatchRunner final : public batch::detail::DeferredRunner {
   [[nodiscard]] wire::ChatRequest chat_of(std::size_t index, std::string& schema_error);
   void schedule(Open& open, batch::Clock::time_point now);
   void note(DeferredPort& port, const nlohmann::json& record);
+  /// On a stop with RunOptions::cancel_on_stop: asks the provider to cancel every open batch.
+  void cancel_open();
+  [[nodiscard]] const std::string& item_id(const std::string& custom_id) const;
 
   ClientState& client_;
   RunOptions options_;
   std::function<Request(std::size_t)> request_of_;
-  OpenAiBatch api_;
+  std::unique_ptr<BatchApi> api_;
+  std::unordered_map<std::string, std::string> item_of_;  ///< custom_id to item id, where they differ
   std::unordered_map<std::string, Held> held_;
   std::deque<std::string> queue_;
   std::vector<Open> open_;

@@ -35,6 +35,7 @@ BatchStatus status_of(const json& j) {
   s.status = string_at(j, "status");
   s.output_file = string_at(j, "output_file_id");
   s.error_file = string_at(j, "error_file_id");
+  s.ended = s.status == "completed" || s.status == "failed" || s.status == "expired" || s.status == "cancelled";
   if (const auto counts = j.find("request_counts"); counts != j.end() && counts->is_object()) {
     s.total = counts->value("total", std::int64_t{0});
     s.completed = counts->value("completed", std::int64_t{0});
@@ -70,7 +71,7 @@ void read_row(std::string_view line, const std::function<void(const BatchRow&)>&
 
 }  // namespace
 
-std::string OpenAiBatch::request_line(std::string_view custom_id, const wire::ChatRequest& chat) {
+std::string OpenAiBatch::entry(std::string_view custom_id, const wire::ChatRequest& chat) const {
   json line = {{"custom_id", custom_id},
                {"method", "POST"},
                {"url", "/v1/chat/completions"},
@@ -78,7 +79,10 @@ std::string OpenAiBatch::request_line(std::string_view custom_id, const wire::Ch
   return line.dump() + "\n";
 }
 
-BatchStatus OpenAiBatch::create(const std::string& jsonl, const std::string& run, const std::string& chunk) const {
+BatchStatus OpenAiBatch::create(const std::vector<std::string>& entries, const std::string& run,
+                                const std::string& chunk) const {
+  std::string jsonl;
+  for (const std::string& line : entries) jsonl += line;
   const HttpResult file = http_.post_file("/files", "batch", "leadscout-" + chunk + ".jsonl", jsonl);
   if (file.status != 200) return failed_call(file, "file upload");
   const std::string file_id = string_at(json::parse(file.body, nullptr, false), "id");

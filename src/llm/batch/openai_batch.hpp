@@ -8,54 +8,32 @@
 #include <string>
 #include <string_view>
 
+#include "batch/batch_api.hpp"
 #include "batch/batch_http.hpp"
 #include "wire/chat_wire.hpp"
 
 namespace leadscout::llm::detail {
 
-/// A batch as the provider reports it; `error` set when the call itself failed.
-struct BatchStatus {
-  std::string id;
-  std::string status;  ///< validating, in_progress, finalizing, completed, failed, expired, cancelling, cancelled
-  std::string output_file;
-  std::string error_file;
-  std::int64_t total = 0, completed = 0, failed = 0;
-  int http_status = 0;  ///< of the call; 0 without a response
-  std::string error;    ///< why the call failed; empty when it worked
-  [[nodiscard]] bool terminal() const noexcept {
-    return status == "completed" || status == "failed" || status == "expired" || status == "cancelled";
-  }
-};
-
-/// One row of a batch's results.
-struct BatchRow {
-  std::string custom_id;
-  int status_code = 0;     ///< the request's HTTP status; 0 when the row carries only an error
-  std::string body;        ///< the response body (a chat completion for 200), JSON text
-  std::string error_code;  ///< "batch_expired", "batch_cancelled", ... from the row's error
-  std::string error_message;
-};
-
-class OpenAiBatch {
+class OpenAiBatch final : public BatchApi {
  public:
   explicit OpenAiBatch(BatchHttp http) : http_(std::move(http)) {}
 
+  [[nodiscard]] Api api() const noexcept override { return Api::openai; }
   /// The size limit of one batch's input file.
-  static constexpr std::size_t kMaxBytes = 200'000'000;
-  /// The most requests one batch may hold.
-  static constexpr std::size_t kMaxRequests = 50'000;
-
+  [[nodiscard]] std::size_t max_bytes() const noexcept override { return 200'000'000; }
+  [[nodiscard]] std::size_t max_requests() const noexcept override { return 50'000; }
   /// The JSONL line (with '\n') asking `chat` under `custom_id`.
-  [[nodiscard]] static std::string request_line(std::string_view custom_id, const wire::ChatRequest& chat);
-  /// Uploads `jsonl` and creates a batch of it whose metadata names the run and the chunk.
-  [[nodiscard]] BatchStatus create(const std::string& jsonl, const std::string& run, const std::string& chunk) const;
-  /// The id of a batch made earlier for this run and chunk (listing /batches), if any.
-  [[nodiscard]] std::optional<std::string> find(const std::string& run, const std::string& chunk) const;
-  [[nodiscard]] BatchStatus retrieve(const std::string& id) const;
-  [[nodiscard]] BatchStatus cancel(const std::string& id) const;
-  /// Streams the rows of the output file, then of the error file; false with `error` when a
-  /// file could not be read.
-  bool results(const BatchStatus& batch, const std::function<void(const BatchRow&)>& on_row, std::string& error) const;
+  [[nodiscard]] std::string entry(std::string_view custom_id, const wire::ChatRequest& chat) const override;
+  /// Uploads the JSONL file and creates a batch of it whose metadata names the run and the chunk.
+  [[nodiscard]] BatchStatus create(const std::vector<std::string>& entries, const std::string& run,
+                                   const std::string& chunk) const override;
+  /// Lists /batches for the one whose metadata names this run and chunk.
+  [[nodiscard]] std::optional<std::string> find(const std::string& run, const std::string& chunk) const override;
+  [[nodiscard]] BatchStatus retrieve(const std::string& id) const override;
+  [[nodiscard]] BatchStatus cancel(const std::string& id) const override;
+  /// The rows of the output file, then of the error file.
+  bool results(const BatchStatus& batch, const std::function<void(const BatchRow&)>& on_row,
+               std::string& error) const override;
 
  private:
   BatchHttp http_;
