@@ -28,6 +28,7 @@ class FakeBatchProvider {
     std::string answer = R"({"label":"english","confidence":0.9})";
     int polls = 2;                 ///< retrieves before a batch ends
     bool hold = false;             ///< batches never end while set
+    std::string hold_as = "in_progress";  ///< the status of a held batch
     int expire_batches = 0;        ///< the first N batches expire with their odd rows unanswered
     std::set<std::string> refuse{};///< custom_ids answered with a 400
   };
@@ -39,6 +40,14 @@ class FakeBatchProvider {
       res.set_content(files_[req.matches[1]], "application/jsonl");
     });
     server_.Post("/v1/batches", [this](const httplib::Request& req, httplib::Response& res) { create(req, res); });
+    server_.Post(R"(/v1/batches/([^/]+)/cancel)", [this](const httplib::Request& req, httplib::Response& res) {
+      const std::lock_guard lock(mutex_);
+      cancelled_.push_back(req.matches[1]);
+      for (Batch& b : batches_) {
+        if (b.id == req.matches[1]) b.object["status"] = "cancelling";
+        if (b.id == req.matches[1]) res.set_content(b.object.dump(), "application/json");
+      }
+    });
     server_.Get("/v1/batches", [this](const httplib::Request&, httplib::Response& res) { list(res); });
     server_.Get(R"(/v1/batches/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
       retrieve(req.matches[1], res);
@@ -75,6 +84,10 @@ class FakeBatchProvider {
   FakeBatchProvider& operator=(const FakeBatchProvider&) = delete;
 
   [[nodiscard]] std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }
+  [[nodiscard]] std::vector<std::string> cancelled() const {
+    const std::lock_guard lock(mutex_);
+    return cancelled_;
+  }
   void release() {
     const std::lock_guard lock(mutex_);
     settings_.hold = false;
@@ -194,8 +207,8 @@ class FakeBatchProvider {
         } else {
           finish(b, expire);
         }
-      } else if (b.object.value("status", "") == "validating") {
-        b.object["status"] = "in_progress";
+      } else if (b.object.value("status", "") == "validating" || (settings_.hold && !b.anthropic)) {
+        b.object["status"] = settings_.hold ? settings_.hold_as : "in_progress";
       }
       res.set_content(b.object.dump(), "application/json");
       return;
@@ -240,6 +253,7 @@ class FakeBatchProvider {
   std::map<std::string, std::string> files_;
   std::vector<Batch> batches_;
   std::set<std::string> seen_ids_;
+  std::vector<std::string> cancelled_;
   int duplicates_ = 0;
   int online_calls_ = 0;
   httplib::Server server_;

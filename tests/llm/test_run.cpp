@@ -14,6 +14,7 @@ namespace {
 namespace lb = leadscout::batch;
 namespace llm = leadscout::llm;
 using leadscout::test::TempDir;
+using leadscout::test::batch::events;
 using leadscout::test::batch::init_logging;
 using leadscout::test::batch::Item;
 using leadscout::test::batch::make_items;
@@ -196,6 +197,47 @@ TEST(LlmRun, ABatchCreatedButNotJournaledIsFoundByItsMetadata) {
   ASSERT_EQ(resumed.succeeded, 4U) << resumed.reason;
   EXPECT_EQ(provider.batches_created(), 1);
   EXPECT_EQ(provider.duplicates(), 0);
+}
+
+TEST(LlmRun, CancelOnStopCancelsTheBatchesAtTheProvider) {
+  TempDir dir;
+  init_logging(dir.path());
+  FakeBatchProvider provider({.hold = true});
+  llm::Client client = client_of(provider.url());
+  lb::BackgroundProcessor<Item, Label> proc(options_in(dir, client));
+  std::thread stopper([&] {
+    while (provider.batches_created() < 2) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    proc.stop(SIGTERM);
+  });
+  llm::RunOptions o = batch_options();
+  o.cancel_on_stop = true;
+  const auto summary = llm::run(proc, client, make_items(8), label_pipeline(), o);
+  stopper.join();
+  EXPECT_EQ(lb::exit_code(summary), 143);
+  EXPECT_EQ(summary.remaining, 8U);
+  EXPECT_EQ(provider.cancelled(), (std::vector<std::string>{"batch_1", "batch_2"}));
+}
+
+TEST(LlmRun, ABatchStuckInOneStatusIsLoggedAtWarningOnce) {
+  TempDir dir;
+  const auto log_file = init_logging(dir.path());
+  FakeBatchProvider provider({.hold = true, .hold_as = "finalizing"});
+  llm::Client client = client_of(provider.url());
+  lb::BackgroundProcessor<Item, Label> proc(options_in(dir, client));
+  llm::RunOptions o = batch_options();
+  o.poll_interval = std::chrono::milliseconds(4);  // stuck after 60 intervals in finalizing
+  std::thread stopper([&] {
+    while (provider.batches_created() < 1) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));
+    proc.stop(SIGINT);
+  });
+  const auto summary = llm::run(proc, client, make_items(2), label_pipeline(), o);
+  stopper.join();
+  EXPECT_EQ(lb::exit_code(summary), 130);
+  const auto stuck = events(log_file, "LLM batch stuck");
+  ASSERT_EQ(stuck.size(), 1U);
+  EXPECT_EQ(stuck.front().at("status"), "finalizing");
+  EXPECT_EQ(stuck.front().at("level"), "warning");
 }
 
 TEST(LlmRun, ExpiredRowsGoIntoNewBatchesThenOnlineAndFinishedOnesAreKept) {

@@ -201,7 +201,8 @@ void BatchRunner::submit_chunk(DeferredPort& port, std::vector<std::string> ids)
     ++held.batches;
   }
   Open open{.chunk = chunk, .batch = created.id, .ids = std::move(sent), .next_poll = {},
-            .interval = std::min(options_.poll_interval / 16, milliseconds(1000)), .status = created.status};
+            .interval = std::min(options_.poll_interval / 16, milliseconds(1000)), .status = created.status,
+            .status_since = port.clock().now(), .warned = false};
   schedule(open, port.clock().now());
   open_.push_back(std::move(open));
 }
@@ -219,18 +220,33 @@ void BatchRunner::poll(DeferredPort& port, Open& open) {
     schedule(open, port.clock().now());
     return;
   }
-  if (status.status != open.status) {
-    client_.api.info("LLM batch status", {{"batch_id", open.batch}, {"status", status.status},
-                                          {"completed", status.completed}, {"failed", status.failed},
-                                          {"total", status.total}});
-    open.status = status.status;
-  }
+  watch(open, status, port.clock().now());
   if (!status.ended) {
     schedule(open, port.clock().now());
     return;
   }
   collect(port, open, status);
   open.batch.clear();  // erased by the loop
+}
+
+// A batch runs for up to its 24-hour window; any other status (validating, finalizing,
+// cancelling) should pass within minutes, and one that does not is worth a person's look.
+void BatchRunner::watch(Open& open, const BatchStatus& status, batch::Clock::time_point now) {
+  if (status.status != open.status) {
+    client_.api.info("LLM batch status", {{"batch_id", open.batch}, {"status", status.status},
+                                          {"completed", status.completed}, {"failed", status.failed},
+                                          {"total", status.total}});
+    open.status = status.status;
+    open.status_since = now;
+    open.warned = false;
+    return;
+  }
+  const milliseconds limit = status.status == "in_progress" ? milliseconds(std::chrono::hours(25)) : options_.poll_interval * 60;
+  if (open.warned || now - open.status_since < limit) return;
+  open.warned = true;
+  client_.api.warning("LLM batch stuck", {{"batch_id", open.batch}, {"status", status.status},
+                                          {"in_status_s", std::chrono::duration_cast<std::chrono::seconds>(now - open.status_since).count()},
+                                          {"completed", status.completed}, {"total", status.total}});
 }
 
 void BatchRunner::collect(DeferredPort& port, const Open& open, const BatchStatus& status) {

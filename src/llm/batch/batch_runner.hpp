@@ -51,6 +51,8 @@ class BatchRunner final : public batch::detail::DeferredRunner {
     batch::Clock::time_point next_poll{};
     std::chrono::milliseconds interval{};
     std::string status;
+    batch::Clock::time_point status_since{};  ///< when `status` was first seen
+    bool warned = false;                      ///< the stuck warning of this status was logged
   };
 
   void restore(DeferredPort& port);
@@ -69,6 +71,8 @@ class BatchRunner final : public batch::detail::DeferredRunner {
   [[nodiscard]] Reply reply_of(const std::string& id, const BatchRow& row);
   [[nodiscard]] wire::ChatRequest chat_of(std::size_t index, std::string& schema_error);
   void schedule(Open& open, batch::Clock::time_point now);
+  /// Logs a status change, or once a WARNING for a status held past its limit.
+  void watch(Open& open, const BatchStatus& status, batch::Clock::time_point now);
   void note(DeferredPort& port, const nlohmann::json& record);
   /// On a stop with RunOptions::cancel_on_stop: asks the provider to cancel every open batch.
   void cancel_open();
