@@ -258,6 +258,25 @@ TEST(LlmRun, ExpiredRowsGoIntoNewBatchesThenOnlineAndFinishedOnesAreKept) {
   for (const auto& [id, count] : ok_counts(summary.journal_file)) EXPECT_EQ(count, 1) << id;
 }
 
+TEST(LlmRun, ARequestThatThrowsFailsItsItemAndTheRunGoesOn) {
+  TempDir dir;
+  init_logging(dir.path());
+  FakeBatchProvider provider({});
+  llm::Client client = client_of(provider.url());
+  lb::BackgroundProcessor<Item, Label> proc(options_in(dir, client));
+  llm::Pipeline<Item, Label> pipeline = label_pipeline();
+  const auto ask = pipeline.request;
+  pipeline.request = [ask](const Item& item) {
+    if (item.id == "item-1") throw std::runtime_error("no name");
+    return ask(item);
+  };
+  const auto summary = llm::run(proc, client, make_items(3), pipeline, batch_options());
+  EXPECT_EQ(summary.succeeded, 2U) << summary.reason;
+  ASSERT_EQ(summary.failures.size(), 1U);
+  EXPECT_EQ(summary.failures.front().reason, "exception: no name");
+  EXPECT_EQ(summary.status, lb::Status::completed);
+}
+
 TEST(LlmRun, RowsRefusedWithA4xxAreFailedItemsWithTheProvidersError) {
   TempDir dir;
   init_logging(dir.path());

@@ -55,7 +55,14 @@ void BatchRunner::run(DeferredPort& port) noexcept {
     restore(port);
     loop(port);
   } catch (const std::exception& e) {
-    client_.api.error("LLM batch mode stopped", {{"error", e.what()}});
+    // The engine would wait for attempts nobody takes: a halting failure stops the run.
+    client_.api.critical("LLM batch mode failed", {{"error", e.what()}});
+    if (!held_.empty()) {
+      const std::string id = held_.begin()->first;
+      finish(port, id, ReplyAccess::failed(batch::Failure{.reason = std::string("batch mode failed: ") + e.what(),
+                                                          .retry = batch::Retry::no,
+                                                          .retry_after = milliseconds(0), .halt = true}, 0), false);
+    }
   }
   if (options_.cancel_on_stop) cancel_open();
   // Stopped: the provider keeps the batches; a resume collects them.
@@ -163,8 +170,9 @@ void BatchRunner::submit_chunk(DeferredPort& port, std::vector<std::string> ids)
     std::string schema_error;
     const wire::ChatRequest chat = chat_of(held.attempt.index, schema_error);
     if (!schema_error.empty()) {
+      const bool halt = schema_error.starts_with("invalid_schema");  // every item would fail alike
       finish(port, id, ReplyAccess::failed(batch::Failure{.reason = schema_error, .retry = batch::Retry::no,
-                                                          .retry_after = milliseconds(0), .halt = true}, 0), false);
+                                                          .retry_after = milliseconds(0), .halt = halt}, 0), false);
       continue;
     }
     std::string custom = api_->custom_id(id);
@@ -304,8 +312,19 @@ void BatchRunner::finish(DeferredPort& port, const std::string& id, Reply reply,
   port.finish(attempt);  // the item's callback reads current()
 }
 
+bool BatchRunner::request_at(std::size_t index, Request& out, std::string& error) {
+  try {
+    out = request_of_(index);
+    return true;
+  } catch (const std::exception& e) {
+    error = std::string("exception: ") + e.what();  // the item fails; the run goes on
+    return false;
+  }
+}
+
 wire::ChatRequest BatchRunner::chat_of(std::size_t index, std::string& schema_error) {
-  const Request request = request_of_(index);
+  Request request;
+  if (!request_at(index, request, schema_error)) return {};
   wire::ChatRequest chat;
   if (!request.schema.empty()) {
     CompiledSchema compiled = client_.schema(request.schema);
@@ -329,11 +348,15 @@ Reply BatchRunner::reply_of(const std::string& id, const BatchRow& row) {
   Reply reply;
   const double cost = endpoint().batch_price.cost(answer->input_tokens, answer->output_tokens);
   ReplyAccess::add_call(reply, 0, answer->input_tokens, answer->output_tokens, cost);
-  const Request request = request_of_(held_.at(id).attempt.index);
+  Request request;
+  std::string request_error;
+  if (!request_at(held_.at(id).attempt.index, request, request_error)) {
+    ReplyAccess::fail(reply, batch::Failure{.reason = request_error, .retry = batch::Retry::no});
+    return reply;
+  }
   nlohmann::json value = extract_json_value(answer->text);
-  if (!request.schema.empty()) {
-    const CompiledSchema compiled = client_.schema(request.schema);
-    const auto* schema = std::get_if<std::shared_ptr<const Schema>>(&compiled);
+  const CompiledSchema compiled = request.schema.empty() ? CompiledSchema() : client_.schema(request.schema);
+  if (const auto* schema = std::get_if<std::shared_ptr<const Schema>>(&compiled); schema != nullptr && *schema) {
     const std::string error = value.is_null() ? "the answer is not JSON" : SchemaAccess::check(**schema, value);
     if (!error.empty()) {
       client_.api.warning("LLM answer invalid", {{"item_id", id}, {"error", error}});

@@ -69,6 +69,8 @@ class BatchRunner final : public batch::detail::DeferredRunner {
   void again(DeferredPort& port, const std::string& id, const std::string& reason);
   void finish(DeferredPort& port, const std::string& id, Reply reply, bool online);
   [[nodiscard]] Reply reply_of(const std::string& id, const BatchRow& row);
+  /// The pipeline's request of item `index`; false with `error` when it threw.
+  bool request_at(std::size_t index, Request& out, std::string& error);
   [[nodiscard]] wire::ChatRequest chat_of(std::size_t index, std::string& schema_error);
   void schedule(Open& open, batch::Clock::time_point now);
   /// Logs a status change, or once a WARNING for a status held past its limit.
