@@ -38,14 +38,12 @@ enum class Mode {
 
 /// How llm::run runs. Every member has a default.
 struct RunOptions {
-  Mode mode = Mode::online;
+  Mode mode = Mode::online;  ///< online, or through the provider's batch API
   std::size_t max_batch_requests = 10'000;  ///< requests per batch, never above the provider's limit
   std::chrono::milliseconds poll_interval{60'000};  ///< the longest wait between polls; the first come sooner
   int resubmit = 2;  ///< times a row that expired, was cancelled or failed retryably goes into a new batch
   bool online_fallback = true;  ///< after that, such rows are asked online
-  /// On SIGINT, SIGTERM or stop(): cancel the run's batches at the provider. Off, they keep
-  /// running and the next run collects them (a cancelled batch's finished rows are kept too).
-  bool cancel_on_stop = false;
+  bool cancel_on_stop = false;  ///< on a stop, cancel the run's batches at the provider (else a resume collects them)
 };
 
 namespace detail {
