@@ -6,7 +6,9 @@
 //   opt.quotas = client.quotas();
 //   llm::Reply reply = client.complete(ctx, llm::Request{.system = ..., .user = ..., .schema = ...});
 //   if (!reply.ok()) return reply.failure();
+//   lb::Summary summary = llm::run(proc, client, leads, pipeline, {.mode = llm::Mode::batch});
 #pragma once
 
 #include "leadscout/llm/client.hpp"
+#include "leadscout/llm/run.hpp"
 #include "leadscout/llm/schema.hpp"

@@ -22,6 +22,8 @@ ResolvedEndpoint resolve_endpoint(const Endpoint& e, std::size_t index, const st
   r.price = table.value_or(Price{});
   if (e.price_in_usd_per_mtok >= 0) r.price.input_per_mtok = e.price_in_usd_per_mtok;
   if (e.price_out_usd_per_mtok >= 0) r.price.output_per_mtok = e.price_out_usd_per_mtok;
+  const bool custom = e.price_in_usd_per_mtok >= 0 || e.price_out_usd_per_mtok >= 0;
+  r.batch_price = custom ? half_price(r.price) : builtin_batch_price(e.model).value_or(Price{});
   r.priced = table.has_value() || (e.price_in_usd_per_mtok >= 0 && e.price_out_usd_per_mtok >= 0);
   try {
     r.transport = std::make_unique<HttpTransport>(r.spec.base_url, ca_file);

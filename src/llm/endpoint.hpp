@@ -15,6 +15,7 @@ struct ResolvedEndpoint {
   Endpoint spec;    ///< base_url, key_env and quota filled in
   std::string key;  ///< from spec.key_env; sent, never logged
   Price price;
+  Price batch_price;  ///< through the batch API: the table's, else half of `price`
   bool priced = false;  ///< from the table or the Endpoint; else the cost is counted as 0
   std::unique_ptr<HttpTransport> transport;
 };

@@ -22,6 +22,7 @@ struct Price {
 struct PriceRow {
   std::string_view model_prefix;
   Price price;
+  Price batch;  ///< through the provider's batch API
 };
 
 /// The built-in table (docs/providers.md lists it).
@@ -30,5 +31,11 @@ struct PriceRow {
 /// The built-in price of `model` by its longest known prefix ("gpt-4o-mini-2024-07-18" is
 /// priced as "gpt-4o-mini"); nullopt for a model not in the table.
 [[nodiscard]] std::optional<Price> builtin_price(std::string_view model) noexcept;
+/// The built-in batch price of `model`, as builtin_price() finds its row.
+[[nodiscard]] std::optional<Price> builtin_batch_price(std::string_view model) noexcept;
+/// Both providers' batch APIs charge half the online price.
+[[nodiscard]] constexpr Price half_price(Price online) noexcept {
+  return Price{online.input_per_mtok / 2, online.output_per_mtok / 2};
+}
 
 }  // namespace leadscout::llm::detail

@@ -438,6 +438,26 @@ TEST(BatchJournal, InputCheckpointRoundTrips) {
   EXPECT_EQ(r.input_items, 0U);
 }
 
+TEST(BatchJournal, NoteRecordCarriesItsJsonTextBack) {
+  const std::string note = R"({"chunk":3,"batch":"batch_\"x\"","ids":["a","b"]})";
+  std::string line;
+  lbd::format_note_record(line, note);
+  ASSERT_EQ(line.back(), '\n');
+  line.pop_back();
+  lbd::JournalRecord r;
+  lbd::RecordScratch scratch;
+  ASSERT_TRUE(lbd::parse_record(line, r, scratch)) << line;
+  EXPECT_TRUE(r.note);
+  EXPECT_EQ(r.note_text, note);
+  EXPECT_FALSE(r.ok);
+  EXPECT_TRUE(r.id.empty());
+  EXPECT_FALSE(lbd::parse_record(R"({"status":"note"})", r, scratch)) << "a note without its text";
+  EXPECT_FALSE(lbd::parse_record(R"({"status":"note","note":3})", r, scratch));
+  ASSERT_TRUE(lbd::parse_record(R"({"id":"a","status":"ok","result":1,"note":"x"})", r, scratch));
+  EXPECT_FALSE(r.note);
+  EXPECT_TRUE(r.note_text.empty());
+}
+
 TEST(BatchDigestIndex, FindsEveryIdWithItsOutcomeAndNothingElse) {
   lbd::DigestIndex index;
   auto digest = [](const std::string& id) { return lbd::id_digest(id, lb::stable_hash(id)); };

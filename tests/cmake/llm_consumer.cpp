@@ -28,6 +28,26 @@ struct Label {
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Label, label)
 
+// llm::run as the documentation writes it (compiled, not called: it would ask OpenAI).
+[[maybe_unused]] int documented_batch_program(const std::vector<Lead>& leads) {
+  const std::string kPrompt = "Classify the name.";
+  const std::string kLabelSchema = R"({"type":"object","properties":{"label":{"type":"string"}},"required":["label"]})";
+  llm::Client client({.endpoints = {{.api = llm::Api::openai, .model = "gpt-4o-mini"}}});
+  lb::Options opt;
+  opt.quotas = client.quotas();
+  lb::BackgroundProcessor<Lead, Label> proc(opt);
+  llm::Pipeline<Lead, Label> pipeline{
+      .request = [&](const Lead& lead) {
+        return llm::Request{.system = kPrompt, .user = lead.name, .schema = kLabelSchema, .max_tokens = 64};
+      },
+      .result = [](const Lead&, const llm::Reply& reply) -> lb::Outcome<Label> {
+        return Label{reply.json().at("label").get<std::string>()};
+      },
+  };
+  lb::Summary summary = llm::run(proc, client, leads, pipeline, {.mode = llm::Mode::batch});
+  return lb::exit_code(summary);
+}
+
 int fail(const char* what) {
   std::fprintf(stderr, "llm_consumer: %s\n", what);
   return 1;

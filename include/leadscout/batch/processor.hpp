@@ -278,6 +278,16 @@ class BackgroundProcessor {
     return run_job(job);
   }
 
+  /// As run(items, fn), but `runner` completes the attempts instead of worker threads (a
+  /// provider's batch API, see leadscout::llm::run): `fn` runs on the runner's thread once it
+  /// has what the item needs. Options::concurrency and item_timeout do not apply.
+  template <class F>
+    requires std::invocable<F&, const Item&, Context&>
+  Summary<Result> run_deferred(std::span<const Item> items, F&& fn, detail::DeferredRunner& runner) {
+    detail::TypedJob<Item, Result, std::remove_reference_t<F>> job(items, fn, options_.id, options_.results, 1);
+    return run_job(job, &runner);
+  }
+
   /// Stops a running run() gracefully from another thread (a second call cancels in-flight
   /// items). `signal` is reported in the summary and decides exit_code(). Thread-safe, not
   /// async-signal-safe; a no-op when nothing runs.
@@ -295,7 +305,7 @@ class BackgroundProcessor {
   }
 
   template <class TypedJob>
-  Summary<Result> run_job(TypedJob& job) {
+  Summary<Result> run_job(TypedJob& job, detail::DeferredRunner* runner = nullptr) {
     detail::Engine engine(options_);
     {
       std::lock_guard lock(m_);
@@ -309,7 +319,7 @@ class BackgroundProcessor {
       }
     } reset{this};
     Summary<Result> summary;
-    static_cast<RunStats&>(summary) = engine.run(job);
+    static_cast<RunStats&>(summary) = runner != nullptr ? engine.run(job, *runner) : engine.run(job);
     summary.results = job.take_results();
     return summary;
   }

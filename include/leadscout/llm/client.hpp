@@ -60,6 +60,7 @@ struct Usage {
 namespace detail {
 struct ReplyAccess;
 class ClientState;
+class BatchSession;
 }  // namespace detail
 
 /// The answer to a Request, or why there is none.
@@ -132,6 +133,7 @@ class LEADSCOUT_LLM_EXPORT Client {
   [[nodiscard]] const ClientOptions& options() const noexcept;
 
  private:
+  friend class detail::BatchSession;
   std::unique_ptr<detail::ClientState> state_;
 };
 

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "engine_state.hpp"
+#include "deferred_executor.hpp"
 #include "signals.hpp"
 #include "worker_pool.hpp"
 
@@ -42,6 +43,12 @@ Engine::~Engine() = default;
 void Engine::request_stop(int signal) noexcept { state_->request_stop(signal); }
 
 RunStats Engine::run(Job& job) { return state_->run(job); }
+
+RunStats Engine::run(Job& job, DeferredRunner& runner) {
+  if (job.streaming()) throw leadscout::Error("a deferred executor needs the items in a span, not a streamed input");
+  state_->set_runner(runner);
+  return state_->run(job);
+}
 
 // ---- the run, from setup to the final report ----
 
@@ -151,6 +158,7 @@ void Engine::State::load(Resume& resume) {
   std::vector<std::size_t> pending = resume.replay(journal_, publisher_.files().journal, header, *job_, opt_, log_,
                                                    report_, reconcile_results());
   end_reconcile();
+  notes_ = resume.notes();
   const std::size_t n_pending = pending.size();
   {
     std::lock_guard lock(m_);
@@ -179,7 +187,11 @@ void Engine::State::start_executor(std::unique_lock<std::mutex>& lock) {
   if (stop_.stopping()) announce_stopping(lock);  // a stop during the replay
   const std::uint64_t seed = opt_.seed != 0 ? opt_.seed : random_seed();
   coord_backoff_ = Backoff(opt_.retry, seed ^ 0x5bd1e995ULL);
-  executor_ = std::make_unique<WorkerPool>(*this, *env_, opt_.concurrency, seed);
+  if (runner_ != nullptr) {
+    executor_ = std::make_unique<DeferredExecutor>(*this, *env_, *runner_, std::move(notes_), seed);
+  } else {
+    executor_ = std::make_unique<WorkerPool>(*this, *env_, opt_.concurrency, seed);
+  }
   publish(lock, Status::running, clock_->now());
   lock.unlock();
   phases_.advance(RunPhase::running);  // skipped when a stop began first

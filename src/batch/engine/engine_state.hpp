@@ -44,6 +44,8 @@ struct Engine::State final : ExecutorHost {
   RunStats run(Job& job);
   /// Engine::request_stop().
   void request_stop(int signal) noexcept;
+  /// Has run() complete attempts through `runner` (a DeferredExecutor) instead of workers.
+  void set_runner(DeferredRunner& runner) noexcept { runner_ = &runner; }
 
   // ---- ExecutorHost ----
   [[nodiscard]] std::mutex& mutex() noexcept override { return m_; }
@@ -119,6 +121,8 @@ struct Engine::State final : ExecutorHost {
   std::size_t journal_lines_dropped_ = 0;
   std::unique_ptr<StreamResume> stream_resume_;  ///< a streamed input's journal
   std::unique_ptr<StreamFeeder> feeder_;         ///< a streamed input's reader; its free list under m_
+  DeferredRunner* runner_ = nullptr;  ///< set: a DeferredExecutor completes the attempts
+  std::vector<std::string> notes_;    ///< the runner's journal notes, until it starts
   std::string input_error_;  ///< why a streamed input could not be read on (under m_); the run then fails
 
   // ---- shared state, guarded by m_ ----

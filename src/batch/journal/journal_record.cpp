@@ -162,7 +162,7 @@ bool parse_record(std::string_view line, JournalRecord& r, RecordScratch& scratc
   r = JournalRecord{};
   if (common::scan_json_object(line, scratch.members) != common::JsonScanError::none) return false;
   bool has_id = false, has_status = false, has_result = false, has_error = false, has_metrics = false;
-  bool has_items = false, has_fingerprint = false;
+  bool has_items = false, has_fingerprint = false, has_note = false;
   // Duplicate keys: the last one counts, as in nlohmann::json.
   for (const auto& m : scratch.members) {
     const std::string_view key = text_of(m.key, m.key_escaped, scratch);
@@ -173,8 +173,9 @@ bool parse_record(std::string_view line, JournalRecord& r, RecordScratch& scratc
         has_id = is_string;
         r.id = v;
       } else if (key == "status") {
-        has_status = is_string && (v == "ok" || v == "failed" || v == "attempt" || v == "input");
+        has_status = is_string && (v == "ok" || v == "failed" || v == "attempt" || v == "input" || v == "note");
         r.ok = v == "ok";
+        r.note = v == "note";
         r.partial = v == "attempt";
         r.input = v == "input";
       } else {
@@ -188,6 +189,9 @@ bool parse_record(std::string_view line, JournalRecord& r, RecordScratch& scratc
     } else if (key == "fingerprint") {
       has_fingerprint = is_string;
       r.fingerprint = is_string ? text_of(m.value, m.value_escaped, scratch) : std::string_view();
+    } else if (key == "note") {
+      has_note = is_string;
+      r.note_text = is_string ? text_of(m.value, m.value_escaped, scratch) : std::string_view();
     } else if (key == "end") {
       r.input_end = m.kind == common::JsonKind::boolean && m.value == "true";
     } else if (key == "result") {
@@ -205,6 +209,11 @@ bool parse_record(std::string_view line, JournalRecord& r, RecordScratch& scratc
       }
     }
   }
+  if (has_status && r.note) {
+    r.usage = {};
+    return has_note;
+  }
+  r.note_text = {};
   if (has_status && r.input) {
     if (!has_items || !has_fingerprint) return false;
     r.usage = {};
@@ -275,6 +284,12 @@ void format_input_record(std::string& out, std::uint64_t items, std::string_view
   out += ",\"fingerprint\":";
   common::append_json_string(out, fingerprint);
   out += end ? ",\"end\":true}\n" : "}\n";
+}
+
+void format_note_record(std::string& out, std::string_view text) {
+  out += "{\"status\":\"note\",\"note\":";
+  common::append_json_string(out, text);
+  out += "}\n";
 }
 
 void format_attempt_record(std::string& out, std::string_view id, int attempts, const UsageList& usage) {

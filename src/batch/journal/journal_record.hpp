@@ -5,12 +5,14 @@
 //   {"id":"lead-2","status":"failed","attempts":3,"duration_ms":30000.0,"error":"timeout"}
 //   {"id":"lead-3","status":"attempt","attempts":1,"tokens":{"openai":700},"spend_usd":{"openai":0.0004}}
 //   {"status":"input","items":1024,"fingerprint":"…"}
+//   {"status":"note","note":"{\"batch\":\"batch_1\",…}"}
 //
 // An "attempt" record is an attempt that did not finish its item (retried, stopped, timed out)
 // but charged a quota: it carries only that usage, so the budget of a resumed run counts it.
 // An "input" record (a streamed input only) is a checkpoint: the fingerprint of the first
 // `items` ids of the input, with "end":true when the input ended there. A resumed run checks
-// its input against them without holding it.
+// its input against them without holding it. A "note" record is a deferred executor's own
+// state (a provider's batch id): JSON text the engine keeps and hands back on resume.
 #pragma once
 
 #include <cstddef>
@@ -48,6 +50,8 @@ struct JournalRecord {
   std::uint64_t input_items = 0;
   std::string_view fingerprint;
   bool input_end = false;
+  bool note = false;          ///< a "note" record: only `note_text` is set
+  std::string_view note_text;
   int attempts = 0;
   double duration_ms = 0.0;
   std::string_view result;  ///< when ok: the result's JSON text, unparsed (validated)
@@ -70,6 +74,9 @@ struct RecordScratch {
   std::vector<std::pair<std::string_view, std::int64_t>> metrics;
 };
 [[nodiscard]] bool parse_record(std::string_view line, JournalRecord& record, RecordScratch& scratch);
+
+/// Appends a "note" line (with '\n') carrying `text`.
+void format_note_record(std::string& out, std::string_view text);
 
 /// Appends an "input" checkpoint line (with '\n').
 void format_input_record(std::string& out, std::uint64_t items, std::string_view fingerprint, bool end);

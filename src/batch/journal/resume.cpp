@@ -83,6 +83,10 @@ std::size_t Resume::position(std::string_view id) noexcept {
 
 void Resume::on_record(const JournalRecord& r, Job& job, const Options& opt, const leadscout::log::Logger& log,
                        RunReport& report, const OkCallback& on_ok) {
+  if (r.note) {
+    notes_.emplace_back(r.note_text);
+    return;
+  }
   for (const auto& entry : r.usage) add_usage(prior_usage_, entry.first, entry.second);
   if (r.partial || r.input) return;
   const std::size_t i = position(r.id);
@@ -115,6 +119,7 @@ std::vector<std::size_t> Resume::replay(Journal& journal, const std::filesystem:
   journaled_.assign(ids_.size(), kNone);
   old_failures_.clear();
   prior_usage_.clear();
+  notes_.clear();
   const JournalOpenReport opened = journal.open(path, header, opt.fresh, [&](const JournalRecord& r) {
     on_record(r, job, opt, log, report, on_ok);
   });

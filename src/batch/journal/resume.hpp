@@ -68,6 +68,8 @@ class Resume {
   [[nodiscard]] std::size_t dropped_lines() const noexcept { return dropped_lines_; }
   /// What the journaled attempts charged, by quota: the operation's usage before this run.
   [[nodiscard]] const UsageList& prior_usage() const noexcept { return prior_usage_; }
+  /// The "note" records of a deferred executor, oldest first.
+  [[nodiscard]] const std::vector<std::string>& notes() const noexcept { return notes_; }
 
  private:
   enum : std::uint8_t { kNone = 0, kOk = 1, kFailed = 2 };
@@ -91,6 +93,7 @@ class Resume {
   std::size_t hint_ = 0;
   std::size_t dropped_lines_ = 0;
   UsageList prior_usage_;
+  std::vector<std::string> notes_;
 };
 
 }  // namespace leadscout::batch::detail

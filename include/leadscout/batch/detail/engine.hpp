@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "leadscout/batch/context.hpp"
+#include "leadscout/batch/detail/deferred.hpp"
 #include "leadscout/batch/detail/job.hpp"
 #include "leadscout/batch/export.hpp"
 #include "leadscout/batch/options.hpp"
@@ -29,6 +30,8 @@ class LEADSCOUT_BATCH_EXPORT Engine {
   /// Runs the batch to its end (completed, interrupted, deadline_exceeded or failed). Throws
   /// Error for setup problems found before anything starts.
   RunStats run(Job& job);
+  /// As run(job), with `runner` completing the attempts instead of worker threads.
+  RunStats run(Job& job, DeferredRunner& runner);
   /// Graceful stop from any thread (a second call cancels in-flight items at once). `signal`
   /// is recorded in the summary (0 for a plain stop request).
   void request_stop(int signal) noexcept;

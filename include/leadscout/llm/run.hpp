@@ -1,0 +1,106 @@
+// llm::run: a batch run whose items are questions to a model, answered online (a call per item)
+// or through the provider's batch API, at half the price.
+//
+//   llm::Pipeline<Lead, Label> pipeline{.request = ..., .result = ...};
+//   lb::Summary summary = llm::run(proc, client, leads, pipeline, {.mode = llm::Mode::batch});
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <span>
+#include <type_traits>
+
+#include "leadscout/batch/context.hpp"
+#include "leadscout/batch/detail/deferred.hpp"
+#include "leadscout/batch/outcome.hpp"
+#include "leadscout/batch/processor.hpp"
+#include "leadscout/batch/summary.hpp"
+#include "leadscout/llm/client.hpp"
+#include "leadscout/llm/export.hpp"
+
+namespace leadscout::llm {
+
+/// What to ask for an item, and what its answer means.
+template <class Item, class Result>
+struct Pipeline {
+  std::function<Request(const Item&)> request{};  ///< the question for an item
+  /// The item's result from a successful reply (its JSON checked against the request's schema).
+  std::function<batch::Outcome<Result>(const Item&, const Reply&)> result{};
+};
+
+/// How llm::run asks.
+enum class Mode {
+  online,  ///< Client::complete() per item
+  batch,   ///< the provider's batch API: half the price, answers within 24 hours
+};
+
+/// How llm::run runs. Every member has a default.
+struct RunOptions {
+  Mode mode = Mode::online;  ///< online, or through the provider's batch API
+  std::size_t max_batch_requests = 10'000;  ///< requests per batch, never above the provider's limit
+  std::chrono::milliseconds poll_interval{60'000};  ///< the longest wait between polls; the first come sooner
+  int resubmit = 2;  ///< times a row that expired, was cancelled or failed retryably goes into a new batch
+  bool online_fallback = true;  ///< after that, such rows are asked online
+  bool cancel_on_stop = false;  ///< on a stop, cancel the run's batches at the provider (else a resume collects them)
+};
+
+namespace detail {
+
+/// The item's outcome from its reply: the provider's failure as it is, else the pipeline's result.
+template <class Item, class Result>
+batch::Outcome<Result> outcome_of(const Pipeline<Item, Result>& pipeline, const Item& item, const Reply& reply) {
+  if (!reply.ok()) return reply.failure();
+  return pipeline.result(item, reply);
+}
+
+class BatchRunner;
+
+/// Batch mode's state for one run: the runner that submits, polls and collects the provider's
+/// batches, and the answer it hands to the item's callback.
+class LEADSCOUT_LLM_EXPORT BatchSession {
+ public:
+  /// `request_of(index)`: the request of the item at `index`.
+  BatchSession(Client& client, const RunOptions& options, std::function<Request(std::size_t)> request_of);
+  ~BatchSession();
+  BatchSession(const BatchSession&) = delete;
+  BatchSession& operator=(const BatchSession&) = delete;
+
+  [[nodiscard]] batch::detail::DeferredRunner& runner() noexcept;
+  /// In the item's callback: the batch's reply for it, or nullptr when it is to be asked online.
+  [[nodiscard]] const Reply* current() const noexcept;
+  /// In the item's callback: charges the reply's usage to the endpoint's quota at the batch price.
+  void charge(batch::Context& ctx) const;
+
+ private:
+  std::unique_ptr<BatchRunner> runner_;
+};
+
+}  // namespace detail
+
+/// Runs `pipeline` over `items` with `proc`: online, each item's request through
+/// client.complete(); or in batch mode through the provider's batch API (the client's first
+/// endpoint: OpenAI's Batch API or Anthropic's Message Batches), journaled so that a resumed run collects the batches already made rather than
+/// making them again. Returns what proc.run() returns.
+template <class Item, class Result>
+batch::Summary<Result> run(batch::BackgroundProcessor<Item, Result>& proc, Client& client,
+                           std::type_identity_t<std::span<const Item>> items, const Pipeline<Item, Result>& pipeline,
+                           const RunOptions& options = {}) {
+  const auto online = [&](const Item& item, batch::Context& ctx) {
+    return detail::outcome_of(pipeline, item, client.complete(ctx, pipeline.request(item)));
+  };
+  if (options.mode == Mode::online) {
+    return proc.run(items, [&](const Item& item, batch::Context& ctx) -> batch::Outcome<Result> { return online(item, ctx); });
+  }
+  detail::BatchSession session(client, options, [&](std::size_t index) { return pipeline.request(items[index]); });
+  const auto answered = [&](const Item& item, batch::Context& ctx) -> batch::Outcome<Result> {
+    const Reply* reply = session.current();
+    if (reply == nullptr) return online(item, ctx);
+    session.charge(ctx);
+    return detail::outcome_of(pipeline, item, *reply);
+  };
+  return proc.run_deferred(items, answered, session.runner());
+}
+
+}  // namespace leadscout::llm

@@ -1,0 +1,98 @@
+// Batch mode: the DeferredRunner that cuts admitted attempts into chunks, makes each a batch at
+// the provider, polls, and finishes every attempt from its row.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <memory>
+
+#include "batch/batch_api.hpp"
+#include "client_state.hpp"
+#include "leadscout/batch/detail/deferred.hpp"
+#include "leadscout/llm/run.hpp"
+
+namespace leadscout::llm::detail {
+
+/// Runs on the engine's deferred thread. Journal notes (JSON) make it resumable:
+///   {"chunk":3,"run":"demo","key":"3-9f…","ids":[…]}   before the batch is created
+///   {"chunk":3,"batch":"batch_abc"}                     after
+///   {"chunk":3,"done":true}                             once its rows are all finished
+/// A resumed run polls and collects the batches it finds there; a chunk without a batch id is
+/// looked up by its metadata first, so that a kill between the create and its note makes no
+/// second batch.
+class BatchRunner final : public batch::detail::DeferredRunner {
+ public:
+  using DeferredPort = batch::detail::DeferredPort;
+  using DeferredAttempt = batch::detail::DeferredAttempt;
+
+  BatchRunner(ClientState& client, const RunOptions& options, std::function<Request(std::size_t)> request_of);
+
+  void run(DeferredPort& port) noexcept override;
+  [[nodiscard]] const Reply* current() const noexcept { return current_online_ ? nullptr : &current_; }
+  [[nodiscard]] const ResolvedEndpoint& endpoint() const noexcept { return client_.endpoints.front(); }
+
+ private:
+  struct Held {
+    DeferredAttempt attempt;
+    int batches = 0;        ///< batches it was sent in, this run
+    std::uint64_t chunk = 0;  ///< the chunk it waits in; 0 while queued
+  };
+  struct Open {
+    std::uint64_t chunk = 0;
+    std::string batch;  ///< the provider's id
+    std::vector<std::string> ids;
+    batch::Clock::time_point next_poll{};
+    std::chrono::milliseconds interval{};
+    std::string status;
+    batch::Clock::time_point status_since{};  ///< when `status` was first seen
+    bool warned = false;                      ///< the stuck warning of this status was logged
+  };
+
+  void restore(DeferredPort& port);
+  void loop(DeferredPort& port);
+  /// Takes what admission offers; false once it ended.
+  bool take(DeferredPort& port);
+  /// Cuts the queue into chunks and makes a batch of each.
+  void submit(DeferredPort& port);
+  void submit_chunk(DeferredPort& port, std::vector<std::string> ids);
+  void poll(DeferredPort& port, Open& open);
+  void collect(DeferredPort& port, const Open& open, const BatchStatus& status);
+  void on_row(DeferredPort& port, std::uint64_t chunk, const BatchRow& row);
+  /// A row that expired, was cancelled or failed retryably: a new batch, online, or failed.
+  void again(DeferredPort& port, const std::string& id, const std::string& reason);
+  void finish(DeferredPort& port, const std::string& id, Reply reply, bool online);
+  [[nodiscard]] Reply reply_of(const std::string& id, const BatchRow& row);
+  /// The pipeline's request of item `index`; false with `error` when it threw.
+  bool request_at(std::size_t index, Request& out, std::string& error);
+  [[nodiscard]] wire::ChatRequest chat_of(std::size_t index, std::string& schema_error);
+  void schedule(Open& open, batch::Clock::time_point now);
+  /// Logs a status change, or once a WARNING for a status held past its limit.
+  void watch(Open& open, const BatchStatus& status, batch::Clock::time_point now);
+  void note(DeferredPort& port, const nlohmann::json& record);
+  /// On a stop with RunOptions::cancel_on_stop: asks the provider to cancel every open batch.
+  void cancel_open();
+  [[nodiscard]] const std::string& item_id(const std::string& custom_id) const;
+
+  ClientState& client_;
+  RunOptions options_;
+  std::function<Request(std::size_t)> request_of_;
+  std::unique_ptr<BatchApi> api_;
+  std::unordered_map<std::string, std::string> item_of_;  ///< custom_id to item id, where they differ
+  std::unordered_map<std::string, Held> held_;
+  std::deque<std::string> queue_;
+  std::vector<Open> open_;
+  std::unordered_map<std::string, std::uint64_t> expected_;  ///< ids of re-attached batches
+  std::uint64_t next_chunk_ = 1;
+  std::minstd_rand jitter_{0x2545F491U};
+  Reply current_;
+  bool current_online_ = false;
+};
+
+}  // namespace leadscout::llm::detail

@@ -1,0 +1,26 @@
+// BatchSession: llm::run's batch mode seen from the template, through the runner.
+#include "batch/batch_runner.hpp"
+
+namespace leadscout::llm::detail {
+
+BatchSession::BatchSession(Client& client, const RunOptions& options, std::function<Request(std::size_t)> request_of)
+    : runner_(std::make_unique<BatchRunner>(*client.state_, options, std::move(request_of))) {}
+
+BatchSession::~BatchSession() = default;
+
+batch::detail::DeferredRunner& BatchSession::runner() noexcept { return *runner_; }
+
+const Reply* BatchSession::current() const noexcept { return runner_->current(); }
+
+// At collection, with the reported usage: a finished row is never counted at $0, and the
+// journal carries the spend into the budget of a resumed run.
+void BatchSession::charge(batch::Context& ctx) const {
+  const Reply* reply = runner_->current();
+  if (reply == nullptr) return;
+  const batch::Usage used{.tokens = reply->usage().input_tokens + reply->usage().output_tokens, .cost_usd = reply->cost_usd()};
+  if (used.tokens == 0 && used.cost_usd == 0) return;
+  batch::Permit permit = ctx.acquire(runner_->endpoint().spec.quota, used);
+  if (permit) permit.settle(used);
+}
+
+}  // namespace leadscout::llm::detail

@@ -1,0 +1,294 @@
+// llm::run: online and through the provider's batch API, with resume, expiry and failures.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <fstream>
+#include <thread>
+
+#include "batch/batch_test_utils.hpp"
+#include "llm/fake_batch_provider.hpp"
+#include "llm/llm_test_utils.hpp"
+
+namespace {
+
+namespace lb = leadscout::batch;
+namespace llm = leadscout::llm;
+using leadscout::test::TempDir;
+using leadscout::test::batch::events;
+using leadscout::test::batch::init_logging;
+using leadscout::test::batch::Item;
+using leadscout::test::batch::make_items;
+using leadscout::test::batch::ok_counts;
+using leadscout::test::batch::test_options;
+using leadscout::test::llm::FakeBatchProvider;
+using leadscout::test::llm::kLabelSchema;
+using leadscout::test::llm::Label;
+
+// The documented program, as written: it must compile (it is not run: it would call OpenAI).
+namespace documented {
+struct Lead {
+  std::string id;
+  std::string name;
+};
+const std::string kPrompt = "Classify the name.";
+[[maybe_unused]] int program(const std::vector<Lead>& leads) {
+  llm::Client client({.endpoints = {{.api = llm::Api::openai, .model = "gpt-4o-mini"}}});
+  lb::Options opt;
+  opt.quotas = client.quotas();
+  lb::BackgroundProcessor<Lead, Label> proc(opt);
+  llm::Pipeline<Lead, Label> pipeline{
+      .request = [](const Lead& lead) {
+        return llm::Request{.system = kPrompt, .user = lead.name, .schema = kLabelSchema, .max_tokens = 64};
+      },
+      .result = [](const Lead&, const llm::Reply& reply) -> lb::Outcome<Label> {
+        return Label{reply.json().at("label").get<std::string>(), reply.json().at("confidence").get<double>()};
+      },
+  };
+  lb::Summary summary = llm::run(proc, client, leads, pipeline, {.mode = llm::Mode::batch});
+  return lb::exit_code(summary);
+}
+}  // namespace documented
+
+llm::Pipeline<Item, Label> label_pipeline() {
+  return {.request = [](const Item& item) {
+            return llm::Request{.system = "Classify the name.", .user = item.id, .schema = kLabelSchema, .max_tokens = 64};
+          },
+          .result = [](const Item&, const llm::Reply& reply) -> lb::Outcome<Label> {
+            return Label{reply.json().at("label").get<std::string>(), reply.json().at("confidence").get<double>()};
+          }};
+}
+
+llm::Client client_of(const std::string& url, llm::Api api = llm::Api::openai) {
+  const std::string model = api == llm::Api::openai ? "gpt-4o-mini" : "claude-3-5-haiku-latest";
+  return llm::Client({.endpoints = {{.api = api, .base_url = url, .model = model}}});
+}
+
+llm::RunOptions batch_options() {
+  return {.mode = llm::Mode::batch, .max_batch_requests = 4, .poll_interval = std::chrono::milliseconds(20)};
+}
+
+lb::Options options_in(const TempDir& dir, const llm::Client& client) {
+  lb::Options opt = test_options(dir.path());
+  opt.quotas = client.quotas();
+  return opt;
+}
+
+TEST(LlmRun, BatchModeGivesTheOnlineLabelsAtHalfTheSpend) {
+  TempDir online_dir, batch_dir;
+  init_logging(batch_dir.path());
+  FakeBatchProvider provider({});
+  llm::Client client = client_of(provider.url());
+  const std::vector<Item> items = make_items(10);
+
+  lb::BackgroundProcessor<Item, Label> online_proc(options_in(online_dir, client));
+  const auto online = llm::run(online_proc, client, items, label_pipeline());
+  ASSERT_EQ(online.succeeded, 10U) << online.reason;
+  EXPECT_EQ(provider.batches_created(), 0);
+
+  lb::BackgroundProcessor<Item, Label> batch_proc(options_in(batch_dir, client));
+  const auto batched = llm::run(batch_proc, client, items, label_pipeline(), batch_options());
+  ASSERT_EQ(batched.succeeded, 10U) << batched.reason;
+  EXPECT_EQ(lb::exit_code(batched), 0);
+  EXPECT_EQ(provider.batches_created(), 3) << "10 requests in batches of 4";
+  EXPECT_EQ(provider.duplicates(), 0);
+  EXPECT_EQ(provider.online_calls(), 10) << "only the online run called online";
+  ASSERT_EQ(batched.results.size(), online.results.size());
+  for (std::size_t i = 0; i < online.results.size(); ++i) {
+    EXPECT_EQ(batched.results[i].first, online.results[i].first);
+    EXPECT_EQ(batched.results[i].second.label, online.results[i].second.label);
+  }
+  const auto& spent_online = online.quotas.at("openai");
+  const auto& spent_batch = batched.quotas.at("openai");
+  EXPECT_EQ(spent_batch.tokens_total, spent_online.tokens_total);
+  EXPECT_GT(spent_online.spent_usd, 0);
+  EXPECT_NEAR(spent_batch.spent_usd, spent_online.spent_usd / 2, 1e-12);
+  const nlohmann::json create = provider.created_bodies().front();
+  EXPECT_EQ(create.at("endpoint"), "/v1/chat/completions");
+  EXPECT_EQ(create.at("completion_window"), "24h");
+  EXPECT_EQ(create.at("metadata").at("leadscout_run"), "test_op");
+  for (const auto& [id, count] : ok_counts(batched.journal_file)) EXPECT_EQ(count, 1) << id;
+}
+
+TEST(LlmRun, AnthropicMessageBatchesGiveTheOnlineLabelsAtHalfTheSpend) {
+  TempDir online_dir, batch_dir;
+  init_logging(batch_dir.path());
+  FakeBatchProvider provider({.expire_batches = 1, .refuse = {"item-4"}});
+  llm::Client client = client_of(provider.url(), llm::Api::anthropic);
+  std::vector<Item> items = make_items(6);
+  items[2].id = "item 2/with spaces";  // not a valid custom_id: it travels hashed
+  lb::BackgroundProcessor<Item, Label> online_proc(options_in(online_dir, client));
+  const auto online = llm::run(online_proc, client, items, label_pipeline());
+  ASSERT_EQ(online.succeeded, 6U) << online.reason;
+
+  lb::BackgroundProcessor<Item, Label> batch_proc(options_in(batch_dir, client));
+  llm::RunOptions o = batch_options();
+  o.max_batch_requests = 100;
+  const auto batched = llm::run(batch_proc, client, items, label_pipeline(), o);
+  // The first batch expires with its odd rows (item-1, item-3, item-5) unanswered: a second
+  // batch answers them; item-4 is refused.
+  EXPECT_EQ(batched.succeeded, 5U) << batched.reason;
+  ASSERT_EQ(batched.failures.size(), 1U);
+  EXPECT_EQ(batched.failures.front().reason, "bad_request: bad model");
+  EXPECT_EQ(provider.batches_created(), 2);
+  EXPECT_EQ(provider.online_calls(), 6) << "only the online run called online";
+  EXPECT_EQ(batched.results.size(), 5U);
+  for (const auto& [id, label] : batched.results) EXPECT_EQ(label.label, online.results.front().second.label) << id;
+  const double online_per_item = online.quotas.at("anthropic").spent_usd / 6;
+  EXPECT_NEAR(batched.quotas.at("anthropic").spent_usd, 5 * online_per_item / 2, 1e-12);
+}
+
+/// Runs in batch mode until the provider made `batches` batches, then stops the run.
+lb::Summary<Label> run_until_created(lb::BackgroundProcessor<Item, Label>& proc, llm::Client& client,
+                                     const std::vector<Item>& items, const FakeBatchProvider& provider, int batches) {
+  std::atomic<bool> done{false};
+  std::thread stopper([&] {
+    while (!done.load() && provider.batches_created() < batches) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    proc.stop(SIGINT);
+  });
+  auto summary = llm::run(proc, client, items, label_pipeline(), batch_options());
+  done = true;
+  stopper.join();
+  return summary;
+}
+
+TEST(LlmRun, AStoppedBatchRunResumesByCollectingItsBatches) {
+  TempDir dir;
+  init_logging(dir.path());
+  FakeBatchProvider provider({.hold = true});
+  llm::Client client = client_of(provider.url());
+  const std::vector<Item> items = make_items(8);
+  lb::BackgroundProcessor<Item, Label> first(options_in(dir, client));
+  const auto stopped = run_until_created(first, client, items, provider, 2);
+  EXPECT_EQ(stopped.status, lb::Status::interrupted);
+  EXPECT_EQ(lb::exit_code(stopped), 130);
+  EXPECT_EQ(stopped.remaining, 8U) << "items in a batch stay for the resume";
+  EXPECT_EQ(provider.batches_created(), 2);
+
+  provider.release();
+  lb::BackgroundProcessor<Item, Label> second(options_in(dir, client));
+  const auto resumed = llm::run(second, client, items, label_pipeline(), batch_options());
+  ASSERT_EQ(resumed.succeeded, 8U) << resumed.reason;
+  EXPECT_EQ(provider.batches_created(), 2) << "the journaled batches were collected, none made again";
+  EXPECT_EQ(provider.duplicates(), 0);
+  for (const auto& [id, count] : ok_counts(resumed.journal_file)) EXPECT_EQ(count, 1) << id;
+}
+
+TEST(LlmRun, ABatchCreatedButNotJournaledIsFoundByItsMetadata) {
+  TempDir dir;
+  init_logging(dir.path());
+  FakeBatchProvider provider({.hold = true});
+  llm::Client client = client_of(provider.url());
+  const std::vector<Item> items = make_items(4);
+  lb::BackgroundProcessor<Item, Label> first(options_in(dir, client));
+  const auto stopped = run_until_created(first, client, items, provider, 1);
+  ASSERT_EQ(stopped.status, lb::Status::interrupted);
+  // As if killed between the create and its note: drop the note that names the batch.
+  std::ifstream in(stopped.journal_file);
+  std::string kept;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("batch_1") == std::string::npos) kept += line + "\n";
+  }
+  in.close();
+  std::ofstream(stopped.journal_file, std::ios::trunc) << kept;
+
+  provider.release();
+  lb::BackgroundProcessor<Item, Label> second(options_in(dir, client));
+  const auto resumed = llm::run(second, client, items, label_pipeline(), batch_options());
+  ASSERT_EQ(resumed.succeeded, 4U) << resumed.reason;
+  EXPECT_EQ(provider.batches_created(), 1);
+  EXPECT_EQ(provider.duplicates(), 0);
+}
+
+TEST(LlmRun, CancelOnStopCancelsTheBatchesAtTheProvider) {
+  TempDir dir;
+  init_logging(dir.path());
+  FakeBatchProvider provider({.hold = true});
+  llm::Client client = client_of(provider.url());
+  lb::BackgroundProcessor<Item, Label> proc(options_in(dir, client));
+  std::thread stopper([&] {
+    while (provider.batches_created() < 2) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    proc.stop(SIGTERM);
+  });
+  llm::RunOptions o = batch_options();
+  o.cancel_on_stop = true;
+  const auto summary = llm::run(proc, client, make_items(8), label_pipeline(), o);
+  stopper.join();
+  EXPECT_EQ(lb::exit_code(summary), 143);
+  EXPECT_EQ(summary.remaining, 8U);
+  EXPECT_EQ(provider.cancelled(), (std::vector<std::string>{"batch_1", "batch_2"}));
+}
+
+TEST(LlmRun, ABatchStuckInOneStatusIsLoggedAtWarningOnce) {
+  TempDir dir;
+  const auto log_file = init_logging(dir.path());
+  FakeBatchProvider provider({.hold = true, .hold_as = "finalizing"});
+  llm::Client client = client_of(provider.url());
+  lb::BackgroundProcessor<Item, Label> proc(options_in(dir, client));
+  llm::RunOptions o = batch_options();
+  o.poll_interval = std::chrono::milliseconds(4);  // stuck after 60 intervals in finalizing
+  std::thread stopper([&] {
+    while (provider.batches_created() < 1) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));
+    proc.stop(SIGINT);
+  });
+  const auto summary = llm::run(proc, client, make_items(2), label_pipeline(), o);
+  stopper.join();
+  EXPECT_EQ(lb::exit_code(summary), 130);
+  const auto stuck = events(log_file, "LLM batch stuck");
+  ASSERT_EQ(stuck.size(), 1U);
+  EXPECT_EQ(stuck.front().at("status"), "finalizing");
+  EXPECT_EQ(stuck.front().at("level"), "warning");
+}
+
+TEST(LlmRun, ExpiredRowsGoIntoNewBatchesThenOnlineAndFinishedOnesAreKept) {
+  TempDir dir;
+  init_logging(dir.path());
+  FakeBatchProvider provider({.expire_batches = 100});
+  llm::Client client = client_of(provider.url());
+  const std::vector<Item> items = make_items(4);
+  lb::BackgroundProcessor<Item, Label> proc(options_in(dir, client));
+  llm::RunOptions o = batch_options();
+  o.resubmit = 1;
+  const auto summary = llm::run(proc, client, items, label_pipeline(), o);
+  ASSERT_EQ(summary.succeeded, 4U) << summary.reason;
+  // 4 rows: 2 answered in the first batch; 2 expired go into a second, where 1 expires again
+  // and is then asked online.
+  EXPECT_EQ(provider.batches_created(), 2);
+  EXPECT_EQ(provider.online_calls(), 1);
+  for (const auto& [id, count] : ok_counts(summary.journal_file)) EXPECT_EQ(count, 1) << id;
+}
+
+TEST(LlmRun, ARequestThatThrowsFailsItsItemAndTheRunGoesOn) {
+  TempDir dir;
+  init_logging(dir.path());
+  FakeBatchProvider provider({});
+  llm::Client client = client_of(provider.url());
+  lb::BackgroundProcessor<Item, Label> proc(options_in(dir, client));
+  llm::Pipeline<Item, Label> pipeline = label_pipeline();
+  const auto ask = pipeline.request;
+  pipeline.request = [ask](const Item& item) {
+    if (item.id == "item-1") throw std::runtime_error("no name");
+    return ask(item);
+  };
+  const auto summary = llm::run(proc, client, make_items(3), pipeline, batch_options());
+  EXPECT_EQ(summary.succeeded, 2U) << summary.reason;
+  ASSERT_EQ(summary.failures.size(), 1U);
+  EXPECT_EQ(summary.failures.front().reason, "exception: no name");
+  EXPECT_EQ(summary.status, lb::Status::completed);
+}
+
+TEST(LlmRun, RowsRefusedWithA4xxAreFailedItemsWithTheProvidersError) {
+  TempDir dir;
+  init_logging(dir.path());
+  FakeBatchProvider provider({.refuse = {"item-1"}});
+  llm::Client client = client_of(provider.url());
+  lb::BackgroundProcessor<Item, Label> proc(options_in(dir, client));
+  const auto summary = llm::run(proc, client, make_items(3), label_pipeline(), batch_options());
+  EXPECT_EQ(summary.succeeded, 2U);
+  ASSERT_EQ(summary.failures.size(), 1U);
+  EXPECT_EQ(summary.failures.front().id, "item-1");
+  EXPECT_EQ(summary.failures.front().reason, "bad_request: bad model");
+  EXPECT_EQ(lb::exit_code(summary), 5);
+}
+
+}  // namespace
