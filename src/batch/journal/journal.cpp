@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "leadscout/batch/options.hpp"
@@ -254,14 +255,21 @@ class Replayer {
 /// worth keeping (0 for a torn header: the journal starts over).
 std::uint64_t replay_lines(int fd, const std::filesystem::path& path, Replayer& replayer) {
   // Read straight into the buffer after the unfinished line: each byte is copied once.
+  // Not zeroed: only the pages a read fills become resident (none for a new journal).
   constexpr std::size_t kRead = std::size_t{4} << 20;
-  std::vector<char> buf(kRead);
+  std::size_t size = kRead;
+  auto buf = std::make_unique_for_overwrite<char[]>(size);
   std::size_t held = 0;        // bytes of an unfinished line at buf[0]
   std::uint64_t offset = 0;    // file offset of buf[0]
   std::uint64_t good_end = 0;  // end of the last line worth keeping
   for (;;) {
-    if (buf.size() - held < kRead / 2) buf.resize(held + kRead);  // a line longer than the room left
-    const ssize_t n = common::read_some(fd, buf.data() + held, buf.size() - held);
+    if (size - held < kRead / 2) {  // a line longer than the room left
+      auto bigger = std::make_unique_for_overwrite<char[]>(held + kRead);
+      std::memcpy(bigger.get(), buf.get(), held);
+      buf = std::move(bigger);
+      size = held + kRead;
+    }
+    const ssize_t n = common::read_some(fd, buf.get() + held, size - held);
     if (n < 0) {
       throw leadscout::Error("cannot read journal " + path.string() + ": " + std::strerror(errno));
     }
@@ -269,17 +277,17 @@ std::uint64_t replay_lines(int fd, const std::filesystem::path& path, Replayer& 
     const std::size_t filled = held + static_cast<std::size_t>(n);
     std::size_t start = 0;
     for (;;) {
-      const void* nl = std::memchr(buf.data() + start, '\n', filled - start);
+      const void* nl = std::memchr(buf.get() + start, '\n', filled - start);
       if (nl == nullptr) break;
-      const auto end = static_cast<std::size_t>(static_cast<const char*>(nl) - buf.data());
-      if (replayer.line(std::string_view(buf.data() + start, end - start), false)) good_end = offset + end + 1;
+      const auto end = static_cast<std::size_t>(static_cast<const char*>(nl) - buf.get());
+      if (replayer.line(std::string_view(buf.get() + start, end - start), false)) good_end = offset + end + 1;
       start = end + 1;
     }
-    std::memmove(buf.data(), buf.data() + start, filled - start);
+    std::memmove(buf.get(), buf.get() + start, filled - start);
     held = filled - start;
     offset += start;
   }
-  std::string_view pending(buf.data(), held);
+  std::string_view pending(buf.get(), held);
   // A crash leaves the preallocated, never written part of the file: NUL bytes, not a record.
   while (!pending.empty() && pending.back() == '\0') pending.remove_suffix(1);
   if (!pending.empty()) {

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
 
 #include "json_scan.hpp"
 #include "json_string.hpp"
@@ -21,14 +22,15 @@ constexpr std::string_view kResultInfix = "\",\"result\":";
 /// Calls `feed(block, offset)` for each block of the file, from its start.
 template <class Feed>
 void read_blocks(int fd, const std::string& path, Feed&& feed) {
-  std::vector<char> block(kBlock);
+  // Not zeroed: only the pages a read fills become resident (none for a new file).
+  const auto block = std::make_unique_for_overwrite<char[]>(kBlock);
   std::uint64_t offset = 0;
   for (;;) {
-    const ssize_t n = ::pread(fd, block.data(), block.size(), static_cast<off_t>(offset));
+    const ssize_t n = ::pread(fd, block.get(), kBlock, static_cast<off_t>(offset));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) throw leadscout::Error("Options::results: cannot read " + path + ": " + std::strerror(errno));
     if (n == 0) return;
-    feed(std::string_view(block.data(), static_cast<std::size_t>(n)), offset);
+    feed(std::string_view(block.get(), static_cast<std::size_t>(n)), offset);
     offset += static_cast<std::uint64_t>(n);
   }
 }
@@ -69,9 +71,20 @@ class CsvIdScanner {
     const char* p = text.data();
     const std::size_t n = text.size();
     for (std::size_t i = 0; i < n; ++i) {
-      // The rest of an unquoted field nobody reads: skip to its end.
-      if (!ended_ && !quoted_ && field_ > 0 && !field_empty_ && !in_header_) {
-        while (i < n && p[i] != ',' && p[i] != '\n') ++i;
+      if (ended_) begin_record();
+      if (!quoted_ && !in_header_) {
+        if (field_ > 0 && !field_empty_) {
+          // The rest of an unquoted field nobody reads: skip to its end.
+          while (i < n && p[i] != ',' && p[i] != '\n') ++i;
+        } else if (field_ == 0 && (p[i] != '"' || !field_empty_)) {
+          // Plain characters of an unquoted id, taken as one run.
+          const std::size_t start = i;
+          while (i < n && p[i] != ',' && p[i] != '\n' && p[i] != '\r' && p[i] != '"') ++i;
+          if (i > start) {
+            first_.append(p + start, i - start);
+            field_empty_ = false;
+          }
+        }
         if (i == n) break;
       }
       if (step(p[i])) on_record(first_, offset + i + 1);
@@ -92,14 +105,14 @@ class CsvIdScanner {
     field_empty_ = true;
     if (in_header_) header_.emplace_back();
   }
+  void begin_record() {
+    ended_ = false;
+    field_ = 0;
+    field_empty_ = true;
+    first_.clear();
+    if (in_header_) header_.assign(1, std::string());
+  }
   bool step(char c) {
-    if (ended_) {
-      ended_ = false;
-      field_ = 0;
-      field_empty_ = true;
-      first_.clear();
-      if (in_header_) header_.assign(1, std::string());
-    }
     if (quoted_) {
       if (!quote_pending_) {
         if (c == '"') {
