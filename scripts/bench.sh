@@ -32,7 +32,7 @@ echo "== logging: leadscout vs plain spdlog, disabled event"
 echo "== batch: no-op items and resume ($items items)"
 LEADSCOUT_BENCH_ITEMS=$items "$build_dir/bench/batch/bench_batch" --benchmark_out="$out/batch.json" \
   --benchmark_out_format=json >/dev/null
-echo "== streamed input: $stream_items no-op items into JSONL, then two resumes (~40 s at 10M)"
+echo "== streamed input: $stream_items no-op items into JSONL, two resumes, then into CSV and a resume (~90 s at 10M)"
 "$build_dir/bench/batch/bench_stream" --items "$stream_items" >"$out/stream.txt"
 echo "== quotas against a simulated provider: 6 cases of ${quota_seconds} s, then a budget stop"
 "$build_dir/bench/batch/bench_quota" --seconds "$quota_seconds" >"$out/quota.txt" 2>/dev/null
@@ -116,7 +116,7 @@ for what, ratio, limit, at_most in targets:
     print(f"  {what:<28} {ratio:6.2f}x  {'met' if ok else 'MISSED'}")
 PY
 echo
-echo "streamed input (goals: peak RSS <= 256 MiB at 10M items, resume <= 5 s):"
+echo "streamed input (goals: peak RSS <= 256 MiB at 10M items, resume <= 5 s with a JSONL or CSV file or a callback):"
 cat "$out/stream.txt"
 cat "$out/quota.txt"
 echo

@@ -136,7 +136,9 @@ Resume::OkCallback Engine::State::reconcile_results() {
 
 void Engine::State::end_reconcile() {
   if (!results_.is_open()) return;
-  results_.end_reconcile();
+  if (const int err = results_.end_reconcile(); err != 0) {
+    throw leadscout::Error("cannot write results file " + results_.path().string() + ": " + std::strerror(err));
+  }
   if (results_.reconciled() > 0) {
     log_.warning("Results file completed from the journal",
                  {{"path", results_.path().string()}, {"results", results_.reconciled()}});

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 #include <new>
+#include <vector>
 
 #include "leadscout/batch/shard.hpp"
 
@@ -40,6 +41,35 @@ constexpr std::size_t kHugePage = std::size_t{2} << 20;
 
 bool same_id(const IdDigest& a, const IdDigest& b) noexcept { return a.hi == b.hi && (a.lo >> 1) == (b.lo >> 1); }
 
+// A lambda, not a function: std::sort inlines it.
+constexpr auto digest_less = [](const IdDigest& a, const IdDigest& b) noexcept {
+  return a.hi != b.hi ? a.hi < b.hi : a.lo < b.lo;
+};
+
+// Sorts by (hi, lo): the digests are first moved in place into buckets by the top bits of hi
+// (one pass, no second copy of the index), then each small bucket is sorted in cache.
+void sort_digests(IdDigest* a, std::size_t n) {
+  constexpr unsigned kBits = 8;
+  constexpr std::size_t kBuckets = std::size_t{1} << kBits;
+  if (n < kBuckets * 256) {
+    std::sort(a, a + n, digest_less);
+    return;
+  }
+  auto top = [](const IdDigest& d) { return static_cast<std::size_t>(d.hi >> (64 - kBits)); };
+  std::vector<std::size_t> next(kBuckets + 1, 0);
+  for (std::size_t i = 0; i < n; ++i) ++next[top(a[i]) + 1];
+  for (std::size_t b = 1; b <= kBuckets; ++b) next[b] += next[b - 1];
+  std::vector<std::size_t> end(next.begin() + 1, next.end());
+  for (std::size_t b = 0; b < kBuckets; ++b) {
+    while (next[b] < end[b]) {
+      IdDigest v = a[next[b]];
+      for (std::size_t t = top(v); t != b; t = top(v)) std::swap(v, a[next[t]++]);
+      a[next[b]++] = v;
+    }
+  }
+  for (std::size_t b = 0, begin = 0; b < kBuckets; begin = end[b++]) std::sort(a + begin, a + end[b], digest_less);
+}
+
 }  // namespace
 
 IdDigest id_digest(std::string_view id, std::uint64_t id_hash) noexcept {
@@ -69,8 +99,7 @@ void DigestIndex::add(const IdDigest& digest, bool ok) {
 }
 
 void DigestIndex::freeze() {
-  std::sort(entries_, entries_ + size_,
-            [](const IdDigest& a, const IdDigest& b) { return a.hi != b.hi ? a.hi < b.hi : a.lo < b.lo; });
+  sort_digests(entries_, size_);
   // Repeats are adjacent, failed (bit 0) before ok (bit 1): keep the last of each id.
   std::size_t out = 0;
   for (std::size_t i = 0; i < size_; ++i) {

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "leadscout/batch/options.hpp"
@@ -253,29 +254,42 @@ class Replayer {
 /// Reads `fd` from its start in chunks, one line at a time; returns the end of the last line
 /// worth keeping (0 for a torn header: the journal starts over).
 std::uint64_t replay_lines(int fd, const std::filesystem::path& path, Replayer& replayer) {
-  std::string pending;
-  std::vector<char> chunk(1 << 20);
-  std::uint64_t offset = 0;    // file offset of pending[0]
+  // Read straight into the buffer after the unfinished line: each byte is copied once.
+  // Not zeroed: only the pages a read fills become resident (none for a new journal).
+  constexpr std::size_t kRead = std::size_t{4} << 20;
+  std::size_t size = kRead;
+  auto buf = std::make_unique_for_overwrite<char[]>(size);
+  std::size_t held = 0;        // bytes of an unfinished line at buf[0]
+  std::uint64_t offset = 0;    // file offset of buf[0]
   std::uint64_t good_end = 0;  // end of the last line worth keeping
   for (;;) {
-    const ssize_t n = common::read_some(fd, chunk.data(), chunk.size());
+    if (size - held < kRead / 2) {  // a line longer than the room left
+      auto bigger = std::make_unique_for_overwrite<char[]>(held + kRead);
+      std::memcpy(bigger.get(), buf.get(), held);
+      buf = std::move(bigger);
+      size = held + kRead;
+    }
+    const ssize_t n = common::read_some(fd, buf.get() + held, size - held);
     if (n < 0) {
       throw leadscout::Error("cannot read journal " + path.string() + ": " + std::strerror(errno));
     }
     if (n == 0) break;
-    pending.append(chunk.data(), static_cast<std::size_t>(n));
+    const std::size_t filled = held + static_cast<std::size_t>(n);
     std::size_t start = 0;
     for (;;) {
-      const auto nl = pending.find('\n', start);
-      if (nl == std::string::npos) break;
-      if (replayer.line(std::string_view(pending.data() + start, nl - start), false)) good_end = offset + nl + 1;
-      start = nl + 1;
+      const void* nl = std::memchr(buf.get() + start, '\n', filled - start);
+      if (nl == nullptr) break;
+      const auto end = static_cast<std::size_t>(static_cast<const char*>(nl) - buf.get());
+      if (replayer.line(std::string_view(buf.get() + start, end - start), false)) good_end = offset + end + 1;
+      start = end + 1;
     }
-    pending.erase(0, start);
+    std::memmove(buf.get(), buf.get() + start, filled - start);
+    held = filled - start;
     offset += start;
   }
+  std::string_view pending(buf.get(), held);
   // A crash leaves the preallocated, never written part of the file: NUL bytes, not a record.
-  while (!pending.empty() && pending.back() == '\0') pending.pop_back();
+  while (!pending.empty() && pending.back() == '\0') pending.remove_suffix(1);
   if (!pending.empty()) {
     if (!replayer.header_seen()) return 0;  // a torn header: start over
     replayer.torn_tail();

@@ -7,14 +7,13 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 
 #include <nlohmann/json.hpp>
 
 #include "csv.hpp"
-#include "json_scan.hpp"
 #include "json_string.hpp"
 #include "posix_file.hpp"
+#include "results_scan.hpp"
 #include "shard_env.hpp"
 #include "leadscout/batch/options.hpp"
 #include "leadscout/batch/shard.hpp"
@@ -23,15 +22,10 @@ namespace leadscout::batch::detail {
 
 namespace {
 
-/// The id of a JSONL result line; empty when the line is not one.
-std::string jsonl_id(std::string_view line, std::vector<common::JsonMember>& members) {
-  if (common::scan_json_object(line, members) != common::JsonScanError::none) return {};
-  for (const auto& m : members) {
-    if (m.kind != common::JsonKind::string || m.key != "id") continue;
-    return m.value_escaped ? common::json_unescape(m.value) : std::string(m.value);
-  }
-  return {};
-}
+// Results held for one pass over the file's ids: a pass costs about as much as reading the
+// ids, so it waits for many of them, but their text must stay small.
+constexpr std::size_t kMaxUnmatched = std::size_t{1} << 16;
+constexpr std::size_t kMaxUnmatchedBytes = std::size_t{16} << 20;
 
 }  // namespace
 
@@ -64,59 +58,49 @@ void ResultsWriter::open(const ResultsSink& sink, bool fresh, const std::optiona
 }
 
 void ResultsWriter::scan_existing(std::string_view kind_name) {
-  std::ifstream in(path_, std::ios::binary);
-  std::size_t complete = 0;  // end of the last whole record
-  if (kind_ == ResultsSink::Kind::jsonl) {
-    std::vector<common::JsonMember> members;
-    std::string text;
-    std::size_t offset = 0;
-    while (std::getline(in, text)) {
-      offset += text.size() + 1;
-      if (in.eof()) break;  // no line break: a half-written line
-      complete = offset;
-      if (std::string id = jsonl_id(text, members); !id.empty()) present_.push_back(id_key(id));
-    }
-  } else {
-    common::CsvReader reader;
-    std::vector<char> buf(1 << 16);
-    bool header = true;
-    while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0) {
-      reader.feed(std::string_view(buf.data(), static_cast<std::size_t>(in.gcount())),
-                  [&](const std::vector<std::string>& fields, std::size_t end) {
-                    complete = end;
-                    if (header) {
-                      header = false;
-                      header_written_ = true;
-                      columns_.assign(fields.begin() + (fields.empty() ? 0 : 1), fields.end());
-                      objects_ = !(columns_.size() == 1 && columns_[0] == "result");
-                    } else if (!fields.empty() && !fields[0].empty()) {
-                      present_.push_back(id_key(fields[0]));
-                    }
-                  });
-    }
+  ResultsFileScan scan = scan_results_file(fd_, kind_, path_.string(), present_);
+  if (kind_ == ResultsSink::Kind::csv && scan.has_header) {
+    header_written_ = true;
+    columns_ = std::move(scan.columns);
+    objects_ = !(columns_.size() == 1 && columns_[0] == "result");
   }
-  std::sort(present_.begin(), present_.end());
-  present_directory_.build(present_.size(), [this](std::size_t i) { return present_[i]; });
-  const auto size = static_cast<std::size_t>(::lseek(fd_, 0, SEEK_END));
-  if (size > complete && ::ftruncate(fd_, static_cast<off_t>(complete)) != 0) {
+  const auto size = static_cast<std::uint64_t>(::lseek(fd_, 0, SEEK_END));
+  if (size > scan.complete && ::ftruncate(fd_, static_cast<off_t>(scan.complete)) != 0) {
     throw leadscout::Error(std::string("Options::results: cannot cut the half-written record of ") + std::string(kind_name) +
                 " file " + path_.string() + ": " + std::strerror(errno));
   }
 }
 
 int ResultsWriter::reconcile(std::string_view id, std::string_view result_json) {
-  const std::uint64_t key = id_key(id);
-  const auto [begin, end] = present_directory_.range(key);
-  for (std::size_t i = begin; i < end && present_[i] <= key; ++i) {
-    if (present_[i] == key) return 0;
-  }
-  ++reconciled_;
-  return write(id, result_json);
+  const std::uint64_t key = result_key(id);
+  if (present_.match(key)) return 0;
+  unmatched_.push_back(Unmatched{key, std::string(id), std::string(result_json)});
+  unmatched_bytes_ += id.size() + result_json.size();
+  if (unmatched_.size() < kMaxUnmatched && unmatched_bytes_ < kMaxUnmatchedBytes) return 0;
+  return settle_unmatched();
 }
 
-void ResultsWriter::end_reconcile() noexcept {
-  std::vector<std::uint64_t>().swap(present_);
-  present_directory_ = HashDirectory();
+int ResultsWriter::settle_unmatched() {
+  std::vector<std::uint64_t> keys(unmatched_.size());
+  for (std::size_t i = 0; i < unmatched_.size(); ++i) keys[i] = unmatched_[i].key;
+  std::vector<bool> found;
+  present_.contains(keys, found);
+  int err = 0;
+  for (std::size_t i = 0; i < unmatched_.size() && err == 0; ++i) {
+    if (found[i]) continue;
+    ++reconciled_;
+    err = write(unmatched_[i].id, unmatched_[i].result_json);
+  }
+  unmatched_.clear();
+  unmatched_bytes_ = 0;
+  return err;
+}
+
+int ResultsWriter::end_reconcile() {
+  const int err = settle_unmatched();
+  std::vector<Unmatched>().swap(unmatched_);
+  present_.clear();
+  return err;
 }
 
 std::string ResultsWriter::line(std::string_view id, std::string_view result_json) {

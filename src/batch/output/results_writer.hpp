@@ -13,9 +13,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "journal/digest_index.hpp"
 #include "leadscout/batch/results_sink.hpp"
 #include "leadscout/batch/shard.hpp"
+#include "present_ids.hpp"
 
 namespace leadscout::batch::detail {
 
@@ -36,11 +36,13 @@ class ResultsWriter {
   /// Error naming the file.
   void open(const ResultsSink& sink, bool fresh, const std::optional<ShardSpec>& shard);
   [[nodiscard]] bool is_open() const noexcept { return fd_ >= 0; }
-  /// For an item the journal records as ok: writes its result unless the file holds the id.
-  /// Returns 0 or an errno.
+  /// For an item the journal records as ok: writes its result unless the file holds the id
+  /// (now, or by end_reconcile() when the file's order does not tell at once). Returns 0 or
+  /// an errno.
   int reconcile(std::string_view id, std::string_view result_json);
-  /// Ends the replay, freeing the ids noted by open().
-  void end_reconcile() noexcept;
+  /// Ends the replay: writes the results still owed and frees the ids noted by open().
+  /// Returns 0 or an errno.
+  int end_reconcile();
   /// Results the replay wrote (the file missed them).
   [[nodiscard]] std::size_t reconciled() const noexcept { return reconciled_; }
   /// Appends one result (its JSON text). Returns 0 or an errno.
@@ -51,6 +53,8 @@ class ResultsWriter {
 
  private:
   void scan_existing(std::string_view kind_name);
+  /// Writes the held results whose ids the file lacks. Returns 0 or an errno.
+  int settle_unmatched();
   [[nodiscard]] std::string line(std::string_view id, std::string_view result_json);
 
   ResultsSink::Kind kind_ = ResultsSink::Kind::none;
@@ -60,8 +64,14 @@ class ResultsWriter {
   std::vector<std::string> columns_;  ///< csv: the result columns, fixed by the header
   bool header_written_ = false;
   bool objects_ = true;                  ///< csv: results are objects spread over columns
-  std::vector<std::uint64_t> present_;   ///< sorted id_digest().hi of the ids in the file
-  HashDirectory present_directory_;
+  PresentIds present_;                   ///< the ids in the file
+  struct Unmatched {
+    std::uint64_t key;
+    std::string id;
+    std::string result_json;
+  };
+  std::vector<Unmatched> unmatched_;     ///< journaled results the window could not place
+  std::size_t unmatched_bytes_ = 0;
   std::size_t reconciled_ = 0;
 };
 
