@@ -350,6 +350,27 @@ TEST(LogQueue, AFullRingGrowsByDoublingKeepingOrderAndBytes) {
   }
 }
 
+TEST(LogQueue, ManyProducersGrowingTheirRingsLoseNothingAndKeepTheirOrder) {
+  Seen seen;
+  auto queue = make_queue(seen, 1024, true);  // rings grow from 8 KiB to 128 KiB while read
+  constexpr int threads = 4, per_thread = 3000;
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      for (int i = 0; i < per_thread; ++i) queue->push(queue->now(), ll::Level::info, "p", payload_of(t, i));
+    });
+  }
+  for (auto& w : workers) w.join();
+  queue.reset();
+  ASSERT_EQ(seen.payloads.size(), static_cast<std::size_t>(threads * per_thread));
+  std::map<int, int> next;
+  for (const auto& p : seen.payloads) {
+    const int t = std::stoi(p.substr(0, p.find(':')));
+    ASSERT_EQ(p, payload_of(t, next[t])) << "each producer's events arrive whole and in order";
+    ++next[t];
+  }
+}
+
 TEST(LogQueue, ALargeEventGrowsTheRingRatherThanSpilling) {
   Seen seen;
   auto queue = make_queue(seen, 8192, true);
