@@ -21,7 +21,7 @@ ensure_packages scripts/bench.sh "${leadscout_build_packages[@]}" python3
 
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DLEADSCOUT_BUILD_TESTS=OFF -DLEADSCOUT_BUILD_BENCH=ON \
   -DLEADSCOUT_BUILD_TOOLS=ON -DLEADSCOUT_BUILD_EXAMPLES=ON >/dev/null
-cmake --build "$build_dir" -j "$(nproc)" --target bench_logging bench_batch bench_stream bench_quota bench_logs_summary \
+cmake --build "$build_dir" -j "$(nproc)" --target bench_logging bench_latency bench_batch bench_stream bench_quota bench_logs_summary \
   demo_500_leads >/dev/null
 mkdir -p "$out"
 
@@ -29,6 +29,8 @@ echo "== logging: leadscout vs plain spdlog, disabled event"
 # Five repetitions, medians kept: single runs of the caller and throughput cases swing by 2x on a busy VM.
 "$build_dir/bench/log/bench_logging" --benchmark_format=json --benchmark_out="$out/logging.json" \
   --benchmark_out_format=json --benchmark_repetitions=5 --benchmark_report_aggregates_only=true >/dev/null
+echo "== logging latency from a thread's first call: leadscout, leadscout after preallocate(), spdlog async"
+"$build_dir/bench/log/bench_latency" --runs 5 >"$out/latency.txt"
 echo "== batch: no-op items and resume ($items items)"
 LEADSCOUT_BENCH_ITEMS=$items "$build_dir/bench/batch/bench_batch" --benchmark_out="$out/batch.json" \
   --benchmark_out_format=json >/dev/null
@@ -115,6 +117,9 @@ for what, ratio, limit, at_most in targets:
     ok = ratio <= limit if at_most else ratio >= limit
     print(f"  {what:<28} {ratio:6.2f}x  {'met' if ok else 'MISSED'}")
 PY
+echo
+echo "logging latency from a thread's first call (goals for leadscout: p50 <= 15 ns, p99 <= 250 ns):"
+cat "$out/latency.txt"
 echo
 echo "streamed input (goals: peak RSS <= 256 MiB at 10M items, resume <= 5 s with a JSONL or CSV file or a callback):"
 cat "$out/stream.txt"

@@ -1,9 +1,13 @@
 // The queue between callers and the backend: order and content across many laps of a small
 // ring, events larger than a ring's record limit, many producers, drop mode, order across
 // threads, rings of exited threads, a thread that logs to two queues, events logged during a
-// thread's exit, and counter timestamps that read as wall time.
+// thread's exit, counter timestamps that read as wall time, rings that grow by doubling and a
+// preallocated ring.
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <ctime>
 #include <map>
@@ -279,4 +283,160 @@ TEST(LogQueue, ThreadsThatExitBeforeAnyFlushLoseNothing) {
     EXPECT_GE(ts, iso(start - std::chrono::seconds(1)));
     EXPECT_LE(ts, iso(end + std::chrono::seconds(1)));
   }
+}
+
+namespace {
+
+/// Pages of [data, data + bytes) that are resident.
+std::size_t resident_pages(const char* data, std::size_t bytes) {
+  const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const std::uintptr_t first = reinterpret_cast<std::uintptr_t>(data) & ~(page - 1);
+  const std::uintptr_t last = reinterpret_cast<std::uintptr_t>(data) + bytes;
+  std::vector<unsigned char> in_core((last - first + page - 1) / page);
+  if (::mincore(reinterpret_cast<void*>(first), last - first, in_core.data()) != 0) return 0;
+  return static_cast<std::size_t>(std::count_if(in_core.begin(), in_core.end(), [](unsigned char c) { return (c & 1) != 0; }));
+}
+
+std::size_t pages_spanned(const char* data, std::size_t bytes) {
+  const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const std::uintptr_t first = reinterpret_cast<std::uintptr_t>(data) & ~(page - 1);
+  return (reinterpret_cast<std::uintptr_t>(data) + bytes - first + page - 1) / page;
+}
+
+}  // namespace
+
+TEST(LogQueue, AThreadThatLogsALittleKeepsASmallRing) {
+  Seen seen;
+  auto queue = make_queue(seen, 8192, true);  // grows to 1 MiB
+  EXPECT_EQ(queue->ring_bytes(), 1u << 20);
+  EXPECT_EQ(queue->first_ring_bytes(), 8192u);
+  std::size_t ring_after_a_few = 0;
+  std::thread([&] {
+    for (int i = 0; i < 10; ++i) queue->push(queue->now(), ll::Level::info, "t", payload_of(0, i % 5));
+    ring_after_a_few = ld::t_ring->capacity();
+  }).join();
+  EXPECT_EQ(ring_after_a_few, 8192u);
+  queue.reset();
+  EXPECT_EQ(seen.payloads.size(), 10u);
+}
+
+TEST(LogQueue, AFullRingGrowsByDoublingKeepingOrderAndBytes) {
+  Seen seen;
+  std::atomic<bool> hold{true};
+  auto queue = std::make_unique<ld::AsyncQueue>(
+      ld::QueueOptions{.capacity_events = 1024, .block_when_full = false},  // 128 KiB at most
+      [&](const ld::EventRecord& r) {
+        while (hold.load()) std::this_thread::yield();  // nothing is read: every ring fills up
+        seen.payloads.emplace_back(r.payload);
+      },
+      [] {});
+  // Events of one size, so that once the largest ring is full every later one is dropped.
+  const auto payload = [](int i) { return std::to_string(10000 + i) + std::string(300, 'g'); };
+  std::vector<std::size_t> sizes;
+  constexpr int events = 1000;  // about 350 KB: fills every ring up to the largest, then drops
+  for (int i = 0; i < events; ++i) {
+    queue->push(queue->now(), ll::Level::info, "g", payload(i));
+    if (sizes.empty() || sizes.back() != ld::t_ring->capacity()) sizes.push_back(ld::t_ring->capacity());
+  }
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{8192, 16384, 32768, 65536, 131072}));
+  EXPECT_GT(queue->dropped(), 0u) << "the largest ring full, drop mode drops";
+  EXPECT_EQ(queue->rings(), 5u) << "the old rings wait to be read";
+  const std::uint64_t dropped = queue->dropped();
+  hold.store(false);
+  queue.reset();
+  ASSERT_EQ(seen.payloads.size() + dropped, static_cast<std::size_t>(events));
+  for (std::size_t i = 0; i < seen.payloads.size(); ++i) {
+    ASSERT_EQ(seen.payloads[i], payload(static_cast<int>(i))) << "in order";
+  }
+}
+
+TEST(LogQueue, ManyProducersGrowingTheirRingsLoseNothingAndKeepTheirOrder) {
+  Seen seen;
+  auto queue = make_queue(seen, 1024, true);  // rings grow from 8 KiB to 128 KiB while read
+  constexpr int threads = 4, per_thread = 3000;
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      for (int i = 0; i < per_thread; ++i) queue->push(queue->now(), ll::Level::info, "p", payload_of(t, i));
+    });
+  }
+  for (auto& w : workers) w.join();
+  queue.reset();
+  ASSERT_EQ(seen.payloads.size(), static_cast<std::size_t>(threads * per_thread));
+  std::map<int, int> next;
+  for (const auto& p : seen.payloads) {
+    const int t = std::stoi(p.substr(0, p.find(':')));
+    ASSERT_EQ(p, payload_of(t, next[t])) << "each producer's events arrive whole and in order";
+    ++next[t];
+  }
+}
+
+TEST(LogQueue, ALargeEventGrowsTheRingRatherThanSpilling) {
+  Seen seen;
+  auto queue = make_queue(seen, 8192, true);
+  std::size_t ring = 0;
+  const std::string large(20000, 'L');  // above the first ring's quarter, below the largest's
+  std::thread([&] {
+    queue->push(queue->now(), ll::Level::info, "t", "small");
+    queue->push(queue->now(), ll::Level::info, "t", large);
+    queue->push(queue->now(), ll::Level::info, "t", "after");
+    ring = ld::t_ring->capacity();
+  }).join();
+  EXPECT_EQ(ring, 131072u) << "the first ring whose quarter holds it";
+  queue.reset();
+  EXPECT_EQ(seen.payloads, (std::vector<std::string>{"small", large, "after"}));
+}
+
+TEST(LogQueue, PreallocateGivesTheThreadAFullRingWithItsPagesTouched) {
+  Seen seen;
+  auto queue = make_queue(seen, 8192, true);
+  std::thread([&] {
+    queue->preallocate();
+    ASSERT_NE(ld::t_ring, nullptr);
+    EXPECT_EQ(ld::t_ring->capacity(), queue->ring_bytes());
+    EXPECT_EQ(queue->rings(), 1u);
+    const std::size_t pages = pages_spanned(ld::t_ring->storage(), ld::t_ring->storage_bytes());
+    EXPECT_EQ(resident_pages(ld::t_ring->storage(), ld::t_ring->storage_bytes()), pages);
+    const ld::ThreadRing* ready = ld::t_ring;
+    for (int i = 0; i < 100; ++i) queue->push(queue->now(), ll::Level::info, "p", payload_of(0, i));
+    EXPECT_EQ(ld::t_ring, ready) << "no growth after preallocate";
+    queue->preallocate();  // already full size: kept
+    EXPECT_EQ(ld::t_ring, ready);
+  }).join();
+  std::thread([&] {
+    queue->push(queue->now(), ll::Level::info, "p", "first");  // a small ring first
+    queue->preallocate();  // then the full one, after it
+    EXPECT_EQ(ld::t_ring->capacity(), queue->ring_bytes());
+    queue->push(queue->now(), ll::Level::info, "p", "second");
+  }).join();
+  queue.reset();
+  ASSERT_EQ(seen.payloads.size(), 102u);
+  EXPECT_EQ(seen.payloads[100], "first");
+  EXPECT_EQ(seen.payloads[101], "second");
+}
+
+TEST(LogQueue, PublicPreallocateGivesTheThreadItsQueueAtTheConfiguredSize) {
+  lt::TempDir dir;
+  auto cfg = lt::test_config(dir);
+  cfg.queue_size = 1024;  // LEADSCOUT_LOG_QUEUE=1024: 128 KiB
+  ll::init(cfg);
+  std::size_t after = 0, after_event = 0;
+  bool had_ring = true;
+  std::thread([&] {
+    had_ring = ld::t_ring != nullptr;
+    ll::preallocate();
+    after = ld::t_ring != nullptr ? ld::t_ring->capacity() : 0;
+    ll::get("production").info("Item processed", {{"item_id", 1}});
+    after_event = ld::t_ring->capacity();
+  }).join();
+  ll::shutdown();
+  EXPECT_FALSE(had_ring) << "a new thread has no queue";
+  EXPECT_EQ(after, 1024u * 128u);
+  EXPECT_EQ(after_event, 1024u * 128u);
+  EXPECT_EQ(lt::read_dated(dir, "production", "operations").size(), 1u);
+  ll::preallocate();  // before init(): nothing to do
+  cfg.async = false;
+  ll::init(cfg);
+  ll::preallocate();  // sync mode: nothing to do
+  ll::shutdown();
 }

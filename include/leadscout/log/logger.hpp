@@ -145,6 +145,12 @@ struct Stats {
 /// Returns once every event logged before the call is written to its files.
 LEADSCOUT_LOG_EXPORT void flush();
 
+/// Readies the calling thread's queue ahead of a hot path: gives the thread its queue at its
+/// full size (LEADSCOUT_LOG_QUEUE), its memory touched, so that its next events take no page
+/// fault and never wait for the queue to grow. Without it, a thread's queue starts small and
+/// grows as it fills. Does nothing before init() or in sync mode; after a new init(), call it again.
+LEADSCOUT_LOG_EXPORT void preallocate();
+
 /// Flushes, finishes pending compression and closes every file. Also run at exit.
 LEADSCOUT_LOG_EXPORT void shutdown();
 

@@ -351,6 +351,12 @@ void flush() {
   st->sink->wait_for_barrier(ticket);
 }
 
+void preallocate() {
+  detail::EmitterGuard guard;
+  const detail::State* st = detail::g_state.load();
+  if (st != nullptr && st->queue) st->queue->preallocate();
+}
+
 void shutdown() {
   auto& reg = detail::registry();
   std::lock_guard life(reg.lifecycle);

@@ -25,6 +25,12 @@ struct RingOwner {
   }
 };
 
+/// The calling thread's owner; only while its thread-locals live (t_ring_queue != no_ring).
+RingOwner& ring_owner() {
+  thread_local RingOwner owner;
+  return owner;
+}
+
 }  // namespace
 
 AsyncQueue::AsyncQueue(const QueueOptions& options, Handler handler, IdleHandler on_idle)
@@ -32,6 +38,7 @@ AsyncQueue::AsyncQueue(const QueueOptions& options, Handler handler, IdleHandler
       options_(options),
       counter_(TscClock::usable()),
       ring_bytes_(std::bit_ceil(std::max(options.capacity_events * bytes_per_event, min_ring_bytes))),
+      first_ring_bytes_(std::min(ring_bytes_, first_ring_limit)),
       handler_(std::move(handler)),
       on_idle_(std::move(on_idle)) {
   enable_light_fences();
@@ -54,19 +61,20 @@ std::size_t AsyncQueue::rings() const {
   return rings_.size();
 }
 
-std::shared_ptr<ThreadRing> AsyncQueue::add_ring() {
-  auto ring = std::make_shared<ThreadRing>(ring_bytes_);
+std::shared_ptr<ThreadRing> AsyncQueue::add_ring(std::size_t bytes, std::shared_ptr<ThreadRing> predecessor) {
+  auto ring = std::make_shared<ThreadRing>(bytes);
+  ring->predecessor = std::move(predecessor);
   std::lock_guard lock(rings_mutex_);
   rings_.push_back(ring);
   rings_version_.fetch_add(1, std::memory_order_release);
   return ring;
 }
 
-ThreadRing* AsyncQueue::attach() noexcept {
+ThreadRing* AsyncQueue::attach(std::size_t bytes) noexcept {
   if (t_ring_queue == no_ring) return nullptr;
   try {
-    thread_local RingOwner owner;
-    std::shared_ptr<ThreadRing> ring = add_ring();
+    RingOwner& owner = ring_owner();
+    std::shared_ptr<ThreadRing> ring = add_ring(bytes);
     if (owner.ring) owner.ring->abandon();  // the ring of an earlier queue
     owner.ring = std::move(ring);
     t_ring = owner.ring.get();
@@ -77,34 +85,71 @@ ThreadRing* AsyncQueue::attach() noexcept {
   }
 }
 
+void AsyncQueue::preallocate() noexcept {
+  if (t_ring_queue != id_) {
+    attach(ring_bytes_);
+    return;
+  }
+  if (t_ring == nullptr) return;  // past the thread's thread-locals
+  std::shared_ptr<ThreadRing>& slot = ring_owner().ring;
+  if (grow(slot, ring_bytes_ / 4)) t_ring = slot.get();
+}
+
+bool AsyncQueue::grow(std::shared_ptr<ThreadRing>& slot, std::size_t record_bytes) noexcept {
+  std::size_t bytes = slot->capacity();
+  if (bytes >= ring_bytes_) return false;
+  do {
+    bytes *= 2;
+  } while (bytes / 4 < record_bytes && bytes < ring_bytes_);
+  try {
+    // The old ring is read to its end before the new one (ThreadRing::predecessor).
+    std::shared_ptr<ThreadRing> bigger = add_ring(std::min(bytes, ring_bytes_), slot);
+    slot->abandon();
+    slot = std::move(bigger);
+    return true;
+  } catch (...) {  // out of memory: the ring keeps its size
+    return false;
+  }
+}
+
 void AsyncQueue::push(Stamp when, Level level, std::string_view logger, std::string_view payload, bool always) {
   logger = logger.substr(0, max_logger);
-  if (ThreadRing* ring = t_ring_queue == id_ ? t_ring : attach()) {
-    write_record(*ring, when, level, logger, payload, always);
+  if (t_ring_queue == id_ ? t_ring != nullptr : attach() != nullptr) {
+    std::shared_ptr<ThreadRing>& slot = ring_owner().ring;
+    write_record(slot, when, level, logger, payload, always);
+    t_ring = slot.get();
     return;
   }
   std::lock_guard lock(shared_mutex_);
-  if (!shared_ring_) shared_ring_ = add_ring();
-  write_record(*shared_ring_, when, level, logger, payload, always);
+  if (!shared_ring_) shared_ring_ = add_ring(first_ring_bytes_);
+  write_record(shared_ring_, when, level, logger, payload, always);
 }
 
-void AsyncQueue::write_record(ThreadRing& ring, Stamp when, Level level, std::string_view logger,
+void AsyncQueue::write_record(std::shared_ptr<ThreadRing>& slot, Stamp when, Level level, std::string_view logger,
                               std::string_view payload, bool always) {
   const std::size_t bytes = logger.size() + payload.size();
-  const bool spill = RecordHeader::padded(sizeof(RecordHeader) + bytes) > ring.max_record();
-  const std::size_t size = spill ? sizeof(RecordHeader) + sizeof(char*) : RecordHeader::padded(sizeof(RecordHeader) + bytes);
+  const std::size_t inline_size = RecordHeader::padded(sizeof(RecordHeader) + bytes);
+  if (inline_size > slot->max_record()) grow(slot, inline_size);  // a larger ring may hold it inline
+  ThreadRing* ring = slot.get();
+  const bool spill = inline_size > ring->max_record();
+  const std::size_t size = spill ? sizeof(RecordHeader) + sizeof(char*) : inline_size;
   std::unique_ptr<char[]> block;  // allocated before waiting: nothing may throw once there is room
   if (spill) block.reset(new char[bytes]);
   std::size_t room = 0;
-  char* record = ring.window(room);
+  char* record = ring->window(room);
   while (room < size) {
+    if (grow(slot, size)) {  // a full ring below the queue's size grows rather than waits
+      ring = slot.get();
+      record = ring->window(room);
+      continue;
+    }
     if (!options_.block_when_full && !always) {
       dropped_.fetch_add(1, std::memory_order_relaxed);
       return;
     }
     if (asleep_.load()) wake();
-    ring.wait_for_release();
-    record = ring.window(room);
+    ring->wait_for_release();
+    record = ring->window(room);
   }
   write_header(record, when, level, logger.size(), spill ? RecordHeader::spilled : 0);
   RecordHeader::seal(record, size, payload.size());
@@ -117,7 +162,7 @@ void AsyncQueue::write_record(ThreadRing& ring, Stamp when, Level level, std::st
   if (!logger.empty()) std::memcpy(out, logger.data(), logger.size());
   if (!payload.empty()) std::memcpy(out + logger.size(), payload.data(), payload.size());
   // A flush barrier must not wait for the end of the backend's nap.
-  publish(ring, size, always);
+  publish(*ring, size, always);
 }
 
 // ---- the backend -------------------------------------------------------------------------
@@ -153,6 +198,15 @@ void AsyncQueue::handle(const RecordHeader& record, const TscClock& clock) {
   delete[] block;
 }
 
+bool AsyncQueue::behind_predecessor(ThreadRing& ring) noexcept {
+  if (!ring.predecessor) return false;
+  const ThreadRing& before = *ring.predecessor;
+  // abandoned() before published(), as in refresh_rings().
+  if (!before.abandoned() || before.read != before.published()) return true;
+  ring.predecessor.reset();
+  return false;
+}
+
 std::size_t AsyncQueue::drain(const TscClock& clock, bool everything) {
   // Read before the list of rings and their positions: whatever happened before an event
   // stamped up to here (a ring attached, an event published) is seen by the reads after it.
@@ -161,7 +215,9 @@ std::size_t AsyncQueue::drain(const TscClock& clock, bool everything) {
   heads_.clear();
   for (const auto& ring : active_) {
     const std::uint64_t limit = ring->published();
-    if (ring->read != limit) heads_.push_back(Head{ring.get(), limit, ring->record_at(ring->read).order});
+    if (!behind_predecessor(*ring) && ring->read != limit) {
+      heads_.push_back(Head{ring.get(), limit, ring->record_at(ring->read).order});
+    }
   }
   std::size_t n = 0;
   while (!heads_.empty() && n < options_.max_batch) {

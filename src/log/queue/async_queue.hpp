@@ -1,7 +1,9 @@
 // The queue between callers and the backend thread.
 //
 // Every thread that logs writes to a ring of its own (thread_ring.hpp), attached on its first
-// event and freed by the backend once the thread has exited and its ring is read. A call takes
+// event and freed by the backend once the thread has exited and its ring is read. The first
+// ring is small; a thread whose ring fills up moves to one twice as large, up to the queue's
+// size, and the backend reads the new ring once the old one is read. A call takes
 // no lock and no locked instruction: it writes its record into its ring and publishes it with
 // a release store. The backend merges the rings by the events' timestamps. Each pass reads the
 // clock first and takes only events stamped before that reading, so an event logged after
@@ -68,10 +70,12 @@ class AsyncQueue {
 
   /// Bytes of each thread's ring per event of capacity: a typical event takes 150 to 250.
   static constexpr std::size_t bytes_per_event = 128;
+  /// A thread's first ring: what a thread that logs a little takes.
+  static constexpr std::size_t first_ring_limit = 8192;
   /// The longest logger name a record keeps.
   static constexpr std::size_t max_logger = 0xffff;
 
-  /// Each thread's ring holds capacity_events * bytes_per_event bytes, rounded up to a power of two.
+  /// Each thread's ring grows to capacity_events * bytes_per_event bytes, rounded up to a power of two.
   AsyncQueue(const QueueOptions& options, Handler handler, IdleHandler on_idle);
   /// Writes everything queued, then stops the backend thread.
   ~AsyncQueue();
@@ -123,18 +127,29 @@ class AsyncQueue {
     publish(*r.ring, size, false);
   }
 
+  /// Gives the calling thread a ring of ring_bytes(), its memory touched, unless it has one:
+  /// its events then take no page fault and no ring growth.
+  void preallocate() noexcept;
+
   [[nodiscard]] std::uint64_t dropped() const noexcept { return dropped_.load(std::memory_order_relaxed); }
-  /// Bytes of each thread's ring.
+  /// Bytes a thread's ring grows to.
   [[nodiscard]] std::size_t ring_bytes() const noexcept { return ring_bytes_; }
+  /// Bytes of a thread's first ring.
+  [[nodiscard]] std::size_t first_ring_bytes() const noexcept { return first_ring_bytes_; }
   /// Rings the backend still reads: of threads alive, or exited with events left.
   [[nodiscard]] std::size_t rings() const;
 
  private:
   /// Gives the calling thread a ring of this queue (nullptr: it has none any more).
-  ThreadRing* attach() noexcept;
-  std::shared_ptr<ThreadRing> add_ring();
-  void write_record(ThreadRing& ring, Stamp when, Level level, std::string_view logger, std::string_view payload,
-                    bool always);
+  ThreadRing* attach() noexcept { return attach(first_ring_bytes_); }
+  ThreadRing* attach(std::size_t bytes) noexcept;
+  std::shared_ptr<ThreadRing> add_ring(std::size_t bytes, std::shared_ptr<ThreadRing> predecessor = nullptr);
+  /// Replaces the ring in `slot` by one at least twice as large whose records hold
+  /// `record_bytes`, up to ring_bytes(); false when it is that large already or memory is short.
+  bool grow(std::shared_ptr<ThreadRing>& slot, std::size_t record_bytes) noexcept;
+  /// Writes a record into the ring in `slot`, which may grow (and so be replaced).
+  void write_record(std::shared_ptr<ThreadRing>& slot, Stamp when, Level level, std::string_view logger,
+                    std::string_view payload, bool always);
   /// Writes a record's header but for its sizes (RecordHeader::seal() sets them): the one
   /// place that lays out when, level and logger.
   static void write_header(char* record, Stamp when, Level level, std::size_t logger_size, std::uint8_t flags) noexcept {
@@ -154,6 +169,8 @@ class AsyncQueue {
   /// of them); returns how many.
   std::size_t drain(const TscClock& clock, bool everything);
   void handle(const RecordHeader& record, const TscClock& clock);
+  /// True while the ring that `ring` replaced has events left: they come first.
+  static bool behind_predecessor(ThreadRing& ring) noexcept;
   /// Takes in newly attached rings and lets go of the exited threads' empty ones.
   void refresh_rings();
   /// True when some ring has events the backend has not read.
@@ -173,6 +190,7 @@ class AsyncQueue {
   const QueueOptions options_;
   const bool counter_;  // the order clock is the time-stamp counter
   const std::size_t ring_bytes_;
+  const std::size_t first_ring_bytes_;
   Handler handler_;
   IdleHandler on_idle_;
   mutable std::mutex rings_mutex_;

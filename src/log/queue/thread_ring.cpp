@@ -1,6 +1,7 @@
 #include "thread_ring.hpp"
 
 #include <cstdlib>
+#include <cstring>
 #include <new>
 
 namespace leadscout::log::detail {
@@ -9,10 +10,12 @@ void ThreadRing::Free::operator()(char* p) const noexcept { std::free(p); }
 
 ThreadRing::ThreadRing(std::size_t capacity_bytes)
     : capacity_(capacity_bytes), mask_(capacity_bytes - 1), max_record_(capacity_bytes / 4) {
-  // Untouched pages of a large allocation are not mapped until the ring first reaches them.
-  const std::size_t bytes = capacity_bytes + max_record_;
-  storage_.reset(static_cast<char*>(std::aligned_alloc(64, (bytes + 63) & ~std::size_t{63})));
+  // Untouched pages of a large allocation are not mapped until they are first written: writing
+  // them now takes their page faults here, once, instead of in the caller's later events.
+  const std::size_t bytes = (capacity_bytes + max_record_ + 63) & ~std::size_t{63};
+  storage_.reset(static_cast<char*>(std::aligned_alloc(64, bytes)));
   if (!storage_) throw std::bad_alloc();
+  std::memset(storage_.get(), 0, bytes);
 }
 
 void ThreadRing::wait_for_release() {

@@ -58,6 +58,7 @@ static_assert(sizeof(RecordHeader) == 32);
 class ThreadRing {
  public:
   /// A ring of capacity_bytes (a power of two of at least 2 KiB); records up to a quarter of it.
+  /// Its memory is touched here, so that no caller takes a page fault on its first lap.
   explicit ThreadRing(std::size_t capacity_bytes);
   ThreadRing(const ThreadRing&) = delete;
   ThreadRing& operator=(const ThreadRing&) = delete;
@@ -88,6 +89,10 @@ class ThreadRing {
   void abandon() noexcept { abandoned_.store(true, std::memory_order_release); }
 
   [[nodiscard]] std::size_t max_record() const noexcept { return max_record_; }
+  [[nodiscard]] std::size_t capacity() const noexcept { return static_cast<std::size_t>(capacity_); }
+  /// The ring's storage: the capacity and the overhang.
+  [[nodiscard]] const char* storage() const noexcept { return storage_.get(); }
+  [[nodiscard]] std::size_t storage_bytes() const noexcept { return static_cast<std::size_t>(capacity_) + max_record_; }
 
   // ---- the backend -----------------------------------------------------------------------
 
@@ -101,6 +106,10 @@ class ThreadRing {
   void release(std::uint64_t pos) noexcept;
   /// The next position to read; the backend's alone.
   std::uint64_t read = 0;
+  /// The smaller ring this one replaced, set before the backend sees this one; while it holds
+  /// unread events, this ring's wait, so the thread's events keep their order. The backend's
+  /// alone afterwards (see AsyncQueue::grow).
+  std::shared_ptr<ThreadRing> predecessor;
 
  private:
   struct Free {
