@@ -8,5 +8,6 @@
 //   if (!reply.ok()) return reply.failure();
 #pragma once
 
+#include "leadscout/llm/cache.hpp"
 #include "leadscout/llm/client.hpp"
 #include "leadscout/llm/schema.hpp"
