@@ -92,11 +92,12 @@ void record_cache_hit(const log::Logger& api, batch::Context& ctx, const Resolve
                          {"cache", backend},
                          {"outcome", "cached"}});
   const std::array<batch::MetricLabel, 1> labels = {{{"backend", backend}}};
+  const double saved = answer.cost_usd > 0 && std::isfinite(answer.cost_usd) ? answer.cost_usd : 0.0;
   ctx.count("leadscout_llm_cache_hits_total", "LLM requests answered from the response cache", labels);
   ctx.count("leadscout_llm_cache_saved_usd_total", "What the calls the response cache spared would have cost, in USD",
-            labels, answer.cost_usd > 0 && std::isfinite(answer.cost_usd) ? answer.cost_usd : 0.0);
+            labels, saved);
   ctx.metric("llm_cache_hits");
-  ctx.metric("llm_cache_saved_usd_micros", std::llround(answer.cost_usd * 1e6));
+  ctx.metric("llm_cache_saved_usd_micros", std::llround(saved * 1e6));
 }
 
 void record_cache_miss(batch::Context& ctx, std::string_view backend) {

@@ -35,9 +35,11 @@ class LEADSCOUT_LLM_EXPORT Cache {
   /// Entries in the Redis database `url`, "redis://host[:port][/db]".
   [[nodiscard]] static Cache redis(std::string url, CacheOptions options = {});
 
+  /// Where entries live; Kind::none for no cache.
   [[nodiscard]] Kind kind() const noexcept { return kind_; }
   /// The file's path or the server's URL; empty without a cache.
   [[nodiscard]] const std::string& location() const noexcept { return location_; }
+  /// The ttl, size and temperature rule it was made with.
   [[nodiscard]] const CacheOptions& options() const noexcept { return options_; }
   /// True unless this is no cache.
   [[nodiscard]] explicit operator bool() const noexcept { return kind_ != Kind::none; }

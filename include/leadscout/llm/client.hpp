@@ -41,9 +41,7 @@ struct ClientOptions {
   int failover_after = 3;  ///< consecutive 5xx, connection failures or timeouts before calls move on
   std::chrono::milliseconds failover_cooldown{30'000};  ///< how long a failed endpoint is skipped
   int reask = 1;  ///< times an answer that fails the schema is asked again, with the error
-  /// Answers already paid for, kept for equal requests; {}: none. LEADSCOUT_LLM_CACHE
-  /// (`sqlite:PATH`, `redis://host:port/db` or `off`) overrides it.
-  Cache cache{};
+  Cache cache{};  ///< answers kept for equal requests; {}: none. LEADSCOUT_LLM_CACHE (`sqlite:PATH`, `redis://host:port/db`, `off`) overrides it
 };
 
 /// One question.

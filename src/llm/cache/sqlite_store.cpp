@@ -31,6 +31,19 @@ CREATE TRIGGER IF NOT EXISTS entries_changed AFTER UPDATE OF bytes ON entries
   BEGIN UPDATE totals SET bytes = bytes + new.bytes - old.bytes; END;
 )sql";
 
+/// Why the file cannot be used: "corrupt: ..." when the file itself is bad (it is then moved
+/// aside), otherwise what got in the way (a lock held too long, a full disk).
+std::string failure_text(sqlite3* db) {
+  const int code = sqlite3_errcode(db) & 0xff;
+  const std::string message = sqlite3_errmsg(db);
+  return code == SQLITE_CORRUPT || code == SQLITE_NOTADB ? "corrupt: " + message : message;
+}
+
+/// Whether `error` from open_locked() is the file's own fault.
+bool file_is_bad(const std::string& error) {
+  return error.rfind("corrupt: ", 0) == 0 || error.rfind("another version", 0) == 0;
+}
+
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -65,11 +78,15 @@ SqliteStore::SqliteStore(std::filesystem::path path, CacheOptions options, log::
   std::string error = open_locked();
   if (error.empty()) return;
   if (db_ == nullptr) throw Error("leadscout::llm: cannot open the LLM cache " + path_.string() + ": " + error);
-  move_aside_locked(error);
-  if (error = open_locked(); !error.empty()) {
-    close_locked();
-    throw Error("leadscout::llm: cannot create the LLM cache " + path_.string() + ": " + error);
+  if (file_is_bad(error)) {
+    move_aside_locked(error);
+    error = open_locked();
+    if (error.empty()) return;
   }
+  // The file is fine but cannot be used now (locked past the busy timeout, a full disk): the run
+  // goes on without the cache rather than harm a file other processes use.
+  close_locked();
+  log_.warning("LLM cache unavailable, calling instead", {{"path", path_.string()}, {"error", error}});
 }
 
 SqliteStore::~SqliteStore() { close_locked(); }
@@ -100,15 +117,14 @@ std::string SqliteStore::open_locked() {
     found = sqlite3_column_int(version, 0);
   }
   sqlite3_finalize(version);
-  if (found < 0) return std::string("corrupt: ") + sqlite3_errmsg(db_);
+  if (found < 0) return failure_text(db_);
   if (found != 0 && found != kVersion) return "another version (user_version " + std::to_string(found) + ")";
   char* message = nullptr;
   const std::string setup = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; BEGIN IMMEDIATE;" + std::string(kSchema) +
                             "PRAGMA user_version=" + std::to_string(kVersion) + "; COMMIT;";
   if (sqlite3_exec(db_, setup.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
-    std::string error = std::string("corrupt: ") + (message != nullptr ? message : sqlite3_errmsg(db_));
     sqlite3_free(message);
-    return error;
+    return failure_text(db_);
   }
   const bool prepared =
       sqlite3_prepare_v2(db_,
@@ -122,7 +138,7 @@ std::string SqliteStore::open_locked() {
                          "output_tokens = excluded.output_tokens, cost_usd = excluded.cost_usd, bytes = excluded.bytes, "
                          "expires_at = excluded.expires_at, used_at = excluded.used_at",
                          -1, &upsert_, nullptr) == SQLITE_OK;
-  if (!prepared) return std::string("corrupt: ") + sqlite3_errmsg(db_);
+  if (!prepared) return failure_text(db_);
   sqlite3_exec(db_, ("DELETE FROM entries WHERE expires_at <= " + std::to_string(now_s())).c_str(), nullptr, nullptr,
                nullptr);
   return {};

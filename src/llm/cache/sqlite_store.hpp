@@ -21,7 +21,8 @@ namespace leadscout::llm::detail {
 class SqliteStore final : public CacheStore {
  public:
   /// Opens or creates `path` and its folders. Throws leadscout::Error when no file can be
-  /// created there.
+  /// created there; a file that stays locked past the busy timeout leaves the store empty (every
+  /// lookup a miss) with a WARNING.
   SqliteStore(std::filesystem::path path, CacheOptions options, log::Logger log);
   ~SqliteStore() override;
 
