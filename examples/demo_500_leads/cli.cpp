@@ -87,6 +87,9 @@ void add_provider_options(CLI::App& app, DemoOptions& o) {
       ->check(CLI::NonNegativeNumber);
   app.add_option("--price-out", o.price_out, "USD per million output tokens (default: the built-in table)")
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--llm-cache", o.llm_cache,
+                 "Answers already paid for: a SQLite file, redis://host:port/db (shared by shards), or off "
+                 "(default <log-dir>/cache/llm.sqlite; LEADSCOUT_LLM_CACHE overrides it)");
   app.add_option("--rpm", o.rpm, "Requests per minute the client sends a provider, 0 to learn it from headers")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--tpm", o.tpm, "Tokens per minute the client sends a provider, 0 to learn it from headers")
@@ -151,7 +154,7 @@ void add_options(CLI::App& app, DemoOptions& o) {
       "143 by SIGTERM, 2 bad usage or input, 3 deadline exceeded, 4 budget spent, 1 other failure (such as a\n"
       "rejected API key or a certificate that does not verify).\n"
       "Environment: OPENAI_API_KEY, ANTHROPIC_API_KEY, LEADSCOUT_QUOTA_OPENAI (rpm=,tpm=,in_flight=,budget_usd=),\n"
-      "LEADSCOUT_LOG_DIR, LEADSCOUT_LOG_LEVEL, LEADSCOUT_LOG_CONSOLE (see the README and docs/providers.md).");
+      "LEADSCOUT_LLM_CACHE, LEADSCOUT_LOG_DIR, LEADSCOUT_LOG_LEVEL, LEADSCOUT_LOG_CONSOLE (see the README and docs/providers.md).");
 }
 
 }  // namespace demo

@@ -40,6 +40,7 @@ struct DemoOptions {
   std::chrono::milliseconds failover_cooldown{std::chrono::seconds(30)};  ///< how long a failing endpoint is skipped
   double price_in = -1;   ///< USD per million input tokens; negative: the built-in table
   double price_out = -1;  ///< USD per million output tokens; negative: the built-in table
+  std::string llm_cache;  ///< a SQLite file, redis://host:port/db or "off"; empty: <log-dir>/cache/llm.sqlite
 
   // The client's quota of each provider (0: learned from the response headers).
   double rpm = 0;

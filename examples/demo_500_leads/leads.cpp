@@ -149,7 +149,8 @@ constexpr std::string_view kCompanyForms[] = {" LOGISTICS (PTY) LTD", " TRANSPOR
 
 struct LeadGenerator::State {
   State(std::size_t n, std::uint64_t seed)
-      : count(n), rng(mix64(seed)), pools(name_pools()), width(std::max<std::size_t>(4, std::to_string(n).size())) {}
+      : count(n), rng(mix64(seed)), repeats(mix64(seed ^ kRepeatStream)), pools(name_pools()),
+        width(std::max<std::size_t>(4, std::to_string(n).size())) {}
 
   const NamePool& pick_pool() {
     double u = rng.uniform();
@@ -161,11 +162,29 @@ struct LeadGenerator::State {
   }
   std::string_view pick(std::span<const std::string_view> list) { return list[rng.below(list.size())]; }
 
+  /// A recent name, as real lists repeat them (a business at several branches, a list imported
+  /// twice), or `fresh` and remember it. Its own random stream: the other leads stay as they were.
+  std::string repeat_or(std::string fresh) {
+    if (!recent.empty() && repeats.uniform() < kRepeatShare) return recent[repeats.below(recent.size())];
+    if (recent.size() < kRecentNames) {
+      recent.push_back(fresh);
+    } else {
+      recent[made % kRecentNames] = fresh;
+    }
+    return fresh;
+  }
+
+  static constexpr std::uint64_t kRepeatStream = 0x5245504541544544ULL;
+  static constexpr double kRepeatShare = 0.15;      ///< leads that repeat an earlier name
+  static constexpr std::size_t kRecentNames = 256;  ///< how far back a repeat reaches
+
   std::size_t count;
   std::size_t made = 0;
   Rng rng;
+  Rng repeats;
   decltype(name_pools()) pools;
   std::size_t width;
+  std::vector<std::string> recent;
 };
 
 LeadGenerator::LeadGenerator(std::size_t count, std::uint64_t seed) : state_(std::make_unique<State>(count, seed)) {}
@@ -189,7 +208,7 @@ std::optional<Lead> LeadGenerator::next() {
   } else {
     name = std::string(g.pick(pool.surnames)) + std::string(kCompanyForms[g.rng.below(std::size(kCompanyForms))]);
   }
-  return Lead{"lead-" + id, std::move(name)};
+  return Lead{"lead-" + id, g.repeat_or(std::move(name))};
 }
 
 std::vector<Lead> generate_leads(std::size_t count, std::uint64_t seed) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "leadscout/error.hpp"
 #include "service.hpp"
 #include "simulated_llm.hpp"
 
@@ -97,6 +98,17 @@ LlmSetup make_llm_setup(const DemoOptions& o) {
   s.client.ca_file = o.ca_file;
   if (o.item_timeout.count() > 0) s.client.timeout = o.item_timeout + std::chrono::seconds(1);
   return s;
+}
+
+llm::Cache make_cache(const DemoOptions& o, const std::filesystem::path& log_dir) {
+  if (o.llm_cache == "off") return {};
+  if (o.llm_cache.empty()) return llm::Cache::sqlite((log_dir / "cache" / "llm.sqlite").string());
+  if (o.llm_cache.rfind("redis://", 0) != 0) return llm::Cache::sqlite(o.llm_cache);
+  try {
+    return llm::Cache::redis(o.llm_cache);
+  } catch (const leadscout::Error& e) {
+    throw SetupError(std::string("--llm-cache: ") + e.what());
+  }
 }
 
 std::vector<leadscout::batch::Quota> make_quotas(const DemoOptions& o, const llm::Client& client) {

@@ -2,6 +2,7 @@
 // over HTTP(S), as llm::Client options; and their quotas.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -29,6 +30,10 @@ struct LlmSetup {
 
 /// The providers `o` asks for. Throws SetupError for a bad --llm-url, --llm-api or --llm-model.
 [[nodiscard]] LlmSetup make_llm_setup(const DemoOptions& o);
+
+/// The response cache --llm-cache names: a SQLite file (by default <log_dir>/cache/llm.sqlite),
+/// a Redis database, or none for "off". Throws SetupError for a bad Redis URL.
+[[nodiscard]] leadscout::llm::Cache make_cache(const DemoOptions& o, const std::filesystem::path& log_dir);
 
 /// The client's quotas with --rpm, --tpm, --budget-usd and --adaptive applied
 /// (LEADSCOUT_QUOTA_<NAME> overrides them in the library).

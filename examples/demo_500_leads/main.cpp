@@ -155,6 +155,7 @@ int run(const demo::DemoOptions& o, const ll::Config& log_config) {
   std::optional<llm::Client> client;
   try {
     setup = demo::make_llm_setup(o);
+    setup.client.cache = demo::make_cache(o, log_config.dir);
     client.emplace(setup.client);
   } catch (const std::exception& e) {  // a bad flag, a bad URL, an unreadable --ca-file
     operations.error("Provider setup invalid", {{"error", e.what()}});

@@ -9,6 +9,7 @@
 //   lb::Summary summary = llm::run(proc, client, leads, pipeline, {.mode = llm::Mode::batch});
 #pragma once
 
+#include "leadscout/llm/cache.hpp"
 #include "leadscout/llm/client.hpp"
 #include "leadscout/llm/run.hpp"
 #include "leadscout/llm/schema.hpp"

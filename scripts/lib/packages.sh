@@ -6,7 +6,7 @@
 # Schema Test Suite and prometheus, whose promtool checks the Prometheus files, for tests).
 leadscout_build_packages=(g++ cmake make ninja-build pkg-config binutils libspdlog-dev libfmt-dev nlohmann-json3-dev
                           libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libcli11-dev libcpp-httplib-dev libssl-dev
-                          libhiredis-dev redis-server faketime python3 openssl doxygen json-schema-test-suite prometheus)
+                          libsqlite3-dev libhiredis-dev redis-server faketime python3 openssl doxygen json-schema-test-suite prometheus)
 
 # The official OpenAI and Anthropic SDKs that test leadscout-llm-stub run on node; wanted only
 # when node or npm is not on PATH already (node is often installed outside apt).

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <stop_token>
 
+#include "cache/cache_env.hpp"
 #include "call.hpp"
 #include "client_state.hpp"
 #include "leadscout/error.hpp"
@@ -26,13 +27,20 @@ std::vector<ResolvedEndpoint> resolve_all(const ClientOptions& o) {
   return out;
 }
 
+/// `o` with LEADSCOUT_LLM_CACHE in place of its cache when the variable is set.
+ClientOptions with_cache_from_env(ClientOptions o) {
+  o.cache = cache_from_env(o.cache);
+  return o;
+}
+
 }  // namespace
 
 ClientState::ClientState(ClientOptions o)
-    : options(std::move(o)),
+    : options(with_cache_from_env(std::move(o))),
       endpoints(resolve_all(options)),
       health(endpoints.size(), options.failover_after, options.failover_cooldown),
-      api(log::get("api")) {
+      api(log::get("api")),
+      cache(ResponseCache::open(options.cache, api)) {
   for (std::size_t i = 0; i < endpoints.size(); ++i) {
     options.endpoints[i] = endpoints[i].spec;
     if (!endpoints[i].priced) {
@@ -150,19 +158,8 @@ std::string check_answer(const Schema& schema, const std::string& answer, nlohma
   return SchemaAccess::check(schema, value);
 }
 
-}  // namespace
-
-Reply complete(ClientState& s, batch::Context& ctx, const Request& request) {
-  std::shared_ptr<const Schema> schema;
-  if (!request.schema.empty()) {
-    CompiledSchema compiled = s.schema(request.schema);
-    if (const auto* error = std::get_if<std::string>(&compiled)) {
-      s.api.critical("LLM request schema rejected", {{"item_id", ctx.item_id()}, {"error", *error}});
-      return ReplyAccess::failed(batch::Failure{.reason = "invalid_schema: " + *error, .retry = batch::Retry::no,
-                                                .retry_after = std::chrono::milliseconds(0), .halt = true}, 0);
-    }
-    schema = std::get<std::shared_ptr<const Schema>>(compiled);
-  }
+/// Asks the endpoints, checks the answer and asks again while it fails the schema.
+Reply ask_endpoints(ClientState& s, batch::Context& ctx, const Request& request, const std::shared_ptr<const Schema>& schema) {
   wire::ChatRequest chat = chat_request(request, schema ? SchemaAccess::source(*schema) : nlohmann::json());
   Reply reply;
   for (int ask = 0;; ++ask) {
@@ -188,6 +185,56 @@ Reply complete(ClientState& s, batch::Context& ctx, const Request& request) {
     chat.messages.push_back(wire::Message{
         "user", "Your answer does not match the required JSON Schema: " + error + ". Answer again with JSON only."});
   }
+}
+
+/// The request's schema compiled; a halting failure when it cannot be.
+std::variant<std::shared_ptr<const Schema>, Reply> compile_schema(ClientState& s, batch::Context& ctx, const Request& request) {
+  if (request.schema.empty()) return std::shared_ptr<const Schema>();
+  CompiledSchema compiled = s.schema(request.schema);
+  if (const auto* error = std::get_if<std::string>(&compiled)) {
+    s.api.critical("LLM request schema rejected", {{"item_id", ctx.item_id()}, {"error", *error}});
+    return ReplyAccess::failed(batch::Failure{.reason = "invalid_schema: " + *error, .retry = batch::Retry::no,
+                                              .retry_after = std::chrono::milliseconds(0), .halt = true}, 0);
+  }
+  return std::get<std::shared_ptr<const Schema>>(compiled);
+}
+
+/// Through the cache: a stored answer, or the one an identical request in flight gets, spares
+/// the call; an answer that passed goes into the cache under the key of the model that gave it.
+Reply complete_cached(ClientState& s, batch::Context& ctx, const Request& request,
+                      const std::shared_ptr<const Schema>& schema) {
+  const std::size_t index = s.health.pick(ctx.clock().now()).value_or(0);
+  const Endpoint& asked = s.endpoints[index].spec;
+  ResponseCache::Ticket ticket = s.cache->begin(cache_key(asked.api, asked.model, request), ctx.stop_token(), s.options.timeout);
+  if (const std::optional<CachedAnswer>& hit = ticket.hit()) {
+    record_cache_hit(s.api, ctx, s.endpoints[index], index, *hit, s.cache->backend());
+    return ReplyAccess::cached(index, *hit, extract_json_value(hit->text));
+  }
+  record_cache_miss(ctx, s.cache->backend());
+  Reply reply = ask_endpoints(s, ctx, request, schema);
+  if (!reply.ok()) return reply;
+  const CachedAnswer answer{.text = reply.text(),
+                            .model = reply.model(),
+                            .input_tokens = reply.usage().input_tokens,
+                            .output_tokens = reply.usage().output_tokens,
+                            .cost_usd = reply.cost_usd()};
+  const Endpoint& answered = s.endpoints[reply.endpoint()].spec;
+  if (answered.api == asked.api && answered.model == asked.model) {
+    ticket.answered(answer);
+  } else {
+    s.cache->store(cache_key(answered.api, answered.model, request), answer);
+  }
+  return reply;
+}
+
+}  // namespace
+
+Reply complete(ClientState& s, batch::Context& ctx, const Request& request) {
+  auto compiled = compile_schema(s, ctx, request);
+  if (Reply* failed = std::get_if<Reply>(&compiled)) return std::move(*failed);
+  const auto& schema = std::get<std::shared_ptr<const Schema>>(compiled);
+  if (s.cache && s.cache->applies_to(request)) return complete_cached(s, ctx, request, schema);
+  return ask_endpoints(s, ctx, request, schema);
 }
 
 }  // namespace detail

@@ -1,4 +1,5 @@
-// What a Client holds: its endpoints, their health, the schemas it has compiled, its logger.
+// What a Client holds: its endpoints, their health, the schemas it has compiled, its logger and
+// its response cache.
 #pragma once
 
 #include <map>
@@ -8,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "cache/response_cache.hpp"
 #include "endpoint.hpp"
 #include "failover.hpp"
 #include "leadscout/llm/client.hpp"
@@ -37,6 +39,17 @@ struct ReplyAccess {
     r.model_ = std::move(model);
   }
   static void fail(Reply& r, batch::Failure failure) { r.failure_ = std::move(failure); }
+  /// An answer from the cache: the stored text, usage and model; no cost.
+  static Reply cached(std::size_t endpoint, const CachedAnswer& answer, const nlohmann::json& json) {
+    Reply r;
+    r.endpoint_ = endpoint;
+    r.usage_ = Usage{.input_tokens = answer.input_tokens, .output_tokens = answer.output_tokens};
+    r.text_ = answer.text;
+    r.json_text_ = json.is_null() ? std::string() : json.dump();
+    r.model_ = answer.model;
+    r.cached_ = true;
+    return r;
+  }
 };
 
 /// A schema compiled once per distinct text, or why it cannot be.
@@ -50,6 +63,7 @@ class ClientState {
   std::vector<ResolvedEndpoint> endpoints;
   EndpointHealth health;
   log::Logger api;
+  std::unique_ptr<ResponseCache> cache;  ///< null without one
 
   /// The compiled schema of `text`, or the error naming what is not supported.
   [[nodiscard]] CompiledSchema schema(const std::string& text);

@@ -77,6 +77,36 @@ void record_call(const log::Logger& api, batch::Context& ctx, const ResolvedEndp
            {"error", call.error}});
 }
 
+void record_cache_hit(const log::Logger& api, batch::Context& ctx, const ResolvedEndpoint& e, std::size_t index,
+                      const CachedAnswer& answer, std::string_view backend) {
+  api.debug("LLM call", {{"item_id", ctx.item_id()},
+                         {"endpoint", index},
+                         {"gen_ai.operation.name", "chat"},
+                         {"gen_ai.provider.name", to_string(e.spec.api)},
+                         {"gen_ai.request.model", e.spec.model},
+                         {"gen_ai.response.model", answer.model},
+                         {"gen_ai.usage.input_tokens", answer.input_tokens},
+                         {"gen_ai.usage.output_tokens", answer.output_tokens},
+                         {"cost_usd", 0.0},
+                         {"saved_usd", answer.cost_usd},
+                         {"cache", backend},
+                         {"outcome", "cached"}});
+  const std::array<batch::MetricLabel, 1> labels = {{{"backend", backend}}};
+  const double saved = answer.cost_usd > 0 && std::isfinite(answer.cost_usd) ? answer.cost_usd : 0.0;
+  ctx.count("leadscout_llm_cache_hits_total", "LLM requests answered from the response cache", labels);
+  ctx.count("leadscout_llm_cache_saved_usd_total", "What the calls the response cache spared would have cost, in USD",
+            labels, saved);
+  ctx.metric("llm_cache_hits");
+  ctx.metric("llm_cache_saved_usd_micros", std::llround(saved * 1e6));
+}
+
+void record_cache_miss(batch::Context& ctx, std::string_view backend) {
+  const std::array<batch::MetricLabel, 1> labels = {{{"backend", backend}}};
+  ctx.count("leadscout_llm_cache_misses_total", "LLM requests the response cache could not answer (a call was made)",
+            labels);
+  ctx.metric("llm_cache_misses");
+}
+
 void record_failover(const log::Logger& api, batch::Context& ctx, const ResolvedEndpoint& from, std::size_t from_index,
                      const ResolvedEndpoint& to, std::size_t to_index, std::string_view why, bool cooling) {
   api.warning("LLM failover", {{"item_id", ctx.item_id()},

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "cache/cache_store.hpp"
 #include "call.hpp"
 #include "endpoint.hpp"
 #include "leadscout/batch/context.hpp"
@@ -17,6 +18,17 @@ namespace leadscout::llm::detail {
 /// token-usage and operation-duration histograms.
 void record_call(const log::Logger& api, batch::Context& ctx, const ResolvedEndpoint& endpoint, std::size_t index,
                  const CallResult& call);
+
+/// Logs an answer from the response cache (`outcome: "cached"`, DEBUG) that spared a call to
+/// `endpoint`, and counts it with the money it saved: leadscout_llm_cache_hits_total and
+/// _saved_usd_total, and the business counters llm_cache_hits and llm_cache_saved_usd_micros of
+/// the progress file.
+void record_cache_hit(const log::Logger& api, batch::Context& ctx, const ResolvedEndpoint& endpoint, std::size_t index,
+                      const CachedAnswer& answer, std::string_view backend);
+
+/// Counts a request the cache could not answer (it calls): leadscout_llm_cache_misses_total and
+/// the business counter llm_cache_misses.
+void record_cache_miss(batch::Context& ctx, std::string_view backend);
 
 /// Logs and counts a move of calls from endpoint `from` to `to` because of `why`.
 void record_failover(const log::Logger& api, batch::Context& ctx, const ResolvedEndpoint& from, std::size_t from_index,

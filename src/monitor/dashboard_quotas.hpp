@@ -1,5 +1,6 @@
-// The dashboard's quota panel: its CSS and its JavaScript, joined into the page by
-// dashboard.cpp. The script runs inside the page's closure (el, num, duration are its helpers).
+// The dashboard's quota panel, with the LLM response cache's hits and savings: its CSS and its
+// JavaScript, joined into the page by dashboard.cpp. The script runs inside the page's closure
+// (el, num, duration are its helpers).
 #pragma once
 
 #include <string_view>
@@ -26,6 +27,7 @@ inline constexpr std::string_view quota_css = R"leadscout_css(
 .qrow.spend .qbar > div { background:var(--green); }
 .qrow .qbar > div.high { background:var(--amber); }
 .qrow .qbar > div.full { background:var(--red); }
+.qcache { display:flex; justify-content:space-between; gap:8px; font-size:12px; margin-top:6px; }
 )leadscout_css";
 
 inline constexpr std::string_view quota_js = R"leadscout_js(
@@ -79,11 +81,24 @@ inline constexpr std::string_view quota_js = R"leadscout_js(
       (q.waiting ? " · " + num(q.waiting) + " waiting" : "")));
     return box;
   }
+  // The LLM response cache: what it answered without a call, from the business counters
+  // leadscout::llm adds (the money in millionths of a dollar).
+  function cacheLine(p) {
+    var m = p.metrics || {}, hits = Number(m.llm_cache_hits || 0), misses = Number(m.llm_cache_misses || 0);
+    if (!hits && !misses) return null;
+    var row = el("div", "qcache");
+    row.setAttribute("data-cache-hits", String(hits));
+    row.appendChild(el("span", "qlbl", "LLM cache"));
+    row.appendChild(el("span", "qval", num(hits) + " hits · " + num(misses) + " misses · " +
+      usd(Number(m.llm_cache_saved_usd_micros || 0) / 1e6) + " saved"));
+    return row;
+  }
   function quotaPanel(p) {
-    var names = Object.keys(p.quotas || {}).sort();
-    if (!names.length) return null;
+    var names = Object.keys(p.quotas || {}).sort(), cache = cacheLine(p);
+    if (!names.length && !cache) return null;
     var panel = el("div", "quotas");
     names.forEach(function (name) { panel.appendChild(quotaBox(p, name)); });
+    if (cache) panel.appendChild(cache);
     return panel;
   }
   // A red tick on the rate chart wherever the count of 429s rose since the previous poll.

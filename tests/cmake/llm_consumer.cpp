@@ -1,5 +1,6 @@
 // A program outside the leadscout tree that uses leadscout::llm as the README shows it: a
-// Client, its quotas in a batch run, a schema checked, and errors caught as leadscout::Error.
+// Client, its quotas in a batch run, a schema checked, errors caught as leadscout::Error, and a
+// response cache.
 // The endpoint is a closed loopback port, so the run ends with failed items (exit code 5) and
 // nothing leaves the machine. Also built with -DJSON_DIAGNOSTICS=1, another nlohmann ABI than
 // the library's: JSON crosses the library's interface as text.
@@ -11,6 +12,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -55,6 +57,18 @@ int fail(const char* what) {
 
 }  // namespace
 
+/// The response cache as docs/providers.md shows it (compiled, not called: it needs a run's
+/// Context).
+[[maybe_unused]] bool answered_from_cache(lb::Context& ctx, const llm::Request& request) {
+  llm::Client client({
+      .endpoints = {{.api = llm::Api::openai, .model = "gpt-4o-mini"}},
+      .cache = llm::Cache::sqlite("cache/llm.sqlite"),   // or llm::Cache::redis("redis://127.0.0.1:6379/0"), or {} for none
+  });
+  llm::Reply reply = client.complete(ctx, request);
+  if (reply.ok() && reply.cached()) { /* answered from the cache: no call, no permit, $0 */ }
+  return reply.cached();
+}
+
 int main() {
   const llm::Schema schema(R"({"type":"object","properties":{"label":{"type":"string"}},"required":["label"]})");
   if (!schema.check(nlohmann::json{{"label", "african"}}).empty()) return fail("a valid answer was refused");
@@ -68,8 +82,14 @@ int main() {
   } catch (const leadscout::Error&) {
   }
 
+  const llm::Cache redis = llm::Cache::redis("redis://127.0.0.1:6379/0", {.ttl = std::chrono::hours(24)});
+  if (redis.kind() != llm::Cache::Kind::redis || redis.options().ttl != std::chrono::hours(24)) {
+    return fail("a Redis cache lost its URL or options");
+  }
+  const std::string cache_file = (std::filesystem::temp_directory_path() / "leadscout_llm_consumer.sqlite").string();
   llm::Client client({.endpoints = {{.api = llm::Api::openai, .base_url = "http://127.0.0.1:9/v1", .model = "gpt-4o-mini"}},
-                      .failover_after = 1});
+                      .failover_after = 1,
+                      .cache = llm::Cache::sqlite(cache_file, {.max_bytes = 1 << 20})});
   lb::Options opt;
   opt.quotas = client.quotas();
   opt.handle_signals = false;
@@ -85,5 +105,6 @@ int main() {
   });
   if (summary.failed != 2) return fail("both items should have failed on a closed port");
   if (lb::exit_code(summary) != 5) return fail("a run with failed items should exit 5");
+  std::filesystem::remove(cache_file);
   return 0;
 }

@@ -56,7 +56,10 @@ TEST(DemoHttp, BothApisMatchTheInProcessSimulationAndNeverLogTheKey) {
     RunningStub stub({"--latency-ms", "1"});
     const std::string url = api == "openai" ? stub.url() + "/v1" : stub.url();
     const std::string key_env = (api == "openai" ? "OPENAI_API_KEY=" : "ANTHROPIC_API_KEY=") + std::string(kKey);
-    Demo http(dir.path(), with(base, {"--llm-url", url, "--output", "http.csv", "--operation", "http"}), {key_env});
+    // Without the response cache: the local run's answers, in the log dir's default cache, would
+    // spare every call over HTTP.
+    Demo http(dir.path(), with(base, {"--llm-url", url, "--output", "http.csv", "--operation", "http", "--llm-cache", "off"}),
+              {key_env});
     ASSERT_EQ(http.wait(), 0) << http.stderr_text();
     EXPECT_EQ(labels(dir / "http.csv"), labels(dir / "local.csv")) << api;
     EXPECT_GT(stub.stats().value("answered", 0), 10) << api;

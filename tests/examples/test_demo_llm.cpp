@@ -85,3 +85,24 @@ TEST(DemoLlm, ARunWithLeadsThatFailedEveryAttemptExitsFive) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(DemoLlm, TheDefaultCacheAnswersAFreshRerunWithoutACall) {
+  TempDir dir;
+  RunningStub stub({"--latency-ms", "1"});
+  Demo first(dir.path(), demo_flags(stub.url() + "/v1"), kKeyEnv);
+  ASSERT_EQ(first.wait(), 0) << first.stderr_text();
+  const int calls = stub.stats().value("answered", 0);
+  ASSERT_GT(calls, 0);
+  EXPECT_TRUE(fs::exists(dir / "logs/cache/llm.sqlite")) << "the default: <log-dir>/cache/llm.sqlite";
+  Demo again(dir.path(), demo_flags(stub.url() + "/v1", {"--fresh"}), kKeyEnv);
+  ASSERT_EQ(again.wait(), 0) << again.stderr_text();
+  EXPECT_EQ(stub.stats().value("answered", 0), calls) << "every answer came from the cache";
+  EXPECT_EQ(csv_rows(dir / "results/logistics_demo.csv").size(), 60U);
+  Demo uncached(dir.path(), demo_flags(stub.url() + "/v1", {"--fresh", "--llm-cache", "off"}), kKeyEnv);
+  ASSERT_EQ(uncached.wait(), 0) << uncached.stderr_text();
+  EXPECT_GT(stub.stats().value("answered", 0), calls) << "--llm-cache off calls again";
+}
+
+}  // namespace

@@ -115,3 +115,15 @@ TEST(DemoGenerator, UniqueIdsAndSouthAfricanNames) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(DemoGenerator, RepeatsNamesAsRealListsDo) {
+  const auto leads = demo::generate_leads(1000, 42);
+  std::set<std::string> names;
+  for (const auto& lead : leads) names.insert(lead.name);
+  EXPECT_LT(names.size(), 900U) << "about one lead in seven repeats an earlier name";
+  EXPECT_GT(names.size(), 500U);
+}
+
+}  // namespace

@@ -326,6 +326,28 @@ TEST(MonitorBrowser, QuotaPanelShowsSpendLimitsAndRateLimitsOnlyForRunsWithQuota
   EXPECT_EQ(without.find("429"), std::string::npos) << without;
 }
 
+TEST(MonitorBrowser, QuotaPanelShowsTheLlmCachesHitsAndSavings) {
+  const auto chromium = find_chromium();
+  if (!chromium) GTEST_SKIP() << "chromium is not installed (scripts/test.sh --browser installs it)";
+  leadscout::test::TempDir dir;
+  write_snapshot(dir.path(), "cached", {{"openai", leadscout::batch::QuotaReport{}}});
+  auto s = nlohmann::json::parse(leadscout::test::read_file(dir.path() / "cached.json"));
+  s["metrics"] = {{"llm_cache_hits", 800}, {"llm_cache_misses", 200}, {"llm_cache_saved_usd_micros", 16800}};
+  std::ofstream(dir.path() / "cached.json") << s.dump();
+
+  leadscout::monitor::Options o;
+  o.address = "127.0.0.1:0";
+  o.progress_dir = dir.path();
+  o.poll_interval = std::chrono::milliseconds(0);
+  leadscout::monitor::Server server(o);
+  const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/";
+  const std::string dom = run_chromium(*chromium, url, {"--dump-dom", "--virtual-time-budget=1500"});
+  const auto at = dom.find("data-cache-hits=\"800\"");
+  ASSERT_NE(at, std::string::npos) << dom.substr(0, 3000);
+  const std::string line = dom.substr(at, 300);
+  EXPECT_NE(line.find("800 hits · 200 misses · $0.0168 saved"), std::string::npos) << line;
+}
+
 TEST(MonitorBrowser, RateChartMarksThePollsAtWhichThe429CountRose) {
   const auto chromium = find_chromium();
   if (!chromium) GTEST_SKIP() << "chromium is not installed (scripts/test.sh --browser installs it)";

@@ -99,6 +99,7 @@ OperationRow sum_shards(const std::string& operation, std::uint32_t shard_count,
     statuses.push_back(s.status);
     any_active = any_active || is_active(s.status);
     add_counts(row, s, expected);
+    add(row.llm_cache, llm_cache_of(s));
     row.heartbeat_age_seconds = std::max(row.heartbeat_age_seconds, row.shards.back().heartbeat_age_seconds);
     if (!s.reason.empty()) {
       row.reasons.push_back(members.size() > 1 && f->name.shard ? shard_label(*f->name.shard) + ": " + s.reason

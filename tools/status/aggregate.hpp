@@ -9,6 +9,7 @@
 #include "leadscout/batch/progress.hpp"
 
 #include "process_probe.hpp"
+#include "llm_cache.hpp"
 #include "quota.hpp"
 #include "scan.hpp"
 #include "time_text.hpp"
@@ -48,6 +49,7 @@ struct OperationRow {
   std::vector<std::string> reasons;    ///< non-empty reasons of the shards
   std::vector<ShardRow> shards;       ///< one per file, in shard order
   std::vector<QuotaRow> quotas;       ///< the shards' quotas summed by name; empty without quotas
+  LlmCacheFigures llm_cache;          ///< the shards' LLM response cache figures summed
 };
 
 /// Whether a status means the run is still going (starting, running).

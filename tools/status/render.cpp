@@ -175,6 +175,7 @@ std::string render_table(const std::vector<OperationRow>& rows, bool show_shards
   }
   // Quotas shared between shards: the operation's use beside the shards' sums above.
   for (const auto& row : rows) out += shared_quota_lines(row.operation, row.quotas);
+  for (const auto& row : rows) out += llm_cache_line(row.operation, row.llm_cache);
   return out;
 }
 
@@ -196,6 +197,7 @@ nlohmann::json render_json(const ScanResult& scan, const std::vector<OperationRo
     op["shard_count"] = row.shard_count > 0 ? nlohmann::json(row.shard_count) : nlohmann::json(nullptr);
     op["reasons"] = row.reasons;
     op["quotas"] = quotas_json(row.quotas);
+    if (row.llm_cache.any()) op["llm_cache"] = llm_cache_json(row.llm_cache);
     op["files"] = std::move(files);
     operations.push_back(std::move(op));
   }

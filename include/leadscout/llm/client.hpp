@@ -16,6 +16,7 @@
 #include "leadscout/batch/outcome.hpp"
 #include "leadscout/batch/quota.hpp"
 #include "leadscout/llm/api.hpp"
+#include "leadscout/llm/cache.hpp"
 #include "leadscout/llm/export.hpp"
 
 namespace leadscout::llm {
@@ -40,6 +41,7 @@ struct ClientOptions {
   int failover_after = 3;  ///< consecutive 5xx, connection failures or timeouts before calls move on
   std::chrono::milliseconds failover_cooldown{30'000};  ///< how long a failed endpoint is skipped
   int reask = 1;  ///< times an answer that fails the schema is asked again, with the error
+  Cache cache{};  ///< answers kept for equal requests; {}: none. LEADSCOUT_LLM_CACHE (`sqlite:PATH`, `redis://host:port/db`, `off`) overrides it
 };
 
 /// One question.
@@ -88,6 +90,9 @@ class LEADSCOUT_LLM_EXPORT Reply {
   [[nodiscard]] std::size_t endpoint() const noexcept { return endpoint_; }
   /// The model the provider reported.
   [[nodiscard]] const std::string& model() const noexcept { return model_; }
+  /// True when the answer came from ClientOptions::cache: no call, no permit, cost_usd() 0;
+  /// usage() and model() are those of the call that paid for it.
+  [[nodiscard]] bool cached() const noexcept { return cached_; }
 
  private:
   friend struct detail::ReplyAccess;
@@ -98,6 +103,7 @@ class LEADSCOUT_LLM_EXPORT Reply {
   double cost_usd_ = 0;
   std::size_t endpoint_ = 0;
   std::string model_;
+  bool cached_ = false;
 };
 
 /// Calls the endpoints of ClientOptions from batch callbacks. Thread-safe: one Client serves

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <future>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -77,6 +78,17 @@ TEST(StubProtocol, InvalidBodiesSayWhy) {
   }
 }
 
+/// Generated leads with each name once: the stub counts a name's calls as its attempts, and the
+/// generator repeats names as real lists do.
+static std::vector<demo::Lead> distinct_leads(std::size_t count, std::uint64_t seed) {
+  std::vector<demo::Lead> out;
+  std::set<std::string> seen;
+  for (auto& lead : demo::generate_leads(count, seed)) {
+    if (seen.insert(lead.name).second) out.push_back(std::move(lead));
+  }
+  return out;
+}
+
 TEST(StubService, LabelsEqualTheSimulatedLlmsForTheSameSeed) {
   stub::StubOptions options;
   options.seed = 7;
@@ -87,7 +99,7 @@ TEST(StubService, LabelsEqualTheSimulatedLlmsForTheSameSeed) {
   settings.hang_rate = 0.0;
   const demo::SimulatedLlm openai(demo::openai_provider(), settings);
   const demo::SimulatedLlm anthropic(demo::anthropic_provider(), settings);
-  auto leads = demo::generate_leads(60, 7);
+  auto leads = distinct_leads(60, 7);
   leads.push_back({"x", "Zyxw Qvut"});  // unknown to the name data: the plan's guess
   for (const auto& lead : leads) {
     for (const auto api : {stub::Api::openai, stub::Api::anthropic}) {
@@ -198,7 +210,7 @@ TEST(StubProtocol, SchemaComesFromResponseFormatOrTheForcedTool) {
 TEST(StubService, StructuredRequestsGetTheAnswerAsJsonOrAsTheToolsInput) {
   stub::StubService service({});
   int would_be_fenced = 0;
-  for (const auto& lead : demo::generate_leads(40, 3)) {
+  for (const auto& lead : distinct_leads(40, 3)) {
     would_be_fenced += stub::fenced_answer(42, lead.name) ? 1 : 0;
     const auto openai = post(service, stub::Api::openai, lt::openai_schema_request(lead.name));
     ASSERT_EQ(openai.status, 200) << openai.body;

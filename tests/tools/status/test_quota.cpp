@@ -316,3 +316,20 @@ TEST_F(StatusQuota, ASharedQuotaShowsTheOperationsUseBesideTheShards) {
   EXPECT_DOUBLE_EQ(q["shared"]["requests_last_minute"].get<double>(), 950);
   EXPECT_EQ(j["operations"][0]["files"][1]["quotas"]["openai"]["shared"]["fallbacks"], 1);
 }
+
+TEST_F(StatusQuota, TheLlmCacheLineShowsHitsAndMoneySavedSummedOverShards) {
+  for (std::uint32_t i = 0; i < 2; ++i) {
+    auto s = sharded(with(snapshot("logistics_demo", lb::Status::running, 120, 500), "openai", quota(1.0, 0.0)), i, 2);
+    s.metrics = {{"llm_cache_hits", 400}, {"llm_cache_misses", 100}, {"llm_cache_saved_usd_micros", 8400}};
+    write(s);
+  }
+  const auto r = run({});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(has(r.out, "logistics_demo LLM cache: 800 hits, 200 misses (80.0% answered from the cache), $0.0168 saved"))
+      << r.out;
+  const auto j = nlohmann::json::parse(run({"--json"}).out);
+  EXPECT_EQ(j["operations"][0]["llm_cache"]["hits"], 800);
+  EXPECT_DOUBLE_EQ(j["operations"][0]["llm_cache"]["saved_usd"].get<double>(), 0.0168);
+  write(snapshot("nightly_import", lb::Status::completed, 5, 5));
+  EXPECT_FALSE(has(run({}).out, "nightly_import LLM cache")) << "a run without a cache has no line";
+}
