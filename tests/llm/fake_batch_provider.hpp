@@ -101,6 +101,13 @@ class FakeBatchProvider {
     const std::lock_guard lock(mutex_);
     return duplicates_;
   }
+  /// Requests submitted in all batches.
+  [[nodiscard]] int batch_rows() const {
+    const std::lock_guard lock(mutex_);
+    std::size_t rows = 0;
+    for (const Batch& b : batches_) rows += b.lines.size();
+    return static_cast<int>(rows);
+  }
   [[nodiscard]] int online_calls() const {
     const std::lock_guard lock(mutex_);
     return online_calls_;

@@ -109,6 +109,39 @@ TEST(LlmRun, BatchModeGivesTheOnlineLabelsAtHalfTheSpend) {
   for (const auto& [id, count] : ok_counts(batched.journal_file)) EXPECT_EQ(count, 1) << id;
 }
 
+// 9 items asking 3 distinct questions: one row per question; a second run of the same job
+// (a fresh journal, the same cache) submits nothing and spends nothing.
+TEST(LlmRun, BatchModeSubmitsEachDistinctQuestionOnceAndNoneTheCacheAnswers) {
+  TempDir cache_dir, first_dir, second_dir;
+  init_logging(first_dir.path());
+  FakeBatchProvider provider({});
+  llm::Client client({.endpoints = {{.api = llm::Api::openai, .base_url = provider.url(), .model = "gpt-4o-mini"}},
+                      .cache = llm::Cache::sqlite((cache_dir.path() / "llm.sqlite").string())});
+  llm::Pipeline<Item, Label> pipeline = label_pipeline();
+  pipeline.request = [](const Item& item) {
+    return llm::Request{.system = "Classify the name.", .user = "name-" + std::to_string(item.value % 3),
+                        .schema = kLabelSchema, .max_tokens = 64};
+  };
+  const std::vector<Item> items = make_items(9);
+
+  lb::BackgroundProcessor<Item, Label> first_proc(options_in(first_dir, client));
+  const auto first = llm::run(first_proc, client, items, pipeline, batch_options());
+  ASSERT_EQ(first.succeeded, 9U) << first.reason;
+  EXPECT_EQ(provider.batch_rows(), 3) << "identical requests are submitted once";
+  EXPECT_GT(first.quotas.at("openai").spent_usd, 0);
+
+  lb::BackgroundProcessor<Item, Label> second_proc(options_in(second_dir, client));
+  const auto second = llm::run(second_proc, client, items, pipeline, batch_options());
+  ASSERT_EQ(second.succeeded, 9U) << second.reason;
+  EXPECT_EQ(provider.batch_rows(), 3) << "answers in the cache are not submitted";
+  EXPECT_EQ(provider.online_calls(), 0);
+  EXPECT_EQ(second.quotas.at("openai").spent_usd, 0);
+  ASSERT_EQ(second.results.size(), first.results.size());
+  for (std::size_t i = 0; i < first.results.size(); ++i) {
+    EXPECT_EQ(second.results[i].second.label, first.results[i].second.label);
+  }
+}
+
 TEST(LlmRun, AnthropicMessageBatchesGiveTheOnlineLabelsAtHalfTheSpend) {
   TempDir online_dir, batch_dir;
   init_logging(batch_dir.path());

@@ -45,7 +45,8 @@ std::unique_ptr<BatchApi> api_of(const ResolvedEndpoint& e, const ClientOptions&
 
 BatchRunner::BatchRunner(ClientState& client, const RunOptions& options, std::function<Request(std::size_t)> request_of)
     : client_(client), options_(options), request_of_(std::move(request_of)),
-      api_(api_of(client.endpoints.front(), client.options)) {
+      api_(api_of(client.endpoints.front(), client.options)),
+      cache_(client.cache.get(), client.endpoints.front().spec.api, client.endpoints.front().spec.model) {
   options_.max_batch_requests = std::clamp<std::size_t>(options_.max_batch_requests, 1, api_->max_requests());
   options_.poll_interval = std::max(options_.poll_interval, milliseconds(1));
 }
@@ -131,13 +132,32 @@ bool BatchRunner::take(DeferredPort& port) {
   const milliseconds wait = open_.empty() && queue_.empty() ? milliseconds(1000) : milliseconds(0);
   const bool more = port.take(got, room - held_.size(), wait);
   for (DeferredAttempt& a : got) {
-    // A cached answer would finish the attempt here, before any batch is made.
     const auto expected = expected_.find(a.id);
     Held held{.attempt = a, .batches = 0, .chunk = expected != expected_.end() ? expected->second : 0};
-    if (held.chunk == 0) queue_.push_back(a.id);
+    const bool is_new = held.chunk == 0;
     held_[a.id] = std::move(held);
+    if (is_new) enqueue(port, a.id);
   }
   return more;
+}
+
+void BatchRunner::enqueue(DeferredPort& port, const std::string& id) {
+  Request request;
+  std::string error;
+  std::optional<CachedAnswer> hit;
+  const auto route = request_at(held_.at(id).attempt.index, request, error) ? cache_.route(id, request, hit)
+                                                                             : BatchCache::Route::submit;
+  if (route == BatchCache::Route::cached) {
+    finish_cached(port, id, *hit);
+  } else if (route == BatchCache::Route::submit) {
+    queue_.push_back(id);
+  }
+}
+
+void BatchRunner::finish_cached(DeferredPort& port, const std::string& id, const CachedAnswer& answer) {
+  current_hit_ = answer;
+  finish(port, id, ReplyAccess::cached(0, answer, extract_json_value(answer.text)), false);
+  current_hit_.reset();
 }
 
 void BatchRunner::submit(DeferredPort& port) {
@@ -310,6 +330,17 @@ void BatchRunner::finish(DeferredPort& port, const std::string& id, Reply reply,
   current_ = std::move(reply);
   current_online_ = online;
   port.finish(attempt);  // the item's callback reads current()
+  // Identical requests that waited for this one: its answer, else each asks again.
+  std::optional<CachedAnswer> answer;
+  for (const std::string& waiting : cache_.finished(id, current_, answer)) {
+    if (answer) {
+      finish_cached(port, waiting, *answer);
+    } else if (online) {
+      finish(port, waiting, Reply(), true);
+    } else {
+      enqueue(port, waiting);
+    }
+  }
 }
 
 bool BatchRunner::request_at(std::size_t index, Request& out, std::string& error) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <random>
 #include <string>
 #include <unordered_map>
@@ -14,6 +15,7 @@
 #include <memory>
 
 #include "batch/batch_api.hpp"
+#include "batch/batch_cache.hpp"
 #include "client_state.hpp"
 #include "leadscout/batch/detail/deferred.hpp"
 #include "leadscout/llm/run.hpp"
@@ -36,6 +38,11 @@ class BatchRunner final : public batch::detail::DeferredRunner {
 
   void run(DeferredPort& port) noexcept override;
   [[nodiscard]] const Reply* current() const noexcept { return current_online_ ? nullptr : &current_; }
+  [[nodiscard]] const log::Logger& log() const noexcept { return client_.api; }
+  /// The cache that answers or deduplicates the run's requests (BatchCache::enabled()).
+  [[nodiscard]] const BatchCache& cache() const noexcept { return cache_; }
+  /// The stored answer current() came from, when it came from the cache.
+  [[nodiscard]] const std::optional<CachedAnswer>& current_hit() const noexcept { return current_hit_; }
   [[nodiscard]] const ResolvedEndpoint& endpoint() const noexcept { return client_.endpoints.front(); }
 
  private:
@@ -59,6 +66,9 @@ class BatchRunner final : public batch::detail::DeferredRunner {
   void loop(DeferredPort& port);
   /// Takes what admission offers; false once it ended.
   bool take(DeferredPort& port);
+  /// A new item: answered from the cache, waiting for an identical request, or queued.
+  void enqueue(DeferredPort& port, const std::string& id);
+  void finish_cached(DeferredPort& port, const std::string& id, const CachedAnswer& answer);
   /// Cuts the queue into chunks and makes a batch of each.
   void submit(DeferredPort& port);
   void submit_chunk(DeferredPort& port, std::vector<std::string> ids);
@@ -91,8 +101,10 @@ class BatchRunner final : public batch::detail::DeferredRunner {
   std::unordered_map<std::string, std::uint64_t> expected_;  ///< ids of re-attached batches
   std::uint64_t next_chunk_ = 1;
   std::minstd_rand jitter_{0x2545F491U};
+  BatchCache cache_;
   Reply current_;
   bool current_online_ = false;
+  std::optional<CachedAnswer> current_hit_;
 };
 
 }  // namespace leadscout::llm::detail

@@ -1,5 +1,6 @@
 // BatchSession: llm::run's batch mode seen from the template, through the runner.
 #include "batch/batch_runner.hpp"
+#include "telemetry.hpp"
 
 namespace leadscout::llm::detail {
 
@@ -17,6 +18,12 @@ const Reply* BatchSession::current() const noexcept { return runner_->current();
 void BatchSession::charge(batch::Context& ctx) const {
   const Reply* reply = runner_->current();
   if (reply == nullptr) return;
+  const BatchCache& cache = runner_->cache();
+  if (const auto& hit = runner_->current_hit()) {
+    record_cache_hit(runner_->log(), ctx, runner_->endpoint(), 0, *hit, cache.backend());
+    return;  // no call was made: no permit, $0
+  }
+  if (cache.enabled() && reply->ok()) record_cache_miss(ctx, cache.backend());
   const batch::Usage used{.tokens = reply->usage().input_tokens + reply->usage().output_tokens, .cost_usd = reply->cost_usd()};
   if (used.tokens == 0 && used.cost_usd == 0) return;
   batch::Permit permit = ctx.acquire(runner_->endpoint().spec.quota, used);
