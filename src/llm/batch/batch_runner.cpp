@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "batch/anthropic_batch.hpp"
+#include "batch/batch_reply.hpp"
 #include "batch/openai_batch.hpp"
 #include "leadscout/error.hpp"
 #include "schema/schema_access.hpp"
@@ -356,47 +357,14 @@ bool BatchRunner::request_at(std::size_t index, Request& out, std::string& error
 wire::ChatRequest BatchRunner::chat_of(std::size_t index, std::string& schema_error) {
   Request request;
   if (!request_at(index, request, schema_error)) return {};
-  wire::ChatRequest chat;
-  if (!request.schema.empty()) {
-    CompiledSchema compiled = client_.schema(request.schema);
-    if (const auto* error = std::get_if<std::string>(&compiled)) {
-      schema_error = "invalid_schema: " + *error;
-    } else {
-      chat.schema = SchemaAccess::source(*std::get<std::shared_ptr<const Schema>>(compiled));
-    }
-  }
-  chat.model = endpoint().spec.model;
-  chat.system = request.system;
-  chat.messages.push_back(wire::Message{"user", request.user});
-  chat.max_tokens = request.max_tokens;
-  chat.temperature = request.temperature;
-  return chat;
+  return chat_request(client_, endpoint(), request, schema_error);
 }
 
 Reply BatchRunner::reply_of(const std::string& id, const BatchRow& row) {
-  const std::optional<wire::ChatAnswer> answer = wire::parse_response(api_->api(), row.body);
-  if (!answer) return ReplyAccess::failed(batch::Failure{.reason = "bad_response", .retry = batch::Retry::no}, 0);
-  Reply reply;
-  const double cost = endpoint().batch_price.cost(answer->input_tokens, answer->output_tokens);
-  ReplyAccess::add_call(reply, 0, answer->input_tokens, answer->output_tokens, cost);
   Request request;
   std::string request_error;
-  if (!request_at(held_.at(id).attempt.index, request, request_error)) {
-    ReplyAccess::fail(reply, batch::Failure{.reason = request_error, .retry = batch::Retry::no});
-    return reply;
-  }
-  nlohmann::json value = extract_json_value(answer->text);
-  const CompiledSchema compiled = request.schema.empty() ? CompiledSchema() : client_.schema(request.schema);
-  if (const auto* schema = std::get_if<std::shared_ptr<const Schema>>(&compiled); schema != nullptr && *schema) {
-    const std::string error = value.is_null() ? "the answer is not JSON" : SchemaAccess::check(**schema, value);
-    if (!error.empty()) {
-      client_.api.warning("LLM answer invalid", {{"item_id", id}, {"error", error}});
-      ReplyAccess::fail(reply, batch::Failure{.reason = "invalid_answer", .retry = batch::Retry::no});
-      return reply;
-    }
-  }
-  ReplyAccess::answer(reply, answer->text, value, answer->model);
-  return reply;
+  const bool asked = request_at(held_.at(id).attempt.index, request, request_error);
+  return row_reply(client_, endpoint(), api_->api(), id, asked ? &request : nullptr, request_error, row);
 }
 
 void BatchRunner::cancel_open() {
