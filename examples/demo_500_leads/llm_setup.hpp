@@ -27,7 +27,8 @@ struct LlmSetup {
   std::vector<std::string> missing_keys;         ///< key variables a real endpoint finds empty
 };
 
-/// The providers `o` asks for. Throws SetupError for a bad --llm-url, --llm-api or --llm-model.
+/// The providers `o` asks for. Throws SetupError for a bad --llm-url, --llm-api or --llm-model,
+/// and for --llm-batch without --llm-url.
 [[nodiscard]] LlmSetup make_llm_setup(const DemoOptions& o);
 
 /// The client's quotas with --rpm, --tpm, --budget-usd and --adaptive applied
