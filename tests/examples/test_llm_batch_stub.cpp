@@ -1,12 +1,16 @@
 // llm::run in batch mode against the real leadscout-llm-stub (a child process on loopback), for
 // both batch APIs: every item answered once, the labels of an online run of the same items, at
-// half its spend.
+// half its spend; and demo_500_leads --llm-batch SIGKILLed at random moments and resumed.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <cstdlib>
+#include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "demo_test_utils.hpp"
 #include "llm/llm_test_utils.hpp"
 #include "running_stub.hpp"
 
@@ -100,5 +104,49 @@ TEST_P(LlmBatchOnStub, EveryItemOnceWithTheOnlineLabelsAtHalfTheSpend) {
 
 INSTANTIATE_TEST_SUITE_P(BothApis, LlmBatchOnStub, ::testing::Values(llm::Api::openai, llm::Api::anthropic),
                          [](const ::testing::TestParamInfo<llm::Api>& api) { return api.param == llm::Api::openai ? "openai" : "anthropic"; });
+
+// A kill between recording a chunk and recording its batch id is the case that would make a
+// batch twice: the resume finds the batch by its metadata instead. A kill while results are
+// written must leave no lead twice in the files.
+TEST(DemoLlmBatch, SigkillAtRandomMomentsThenResumeKeepsEveryLeadOnceInOneBatch) {
+  using leadscout::test::examples::csv_rows;
+  using leadscout::test::examples::Demo;
+  using leadscout::test::examples::expect_every_lead_once;
+  constexpr int kLeads = 80;
+  constexpr int kKills = 10;  // a run takes about 250 ms here: the moments fall in all of it
+  TempDir dir;
+  RunningStub stub({"--latency-ms", "1"});
+  const std::vector<std::string> flags = {"--leads", std::to_string(kLeads), "--concurrency", "4", "--log-dir", "logs",
+                                          "--llm-url", stub.url() + "/v1", "--llm-batch", "--batch-requests", "4",
+                                          "--batch-poll-interval", "20ms"};
+  const std::vector<std::string> env = {"OPENAI_API_KEY=sk-test-demo-batch"};
+  const unsigned seed = std::random_device{}();
+  std::mt19937 random(seed);
+  std::uniform_int_distribution<int> moment_ms(10, 250);
+  int landed = 0;
+  for (int kill = 0; kill < kKills; ++kill) {
+    Demo demo(dir.path(), flags, env);
+    const int at = moment_ms(random);
+    std::this_thread::sleep_for(std::chrono::milliseconds(at));
+    ::kill(demo.pid(), SIGKILL);
+    const int code = demo.wait(std::chrono::seconds(10));
+    EXPECT_TRUE(code == 128 + SIGKILL || code == 0) << "kill " << kill << " at " << at << " ms (seed " << seed << "): " << code;
+    if (code == 128 + SIGKILL) ++landed;
+  }
+  EXPECT_GE(landed, 1) << "no kill fell inside a run";
+  Demo resumed(dir.path(), flags, env);
+  ASSERT_EQ(resumed.wait(std::chrono::seconds(30)), 0) << "seed " << seed << ": " << resumed.stderr_text();
+
+  auto rows = csv_rows(dir / "results/logistics_demo.csv");
+  const auto local_rows = csv_rows(dir / "results/logistics_demo_local.csv");
+  EXPECT_FALSE(rows.empty()) << "some leads need the model";
+  for (const auto& [id, row] : rows) EXPECT_EQ(row[4], "llm") << id;
+  for (const auto& [id, row] : local_rows) EXPECT_TRUE(rows.emplace(id, row).second) << "in both files: " << id;
+  expect_every_lead_once(rows, kLeads);
+  const nlohmann::json stats = stub.stats();
+  EXPECT_EQ(stats.value("batch_duplicate_rows", -1), 0) << "seed " << seed << ": " << stats;
+  EXPECT_GE(stats.value("batch_rows", 0), static_cast<int>(rows.size() - local_rows.size())) << stats;
+  EXPECT_EQ(stats.value("requests", -1), 0) << "no lead asked online: " << stats;
+}
 
 }  // namespace
