@@ -149,4 +149,10 @@ TEST(DemoLlmBatch, SigkillAtRandomMomentsThenResumeKeepsEveryLeadOnceInOneBatch)
   EXPECT_EQ(stats.value("requests", -1), 0) << "no lead asked online: " << stats;
 }
 
+TEST(DemoLlmBatch, WithoutAProviderUrlIsBadUsage) {
+  TempDir dir;
+  leadscout::test::examples::Demo demo(dir.path(), {"--leads", "5", "--log-dir", "logs", "--llm-batch"});
+  EXPECT_EQ(demo.wait(std::chrono::seconds(10)), 2) << "the simulated provider has no batch API";
+}
+
 }  // namespace
