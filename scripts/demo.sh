@@ -6,6 +6,7 @@
 #   scripts/demo.sh --leads 2000        any demo_500_leads option is passed through
 #   scripts/demo.sh --fresh             start over instead of resuming an earlier run
 #   scripts/demo.sh --http              the same over HTTP, against leadscout-llm-stub on a free port
+#   scripts/demo.sh --http --batch      the leads that need the model through the stub's batch API
 # Ctrl-C stops the watching, not the demo. The exit status is the demo's.
 # LEADSCOUT_DEMO_BUILD_DIR overrides the build directory (build/release).
 set -euo pipefail
@@ -20,6 +21,7 @@ log_dir=${LEADSCOUT_LOG_DIR:-logs}
 operation=logistics_demo
 output=
 http=0
+batch=0
 all_args="$*"
 # The simulated provider's settings; with --http they configure the stub instead.
 stub_flags=(--seed 42 --latency-ms 1800 --failure-rate 0.05 --hang-rate 0.01 --rpm 5000 --tpm 2000000)
@@ -31,8 +33,21 @@ set_stub_flag() {  # set_stub_flag FLAG VALUE
 }
 demo_args=()
 for a in "$@"; do
-  if [ "$a" = --http ]; then http=1; else demo_args+=("$a"); fi
+  case "$a" in
+    --http) http=1 ;;
+    --batch) batch=1 ;;
+    *) demo_args+=("$a") ;;
+  esac
 done
+if [ "$batch" = 1 ]; then
+  if [ "$http" != 1 ]; then
+    echo "scripts/demo.sh: --batch needs --http (the simulated provider has no batch API)" >&2
+    exit 2
+  fi
+  # Batches that take 10 s at the stub, polled at most every 5 s.
+  stub_flags+=(--batch-seconds 10)
+  demo_args+=(--llm-batch --batch-poll-interval 5s)
+fi
 args=("${demo_args[@]}")
 for ((i = 0; i < ${#args[@]}; i++)); do
   a=${args[$i]}
@@ -45,7 +60,7 @@ for ((i = 0; i < ${#args[@]}; i++)); do
     --llm-rpm) set_stub_flag --rpm "$next" ;;
     --llm-tpm) set_stub_flag --tpm "$next" ;;
     -h|--help)
-      sed -n '2,11p' "$0"
+      sed -n '2,12p' "$0"
       echo "Demo options: $build_dir/examples/demo_500_leads/demo_500_leads --help"
       exit 0 ;;
     --log-dir) log_dir=$next ;;
@@ -192,6 +207,10 @@ fi
 if [ -f "$output" ]; then
   echo "   results   $output ($(($(wc -l <"$output") - 1)) rows)"
   head -n 4 "$output" | sed 's/^/             /'
+fi
+local_output=${output%.*}_local.${output##*.}
+if [ "$batch" = 1 ] && [ -f "$local_output" ]; then
+  echo "   local     $local_output (the leads the rules answered, before the batches)"
 fi
 echo "   logs      $log_dir"
 find "$log_dir" -type f | sort | while read -r f; do

@@ -97,6 +97,16 @@ void add_provider_options(CLI::App& app, DemoOptions& o) {
   app.add_option("--budget-usd", o.budget_usd, "Spend at which the run stops (exit 4), across resumes; 0 for none")
       ->check(CLI::NonNegativeNumber);
   app.add_flag("--adaptive", o.adaptive, "Adapt the calls in flight to the provider (AIMD) instead of --concurrency");
+  app.add_flag("--llm-batch", o.llm_batch,
+               "Ask the model about the leads that need it through the provider's batch API (half the price, answers "
+               "within 24 hours; needs --llm-url); a resume collects the batches already made");
+  app.add_flag("--cancel-batches", o.cancel_batches, "With --llm-batch: on SIGINT or SIGTERM, cancel the run's batches at the provider")
+      ->needs("--llm-batch");
+  add_duration(app, "--batch-poll-interval", o.batch_poll_interval,
+               "With --llm-batch: the longest wait between polls of a batch (default 60s; the first polls come sooner)");
+  app.add_option("--batch-requests", o.batch_requests, "With --llm-batch: requests per batch (never above the provider's limit)")
+      ->check(CLI::Range(1, 100'000))
+      ->capture_default_str();
 }
 
 }  // namespace

@@ -48,6 +48,12 @@ struct DemoOptions {
   double budget_usd = 0;  ///< 0: no budget
   bool adaptive = false;  ///< in-flight limit adapts (AIMD) instead of --concurrency
 
+  // The provider's batch API for the leads that need the model (real providers only).
+  bool llm_batch = false;       ///< ask through the batch API, at half the price, instead of online
+  bool cancel_batches = false;  ///< on a stop, cancel the run's batches at the provider (else a resume collects them)
+  std::chrono::milliseconds batch_poll_interval{std::chrono::seconds(60)};  ///< the longest wait between polls
+  std::size_t batch_requests = 10'000;  ///< requests per batch (never above the provider's limit)
+
   /// The results file: `output`, or results/<operation>.csv.
   [[nodiscard]] std::filesystem::path output_path() const;
 };

@@ -62,6 +62,8 @@ LlmSetup simulated(const DemoOptions& o) {
 }  // namespace
 
 LlmSetup make_llm_setup(const DemoOptions& o) {
+  // The simulated provider answers online calls only.
+  if (o.llm_batch && o.llm_url.empty()) throw SetupError("--llm-batch: needs a provider with a batch API (--llm-url)");
   LlmSetup s = o.llm_url.empty() ? simulated(o) : LlmSetup{};
   s.client.failover_after = o.failover_after;
   s.client.failover_cooldown = o.failover_cooldown;

@@ -28,7 +28,8 @@ struct LlmSetup {
   std::vector<std::string> missing_keys;         ///< key variables a real endpoint finds empty
 };
 
-/// The providers `o` asks for. Throws SetupError for a bad --llm-url, --llm-api or --llm-model.
+/// The providers `o` asks for. Throws SetupError for a bad --llm-url, --llm-api or --llm-model,
+/// and for --llm-batch without --llm-url.
 [[nodiscard]] LlmSetup make_llm_setup(const DemoOptions& o);
 
 /// The response cache --llm-cache names: a SQLite file (by default <log_dir>/cache/llm.sqlite),

@@ -11,7 +11,9 @@
 #include <cstdio>
 #include <exception>
 #include <fstream>
+#include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -139,6 +141,72 @@ std::shared_ptr<bool> attach_monitoring(lb::Options& opt) {
   return failed;
 }
 
+lb::ResultsSink results_sink(const std::filesystem::path& path) {
+  return path.extension() == ".jsonl" ? lb::jsonl_results(path) : lb::csv_results(path);
+}
+
+/// Adds the counts of `from` (an earlier run of the same command) to `into`.
+void add_counts(lb::Summary<demo::Classification>& into, const lb::Summary<demo::Classification>& from) {
+  into.total += from.total;
+  into.succeeded += from.succeeded;
+  into.failed += from.failed;
+  into.remaining += from.remaining;
+  for (const auto& [name, value] : from.metrics) into.metrics[name] += value;
+}
+
+/// --llm-batch: the leads the rules answer run first, as "<operation>_local" into
+/// <output>_local; the leads that need the model then go through the provider's batch API as
+/// <operation> into the output. Both runs are journaled: the same command resumes either, and
+/// the batches already made are collected, not made again. Returns the first run's summary when
+/// it did not complete, else the second's with the first's counts added.
+lb::Summary<demo::Classification> run_with_llm_batches(const demo::DemoOptions& o, lb::Options opt, demo::LeadStream& stream,
+                                                       llm::Client& client, const demo::Classifier& classifier,
+                                                       std::shared_ptr<bool>& monitoring_failed) {
+  const ll::Logger clog = ll::get("classification");
+  std::vector<demo::Lead> local, asked;
+  std::map<std::string, demo::Classification, std::less<>> answered;
+  for (const demo::Lead& lead : stream) {
+    if (auto c = classifier.classify(lead.name, clog)) {
+      answered.emplace(lead.id, std::move(*c));
+      local.push_back(lead);
+    } else {
+      asked.push_back(lead);
+    }
+  }
+  const std::filesystem::path output = o.output_path();
+  lb::Options local_opt = opt;
+  local_opt.operation = o.operation + "_local";
+  local_opt.results = results_sink(output.parent_path() / (output.stem().string() + "_local" + output.extension().string()));
+  lb::BackgroundProcessor<demo::Lead, demo::Classification> local_proc(local_opt);
+  const auto local_summary = local_proc.run(std::span<const demo::Lead>(local), [&](const demo::Lead& lead, lb::Context& ctx) {
+    return lb::Outcome<demo::Classification>(count(ctx, answered.find(lead.id)->second));
+  });
+  if (local_summary.status != lb::Status::completed) return local_summary;
+
+  opt.results = results_sink(output);
+  monitoring_failed = attach_monitoring(opt);
+  lb::BackgroundProcessor<demo::Lead, demo::Classification> proc(opt);
+  const std::string provider(llm::to_string(client.options().endpoints.front().api));
+  const llm::Pipeline<demo::Lead, demo::Classification> pipeline{
+      .request = [](const demo::Lead& lead) { return demo::origin_request(lead.name); },
+      .result = [&provider](const demo::Lead& lead, const llm::Reply& reply) -> lb::Outcome<demo::Classification> {
+        const demo::Answer answer = demo::read_answer(reply.json());
+        return demo::Classification{lead.name, answer.label, answer.confidence, "llm", provider};
+      }};
+  const llm::RunOptions batch{.mode = llm::Mode::batch,
+                              .max_batch_requests = o.batch_requests,
+                              .poll_interval = o.batch_poll_interval,
+                              .cancel_on_stop = o.cancel_batches};
+  lb::Summary<demo::Classification> summary = llm::run(proc, client, std::span<const demo::Lead>(asked), pipeline, batch);
+  // The pipeline's result sees no context to count in: the answers of this run are counted here.
+  for (const auto& [id, c] : summary.results) {
+    ++summary.metrics["classified_by_llm"];
+    if (c.label == demo::kAfrican) ++summary.metrics["african_businesses"];
+  }
+  add_counts(summary, local_summary);
+  return summary;
+}
+
 int run(const demo::DemoOptions& o, const ll::Config& log_config) {
   const ll::Logger operations = ll::get("operations").bind({{"operation", o.operation}});
 
@@ -185,9 +253,6 @@ int run(const demo::DemoOptions& o, const ll::Config& log_config) {
   opt.progress_dir = log_config.dir / "progress";
   opt.seed = o.seed;
   opt.quotas = demo::make_quotas(o, *client);
-  // Each classified lead is appended as it finishes; a resumed run completes the file.
-  opt.results = output.extension() == ".jsonl" ? lb::jsonl_results(output) : lb::csv_results(output);
-  if (o.input.empty()) opt.expected_total = o.leads;
 
   const ll::Logger classification_log = ll::get("classification");
   const auto classify = [&](const demo::Lead& lead, lb::Context& ctx) -> lb::Outcome<demo::Classification> {
@@ -201,11 +266,19 @@ int run(const demo::DemoOptions& o, const ll::Config& log_config) {
   };
 
   opt.item_noun = "leads";  // the summary says "leads_per_second=..."
-  const std::shared_ptr<bool> monitoring_failed = attach_monitoring(opt);
-  lb::BackgroundProcessor<demo::Lead, demo::Classification> processor(opt);
+  auto monitoring_failed = std::make_shared<bool>(false);
   lb::Summary<demo::Classification> summary;
   try {
-    summary = processor.run(*leads, classify);
+    if (o.llm_batch) {
+      summary = run_with_llm_batches(o, opt, *leads, *client, classifier, monitoring_failed);
+    } else {
+      // Each classified lead is appended as it finishes; a resumed run completes the file.
+      opt.results = results_sink(output);
+      if (o.input.empty()) opt.expected_total = o.leads;
+      monitoring_failed = attach_monitoring(opt);
+      lb::BackgroundProcessor<demo::Lead, demo::Classification> processor(opt);
+      summary = processor.run(*leads, classify);
+    }
   } catch (const leadscout::Error& e) {
     if (*monitoring_failed) {
       operations.error("Batch not started", {{"error", e.what()}});

@@ -64,6 +64,27 @@ TEST(DemoCli, RejectsBadValues) {
   }
 }
 
+TEST(DemoCli, BatchModeOptions) {
+  demo::DemoOptions defaults;
+  ASSERT_EQ(parse({}, defaults), 0);
+  EXPECT_FALSE(defaults.llm_batch);
+  EXPECT_FALSE(defaults.cancel_batches);
+  EXPECT_EQ(defaults.batch_poll_interval, 60s);
+  EXPECT_EQ(defaults.batch_requests, 10'000u);
+
+  demo::DemoOptions o;
+  ASSERT_EQ(parse({"--llm-batch", "--cancel-batches", "--batch-poll-interval", "250ms", "--batch-requests", "7"}, o), 0);
+  EXPECT_TRUE(o.llm_batch);
+  EXPECT_TRUE(o.cancel_batches);
+  EXPECT_EQ(o.batch_poll_interval, 250ms);
+  EXPECT_EQ(o.batch_requests, 7u);
+
+  demo::DemoOptions alone;
+  EXPECT_NE(parse({"--cancel-batches"}, alone), 0) << "--cancel-batches needs --llm-batch";
+  demo::DemoOptions zero;
+  EXPECT_NE(parse({"--llm-batch", "--batch-requests", "0"}, zero), 0);
+}
+
 TEST(DemoDurations, Units) {
   EXPECT_EQ(demo::parse_duration("90"), std::optional(90'000ms));
   EXPECT_EQ(demo::parse_duration("1.5s"), std::optional(1500ms));

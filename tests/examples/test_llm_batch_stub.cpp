@@ -1,0 +1,158 @@
+// llm::run in batch mode against the real leadscout-llm-stub (a child process on loopback), for
+// both batch APIs: every item answered once, the labels of an online run of the same items, at
+// half its spend; and demo_500_leads --llm-batch SIGKILLed at random moments and resumed.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "demo_test_utils.hpp"
+#include "llm/llm_test_utils.hpp"
+#include "running_stub.hpp"
+
+namespace {
+
+namespace lb = leadscout::batch;
+namespace llm = leadscout::llm;
+using leadscout::test::RunningStub;
+using leadscout::test::TempDir;
+using leadscout::test::batch::Item;
+using leadscout::test::batch::make_items;
+using leadscout::test::batch::ok_counts;
+using leadscout::test::batch::test_options;
+using leadscout::test::llm::kLabelSchema;
+using leadscout::test::llm::Label;
+
+/// The stub answers only requests that carry a key.
+constexpr const char* kKeyVariable = "LEADSCOUT_BATCH_STUB_TEST_KEY";
+
+llm::Pipeline<Item, Label> label_pipeline() {
+  return {.request = [](const Item& item) {
+            return llm::Request{.system = "You classify the origin of names. Answer JSON.",
+                                .user = "Classify this lead.\nName: " + item.id,
+                                .schema = kLabelSchema,
+                                .max_tokens = 64};
+          },
+          .result = [](const Item&, const llm::Reply& reply) -> lb::Outcome<Label> {
+            return Label{reply.json().at("label").get<std::string>(), reply.json().at("confidence").get<double>()};
+          }};
+}
+
+llm::Client client_of(const std::string& url, llm::Api api) {
+  ::setenv(kKeyVariable, "sk-test-batch-stub", 1);
+  const std::string model = api == llm::Api::openai ? "gpt-4o-mini" : "claude-3-5-haiku-latest";
+  return llm::Client({.endpoints = {{.api = api, .base_url = url + "/v1", .model = model, .key_env = kKeyVariable}}});
+}
+
+lb::Options options_in(const TempDir& dir, const llm::Client& client) {
+  lb::Options opt = test_options(dir.path());
+  opt.quotas = client.quotas();
+  opt.concurrency = 4;
+  return opt;
+}
+
+class LlmBatchOnStub : public ::testing::TestWithParam<llm::Api> {};
+
+TEST_P(LlmBatchOnStub, EveryItemOnceWithTheOnlineLabelsAtHalfTheSpend) {
+  const llm::Api api = GetParam();
+  const std::string provider = api == llm::Api::openai ? "openai" : "anthropic";
+  // Two stubs of the same seed: the stub's answer to a name depends on how often it was asked.
+  RunningStub online_stub({"--batch-seconds", "0"});
+  RunningStub stub({"--batch-seconds", "0"});
+  const std::vector<Item> items = make_items(23, "lead-");
+
+  TempDir online_dir;
+  llm::Client online_client = client_of(online_stub.url(), api);
+  lb::BackgroundProcessor<Item, Label> online_proc(options_in(online_dir, online_client));
+  const auto online = llm::run(online_proc, online_client, items, label_pipeline());
+  ASSERT_EQ(online.succeeded, items.size()) << online.reason;
+  ASSERT_EQ(online_stub.stats().value("batches_created", -1), 0);
+
+  TempDir batch_dir;
+  llm::Client client = client_of(stub.url(), api);
+  lb::BackgroundProcessor<Item, Label> batch_proc(options_in(batch_dir, client));
+  const llm::RunOptions batch{.mode = llm::Mode::batch, .max_batch_requests = 10, .poll_interval = std::chrono::milliseconds(20)};
+  const auto batched = llm::run(batch_proc, client, items, label_pipeline(), batch);
+  ASSERT_EQ(batched.succeeded, items.size()) << batched.reason;
+  EXPECT_EQ(lb::exit_code(batched), 0);
+
+  const nlohmann::json stats = stub.stats();
+  EXPECT_EQ(stats.value("requests", -1), 0) << "no online call in the batch run: " << stats;
+  EXPECT_EQ(stats["batches_by_provider"][provider].value("created", -1), 3) << "23 requests in batches of 10: " << stats;
+  EXPECT_EQ(stats.value("batch_rows", -1), static_cast<int>(items.size())) << stats;
+  EXPECT_EQ(stats.value("batch_duplicate_rows", -1), 0) << stats;
+
+  std::map<std::string, std::string> online_labels;
+  for (const auto& [id, label] : online.results) online_labels[id] = label.label;
+  ASSERT_EQ(batched.results.size(), items.size());
+  for (const auto& [id, label] : batched.results) EXPECT_EQ(label.label, online_labels.at(id)) << id;
+  const auto counts = ok_counts(batched.journal_file);
+  EXPECT_EQ(counts.size(), items.size());
+  for (const auto& [id, count] : counts) EXPECT_EQ(count, 1) << id;
+
+  const auto& spent_online = online.quotas.at(provider);
+  const auto& spent_batch = batched.quotas.at(provider);
+  EXPECT_GT(spent_online.tokens_total, 0);
+  EXPECT_EQ(spent_batch.tokens_total, spent_online.tokens_total);
+  EXPECT_GT(spent_online.spent_usd, 0);
+  EXPECT_NEAR(spent_batch.spent_usd, spent_online.spent_usd / 2, spent_online.spent_usd * 1e-9);
+}
+
+INSTANTIATE_TEST_SUITE_P(BothApis, LlmBatchOnStub, ::testing::Values(llm::Api::openai, llm::Api::anthropic),
+                         [](const ::testing::TestParamInfo<llm::Api>& api) { return api.param == llm::Api::openai ? "openai" : "anthropic"; });
+
+// A kill between recording a chunk and recording its batch id is the case that would make a
+// batch twice: the resume finds the batch by its metadata instead. A kill while results are
+// written must leave no lead twice in the files.
+TEST(DemoLlmBatch, SigkillAtRandomMomentsThenResumeKeepsEveryLeadOnceInOneBatch) {
+  using leadscout::test::examples::csv_rows;
+  using leadscout::test::examples::Demo;
+  using leadscout::test::examples::expect_every_lead_once;
+  constexpr int kLeads = 80;
+  constexpr int kKills = 10;  // a run takes about 250 ms here: the moments fall in all of it
+  TempDir dir;
+  RunningStub stub({"--latency-ms", "1"});
+  const std::vector<std::string> flags = {"--leads", std::to_string(kLeads), "--concurrency", "4", "--log-dir", "logs",
+                                          "--llm-url", stub.url() + "/v1", "--llm-batch", "--batch-requests", "4",
+                                          "--batch-poll-interval", "20ms"};
+  const std::vector<std::string> env = {"OPENAI_API_KEY=sk-test-demo-batch"};
+  const unsigned seed = std::random_device{}();
+  std::mt19937 random(seed);
+  std::uniform_int_distribution<int> moment_ms(10, 250);
+  int landed = 0;
+  for (int kill = 0; kill < kKills; ++kill) {
+    Demo demo(dir.path(), flags, env);
+    const int at = moment_ms(random);
+    std::this_thread::sleep_for(std::chrono::milliseconds(at));
+    ::kill(demo.pid(), SIGKILL);
+    const int code = demo.wait(std::chrono::seconds(10));
+    EXPECT_TRUE(code == 128 + SIGKILL || code == 0) << "kill " << kill << " at " << at << " ms (seed " << seed << "): " << code;
+    if (code == 128 + SIGKILL) ++landed;
+  }
+  EXPECT_GE(landed, 1) << "no kill fell inside a run";
+  Demo resumed(dir.path(), flags, env);
+  ASSERT_EQ(resumed.wait(std::chrono::seconds(30)), 0) << "seed " << seed << ": " << resumed.stderr_text();
+
+  auto rows = csv_rows(dir / "results/logistics_demo.csv");
+  const auto local_rows = csv_rows(dir / "results/logistics_demo_local.csv");
+  EXPECT_FALSE(rows.empty()) << "some leads need the model";
+  for (const auto& [id, row] : rows) EXPECT_EQ(row[4], "llm") << id;
+  for (const auto& [id, row] : local_rows) EXPECT_TRUE(rows.emplace(id, row).second) << "in both files: " << id;
+  expect_every_lead_once(rows, kLeads);
+  const nlohmann::json stats = stub.stats();
+  EXPECT_EQ(stats.value("batch_duplicate_rows", -1), 0) << "seed " << seed << ": " << stats;
+  EXPECT_GE(stats.value("batch_rows", 0), static_cast<int>(rows.size() - local_rows.size())) << stats;
+  EXPECT_EQ(stats.value("requests", -1), 0) << "no lead asked online: " << stats;
+}
+
+TEST(DemoLlmBatch, WithoutAProviderUrlIsBadUsage) {
+  TempDir dir;
+  leadscout::test::examples::Demo demo(dir.path(), {"--leads", "5", "--log-dir", "logs", "--llm-batch"});
+  EXPECT_EQ(demo.wait(std::chrono::seconds(10)), 2) << "the simulated provider has no batch API";
+}
+
+}  // namespace
