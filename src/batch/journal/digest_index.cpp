@@ -4,37 +4,15 @@
 #include <sys/mman.h>
 
 #include <algorithm>
-#include <cstring>
 #include <new>
 #include <vector>
 
+#include "journal/fast_hash.hpp"
 #include "leadscout/batch/shard.hpp"
 
 namespace leadscout::batch::detail {
 
 namespace {
-
-std::uint64_t finalize(std::uint64_t x) noexcept {  // splitmix64's finalizer: a bijection
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
-// Independent of FNV (stable_hash): eight bytes at a time, multiplied and folded.
-std::uint64_t word_hash(std::string_view s) noexcept {
-  std::uint64_t h = 0x9e3779b97f4a7c15ULL ^ s.size();
-  std::size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, s.data() + i, 8);
-    h = finalize(h ^ w) + 0x632be59bd9b4e019ULL;
-  }
-  std::uint64_t tail = 0;
-  std::memcpy(&tail, s.data() + i, s.size() - i);
-  return finalize(h ^ tail ^ 0xd6e8feb86659fd93ULL);
-}
 
 constexpr std::size_t kInitial = std::size_t{1} << 17;  // entries of the first mapping (2 MiB)
 constexpr std::size_t kHugePage = std::size_t{2} << 20;
@@ -73,14 +51,14 @@ void sort_digests(IdDigest* a, std::size_t n) {
 }  // namespace
 
 IdDigest id_digest(std::string_view id, std::uint64_t id_hash) noexcept {
-  return IdDigest{finalize(id_hash), word_hash(id) & ~std::uint64_t{1}};
+  return IdDigest{splitmix_finalize(id_hash), word_hash(id) & ~std::uint64_t{1}};
 }
 
 DigestIndex::~DigestIndex() {
   if (entries_ != nullptr) ::munmap(entries_, mapped_bytes_);
 }
 
-std::uint64_t id_key(std::string_view id) noexcept { return finalize(stable_hash(id)); }
+std::uint64_t id_key(std::string_view id) noexcept { return splitmix_finalize(stable_hash(id)); }
 
 void DigestIndex::reserve(std::size_t entries) {
   const std::size_t bytes = (entries * sizeof(IdDigest) + kHugePage - 1) / kHugePage * kHugePage;

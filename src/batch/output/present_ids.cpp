@@ -3,7 +3,8 @@
 #include "present_ids.hpp"
 
 #include <algorithm>
-#include <cstring>
+
+#include "journal/fast_hash.hpp"
 
 namespace leadscout::batch::detail {
 
@@ -18,28 +19,10 @@ constexpr std::size_t kLead = 2048;
 // Passes over every file key before a sorted index pays off.
 constexpr std::size_t kPassesBeforeSort = 4;
 
-std::uint64_t mix(std::uint64_t x) noexcept {  // splitmix64's finalizer
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
 }  // namespace
 
-std::uint64_t result_key(std::string_view id) noexcept {
-  std::uint64_t h = 0x243f6a8885a308d3ULL ^ id.size();
-  std::size_t i = 0;
-  for (; i + 8 <= id.size(); i += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, id.data() + i, 8);
-    h = mix(h ^ w) + 0x13198a2e03707344ULL;
-  }
-  std::uint64_t tail = 0;
-  std::memcpy(&tail, id.data() + i, id.size() - i);
-  return mix(h ^ tail ^ 0xa4093822299f31d0ULL) & ~std::uint64_t{1};
-}
+// The id digests' second hash: a key is only compared with keys of this process.
+std::uint64_t result_key(std::string_view id) noexcept { return word_hash(id) & ~std::uint64_t{1}; }
 
 PresentIds::PresentIds() = default;
 

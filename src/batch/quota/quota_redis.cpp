@@ -1,11 +1,10 @@
-// hiredis connection, reconnection and the shared quota commands.
+// The shared quota commands, their heartbeat, and the warnings of the run's Redis connection.
 #include "quota_redis.hpp"
 
 #include <hiredis.h>
 
 #include <charconv>
 #include <cstdlib>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,10 +15,6 @@
 namespace leadscout::batch::detail {
 
 namespace {
-
-// A dead server costs a caller at most this, and is asked again after reconnect_interval.
-constexpr timeval io_timeout{0, 200'000};
-constexpr auto reconnect_interval = std::chrono::seconds(1);
 
 std::string number(double v) {
   char buf[64];
@@ -48,84 +43,33 @@ std::uint64_t as_count(const redisReply* r) noexcept {
   return r != nullptr && r->type == REDIS_REPLY_INTEGER && r->integer > 0 ? static_cast<std::uint64_t>(r->integer) : 0U;
 }
 
+/// The warning when the server goes and the note when it is back, both naming the variable.
+common::RedisLinkEvents outage_reports(const leadscout::log::Logger& log, const std::string& variable,
+                                       const std::string& where) {
+  return common::RedisLinkEvents{
+      .lost = [log, variable, where](const std::string& error) {
+        log.warning("Shared quota store lost, using this shard's local share",
+                    {{"variable", variable}, {"address", where}, {"error", error}});
+      },
+      .back = [log, variable, where] {
+        log.info("Shared quota store back", {{"variable", variable}, {"address", where}});
+      }};
+}
+
 }  // namespace
 
-void RedisReplyDeleter::operator()(redisReply* r) const noexcept { freeReplyObject(r); }
-
-RedisLink::RedisLink(RedisAddress address, std::string_view variable, leadscout::log::Logger log)
-    : address_(std::move(address)), variable_(variable), log_(std::move(log)) {
-  const std::lock_guard<std::mutex> guard(mu_);
-  if (const std::string error = connect_locked(); !error.empty()) {
-    throw leadscout::Error(variable_ + ": cannot reach the Redis server at " + address_.text() + ": " + error);
+QuotaLink::QuotaLink(const RedisAddress& address, std::string_view variable, leadscout::log::Logger log)
+    : log_(std::move(log)), link_(address, outage_reports(log_, std::string(variable), address.text())) {
+  if (const std::string error = link_.connect(); !error.empty()) {
+    throw leadscout::Error(std::string(variable) + ": cannot reach the Redis server at " + address.text() + ": " + error);
   }
 }
 
-RedisLink::~RedisLink() { drop_locked(); }
-
-void RedisLink::drop_locked() noexcept {
-  if (ctx_ != nullptr) redisFree(ctx_);
-  ctx_ = nullptr;
-}
-
-std::string RedisLink::connect_locked() {
-  drop_locked();
-  next_attempt_ = std::chrono::steady_clock::now() + reconnect_interval;
-  ctx_ = redisConnectWithTimeout(address_.host.c_str(), address_.port, io_timeout);
-  if (ctx_ == nullptr) return "out of memory";
-  if (ctx_->err != 0) {
-    std::string error = ctx_->errstr;
-    drop_locked();
-    return error;
-  }
-  redisSetTimeout(ctx_, io_timeout);
-  auto* reply = static_cast<redisReply*>(redisCommand(ctx_, "SELECT %d", address_.db));
-  const RedisReplyPtr selected(reply);
-  if (reply == nullptr || reply->type == REDIS_REPLY_ERROR) {
-    std::string error = reply != nullptr ? std::string(reply->str, reply->len) : std::string(ctx_->errstr);
-    drop_locked();
-    return "SELECT " + std::to_string(address_.db) + ": " + error;
-  }
-  return {};
-}
-
-RedisReplyPtr RedisLink::command(const std::vector<std::string>& args) {
-  std::vector<const char*> argv;
-  std::vector<std::size_t> lens;
-  for (const auto& a : args) {
-    argv.push_back(a.c_str());
-    lens.push_back(a.size());
-  }
-  std::string error;
-  bool lost_now = false;
-  bool back_now = false;
-  RedisReplyPtr out;
-  {
-    const std::lock_guard<std::mutex> guard(mu_);
-    if (ctx_ == nullptr && std::chrono::steady_clock::now() >= next_attempt_) error = connect_locked();
-    if (ctx_ != nullptr) {
-      auto* reply = static_cast<redisReply*>(
-          redisCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data()));
-      if (reply == nullptr) {
-        error = ctx_->errstr;
-        drop_locked();
-      } else {
-        out.reset(reply);
-        back_now = lost_;
-        lost_ = false;
-      }
-    } else if (error.empty()) {
-      return nullptr;  // still lost; the next attempt is not due yet
-    }
-    if (ctx_ == nullptr && !lost_) lost_now = lost_ = true;
-  }
-  // Logged outside the lock, once per outage.
-  if (lost_now) {
-    log_.warning("Shared quota store lost, using this shard's local share",
-                 {{"variable", variable_}, {"address", address_.text()}, {"error", error}});
-  }
-  if (back_now) log_.info("Shared quota store back", {{"variable", variable_}, {"address", address_.text()}});
+common::RedisReplyPtr QuotaLink::command(const std::vector<std::string>& args) {
+  common::RedisReplyPtr out = link_.command(args);
   if (out && out->type == REDIS_REPLY_ERROR) {
-    log_.warning("Shared quota command failed", {{"address", address_.text()}, {"error", std::string(out->str, out->len)}});
+    log_.warning("Shared quota command failed",
+                 {{"address", link_.address().text()}, {"error", std::string(out->str, out->len)}});
     return nullptr;
   }
   return out;
@@ -133,7 +77,7 @@ RedisReplyPtr RedisLink::command(const std::vector<std::string>& args) {
 
 SharedTake RedisQuota::take(const Quota& limits, double tokens, double cost_usd, const SharedHolding& mine) {
   SharedTake t;
-  const RedisReplyPtr r = link_->command({"EVAL", redis_take_script, "1", key_, number(limits.requests_per_minute),
+  const common::RedisReplyPtr r = link_->command({"EVAL", redis_take_script, "1", key_, number(limits.requests_per_minute),
                                           number(limits.tokens_per_minute), number(limits.burst_seconds), number(tokens),
                                           number(limits.budget_usd), number(cost_usd), holder_.name,
                                           std::to_string(holder_.ttl.count()), number(mine.reserved_usd),
@@ -159,18 +103,18 @@ bool RedisQuota::settle(const Quota& limits, double extra_tokens, double cost_us
 }
 
 std::optional<std::uint64_t> RedisQuota::rate_limited(std::chrono::milliseconds delay) {
-  const RedisReplyPtr r = link_->command({"EVAL", redis_cooldown_script, "1", key_, std::to_string(delay.count())});
+  const common::RedisReplyPtr r = link_->command({"EVAL", redis_cooldown_script, "1", key_, std::to_string(delay.count())});
   if (!r) return std::nullopt;
   return as_count(r.get());
 }
 
 std::optional<std::uint64_t> RedisQuota::overloaded() {
-  const RedisReplyPtr r = link_->command({"HINCRBY", key_, "overloads", "1"});
+  const common::RedisReplyPtr r = link_->command({"HINCRBY", key_, "overloads", "1"});
   if (!r) return std::nullopt;
   return as_count(r.get());
 }
 
-RedisHeartbeat::RedisHeartbeat(std::shared_ptr<RedisLink> link, RedisHolder holder)
+RedisHeartbeat::RedisHeartbeat(std::shared_ptr<QuotaLink> link, RedisHolder holder)
     : link_(std::move(link)), holder_(std::move(holder)), thread_([this](std::stop_token stop) { run(std::move(stop)); }) {}
 
 RedisHeartbeat::~RedisHeartbeat() {
@@ -202,7 +146,7 @@ void RedisHeartbeat::run(std::stop_token stop) {
 
 RedisQuotaStore::RedisQuotaStore(const RedisAddress& address, std::string_view variable, leadscout::log::Logger log,
                                  std::chrono::milliseconds reservation_ttl)
-    : link_(std::make_shared<RedisLink>(address, variable, std::move(log))),
+    : link_(std::make_shared<QuotaLink>(address, variable, std::move(log))),
       heartbeat_(std::make_shared<RedisHeartbeat>(link_, RedisHolder{holder_name(), reservation_ttl})) {}
 
 std::shared_ptr<SharedQuota> RedisQuotaStore::quota(std::string_view operation, std::string_view name) {

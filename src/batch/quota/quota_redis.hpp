@@ -15,9 +15,7 @@
 #include <vector>
 
 #include "quota_shared.hpp"
-
-struct redisContext;
-struct redisReply;
+#include "redis_link.hpp"
 
 namespace leadscout::batch::detail {
 
@@ -27,40 +25,20 @@ extern const std::string redis_settle_script;
 extern const std::string redis_cooldown_script;
 extern const std::string redis_heartbeat_script;
 
-/// A freed-on-destruction reply.
-struct RedisReplyDeleter {
-  void operator()(redisReply* r) const noexcept;
-};
-using RedisReplyPtr = std::unique_ptr<redisReply, RedisReplyDeleter>;
-
-/// One connection to Redis, shared by a run's quotas. Thread-safe: commands are serialised by
-/// its own mutex (I/O, never QuotaState's). Connect and command timeouts are short, so a dead
-/// server stalls a caller for at most about 200 ms, and once a second at most.
-class RedisLink {
+/// The run's connection to Redis, shared by its quotas and their heartbeat. A reply the server
+/// refused is logged and read as no answer.
+class QuotaLink {
  public:
   /// Connects; throws Error naming `variable` and the address when the server cannot be reached.
-  RedisLink(RedisAddress address, std::string_view variable, leadscout::log::Logger log);
-  ~RedisLink();
-  RedisLink(const RedisLink&) = delete;
-  RedisLink& operator=(const RedisLink&) = delete;
+  QuotaLink(const RedisAddress& address, std::string_view variable, leadscout::log::Logger log);
 
   /// Runs a command; null when the server is unreachable (a warning is logged once per outage)
   /// or answered with an error.
-  [[nodiscard]] RedisReplyPtr command(const std::vector<std::string>& args);
-  [[nodiscard]] const RedisAddress& address() const noexcept { return address_; }
+  [[nodiscard]] common::RedisReplyPtr command(const std::vector<std::string>& args);
 
  private:
-  /// Connects and selects the database; the error, or empty on success. Under mu_.
-  std::string connect_locked();
-  void drop_locked() noexcept;
-
-  const RedisAddress address_;
-  const std::string variable_;
   leadscout::log::Logger log_;
-  std::mutex mu_;
-  redisContext* ctx_ = nullptr;
-  std::chrono::steady_clock::time_point next_attempt_{};
-  bool lost_ = false;  ///< an outage is under way and was reported
+  common::RedisLink link_;
 };
 
 /// Who holds reservations in the store: one process's random name, and how long its
@@ -75,7 +53,7 @@ struct RedisHolder {
 /// every quota it made.
 class RedisHeartbeat {
  public:
-  RedisHeartbeat(std::shared_ptr<RedisLink> link, RedisHolder holder);
+  RedisHeartbeat(std::shared_ptr<QuotaLink> link, RedisHolder holder);
   ~RedisHeartbeat();
   RedisHeartbeat(const RedisHeartbeat&) = delete;
   RedisHeartbeat& operator=(const RedisHeartbeat&) = delete;
@@ -86,7 +64,7 @@ class RedisHeartbeat {
  private:
   void run(std::stop_token stop);
 
-  const std::shared_ptr<RedisLink> link_;
+  const std::shared_ptr<QuotaLink> link_;
   const RedisHolder holder_;
   std::mutex mu_;
   std::condition_variable_any wake_;
@@ -98,7 +76,7 @@ class RedisHeartbeat {
 /// and its reservations ("<key>:res", "<key>:live").
 class RedisQuota final : public SharedQuota {
  public:
-  RedisQuota(std::shared_ptr<RedisLink> link, std::string key, std::shared_ptr<RedisHeartbeat> heartbeat)
+  RedisQuota(std::shared_ptr<QuotaLink> link, std::string key, std::shared_ptr<RedisHeartbeat> heartbeat)
       : link_(std::move(link)), key_(std::move(key)), heartbeat_(std::move(heartbeat)), holder_(heartbeat_->holder()) {}
   [[nodiscard]] SharedTake take(const Quota& limits, double tokens, double cost_usd, const SharedHolding& mine) override;
   bool settle(const Quota& limits, double extra_tokens, double cost_usd, double reserved_usd) override;
@@ -107,7 +85,7 @@ class RedisQuota final : public SharedQuota {
   [[nodiscard]] std::string_view backend() const noexcept override { return "redis"; }
 
  private:
-  std::shared_ptr<RedisLink> link_;
+  std::shared_ptr<QuotaLink> link_;
   const std::string key_;
   const std::shared_ptr<RedisHeartbeat> heartbeat_;
   const RedisHolder holder_;
@@ -121,7 +99,7 @@ class RedisQuotaStore final : public SharedQuotaStore {
   [[nodiscard]] std::shared_ptr<SharedQuota> quota(std::string_view operation, std::string_view name) override;
 
  private:
-  std::shared_ptr<RedisLink> link_;
+  std::shared_ptr<QuotaLink> link_;
   std::shared_ptr<RedisHeartbeat> heartbeat_;
 };
 

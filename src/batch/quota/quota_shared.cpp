@@ -21,34 +21,13 @@ namespace {
   throw leadscout::Error("invalid " + std::string(variable) + ": \"" + std::string(part) + "\": " + std::string(expected));
 }
 
-bool parse_int(std::string_view text, int max, int& out) {
-  if (text.empty()) return false;
-  const char* end = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(text.data(), end, out);
-  return ec == std::errc{} && ptr == end && out >= 0 && out <= max;
-}
-
 }  // namespace
 
 RedisAddress parse_redis_url(std::string_view url, std::string_view variable) {
-  constexpr std::string_view scheme = "redis://";
-  if (!url.starts_with(scheme)) bad_url(variable, url, "expected redis://host:port/db");
-  std::string_view rest = url.substr(scheme.size());
-  RedisAddress a;
-  if (const auto slash = rest.find('/'); slash != std::string_view::npos) {
-    const std::string_view db = rest.substr(slash + 1);
-    if (!db.empty() && !parse_int(db, 65535, a.db)) bad_url(variable, db, "expected a database number");
-    rest = rest.substr(0, slash);
-  }
-  if (rest.find('@') != std::string_view::npos) bad_url(variable, rest, "user names and passwords are not supported");
-  if (const auto colon = rest.rfind(':'); colon != std::string_view::npos) {
-    const std::string_view port = rest.substr(colon + 1);
-    if (!parse_int(port, 65535, a.port) || a.port == 0) bad_url(variable, port, "expected a port from 1 to 65535");
-    rest = rest.substr(0, colon);
-  }
-  if (rest.empty()) bad_url(variable, url, "expected a host name");
-  a.host = std::string(rest);
-  return a;
+  common::RedisUrlError error;
+  std::optional<RedisAddress> address = common::parse_redis_address(url, error);
+  if (!address) bad_url(variable, error.part, error.expected);
+  return std::move(*address);
 }
 
 bool redis_supported() noexcept {

@@ -11,6 +11,7 @@
 
 #include "leadscout/batch/quota.hpp"
 #include "leadscout/log/logger.hpp"
+#include "redis_address.hpp"
 
 namespace leadscout::batch::detail {
 
@@ -72,13 +73,7 @@ class SharedQuotaStore {
   [[nodiscard]] virtual std::shared_ptr<SharedQuota> quota(std::string_view operation, std::string_view name) = 0;
 };
 
-/// A parsed redis://host:port/db.
-struct RedisAddress {
-  std::string host;
-  int port = 6379;
-  int db = 0;
-  [[nodiscard]] std::string text() const { return host + ":" + std::to_string(port) + "/" + std::to_string(db); }
-};
+using common::RedisAddress;
 
 /// Parses "redis://host[:port][/db]". Throws Error naming `variable` and the bad part.
 [[nodiscard]] RedisAddress parse_redis_url(std::string_view url, std::string_view variable);

@@ -4,21 +4,15 @@
 #include <string>
 
 #include "leadscout/llm/cache.hpp"
+#include "redis_address.hpp"
 
 namespace leadscout::llm::detail {
 
 /// The variable's name.
 inline constexpr const char* kCacheVariable = "LEADSCOUT_LLM_CACHE";
 
-/// Where a Redis server is.
-struct RedisEndpoint {
-  std::string host;
-  int port = 6379;
-  int db = 0;
-};
-
 /// "redis://host[:port][/db]"; throws leadscout::Error naming `what` otherwise.
-[[nodiscard]] RedisEndpoint parse_redis_endpoint(const std::string& url, const std::string& what);
+[[nodiscard]] common::RedisAddress parse_redis_endpoint(const std::string& url, const std::string& what);
 
 /// `configured`, or what `value` names instead: "sqlite:PATH", "redis://host:port/db" or
 /// "off" (empty: `configured`). The options of `configured` carry over. Throws

@@ -1,8 +1,7 @@
-// hiredis, blocking, one connection behind a mutex: a lookup is one GET, a store one SET PX.
+// One shared Redis link: a lookup is one GET, a store one SET PX.
 #include "cache/redis_store.hpp"
 
 #include <hiredis.h>
-#include <sys/time.h>
 
 #include <nlohmann/json.hpp>
 
@@ -12,94 +11,36 @@ namespace leadscout::llm::detail {
 
 namespace {
 
-constexpr timeval kIoTimeout{0, 200'000};  // a dead server costs a call at most this
-constexpr auto kReconnectInterval = std::chrono::seconds(1);
 constexpr std::string_view kEntryPrefix = "leadscout:llm:cache:";
 constexpr std::string_view kLeasePrefix = "leadscout:llm:lease:";
 
-struct ReplyDeleter {
-  void operator()(redisReply* r) const noexcept { freeReplyObject(r); }
-};
-using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
+/// The warning when the server goes and the note when it is back.
+common::RedisLinkEvents outage_reports(const log::Logger& log, const std::string& url) {
+  return common::RedisLinkEvents{
+      .lost = [log, url](const std::string& error) {
+        log.warning("LLM cache server lost, calling instead", {{"address", url}, {"error", error}});
+      },
+      .back = [log, url] { log.info("LLM cache server back", {{"address", url}}); }};
+}
 
 }  // namespace
 
 RedisStore::RedisStore(const std::string& url, CacheOptions options, log::Logger log)
-    : url_(url), endpoint_(parse_redis_endpoint(url, "LLM cache")), options_(options), log_(std::move(log)) {
-  std::string error;
-  {
-    const std::lock_guard lock(mutex_);
-    error = connect_locked();
-    lost_ = !error.empty();
-  }
-  if (!error.empty()) {
+    : url_(url),
+      options_(options),
+      log_(std::move(log)),
+      link_(parse_redis_endpoint(url, "LLM cache"), outage_reports(log_, url_)) {
+  // Unreachable at first: a miss until a command finds the server back.
+  if (const std::string error = link_.connect(); !error.empty()) {
     log_.warning("LLM cache server unreachable, calling instead", {{"address", url_}, {"error", error}});
   }
 }
 
-RedisStore::~RedisStore() { drop_locked(); }
-
-void RedisStore::drop_locked() noexcept {
-  if (ctx_ != nullptr) redisFree(ctx_);
-  ctx_ = nullptr;
-}
-
-std::string RedisStore::connect_locked() {
-  drop_locked();
-  next_attempt_ = std::chrono::steady_clock::now() + kReconnectInterval;
-  ctx_ = redisConnectWithTimeout(endpoint_.host.c_str(), endpoint_.port, kIoTimeout);
-  if (ctx_ == nullptr) return "out of memory";
-  if (ctx_->err != 0) {
-    std::string error = ctx_->errstr;
-    drop_locked();
-    return error;
-  }
-  redisSetTimeout(ctx_, kIoTimeout);
-  const ReplyPtr selected(static_cast<redisReply*>(redisCommand(ctx_, "SELECT %d", endpoint_.db)));
-  if (!selected || selected->type == REDIS_REPLY_ERROR) {
-    std::string error = selected ? std::string(selected->str, selected->len) : std::string(ctx_->errstr);
-    drop_locked();
-    return "SELECT " + std::to_string(endpoint_.db) + ": " + error;
-  }
-  return {};
-}
-
 std::optional<std::string> RedisStore::command(const std::vector<std::string>& args) {
-  std::vector<const char*> argv;
-  std::vector<std::size_t> lens;
-  for (const std::string& a : args) {
-    argv.push_back(a.c_str());
-    lens.push_back(a.size());
-  }
-  std::string error;
-  bool lost_now = false;
-  bool back_now = false;
-  std::optional<std::string> out;
-  {
-    const std::lock_guard lock(mutex_);
-    if (ctx_ == nullptr && std::chrono::steady_clock::now() >= next_attempt_) error = connect_locked();
-    if (ctx_ != nullptr) {
-      const ReplyPtr reply(static_cast<redisReply*>(
-          redisCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data())));
-      if (!reply) {
-        error = ctx_->errstr;
-        drop_locked();
-      } else {
-        back_now = lost_;
-        lost_ = false;
-        if (reply->type == REDIS_REPLY_STRING || reply->type == REDIS_REPLY_STATUS) {
-          out = std::string(reply->str, reply->len);
-        } else if (reply->type != REDIS_REPLY_ERROR) {
-          out = std::string();
-        }
-      }
-    }
-    if (ctx_ == nullptr && !lost_ && !error.empty()) lost_now = lost_ = true;
-  }
-  // Logged outside the lock, once per outage.
-  if (lost_now) log_.warning("LLM cache server lost, calling instead", {{"address", url_}, {"error", error}});
-  if (back_now) log_.info("LLM cache server back", {{"address", url_}});
-  return out;
+  const common::RedisReplyPtr reply = link_.command(args);
+  if (!reply || reply->type == REDIS_REPLY_ERROR) return std::nullopt;
+  if (reply->type == REDIS_REPLY_STRING || reply->type == REDIS_REPLY_STATUS) return std::string(reply->str, reply->len);
+  return std::string();
 }
 
 std::optional<CachedAnswer> RedisStore::lookup(const std::string& key) {

@@ -3,8 +3,7 @@
 #pragma once
 
 #include <chrono>
-#include <memory>
-#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,8 +11,7 @@
 #include "cache/cache_store.hpp"
 #include "leadscout/llm/cache.hpp"
 #include "leadscout/log/logger.hpp"
-
-struct redisContext;
+#include "redis_link.hpp"
 
 namespace leadscout::llm::detail {
 
@@ -23,7 +21,6 @@ namespace leadscout::llm::detail {
 class RedisStore final : public CacheStore {
  public:
   RedisStore(const std::string& url, CacheOptions options, log::Logger log);
-  ~RedisStore() override;
 
   [[nodiscard]] std::optional<CachedAnswer> lookup(const std::string& key) override;
   void store(const std::string& key, const CachedAnswer& answer) override;
@@ -33,17 +30,11 @@ class RedisStore final : public CacheStore {
  private:
   /// The reply's string, "" for nil, nullopt when the server could not be asked.
   std::optional<std::string> command(const std::vector<std::string>& args);
-  std::string connect_locked();
-  void drop_locked() noexcept;
 
   std::string url_;
-  RedisEndpoint endpoint_;
   CacheOptions options_;
   log::Logger log_;
-  std::mutex mutex_;
-  redisContext* ctx_ = nullptr;
-  std::chrono::steady_clock::time_point next_attempt_{};
-  bool lost_ = false;
+  common::RedisLink link_;
 };
 
 }  // namespace leadscout::llm::detail
