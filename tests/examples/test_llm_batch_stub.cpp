@@ -118,7 +118,9 @@ TEST(DemoLlmBatch, SigkillAtRandomMomentsThenResumeKeepsEveryLeadOnceInOneBatch)
   RunningStub stub({"--latency-ms", "1"});
   const std::vector<std::string> flags = {"--leads", std::to_string(kLeads), "--concurrency", "4", "--log-dir", "logs",
                                           "--llm-url", stub.url() + "/v1", "--llm-batch", "--batch-requests", "4",
-                                          "--batch-poll-interval", "20ms"};
+                                          "--batch-poll-interval", "20ms", "--llm-cache", "off"};
+  // Without the response cache each lead the model answers is one row: repeated names would
+  // otherwise be answered from the cache or submitted once.
   const std::vector<std::string> env = {"OPENAI_API_KEY=sk-test-demo-batch"};
   const unsigned seed = std::random_device{}();
   std::mt19937 random(seed);
