@@ -45,10 +45,10 @@ struct Label {
   std::string label;
   double confidence = 0;
 };
-[[maybe_unused]] void to_json(nlohmann::json& j, const Label& l) {
+void to_json(nlohmann::json& j, const Label& l) {
   j = nlohmann::json{{"label", l.label}, {"confidence", l.confidence}};
 }
-[[maybe_unused]] void from_json(const nlohmann::json& j, Label& l) {
+void from_json(const nlohmann::json& j, Label& l) {
   j.at("label").get_to(l.label);
   j.at("confidence").get_to(l.confidence);
 }
