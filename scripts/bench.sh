@@ -11,8 +11,8 @@ cd "$(dirname "$0")/.."
 build_dir=build/release
 out=$build_dir/bench-results
 quick=${LEADSCOUT_BENCH_QUICK:-0}
-items=1000000 stream_items=10000000 log_mb=1000 demo_leads=20000 quota_seconds=30
-if [ "$quick" = 1 ]; then items=100000 stream_items=1000000 log_mb=100 demo_leads=5000 quota_seconds=5; fi
+items=1000000 stream_items=10000000 log_mb=1000 demo_leads=20000 quota_seconds=30 llm_batch_items=100000
+if [ "$quick" = 1 ]; then items=100000 stream_items=1000000 log_mb=100 demo_leads=5000 quota_seconds=5 llm_batch_items=20000; fi
 quota_seconds=${LEADSCOUT_BENCH_QUOTA_SECONDS:-$quota_seconds}
 
 # shellcheck source=scripts/lib/packages.sh
@@ -38,6 +38,8 @@ echo "== streamed input: $stream_items no-op items into JSONL, two resumes, then
 "$build_dir/bench/batch/bench_stream" --items "$stream_items" >"$out/stream.txt"
 echo "== quotas against a simulated provider: 6 cases of ${quota_seconds} s, then a budget stop"
 "$build_dir/bench/batch/bench_quota" --seconds "$quota_seconds" >"$out/quota.txt" 2>/dev/null
+echo "== llm::run batch mode: $llm_batch_items items through stub batches of 10,000 taking 5 s"
+"$build_dir/bench/llm/bench_llm_batch" --items "$llm_batch_items" --batch-seconds 5 >"$out/llm_batch.txt"
 echo "== leadscout-logs summary on a ${log_mb} MB log"
 "$build_dir/bench/logs/bench_logs_summary" --size-mb "$log_mb" --runs 3 >"$out/logs.txt"
 
@@ -124,5 +126,7 @@ echo
 echo "streamed input (goals: peak RSS <= 256 MiB at 10M items, resume <= 5 s with a JSONL or CSV file or a callback):"
 cat "$out/stream.txt"
 cat "$out/quota.txt"
+echo
+cat "$out/llm_batch.txt"
 echo
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
