@@ -113,9 +113,12 @@ TEST(DemoLlmBatch, SigkillAtRandomMomentsThenResumeKeepsEveryLeadOnceInOneBatch)
   using leadscout::test::examples::Demo;
   using leadscout::test::examples::expect_every_lead_once;
   constexpr int kLeads = 80;
-  constexpr int kKills = 10;  // a run takes about 250 ms here: the moments fall in all of it
+  constexpr int kKills = 10;
   TempDir dir;
-  RunningStub stub({"--latency-ms", "1"});
+  // A batch takes a second at the stub, so every kill (10 to 250 ms after a start) falls inside
+  // a run, however fast the machine: before a batch is made, between its creation and its
+  // journal note, or while it is polled.
+  RunningStub stub({"--latency-ms", "1", "--batch-seconds", "1"});
   const std::vector<std::string> flags = {"--leads", std::to_string(kLeads), "--concurrency", "4", "--log-dir", "logs",
                                           "--llm-url", stub.url() + "/v1", "--llm-batch", "--batch-requests", "4",
                                           "--batch-poll-interval", "20ms", "--llm-cache", "off"};
