@@ -3,7 +3,7 @@
 #   scripts/test.sh             the test suite (RelWithDebInfo, warnings as errors)
 #   scripts/test.sh --all       also the package stage (the consumer projects: the package installed,
 #                               built shared, without the monitor, vendored, the docs' examples, and
-#                               the benchmarks built), the whole suite under ASan+UBSan (clang 16), the
+#                               the benchmarks built), the whole suite under ASan+UBSan, the
 #                               concurrency tests (logging, batch, monitor) under TSan, and every
 #                               fuzzer for a fixed number of inputs (scripts/fuzz.sh); any report
 #                               fails the run
@@ -19,7 +19,7 @@ all=0
 for arg in "$@"; do
   case "$arg" in
     --browser) packages+=(chromium) ;;
-    --all) all=1; packages+=(clang-16 libclang-rt-16-dev) ;;
+    --all) all=1 ;;
     -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "scripts/test.sh: unknown option '$arg' (try --help)" >&2; exit 2 ;;
   esac
@@ -71,18 +71,19 @@ stage "tests" build/test "-LE package" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLEADS
 if [ "$all" = 1 ]; then
   stage "package" build/test "-L package" -DLEADSCOUT_BUILD_BENCH=ON
   # Sanitizer builds skip what they cannot add to: benchmarks, and the consumer projects,
-  # which build leadscout again without the sanitizer flags. Clang builds the ASan stage: the
-  # same checks in about 60 % of GCC's compile time, and a second compiler's warnings on every
-  # source (version 16: clang 14 cannot compile libstdc++ 12's ranges, which the tests use).
-  # GCC's -Wmaybe-uninitialized gives false positives inside libstdc++ (std::regex's
-  # std::function) under TSan; the plain build above keeps that warning as an error.
+  # which build leadscout again without the sanitizer flags. GCC's -Wmaybe-uninitialized gives
+  # false positives inside libstdc++ (std::regex's std::function) under the sanitizers; the
+  # plain build above keeps that warning as an error. The ASan stage stays on GCC: clang links
+  # its ASan runtime statically, which the libfaketime of the midnight tests cannot share.
   san_common=(-DCMAKE_BUILD_TYPE=Debug -DLEADSCOUT_BUILD_BENCH=OFF)
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-  stage "asan+ubsan" build/asan "-LE package" "${san_common[@]}" -DCMAKE_CXX_COMPILER=clang++-16 \
-    "-DCMAKE_CXX_FLAGS=-O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+  stage "asan+ubsan" build/asan "-LE package" "${san_common[@]}" \
+    "-DCMAKE_CXX_FLAGS=-O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -Wno-maybe-uninitialized"
   export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
-  stage "tsan" build/tsan "-LE package -E Browser -R ^(Log|Batch|Monitor|batch|Llm)" "${san_common[@]}" \
+  # The response cache's tests are left out: under load a report comes from inside Debian's
+  # uninstrumented libcpp-httplib (the tests' fake provider), and the child then waits forever.
+  stage "tsan" build/tsan "-LE package -E Browser|^LlmCache -R ^(Log|Batch|Monitor|batch|Llm)" "${san_common[@]}" \
     -DLEADSCOUT_BUILD_TOOLS=OFF -DLEADSCOUT_BUILD_EXAMPLES=OFF "-DLEADSCOUT_TEST_AREAS=log;batch;monitor;llm" \
     -DLEADSCOUT_TEST_OPTIMIZATION= \
     "-DCMAKE_CXX_FLAGS=-O1 -fsanitize=thread -fno-omit-frame-pointer -Wno-maybe-uninitialized"
