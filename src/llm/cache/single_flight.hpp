@@ -36,7 +36,7 @@ class SingleFlight {
   /// Joins the flight of `key`: leads it when none is in flight, else follows the leader.
   [[nodiscard]] Seat join(const std::string& key);
   /// A follower's wait for the leader's answer: nullopt when the leader had none (ask again)
-  /// or when `stop` was requested.
+  /// or once `stop` is requested.
   [[nodiscard]] std::optional<CachedAnswer> wait(const Seat& seat, std::stop_token stop);
   /// The leader's end: wakes the followers of `key` with `answer` (nullopt: no answer).
   void finish(const std::string& key, std::optional<CachedAnswer> answer);
