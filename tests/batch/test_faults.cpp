@@ -1,8 +1,12 @@
-// Faults under a running batch: the progress directory deleted, covered by a read-only file
-// system, and full. The mount tests need mount(2) (root with CAP_SYS_ADMIN) and are skipped
-// where the test cannot mount.
+// Faults under a running batch: progress writes slower than their interval, the progress
+// directory deleted, covered by a read-only file system, and full. The mount tests need mount(2)
+// (root with CAP_SYS_ADMIN) and are skipped where the test cannot mount.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
 #include <thread>
 
 #include "batch_test_utils.hpp"
@@ -16,10 +20,11 @@ using Proc = lb::BackgroundProcessor<Item, Out>;
 
 lb::Outcome<Out> ok_of(const Item& item) { return Out{item.value * 2, "ok"}; }
 
-/// Waits (real time, bounded) until an event with this name and a field containing `text`
-/// was logged.
+/// Waits (at most 20 s of real time) until an event with this name and a field containing
+/// `text` was logged.
 bool wait_event(const fs::path& log_file, const std::string& event, const std::string& text = "") {
-  for (int i = 0; i < 2000; ++i) {
+  const auto until = std::chrono::steady_clock::now() + 20s;
+  while (std::chrono::steady_clock::now() < until) {
     for (const auto& e : events(log_file, event)) {
       if (text.empty() || e.dump().find(text) != std::string::npos) return true;
     }
@@ -43,7 +48,46 @@ void expect_complete_and_resumable(const lb::Options& opt, const std::vector<Ite
   EXPECT_EQ(s.skipped_resumed, items.size());
 }
 
+/// Real time, except that each wall-clock reading (a progress write takes two) moves the steady
+/// time 50 ms on: every progress write looks slower than a 10 ms interval.
+class SlowWritesClock final : public lb::Clock {
+ public:
+  [[nodiscard]] time_point now() const noexcept override { return std::chrono::steady_clock::now() + skew(); }
+  [[nodiscard]] std::chrono::system_clock::time_point system_now() const noexcept override {
+    skew_ns_ += 50'000'000;
+    return std::chrono::system_clock::now();
+  }
+  void wait_until(std::unique_lock<std::mutex>& lock, std::condition_variable& cv, time_point deadline,
+                  bool) override {
+    cv.wait_until(lock, deadline - skew());
+  }
+
+ private:
+  [[nodiscard]] duration skew() const { return std::chrono::nanoseconds(skew_ns_.load()); }
+  mutable std::atomic<std::int64_t> skew_ns_{0};
+};
+
 }  // namespace
+
+TEST(BatchFaults, ProgressWritesSlowerThanTheIntervalLeaveTheJournalItsChecks) {
+  TempDir dir;
+  const auto log_file = init_logging(dir.path());
+  auto opt = test_options(dir.path(), std::make_shared<SlowWritesClock>());
+  opt.progress_interval = 10ms;
+  opt.checkpoint_interval = 10ms;
+  const auto items = make_items(100);
+  Proc proc(opt);
+  const auto s = proc.run(items, [&](const Item& item, lb::Context&) {
+    if (item.value == 50) {
+      fs::remove(opt.progress_dir / "test_op.checkpoint.jsonl");
+      // Only the journal's periodic check, between the progress writes, brings it back.
+      EXPECT_TRUE(wait_event(log_file, "Journal file", "written anew"));
+    }
+    return ok_of(item);
+  });
+  EXPECT_EQ(s.status, lb::Status::completed) << s.reason;
+  expect_complete_and_resumable(opt, items);
+}
 
 TEST(BatchFaults, ProgressDirectoryDeletedMidRunComesBackWithEveryRecord) {
   TempDir dir;

@@ -27,16 +27,18 @@ void Engine::State::coordinate(std::unique_lock<std::mutex>& lock) {
       feed(lock);
       continue;
     }
+    // Each interval counts from the end of its work: a write slower than the interval would
+    // otherwise come due again at once and starve the other.
     if (now >= next_progress) {
-      next_progress = now + opt_.progress_interval;
       publish(lock, Status::running, now);
+      next_progress = clock_->now() + opt_.progress_interval;
       continue;
     }
     if (now >= next_sync) {
-      next_sync = now + opt_.checkpoint_interval;
       lock.unlock();
       const int err = sync_journal();
       lock.lock();
+      next_sync = clock_->now() + opt_.checkpoint_interval;
       if (err != 0) begin_stop(Status::failed, std::string("journal fsync failed: ") + std::strerror(err), 0);
       continue;
     }
