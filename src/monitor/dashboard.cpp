@@ -6,6 +6,7 @@
 
 #include "leadscout/monitor/server.hpp"
 
+#include "dashboard_batches.hpp"
 #include "dashboard_quotas.hpp"
 
 namespace leadscout::monitor {
@@ -212,6 +213,8 @@ constexpr std::string_view page_tail = R"leadscout_html(
       card.appendChild(dl);
       var qp = quotaPanel(p);
       if (qp) card.appendChild(qp);
+      var bp = batchPanel(p);
+      if (bp) card.appendChild(bp);
       var cur = p.reason ? "Reason: " + p.reason : (p.current_item ? "Current: " + p.current_item : "");
       if (cur) card.appendChild(el("div", "current", cur));
       var c = chart(h);
@@ -285,7 +288,8 @@ constexpr std::string_view page_tail = R"leadscout_html(
 </html>
 )leadscout_html";
 
-constexpr std::string_view parts[] = {page_head, detail::quota_css, page_middle, detail::quota_js, page_tail};
+constexpr std::string_view parts[] = {page_head,        detail::quota_css, detail::batch_css, page_middle,
+                                      detail::quota_js, detail::batch_js,  page_tail};
 
 constexpr std::size_t page_size = [] {
   std::size_t n = 0;

@@ -1,16 +1,22 @@
 // llm::run in batch mode against the real leadscout-llm-stub (a child process on loopback), for
 // both batch APIs: every item answered once, the labels of an online run of the same items, at
-// half its spend; and demo_500_leads --llm-batch SIGKILLed at random moments and resumed.
+// half its spend; demo_500_leads --llm-batch SIGKILLed at random moments and resumed; and the
+// batches of a running demo in its progress file, in leadscout-status's terms and on the
+// dashboard in headless Chromium.
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "chromium.hpp"
 #include "demo_test_utils.hpp"
+#include "leadscout/batch/progress.hpp"
+#include "leadscout/monitor.hpp"
 #include "llm/llm_test_utils.hpp"
 #include "running_stub.hpp"
 
@@ -152,6 +158,70 @@ TEST(DemoLlmBatch, SigkillAtRandomMomentsThenResumeKeepsEveryLeadOnceInOneBatch)
   EXPECT_EQ(stats.value("batch_duplicate_rows", -1), 0) << "seed " << seed << ": " << stats;
   EXPECT_GE(stats.value("batch_rows", 0), static_cast<int>(rows.size() - local_rows.size())) << stats;
   EXPECT_EQ(stats.value("requests", -1), 0) << "no lead asked online: " << stats;
+}
+
+// Batches that take a minute at the stub stay in progress while the test looks: the progress
+// file lists each with its id, status and counts, its items count as in flight, and the
+// dashboard shows a row for each.
+TEST(DemoLlmBatchBrowser, ProgressFileAndDashboardShowTheBatchesOfARunningJob) {
+  TempDir dir;
+  RunningStub stub({"--latency-ms", "1", "--batch-seconds", "60"});
+  leadscout::test::examples::Demo demo(
+      dir.path(),
+      {"--leads", "60", "--concurrency", "4", "--log-dir", "logs", "--llm-url", stub.url() + "/v1", "--llm-batch",
+       "--batch-requests", "10", "--batch-poll-interval", "50ms", "--llm-cache", "off"},
+      {"OPENAI_API_KEY=sk-test-demo-batch"});
+  const auto progress_dir = dir / "logs/progress";
+  lb::ProgressSnapshot seen;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  const auto all_polled = [](const lb::ProgressSnapshot& s) {
+    return !s.batches.empty() && std::all_of(s.batches.begin(), s.batches.end(), [](const lb::BatchReport& b) {
+      return b.status == "in_progress";
+    });
+  };
+  while (std::chrono::steady_clock::now() < until && !all_polled(seen)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    try {
+      seen = lb::read_progress(progress_dir / "logistics_demo.json");
+    } catch (const std::exception&) {
+      // not written yet, or replaced while read
+    }
+  }
+  ASSERT_TRUE(all_polled(seen)) << leadscout::test::read_file(progress_dir / "logistics_demo.json");
+  std::uint64_t rows = 0;
+  for (const lb::BatchReport& b : seen.batches) {
+    EXPECT_TRUE(b.id.starts_with("batch_")) << b.id;
+    EXPECT_GE(b.requests, 1U);
+    EXPECT_LE(b.requests, 10U);
+    EXPECT_EQ(b.completed, 0U);
+    EXPECT_GE(b.age_seconds, b.status_seconds);
+    rows += b.requests;
+  }
+  EXPECT_GE(seen.in_flight, rows) << "the items inside a batch count as in flight";
+  EXPECT_EQ(seen.status, lb::Status::running);
+
+  const auto chromium = leadscout::test::find_chromium();
+  if (chromium) {
+    leadscout::monitor::Options o;
+    o.address = "127.0.0.1:0";
+    o.progress_dir = progress_dir;
+    o.scope = leadscout::monitor::Scope::all;  // the demo's run, as leadscout-status --serve shows it
+    o.poll_interval = std::chrono::milliseconds(0);
+    leadscout::monitor::Server server(o);
+    const std::string dom = leadscout::test::run_chromium(
+        *chromium, "http://127.0.0.1:" + std::to_string(server.port()) + "/", {"--dump-dom", "--virtual-time-budget=1500"});
+    for (const lb::BatchReport& b : seen.batches) {
+      const auto at = dom.find("data-batch=\"" + b.id + "\"");
+      ASSERT_NE(at, std::string::npos) << b.id << " in " << dom.substr(std::min(dom.size(), dom.find("<main")));
+      EXPECT_NE(dom.substr(at, 300).find("in progress"), std::string::npos) << dom.substr(at, 300);
+    }
+    EXPECT_NE(dom.find(" at the provider"), std::string::npos);
+  }
+  ::kill(demo.pid(), SIGTERM);
+  EXPECT_EQ(demo.wait(std::chrono::seconds(20)), 143) << demo.stderr_text();
+  // Stopped, the batches go on at the provider: the final file still names them for the resume.
+  EXPECT_FALSE(lb::read_progress(progress_dir / "logistics_demo.json").batches.empty());
+  if (!chromium) GTEST_SKIP() << "the dashboard part needs chromium (scripts/test.sh --browser installs it)";
 }
 
 TEST(DemoLlmBatch, WithoutAProviderUrlIsBadUsage) {

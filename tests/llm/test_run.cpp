@@ -109,6 +109,20 @@ TEST(LlmRun, BatchModeGivesTheOnlineLabelsAtHalfTheSpend) {
   for (const auto& [id, count] : ok_counts(batched.journal_file)) EXPECT_EQ(count, 1) << id;
 }
 
+TEST(LlmRun, BatchesAreCutByTheirEstimatedTokens) {
+  TempDir dir;
+  init_logging(dir.path());
+  FakeBatchProvider provider({});
+  llm::Client client = client_of(provider.url());
+  lb::BackgroundProcessor<Item, Label> proc(options_in(dir, client));
+  llm::RunOptions o = batch_options();
+  o.max_batch_tokens = 1;  // below any request's estimate: one request a batch
+  const auto summary = llm::run(proc, client, make_items(6), label_pipeline(), o);
+  ASSERT_EQ(summary.succeeded, 6U) << summary.reason;
+  EXPECT_EQ(provider.batches_created(), 6) << "by count alone: 2 batches of 4 and 2";
+  EXPECT_EQ(provider.duplicates(), 0);
+}
+
 // 9 items asking 3 distinct questions: one row per question; a second run of the same job
 // (a fresh journal, the same cache) submits nothing and spends nothing.
 TEST(LlmRun, BatchModeSubmitsEachDistinctQuestionOnceAndNoneTheCacheAnswers) {
@@ -196,6 +210,13 @@ TEST(LlmRun, AStoppedBatchRunResumesByCollectingItsBatches) {
   EXPECT_EQ(lb::exit_code(stopped), 130);
   EXPECT_EQ(stopped.remaining, 8U) << "items in a batch stay for the resume";
   EXPECT_EQ(provider.batches_created(), 2);
+  // The provider keeps them: the progress file still names both for whoever looks.
+  const auto shown = lb::read_progress(dir / "progress/test_op.json").batches;
+  ASSERT_EQ(shown.size(), 2U);
+  EXPECT_EQ(shown[0].id, "batch_1");
+  EXPECT_EQ(shown[1].id, "batch_2");
+  EXPECT_TRUE(shown[0].status == "validating" || shown[0].status == "in_progress") << shown[0].status;
+  EXPECT_EQ(shown[0].requests + shown[1].requests, 8U);
 
   provider.release();
   lb::BackgroundProcessor<Item, Label> second(options_in(dir, client));

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "duration_text.hpp"
+#include "provider_batches.hpp"
 #include "quota.hpp"
 #include "strings.hpp"
 #include "text.hpp"
@@ -176,6 +177,7 @@ std::string render_table(const std::vector<OperationRow>& rows, bool show_shards
   // Quotas shared between shards: the operation's use beside the shards' sums above.
   for (const auto& row : rows) out += shared_quota_lines(row.operation, row.quotas);
   for (const auto& row : rows) out += llm_cache_line(row.operation, row.llm_cache);
+  for (const auto& row : rows) out += provider_batch_lines(row);
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -145,6 +146,40 @@ inline void from_json(const nlohmann::json& j, QuotaReport& q) {
                                                     : std::optional<SharedQuotaReport>(shared->get<SharedQuotaReport>());
 }
 
+/// A batch at a provider that a run in batch mode (leadscout::llm::run) waits for.
+struct BatchReport {
+  std::string id;                ///< the provider's batch id
+  std::string status;            ///< the provider's word: validating, in_progress, finalizing, ...
+  std::uint64_t requests = 0;    ///< rows in the batch
+  std::uint64_t completed = 0;   ///< rows the provider reports done
+  std::uint64_t failed = 0;      ///< rows the provider reports failed
+  double age_seconds = 0;        ///< since the provider created it (or since the run first saw it)
+  double status_seconds = 0;     ///< in its current status
+};
+
+/// A batch's object in the progress file's "batches" list.
+inline void to_json(nlohmann::json& j, const BatchReport& b) {
+  j = nlohmann::json{{"id", b.id},
+                     {"status", b.status},
+                     {"requests", b.requests},
+                     {"completed", b.completed},
+                     {"failed", b.failed},
+                     {"age_seconds", b.age_seconds},
+                     {"status_seconds", b.status_seconds}};
+}
+
+/// Reads a batch's object; the counts and times default to 0. Throws nlohmann::json::exception
+/// on a missing id or status, or a mistyped field.
+inline void from_json(const nlohmann::json& j, BatchReport& b) {
+  j.at("id").get_to(b.id);
+  j.at("status").get_to(b.status);
+  b.requests = j.value("requests", std::uint64_t{0});
+  b.completed = j.value("completed", std::uint64_t{0});
+  b.failed = j.value("failed", std::uint64_t{0});
+  b.age_seconds = j.value("age_seconds", 0.0);
+  b.status_seconds = j.value("status_seconds", 0.0);
+}
+
 /// One state of a run, as written to the progress file. Schema version 1.
 struct ProgressSnapshot {
   static constexpr int current_schema_version = 1;  ///< what this library writes
@@ -174,6 +209,7 @@ struct ProgressSnapshot {
   std::optional<ShardSpec> shard;   ///< null when unsharded
   std::map<std::string, std::int64_t, std::less<>> metrics;  ///< Context::metric() sums
   std::map<std::string, QuotaReport, std::less<>> quotas;    ///< Options::quotas, by name
+  std::vector<BatchReport> batches;  ///< the provider's batches a run in batch mode waits for
 };
 
 // The JSON conversions are inline: they are compiled with the caller's nlohmann_json (and its
@@ -213,7 +249,8 @@ inline void to_json(nlohmann::json& j, const ProgressSnapshot& s) {
                      {"shard", s.shard ? nlohmann::json{{"index", s.shard->index}, {"count", s.shard->count}}
                                        : nlohmann::json(nullptr)},
                      {"metrics", s.metrics},
-                     {"quotas", s.quotas}};
+                     {"quotas", s.quotas},
+                     {"batches", s.batches}};
   figures_to_json(j, s);
 }
 
@@ -268,6 +305,8 @@ inline void from_json(const nlohmann::json& j, ProgressSnapshot& s) {
   if (auto it = j.find("quotas"); it != j.end()) {
     for (const auto& [k, v] : it->items()) s.quotas.emplace(k, v.get<QuotaReport>());
   }
+  s.batches.clear();
+  if (auto it = j.find("batches"); it != j.end()) it->get_to(s.batches);
 }
 
 /// Reads and parses a progress file; throws leadscout::Error naming the file on failure.

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <span>
@@ -44,6 +45,9 @@ struct RunOptions {
   int resubmit = 2;  ///< times a row that expired, was cancelled or failed retryably goes into a new batch
   bool online_fallback = true;  ///< after that, such rows are asked online
   bool cancel_on_stop = false;  ///< on a stop, cancel the run's batches at the provider (else a resume collects them)
+  /// Estimated tokens (text at about 4 characters a token, plus max_tokens) per batch: set it to
+  /// the provider's enqueued-token limit of the model; 0 cuts by requests and bytes only.
+  std::int64_t max_batch_tokens = 0;
 };
 
 namespace detail {

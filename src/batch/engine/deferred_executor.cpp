@@ -1,6 +1,8 @@
 // The deferred executor: admission and journaling for a runner that finishes attempts later.
 #include "deferred_executor.hpp"
 
+#include <cmath>
+
 namespace leadscout::batch::detail {
 
 DeferredPort::~DeferredPort() = default;
@@ -94,6 +96,24 @@ int DeferredExecutor::note(std::string_view json) {
   format_note_record(line_, json);
   // In the page cache when append() returns: a killed process cannot lose it.
   return env_.journal.append(line_);
+}
+
+void DeferredExecutor::show(std::vector<DeferredBatch> batches) {
+  std::lock_guard lock(host_.mutex());
+  batches_ = std::move(batches);
+}
+
+std::vector<BatchReport> DeferredExecutor::batches(time_point now) const {
+  const auto seconds = [now](time_point since) {
+    return std::round(std::chrono::duration<double>(now - since).count() * 10.0) / 10.0;
+  };
+  std::vector<BatchReport> out;
+  out.reserve(batches_.size());
+  for (const auto& b : batches_) {
+    out.push_back(BatchReport{b.id, b.status, b.requests, b.completed, b.failed, seconds(b.created),
+                              seconds(b.status_since)});
+  }
+  return out;
 }
 
 void DeferredExecutor::sleep_until(Clock::time_point until) {

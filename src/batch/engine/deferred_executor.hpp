@@ -38,6 +38,7 @@ class DeferredExecutor final : public Executor, public DeferredPort {
   bool deliver_stops(std::unique_lock<std::mutex>&) override { return false; }
   [[nodiscard]] bool busy(time_point) const override { return !held_.empty(); }
   [[nodiscard]] std::optional<std::string> current_item() override { return std::nullopt; }
+  [[nodiscard]] std::vector<BatchReport> batches(time_point now) const override;
   void wind_down(std::unique_lock<std::mutex>& lock) override;
 
   // ---- DeferredPort (the runner's thread, without the lock) ----
@@ -46,6 +47,7 @@ class DeferredExecutor final : public Executor, public DeferredPort {
   void abandon(const DeferredAttempt& attempt) override;
   [[nodiscard]] int note(std::string_view json) override;
   [[nodiscard]] const std::vector<std::string>& notes() const override { return notes_; }
+  void show(std::vector<DeferredBatch> batches) override;
   [[nodiscard]] bool stopping() const override { return env_.stopping.load(); }
   void sleep_until(Clock::time_point until) override;
   [[nodiscard]] Clock& clock() override { return env_.clock; }
@@ -69,6 +71,7 @@ class DeferredExecutor final : public Executor, public DeferredPort {
   bool exited_ = true;
   std::unordered_map<std::size_t, int> held_;  ///< attempts in flight: item index to attempt number
   std::string line_;
+  std::vector<DeferredBatch> batches_;  ///< what the runner last showed
 };
 
 }  // namespace leadscout::batch::detail

@@ -64,6 +64,7 @@ ProgressSnapshot Engine::State::snapshot(Status status, const std::string& reaso
   if (quotas_) s.quotas = quotas_->reports();
   if (executor_) {
     if (auto current = executor_->current_item()) s.current_item = std::move(*current);
+    s.batches = executor_->batches(now);
   }
   return s;
 }

@@ -28,9 +28,11 @@
 #include <stop_token>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "leadscout/batch/clock.hpp"
 #include "leadscout/batch/outcome.hpp"
+#include "leadscout/batch/progress.hpp"
 #include "leadscout/batch/quota.hpp"
 #include "output/run_report.hpp"
 #include "output/run_telemetry.hpp"
@@ -126,6 +128,8 @@ class Executor {
   [[nodiscard]] virtual bool busy(time_point now) const = 0;
   /// What the most recently started attempt works on, for the progress file.
   [[nodiscard]] virtual std::optional<std::string> current_item() = 0;
+  /// The batches at a provider that the executor waits for, for the progress file.
+  [[nodiscard]] virtual std::vector<BatchReport> batches(time_point) const { return {}; }
   /// Takes no more work and returns once nothing of the executor runs, still warning about
   /// attempts that ignore their cancellation. `lock` holds the host's mutex on entry and exit.
   virtual void wind_down(std::unique_lock<std::mutex>& lock) = 0;

@@ -7,6 +7,7 @@
 #include "batch/anthropic_batch.hpp"
 #include "batch/batch_reply.hpp"
 #include "batch/openai_batch.hpp"
+#include "call.hpp"
 #include "leadscout/error.hpp"
 #include "schema/schema_access.hpp"
 
@@ -36,6 +37,12 @@ bool retryable_row(const BatchRow& row) {
   return row.status_code == 429 || row.status_code >= 500;
 }
 
+/// A final failure of an item; `halt` stops the run (every item would fail alike).
+Reply failed(std::string reason, bool halt = false) {
+  return ReplyAccess::failed(batch::Failure{.reason = std::move(reason), .retry = batch::Retry::no,
+                                            .retry_after = milliseconds(0), .halt = halt}, 0);
+}
+
 std::unique_ptr<BatchApi> api_of(const ResolvedEndpoint& e, const ClientOptions& o) {
   BatchHttp http(e.spec.base_url, o.ca_file, wire::auth_headers(e.spec.api, e.key), o.timeout);
   if (e.spec.api == Api::anthropic) return std::make_unique<AnthropicBatch>(std::move(http));
@@ -59,12 +66,8 @@ void BatchRunner::run(DeferredPort& port) noexcept {
   } catch (const std::exception& e) {
     // The engine would wait for attempts nobody takes: a halting failure stops the run.
     client_.api.critical("LLM batch mode failed", {{"error", e.what()}});
-    if (!held_.empty()) {
-      const std::string id = held_.begin()->first;
-      finish(port, id, ReplyAccess::failed(batch::Failure{.reason = std::string("batch mode failed: ") + e.what(),
-                                                          .retry = batch::Retry::no,
-                                                          .retry_after = milliseconds(0), .halt = true}, 0), false);
-    }
+    const std::string why = std::string("batch mode failed: ") + e.what();
+    if (!held_.empty()) finish(port, std::string(held_.begin()->first), failed(why, true), false);
   }
   if (options_.cancel_on_stop) cancel_open();
   // Stopped: the provider keeps the batches; a resume collects them.
@@ -104,6 +107,8 @@ void BatchRunner::restore(DeferredPort& port) {
       if (std::string custom = api_->custom_id(id); custom != id) item_of_[custom] = id;
     }
     open.next_poll = port.clock().now();
+    open.created = open.next_poll;
+    open.status_since = open.next_poll;
     open.interval = std::min(options_.poll_interval, milliseconds(1000));
     open_.push_back(std::move(open));
   }
@@ -121,6 +126,7 @@ void BatchRunner::loop(DeferredPort& port) {
       if (open_[i].next_poll <= now) poll(port, open_[i]);
     }
     std::erase_if(open_, [](const Open& o) { return o.batch.empty(); });
+    show(port);
     for (const Open& o : open_) wake = std::min(wake, o.next_poll);
     if (!open_.empty() && queue_.empty()) port.sleep_until(wake);
   }
@@ -163,7 +169,9 @@ void BatchRunner::finish_cached(DeferredPort& port, const std::string& id, const
 
 void BatchRunner::submit(DeferredPort& port) {
   std::vector<std::string> ids;
+  std::vector<std::string> entries;
   std::size_t bytes = 0;
+  std::int64_t tokens = 0;
   while (!queue_.empty() && !port.stopping()) {
     const std::string id = std::move(queue_.front());
     queue_.pop_front();
@@ -171,37 +179,33 @@ void BatchRunner::submit(DeferredPort& port) {
     if (it == held_.end()) continue;
     std::string schema_error;
     const wire::ChatRequest chat = chat_of(it->second.attempt.index, schema_error);
-    const std::size_t size = api_->entry(api_->custom_id(id), chat).size() + 1;
-    if (!ids.empty() && (ids.size() >= options_.max_batch_requests || bytes + size > api_->max_bytes())) {
-      submit_chunk(port, std::move(ids));
-      ids.clear();
-      bytes = 0;
-    }
-    ids.push_back(id);
-    bytes += size;
-  }
-  if (!ids.empty()) submit_chunk(port, std::move(ids));
-}
-
-void BatchRunner::submit_chunk(DeferredPort& port, std::vector<std::string> ids) {
-  std::vector<std::string> entries;
-  std::vector<std::string> sent;
-  for (const std::string& id : ids) {
-    Held& held = held_.at(id);
-    std::string schema_error;
-    const wire::ChatRequest chat = chat_of(held.attempt.index, schema_error);
     if (!schema_error.empty()) {
       const bool halt = schema_error.starts_with("invalid_schema");  // every item would fail alike
-      finish(port, id, ReplyAccess::failed(batch::Failure{.reason = schema_error, .retry = batch::Retry::no,
-                                                          .retry_after = milliseconds(0), .halt = halt}, 0), false);
+      finish(port, id, failed(schema_error, halt), false);
       continue;
     }
     std::string custom = api_->custom_id(id);
-    entries.push_back(api_->entry(custom, chat));
+    std::string entry = api_->entry(custom, chat);
     if (custom != id) item_of_[std::move(custom)] = id;
-    sent.push_back(id);
+    const std::int64_t estimate = estimate_tokens(chat);
+    const bool over_tokens = options_.max_batch_tokens > 0 && tokens + estimate > options_.max_batch_tokens;
+    if (!ids.empty() && (ids.size() >= options_.max_batch_requests || bytes + entry.size() + 1 > api_->max_bytes() ||
+                         over_tokens)) {
+      submit_chunk(port, std::move(ids), std::move(entries));
+      ids.clear();
+      entries.clear();
+      bytes = 0;
+      tokens = 0;
+    }
+    bytes += entry.size() + 1;
+    tokens += estimate;
+    ids.push_back(id);
+    entries.push_back(std::move(entry));
   }
-  if (sent.empty()) return;
+  if (!ids.empty()) submit_chunk(port, std::move(ids), std::move(entries));
+}
+
+void BatchRunner::submit_chunk(DeferredPort& port, std::vector<std::string> sent, std::vector<std::string> entries) {
   const std::uint64_t chunk = next_chunk_++;
   const std::string key = std::to_string(chunk) + "-" + digest(sent);
   note(port, json{{"chunk", chunk}, {"run", port.operation()}, {"key", key}, {"ids", sent}});
@@ -213,8 +217,7 @@ void BatchRunner::submit_chunk(DeferredPort& port, std::vector<std::string> ids)
     const bool refused = created.http_status == 401 || created.http_status == 403;
     for (const std::string& id : sent) {
       if (refused) {
-        finish(port, id, ReplyAccess::failed(batch::Failure{.reason = created.error, .retry = batch::Retry::no,
-                                                            .retry_after = milliseconds(0), .halt = true}, 0), false);
+        finish(port, id, failed(created.error, true), false);
         return;  // the halt stops the run; the rest waits for a resume
       }
       again(port, id, "batch_not_created");
@@ -231,7 +234,7 @@ void BatchRunner::submit_chunk(DeferredPort& port, std::vector<std::string> ids)
   }
   Open open{.chunk = chunk, .batch = created.id, .ids = std::move(sent), .next_poll = {},
             .interval = std::min(options_.poll_interval / 16, milliseconds(1000)), .status = created.status,
-            .status_since = port.clock().now(), .warned = false};
+            .status_since = port.clock().now(), .warned = false, .created = port.clock().now()};
   schedule(open, port.clock().now());
   open_.push_back(std::move(open));
 }
@@ -261,6 +264,8 @@ void BatchRunner::poll(DeferredPort& port, Open& open) {
 // A batch runs for up to its 24-hour window; any other status (validating, finalizing,
 // cancelling) should pass within minutes, and one that does not is worth a person's look.
 void BatchRunner::watch(Open& open, const BatchStatus& status, batch::Clock::time_point now) {
+  open.completed = static_cast<std::uint64_t>(std::max<std::int64_t>(status.completed, 0));
+  open.failed = static_cast<std::uint64_t>(std::max<std::int64_t>(status.failed, 0));
   if (status.status != open.status) {
     client_.api.info("LLM batch status", {{"batch_id", open.batch}, {"status", status.status},
                                           {"completed", status.completed}, {"failed", status.failed},
@@ -306,8 +311,7 @@ void BatchRunner::on_row(DeferredPort& port, std::uint64_t chunk, const BatchRow
     again(port, id, row.error_code.empty() ? "server_error" : row.error_code);
   } else {
     const std::string message = row.error_message.empty() ? wire::error_message(row.body) : row.error_message;
-    finish(port, id,
-           ReplyAccess::failed(batch::Failure{.reason = "bad_request: " + message, .retry = batch::Retry::no}, 0), false);
+    finish(port, id, failed("bad_request: " + message), false);
   }
 }
 
@@ -319,7 +323,7 @@ void BatchRunner::again(DeferredPort& port, const std::string& id, const std::st
   } else if (options_.online_fallback) {
     finish(port, id, Reply(), true);
   } else {
-    finish(port, id, ReplyAccess::failed(batch::Failure{.reason = reason, .retry = batch::Retry::no}, 0), false);
+    finish(port, id, failed(reason), false);
   }
 }
 
@@ -377,6 +381,16 @@ void BatchRunner::cancel_open() {
       client_.api.error("LLM batch not cancelled", {{"batch_id", open.batch}, {"error", status.error}});
     }
   }
+}
+
+void BatchRunner::show(DeferredPort& port) const {
+  std::vector<batch::detail::DeferredBatch> batches;
+  batches.reserve(open_.size());
+  for (const Open& o : open_) {
+    batches.push_back({.id = o.batch, .status = o.status, .requests = o.ids.size(), .completed = o.completed,
+                       .failed = o.failed, .created = o.created, .status_since = o.status_since});
+  }
+  port.show(std::move(batches));
 }
 
 void BatchRunner::note(DeferredPort& port, const nlohmann::json& record) {

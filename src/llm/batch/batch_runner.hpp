@@ -60,6 +60,8 @@ class BatchRunner final : public batch::detail::DeferredRunner {
     std::string status;
     batch::Clock::time_point status_since{};  ///< when `status` was first seen
     bool warned = false;                      ///< the stuck warning of this status was logged
+    batch::Clock::time_point created{};       ///< when this run created or re-attached it
+    std::uint64_t completed = 0, failed = 0;  ///< rows, as the provider last reported
   };
 
   void restore(DeferredPort& port);
@@ -71,7 +73,8 @@ class BatchRunner final : public batch::detail::DeferredRunner {
   void finish_cached(DeferredPort& port, const std::string& id, const CachedAnswer& answer);
   /// Cuts the queue into chunks and makes a batch of each.
   void submit(DeferredPort& port);
-  void submit_chunk(DeferredPort& port, std::vector<std::string> ids);
+  /// Makes a batch of `entries`, the requests of the items `sent`.
+  void submit_chunk(DeferredPort& port, std::vector<std::string> sent, std::vector<std::string> entries);
   void poll(DeferredPort& port, Open& open);
   void collect(DeferredPort& port, const Open& open, const BatchStatus& status);
   void on_row(DeferredPort& port, std::uint64_t chunk, const BatchRow& row);
@@ -86,6 +89,8 @@ class BatchRunner final : public batch::detail::DeferredRunner {
   /// Logs a status change, or once a WARNING for a status held past its limit.
   void watch(Open& open, const BatchStatus& status, batch::Clock::time_point now);
   void note(DeferredPort& port, const nlohmann::json& record);
+  /// Hands the open batches to the progress file.
+  void show(DeferredPort& port) const;
   /// On a stop with RunOptions::cancel_on_stop: asks the provider to cancel every open batch.
   void cancel_open();
   [[nodiscard]] const std::string& item_id(const std::string& custom_id) const;

@@ -333,3 +333,23 @@ TEST_F(StatusQuota, TheLlmCacheLineShowsHitsAndMoneySavedSummedOverShards) {
   write(snapshot("nightly_import", lb::Status::completed, 5, 5));
   EXPECT_FALSE(has(run({}).out, "nightly_import LLM cache")) << "a run without a cache has no line";
 }
+
+TEST_F(StatusQuota, TheBatchesOfABatchModeRunAreListedUnderTheTable) {
+  auto s = snapshot("logistics_demo", lb::Status::interrupted, 120, 500);
+  s.batches = {{"batch_abc", "in_progress", 10000, 120, 2, 303, 62}, {"batch_def", "finalizing", 500, 500, 0, 900, 5}};
+  write(s);
+  const auto r = run({});
+  EXPECT_TRUE(has(r.out, "logistics_demo batch batch_abc: in progress, 120 of 10000 rows done (2 failed), age 5m03s, "
+                         "1m02s in this status\n"))
+      << r.out;
+  EXPECT_TRUE(has(r.out, "logistics_demo batch batch_def: finalizing, 500 of 500 rows done, age 15m00s, 5s in this status"))
+      << r.out;
+  const auto j = nlohmann::json::parse(run({"--json"}).out);
+  const auto& batches = j["operations"][0]["files"][0]["batches"];
+  ASSERT_EQ(batches.size(), 2U) << j;
+  EXPECT_EQ(batches[0]["id"], "batch_abc");
+  EXPECT_EQ(batches[0]["completed"], 120);
+  EXPECT_DOUBLE_EQ(batches[1]["status_seconds"].get<double>(), 5.0);
+  write(snapshot("nightly_import", lb::Status::completed, 5, 5));
+  EXPECT_FALSE(has(run({}).out, "nightly_import batch")) << "an online run lists no batches";
+}

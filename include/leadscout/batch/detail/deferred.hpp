@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,15 @@ struct DeferredAttempt {
   std::size_t index = 0;  ///< the item's position in the input
   int attempt = 0;        ///< 1 for the first attempt
   std::string id;         ///< the item's id
+};
+
+/// A batch the runner waits for at its provider, as the progress file shows it.
+struct DeferredBatch {
+  std::string id;      ///< the provider's id
+  std::string status;  ///< the provider's word
+  std::uint64_t requests = 0, completed = 0, failed = 0;
+  Clock::time_point created{};       ///< on the run's clock
+  Clock::time_point status_since{};  ///< on the run's clock
 };
 
 /// The engine's side, given to DeferredRunner::run(). Thread-safe.
@@ -39,6 +49,8 @@ class LEADSCOUT_BATCH_EXPORT DeferredPort {
   [[nodiscard]] virtual int note(std::string_view json) = 0;
   /// The runner's records of earlier runs of this journal, oldest first.
   [[nodiscard]] virtual const std::vector<std::string>& notes() const = 0;
+  /// Replaces the batches the progress file, the dashboard and the status tool show.
+  virtual void show(std::vector<DeferredBatch> batches) = 0;
   /// True once the run stops: submit nothing more and return from run().
   [[nodiscard]] virtual bool stopping() const = 0;
   /// Sleeps until `until` on the run's clock, or until the run stops.
