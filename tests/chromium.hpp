@@ -1,5 +1,5 @@
 // Headless Chromium for the tests that load the dashboard in a real browser (scripts/test.sh
-// --browser installs Debian's chromium; without it those tests skip).
+// --browser installs Debian's chromium; without it those tests skip), and the dashboard in it.
 #pragma once
 
 #include <fcntl.h>
@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "leadscout/monitor.hpp"
 #include "utils.hpp"
 
 namespace leadscout::test {
@@ -79,6 +80,20 @@ std::string run_chromium(const std::filesystem::path& chromium, const std::strin
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return read_file(out);
+}
+
+/// The dashboard of a monitor::Server over `progress_dir`, as headless Chromium renders it
+/// after `budget_ms` of virtual time.
+inline std::string dashboard_dom(const std::filesystem::path& chromium, const std::filesystem::path& progress_dir,
+                                 monitor::Scope scope = monitor::Scope::this_process, int budget_ms = 1500) {
+  monitor::Options o;
+  o.address = "127.0.0.1:0";
+  o.progress_dir = progress_dir;
+  o.scope = scope;
+  o.poll_interval = std::chrono::milliseconds(0);
+  monitor::Server server(o);
+  return run_chromium(chromium, "http://127.0.0.1:" + std::to_string(server.port()) + "/",
+                      {"--dump-dom", "--virtual-time-budget=" + std::to_string(budget_ms)});
 }
 
 }  // namespace leadscout::test

@@ -202,14 +202,8 @@ TEST(DemoLlmBatchBrowser, ProgressFileAndDashboardShowTheBatchesOfARunningJob) {
 
   const auto chromium = leadscout::test::find_chromium();
   if (chromium) {
-    leadscout::monitor::Options o;
-    o.address = "127.0.0.1:0";
-    o.progress_dir = progress_dir;
-    o.scope = leadscout::monitor::Scope::all;  // the demo's run, as leadscout-status --serve shows it
-    o.poll_interval = std::chrono::milliseconds(0);
-    leadscout::monitor::Server server(o);
-    const std::string dom = leadscout::test::run_chromium(
-        *chromium, "http://127.0.0.1:" + std::to_string(server.port()) + "/", {"--dump-dom", "--virtual-time-budget=1500"});
+    // The demo's run, as leadscout-status --serve shows it.
+    const std::string dom = leadscout::test::dashboard_dom(*chromium, progress_dir, leadscout::monitor::Scope::all);
     for (const lb::BatchReport& b : seen.batches) {
       const auto at = dom.find("data-batch=\"" + b.id + "\"");
       ASSERT_NE(at, std::string::npos) << b.id << " in " << dom.substr(std::min(dom.size(), dom.find("<main")));

@@ -35,6 +35,7 @@ namespace fs = std::filesystem;
 namespace {
 
 using leadscout::test::find_chromium;
+using leadscout::test::dashboard_dom;
 using leadscout::test::run_chromium;
 
 /// A child process with pipes on its standard input and output.
@@ -244,13 +245,7 @@ TEST(MonitorBrowser, QuotaPanelShowsSpendLimitsAndRateLimitsOnlyForRunsWithQuota
   write_snapshot(dir.path(), "with_quota", {{"openai", q}});
   write_snapshot(dir.path(), "without_quota", {});
 
-  leadscout::monitor::Options o;
-  o.address = "127.0.0.1:0";
-  o.progress_dir = dir.path();
-  o.poll_interval = std::chrono::milliseconds(0);
-  leadscout::monitor::Server server(o);
-  const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/";
-  const std::string dom = run_chromium(*chromium, url, {"--dump-dom", "--virtual-time-budget=1500"});
+  const std::string dom = dashboard_dom(*chromium, dir.path());
 
   const auto card_of = [&](const std::string& operation) {
     const auto start = dom.find("data-operation=\"" + operation + "\"");
@@ -280,13 +275,7 @@ TEST(MonitorBrowser, QuotaPanelShowsTheLlmCachesHitsAndSavings) {
   s["metrics"] = {{"llm_cache_hits", 800}, {"llm_cache_misses", 200}, {"llm_cache_saved_usd_micros", 16800}};
   std::ofstream(dir.path() / "cached.json") << s.dump();
 
-  leadscout::monitor::Options o;
-  o.address = "127.0.0.1:0";
-  o.progress_dir = dir.path();
-  o.poll_interval = std::chrono::milliseconds(0);
-  leadscout::monitor::Server server(o);
-  const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/";
-  const std::string dom = run_chromium(*chromium, url, {"--dump-dom", "--virtual-time-budget=1500"});
+  const std::string dom = dashboard_dom(*chromium, dir.path());
   const auto at = dom.find("data-cache-hits=\"800\"");
   ASSERT_NE(at, std::string::npos) << dom.substr(0, 3000);
   const std::string line = dom.substr(at, 300);
@@ -311,13 +300,7 @@ TEST(MonitorBrowser, RateChartMarksThePollsAtWhichThe429CountRose) {
       std::this_thread::sleep_for(2ms);
     }
   });
-  leadscout::monitor::Options o;
-  o.address = "127.0.0.1:0";
-  o.progress_dir = dir.path();
-  o.poll_interval = std::chrono::milliseconds(0);
-  leadscout::monitor::Server server(o);
-  const std::string url = "http://127.0.0.1:" + std::to_string(server.port()) + "/";
-  const std::string dom = run_chromium(*chromium, url, {"--dump-dom", "--virtual-time-budget=3500"});
+  const std::string dom = dashboard_dom(*chromium, dir.path(), leadscout::monitor::Scope::this_process, 3500);
   stop = true;
   writer.join();
   EXPECT_NE(dom.find("<path class=\"rate-limited\""), std::string::npos) << dom.substr(0, 4000);

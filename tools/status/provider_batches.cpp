@@ -1,5 +1,7 @@
 #include "provider_batches.hpp"
 
+#include <algorithm>
+
 #include "duration_text.hpp"
 
 namespace leadscout::status {
@@ -12,7 +14,7 @@ std::string provider_batch_lines(const OperationRow& row) {
     const double since = is_active(s.status) ? shard.heartbeat_age_seconds : 0.0;
     for (const lb::BatchReport& b : s.batches) {
       std::string status = b.status.empty() ? "not polled yet" : b.status;
-      for (char& c : status) c = c == '_' ? ' ' : c;
+      std::replace(status.begin(), status.end(), '_', ' ');
       out += row.operation + " batch " + b.id + ": " + status + ", " + std::to_string(b.completed) + " of " +
              std::to_string(b.requests) + " rows done";
       if (b.failed > 0) out += " (" + std::to_string(b.failed) + " failed)";
