@@ -137,7 +137,7 @@ class RecordingHost final : public lbd::ExecutorHost {
   void release_item(std::size_t) override {}
   const std::shared_ptr<lbd::QuotaState>& quota(std::string_view) const override { throw lb::Error("no quotas"); }
   std::stop_token quota_stop() const noexcept override { return {}; }
-  void permit_refused(std::string_view, const lbd::QuotaState&, const lb::Permit&) override {}
+  void budget_exhausted(std::string_view, const lbd::QuotaState&) override {}
   lbd::RunTelemetry& telemetry() noexcept override { return telemetry_; }
 
   /// Waits until every item ended.

@@ -778,6 +778,43 @@ TEST(BatchQuotaBudget, AnEstimateThatCanNeverFitStopsEveryPermit) {
   EXPECT_FALSE(resumed->acquire({.cost_usd = 0.1})) << "the earlier run's spend counts";
 }
 
+// Work sent away (a provider's batch) holds its estimate in the budget until it is charged.
+TEST(BatchQuotaBudget, HoldsForWorkSentAwayCountUntilReleasedAndRowsAreChargedWithoutAPermit) {
+  auto clock = manual_clock();
+  auto state = probed_state(lb::Quota{.name = "q", .budget_usd = 1.0}, clock);
+  EXPECT_EQ(state->reserve_budget(1.5, false), lbd::Reservation::never) << "more than the whole budget";
+  EXPECT_EQ(state->reserve_budget(0.6, false), lbd::Reservation::granted);
+  EXPECT_EQ(state->reserve_budget(0.6, false), lbd::Reservation::later) << "0.6 held + 0.6 > 1.0";
+  EXPECT_NEAR(state->snapshot().reserved_usd, 0.6, 1e-12);
+  Waiter w(state, {.cost_usd = 0.5}, clock);
+  ASSERT_TRUE(eventually([&] { return state->snapshot().waiting == 1; }));
+  ASSERT_TRUE(still_waiting(w)) << "a permit sees the hold as spent";
+  // The rows come back: each is charged what it used, then its hold goes.
+  EXPECT_NEAR(state->charge({.tokens = 50, .cost_usd = 0.2}).cost_usd, 0.2, 1e-12);
+  ASSERT_TRUE(still_waiting(w)) << "0.2 spent + 0.6 held + 0.5 > 1.0";
+  state->release_budget(0.6);
+  w.join();
+  EXPECT_TRUE(w.granted()) << "0.2 spent + 0.5 fits once the hold is gone";
+  const auto s = state->snapshot();
+  EXPECT_NEAR(s.spent_usd, 0.2, 1e-12);
+  EXPECT_NEAR(s.reserved_usd, 0.5, 1e-12);
+  EXPECT_EQ(s.tokens_total, 50);
+  EXPECT_EQ(state->reserve_budget(0.9, true), lbd::Reservation::granted) << "forced: at the provider already";
+  EXPECT_EQ(state->reserve_budget(0.9, false), lbd::Reservation::never) << "0.2 spent + 0.9 > 1.0";
+  EXPECT_FALSE(state->budget_exhausted()) << "a refused hold alone stops nothing";
+  state->exhaust_budget();
+  EXPECT_EQ(state->acquire({.cost_usd = 0.01}).failure().reason, "budget_exhausted");
+  EXPECT_NEAR(state->charge({.cost_usd = 0.3}).cost_usd, 0.3, 1e-12) << "what was spent is counted, budget or not";
+  EXPECT_NEAR(state->snapshot().spent_usd, 0.5, 1e-12);
+}
+
+TEST(BatchQuotaBudget, WithoutABudgetNothingIsHeld) {
+  auto clock = manual_clock();
+  auto state = probed_state(lb::Quota{.name = "q"}, clock);
+  EXPECT_EQ(state->reserve_budget(1e9, false), lbd::Reservation::granted);
+  EXPECT_EQ(state->snapshot().reserved_usd, 0.0);
+}
+
 TEST(BatchQuotaSnapshot, JsonHasEveryFigure) {
   auto clock = manual_clock();
   auto state = make_state(lb::Quota{.name = "openai", .requests_per_minute = 500, .budget_usd = 5}, clock);

@@ -253,6 +253,30 @@ TEST(LlmRun, ABatchCreatedButNotJournaledIsFoundByItsMetadata) {
   EXPECT_EQ(provider.duplicates(), 0);
 }
 
+// The resume makes smaller batches: it still takes in every row of the earlier run's 20
+// batches before it reads their results, so none is dropped and sent again.
+TEST(LlmRun, AResumeWithSmallerBatchesCollectsEveryRowOfTheEarlierBatches) {
+  TempDir dir;
+  init_logging(dir.path());
+  FakeBatchProvider provider({.hold = true});
+  llm::Client client = client_of(provider.url());
+  const std::vector<Item> items = make_items(80);
+  lb::BackgroundProcessor<Item, Label> first(options_in(dir, client));
+  const auto stopped = run_until_created(first, client, items, provider, 20);
+  ASSERT_EQ(stopped.status, lb::Status::interrupted);
+  ASSERT_EQ(provider.batches_created(), 20) << "80 rows in batches of 4";
+
+  provider.release();
+  lb::BackgroundProcessor<Item, Label> second(options_in(dir, client));
+  llm::RunOptions smaller = batch_options();
+  smaller.max_batch_requests = 1;
+  const auto resumed = llm::run(second, client, items, label_pipeline(), smaller);
+  ASSERT_EQ(resumed.succeeded, 80U) << resumed.reason;
+  EXPECT_EQ(provider.batches_created(), 20) << "every row collected from the earlier batches";
+  EXPECT_EQ(provider.duplicates(), 0);
+  for (const auto& [id, count] : ok_counts(resumed.journal_file)) EXPECT_EQ(count, 1) << id;
+}
+
 TEST(LlmRun, CancelOnStopCancelsTheBatchesAtTheProvider) {
   TempDir dir;
   init_logging(dir.path());
@@ -346,3 +370,82 @@ TEST(LlmRun, RowsRefusedWithA4xxAreFailedItemsWithTheProvidersError) {
 }
 
 }  // namespace
+
+// ---- the budget ---------------------------------------------------------------------------------
+
+// $2 a token online and $1 in a batch; with max_tokens 1000 a row's estimate is over $1000,
+// while the fake's answers use 110 tokens ($110).
+llm::Client priced_client(const std::string& url) {
+  return llm::Client({.endpoints = {{.api = llm::Api::openai, .base_url = url, .model = "priced-model",
+                                     .price_in_usd_per_mtok = 2e6, .price_out_usd_per_mtok = 2e6}}});
+}
+
+llm::Pipeline<Item, Label> long_answer_pipeline() {
+  llm::Pipeline<Item, Label> pipeline = label_pipeline();
+  pipeline.request = [](const Item& item) {
+    return llm::Request{.system = "Classify the name.", .user = item.id, .schema = kLabelSchema, .max_tokens = 1000};
+  };
+  return pipeline;
+}
+
+lb::Options budget_options(const TempDir& dir, const llm::Client& client, double budget_usd) {
+  lb::Options opt = options_in(dir, client);
+  opt.quotas.at(0).budget_usd = budget_usd;
+  opt.progress_interval = std::chrono::milliseconds(20);
+  return opt;
+}
+
+TEST(LlmRunBudget, ABatchHoldsItsRowsEstimatedCostUntilEachRowIsCharged) {
+  TempDir dir;
+  init_logging(dir.path());
+  FakeBatchProvider provider({.hold = true});
+  llm::Client client = priced_client(provider.url());
+  lb::BackgroundProcessor<Item, Label> proc(budget_options(dir, client, 1e6));
+  lb::Summary<Label> summary;
+  std::thread run([&] { summary = llm::run(proc, client, make_items(8), long_answer_pipeline(), batch_options()); });
+  lb::QuotaReport held;
+  for (int i = 0; i < 5000 && held.reserved_usd < 8000; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    if (provider.batches_created() == 2) held = lb::read_progress(dir / "progress/test_op.json").quotas["openai"];
+  }
+  provider.release();
+  run.join();
+  EXPECT_GE(held.reserved_usd, 8000) << "8 rows of at least 1000 tokens at $1, reserved while at the provider";
+  EXPECT_EQ(held.spent_usd, 0);
+  ASSERT_EQ(summary.succeeded, 8U) << summary.reason;
+  const lb::QuotaReport& settled = summary.quotas.at("openai");
+  EXPECT_NEAR(settled.spent_usd, 8 * 110.0, 1e-6) << "each row charged its reported usage";
+  EXPECT_EQ(settled.reserved_usd, 0);
+  EXPECT_EQ(settled.tokens_total, 8 * 110);
+}
+
+// A budget for a few rows: only what it can pay is submitted, the run stops with exit 4, and a
+// resume with more budget finishes the rest without a row sent twice.
+TEST(LlmRunBudget, OnlyTheRowsTheBudgetCanPayAreSubmittedAndAResumeFinishesTheRest) {
+  TempDir dir;
+  init_logging(dir.path());
+  FakeBatchProvider provider({});
+  llm::Client client = priced_client(provider.url());
+  const std::vector<Item> items = make_items(10);
+  lb::BackgroundProcessor<Item, Label> first(budget_options(dir, client, 1500));
+  const auto stopped = llm::run(first, client, items, long_answer_pipeline(), batch_options());
+  EXPECT_EQ(stopped.status, lb::Status::budget_exhausted) << stopped.reason;
+  EXPECT_EQ(lb::exit_code(stopped), 4);
+  ASSERT_GT(stopped.succeeded, 0U);
+  ASSERT_LT(stopped.succeeded, 10U);
+  EXPECT_EQ(provider.batch_rows(), static_cast<int>(stopped.succeeded)) << "no row was sent that the budget could not hold";
+  const lb::QuotaReport& spent = stopped.quotas.at("openai");
+  EXPECT_NEAR(spent.spent_usd, 110.0 * static_cast<double>(stopped.succeeded), 1e-6) << "no answered row at $0";
+  EXPECT_LE(spent.spent_usd, 1500);
+  EXPECT_EQ(provider.online_calls(), 0);
+
+  lb::BackgroundProcessor<Item, Label> second(budget_options(dir, client, 1e6));
+  const auto resumed = llm::run(second, client, items, long_answer_pipeline(), batch_options());
+  ASSERT_EQ(resumed.status, lb::Status::completed) << resumed.reason;
+  EXPECT_EQ(provider.batch_rows(), 10);
+  EXPECT_EQ(provider.duplicates(), 0);
+  EXPECT_NEAR(resumed.quotas.at("openai").spent_usd, 110.0 * 10, 1e-6) << "the first run's spend counts";
+  const auto counts = ok_counts(resumed.journal_file);
+  EXPECT_EQ(counts.size(), 10U);
+  for (const auto& [id, count] : counts) EXPECT_EQ(count, 1) << id;
+}

@@ -61,6 +61,11 @@ class LEADSCOUT_BATCH_EXPORT Context {
   /// Status::budget_exhausted; return permit.failure() then, and the item waits for a resume.
   /// Throws leadscout::Error for a name that is not a quota of the run.
   [[nodiscard]] Permit acquire(std::string_view quota, Usage estimate = {});
+  /// Adds `used` to the quota named `quota` for work that took no permit of this attempt (the
+  /// provider's batch that answered it): counted in the quota's spend, its budget and the
+  /// journal, never waited for or refused. Throws leadscout::Error for a name that is not a
+  /// quota of the run.
+  void charge(std::string_view quota, Usage used);
 
  private:
   friend class detail::Worker;

@@ -28,4 +28,6 @@ Permit Context::acquire(std::string_view quota, Usage estimate) {
   return permit;
 }
 
+void Context::charge(std::string_view quota, Usage used) { worker_->charge(quota, used); }
+
 }  // namespace leadscout::batch

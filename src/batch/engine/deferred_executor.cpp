@@ -98,6 +98,21 @@ int DeferredExecutor::note(std::string_view json) {
   return env_.journal.append(line_);
 }
 
+Reservation DeferredExecutor::reserve(std::string_view quota, double cost_usd, bool force) {
+  return host_.quota(quota)->reserve_budget(cost_usd, force);
+}
+
+void DeferredExecutor::release(std::string_view quota, double cost_usd) {
+  host_.quota(quota)->release_budget(cost_usd);
+}
+
+void DeferredExecutor::budget_exhausted(std::string_view quota) {
+  const std::shared_ptr<QuotaState>& state = host_.quota(quota);
+  state->exhaust_budget();
+  std::lock_guard lock(host_.mutex());
+  host_.budget_exhausted(quota, *state);
+}
+
 void DeferredExecutor::show(std::vector<DeferredBatch> batches) {
   std::lock_guard lock(host_.mutex());
   batches_ = std::move(batches);

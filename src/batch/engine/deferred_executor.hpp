@@ -47,6 +47,9 @@ class DeferredExecutor final : public Executor, public DeferredPort {
   void abandon(const DeferredAttempt& attempt) override;
   [[nodiscard]] int note(std::string_view json) override;
   [[nodiscard]] const std::vector<std::string>& notes() const override { return notes_; }
+  [[nodiscard]] Reservation reserve(std::string_view quota, double cost_usd, bool force) override;
+  void release(std::string_view quota, double cost_usd) override;
+  void budget_exhausted(std::string_view quota) override;
   void show(std::vector<DeferredBatch> batches) override;
   [[nodiscard]] bool stopping() const override { return env_.stopping.load(); }
   void sleep_until(Clock::time_point until) override;

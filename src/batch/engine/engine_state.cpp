@@ -154,8 +154,7 @@ void Engine::State::release_item(std::size_t index) {
 
 const std::shared_ptr<QuotaState>& Engine::State::quota(std::string_view name) const { return quotas_->find(name); }
 
-void Engine::State::permit_refused(std::string_view name, const QuotaState& quota, const Permit& permit) {
-  if (permit.failure().reason != "budget_exhausted") return;
+void Engine::State::budget_exhausted(std::string_view name, const QuotaState& quota) {
   const QuotaReport r = quota.snapshot();
   char figures[96];
   std::snprintf(figures, sizeof figures, "spent $%.4f of $%.4f", r.spent_usd, r.budget_usd);

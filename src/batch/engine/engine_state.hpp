@@ -58,7 +58,7 @@ struct Engine::State final : ExecutorHost {
   void release_item(std::size_t index) override;
   [[nodiscard]] const std::shared_ptr<QuotaState>& quota(std::string_view name) const override;
   [[nodiscard]] std::stop_token quota_stop() const noexcept override { return stop_.quota_token(); }
-  void permit_refused(std::string_view name, const QuotaState& quota, const Permit& permit) override;
+  void budget_exhausted(std::string_view name, const QuotaState& quota) override;
   [[nodiscard]] RunTelemetry& telemetry() noexcept override { return telemetry_; }
 
  private:

@@ -97,9 +97,9 @@ class ExecutorHost {
   [[nodiscard]] virtual const std::shared_ptr<QuotaState>& quota(std::string_view name) const = 0;
   /// Requested when the run stops: ends every wait for a permit. Any thread.
   [[nodiscard]] virtual std::stop_token quota_stop() const noexcept = 0;
-  /// A wait for a permit of quota `name` ended without one; a budget that can never fit the
-  /// estimate stops the run.
-  virtual void permit_refused(std::string_view name, const QuotaState& quota, const Permit& permit) = 0;
+  /// The budget of quota `name` cannot hold the next call or batch: stops the run. Under the
+  /// lock.
+  virtual void budget_exhausted(std::string_view name, const QuotaState& quota) = 0;
 
   // ---- telemetry ----
   /// The run's callback histograms and counters (thread-safe on its own). Any thread.

@@ -144,10 +144,15 @@ Permit Worker::acquire(const std::stop_token& attempt_stop, std::string_view nam
   if (deadline_ != Clock::time_point::max()) deadline_ += env_.clock.now() - began;
   if (!permit) {
     quota_refused_ = true;
-    host_.permit_refused(name, *wanted, permit);
+    if (permit.failure().reason == "budget_exhausted") host_.budget_exhausted(name, *wanted);
   }
   host_.wake_coordinator();  // the deadline moved
   return permit;
+}
+
+void Worker::charge(std::string_view name, Usage used) {
+  const std::shared_ptr<QuotaState>& quota = host_.quota(name);
+  ledger_->add(quota->quota().name, quota->charge(used));
 }
 
 /// Ends kRunning unless the coordinator claimed the attempt first. Under current_m_, so that

@@ -113,6 +113,8 @@ class Worker {
   /// Context::acquire(): waits for a permit of quota `name` with the attempt's deadline paused
   /// (the wait is not the call's time); `attempt_stop` ends the wait, and so does the run's stop.
   [[nodiscard]] Permit acquire(const std::stop_token& attempt_stop, std::string_view name, Usage estimate);
+  /// Context::charge(): adds `used` to quota `name` and to the attempt's journaled usage.
+  void charge(std::string_view name, Usage used);
 
  private:
   bool finish_running() noexcept;

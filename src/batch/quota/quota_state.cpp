@@ -15,15 +15,6 @@ constexpr int adaptive_initial_limit = 8;
 // Backoff of consecutive rate limits when neither the caller nor the headers give a delay.
 constexpr auto first_backoff = std::chrono::seconds(1);
 constexpr auto max_backoff = std::chrono::seconds(60);
-// Sums of doubles drift: this much over the budget still fits.
-constexpr double budget_slack = 1e-9;
-
-double non_negative(double v) noexcept { return std::isfinite(v) && v > 0.0 ? v : 0.0; }
-
-Usage cleaned(Usage u) noexcept {
-  return Usage{.tokens = std::max<std::int64_t>(0, u.tokens), .cost_usd = non_negative(u.cost_usd)};
-}
-
 Clock::duration backoff(int consecutive) noexcept {
   Clock::duration d = first_backoff;
   for (int i = 1; i < consecutive && d < max_backoff; ++i) d *= 2;
@@ -35,6 +26,11 @@ double seconds_until(Clock::time_point t, Clock::time_point now) noexcept {
 }
 
 }  // namespace
+
+Usage cleaned(Usage u) noexcept {
+  const bool usable = std::isfinite(u.cost_usd) && u.cost_usd > 0.0;
+  return Usage{.tokens = std::max<std::int64_t>(0, u.tokens), .cost_usd = usable ? u.cost_usd : 0.0};
+}
 
 QuotaState::QuotaState(Quota quota, int concurrency, std::shared_ptr<Clock> clock)
     : QuotaState(std::move(quota), concurrency, std::move(clock), nullptr, 1) {}
@@ -72,17 +68,13 @@ QuotaState::Admission QuotaState::admit(std::uint64_t ticket, const Usage& estim
   const bool probing = adaptive_ && !answered_ && quota_.requests_per_minute <= 0 && quota_.tokens_per_minute <= 0;
   bool waits_for_event = in_flight_ >= (probing ? 1 : limit());
   if (quota_.budget_usd > 0) {
-    // Spend only grows: an estimate that does not fit beside what is spent never will. A shared
-    // quota counts the operation's spend; while its store is lost, the shard may add only its
-    // share of what was left.
-    const bool outage = shared_ && !shared_on_;
-    const double spent = !shared_ ? spent_usd_ : outage ? outage_spent_ : shared_spent_;
-    const double budget = outage ? outage_allowance_ : quota_.budget_usd;
-    if (spent + estimate.cost_usd > budget + budget_slack) {
+    // Spend only grows: an estimate that does not fit beside what is spent never will.
+    const BudgetView b = budget_view();
+    if (b.spent + estimate.cost_usd > b.budget + kBudgetSlack) {
       a.never = true;
       return a;
     }
-    waits_for_event |= spent + reserved_usd_ + estimate.cost_usd > budget + budget_slack;
+    waits_for_event |= b.spent + reserved_usd_ + held_usd_ + estimate.cost_usd > b.budget + kBudgetSlack;
   }
   // A connected shared quota's buckets are in the store (admit_shared asks it).
   const bool local_buckets = !shared_ || !shared_on_;
@@ -147,12 +139,16 @@ Permit QuotaState::acquire(Usage estimate, std::stop_token stop, std::shared_ptr
 }
 
 void QuotaState::end_call(const Usage& estimate, const Usage& charged) noexcept {
-  if (shared_ && shared_on_) shared_spent_ += charged.cost_usd;  // until the store says more
-  if (shared_ && !shared_on_) outage_spent_ += charged.cost_usd;
   --in_flight_;
   answered_ = true;
   in_flight_tokens_ = in_flight_ == 0 ? 0.0 : std::max(0.0, in_flight_tokens_ - tokens_of(estimate));
   reserved_usd_ = in_flight_ == 0 ? 0.0 : std::max(0.0, reserved_usd_ - estimate.cost_usd);
+  add_spend(charged);
+}
+
+void QuotaState::add_spend(const Usage& charged) noexcept {
+  if (shared_ && shared_on_) shared_spent_ += charged.cost_usd;  // until the store says more
+  if (shared_ && !shared_on_) outage_spent_ += charged.cost_usd;
   tokens_total_ += charged.tokens;
   spent_usd_ += charged.cost_usd;
   cv_.notify_all();
@@ -249,17 +245,6 @@ void QuotaState::record_timeout() noexcept {
   if (overloads) note_overloads(*overloads, true);
 }
 
-void QuotaState::add_prior_usage(Usage usage) noexcept {
-  usage = cleaned(usage);
-  const std::lock_guard<std::mutex> guard(mu_);
-  tokens_total_ += usage.tokens;
-  spent_usd_ += usage.cost_usd;
-}
-
-bool QuotaState::budget_exhausted() const noexcept {
-  const std::lock_guard<std::mutex> guard(mu_);
-  return budget_exhausted_;
-}
 
 void QuotaState::learn_limit(TokenBucket& bucket, double configured, double& learned, std::optional<double> limit,
                              std::optional<double> remaining, double claimed_by_others, Clock::time_point now) noexcept {
@@ -334,7 +319,7 @@ QuotaReport QuotaState::snapshot() const {
   s.waiting = static_cast<int>(queue_.size());
   s.tokens_total = tokens_total_;
   s.spent_usd = spent_usd_;
-  s.reserved_usd = reserved_usd_;
+  s.reserved_usd = reserved_usd_ + held_usd_;
   s.budget_exhausted = budget_exhausted_;
   s.malformed_headers = malformed_headers_;
   if (shared_) {

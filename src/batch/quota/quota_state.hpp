@@ -11,6 +11,7 @@
 #include <stop_token>
 
 #include "leadscout/batch/clock.hpp"
+#include "leadscout/batch/detail/deferred.hpp"
 #include "leadscout/batch/progress.hpp"
 #include "leadscout/batch/quota.hpp"
 #include "quota_aimd.hpp"
@@ -23,6 +24,10 @@ namespace leadscout::batch::detail {
 
 /// A usage's tokens as the rate limiter counts them.
 [[nodiscard]] inline double tokens_of(const Usage& u) noexcept { return static_cast<double>(u.tokens); }
+/// Sums of doubles drift: this much over a budget still fits.
+inline constexpr double kBudgetSlack = 1e-9;
+/// `u` with negative or non-finite parts as 0.
+[[nodiscard]] Usage cleaned(Usage u) noexcept;
 
 /// One shard's share of `quota` among `shard_count`: rpm, tpm and budget divided by it
 /// (provider quotas are per organisation, shared by every shard).
@@ -50,6 +55,17 @@ class QuotaState : public std::enable_shared_from_this<QuotaState> {
   [[nodiscard]] Permit acquire(Usage estimate, std::stop_token stop = {},
                                std::shared_ptr<UsageLedger> ledger = nullptr);
 
+  /// Holds `cost_usd` of the budget for work sent away (a provider's batch) until
+  /// release_budget(); permits see it as spent meanwhile. `force` holds it whatever the budget
+  /// says. Without a budget nothing is held and the answer is `granted`.
+  [[nodiscard]] Reservation reserve_budget(double cost_usd, bool force);
+  void release_budget(double cost_usd) noexcept;
+  /// Adds spend that took no permit (a batch row's reported usage): counted in the budget and
+  /// the totals, never waited for or refused. Returns what it counted.
+  Usage charge(Usage used) noexcept;
+  /// Refuses every permit from now on, as an estimate that can never fit does.
+  void exhaust_budget() noexcept;
+
   /// A call under this quota timed out: the adaptive in-flight limit shrinks.
   void record_timeout() noexcept;
   /// Adds usage recorded by an earlier run of the same operation, so the budget covers it all.
@@ -68,6 +84,13 @@ class QuotaState : public std::enable_shared_from_this<QuotaState> {
     Clock::time_point wake = Clock::time_point::max();
   };
 
+  /// What the budget is measured against: the spend (the operation's for a shared quota, the
+  /// outage's while its store is lost) and the budget it may reach. Under mu_.
+  struct BudgetView {
+    double spent = 0;
+    double budget = 0;
+  };
+  [[nodiscard]] BudgetView budget_view() const noexcept;
   [[nodiscard]] Admission admit(std::uint64_t ticket, const Usage& estimate, Clock::time_point now) const noexcept;
   [[nodiscard]] int limit() const noexcept;
   /// With a shared quota, after the local admission: asks the store, the lock released during
@@ -83,6 +106,8 @@ class QuotaState : public std::enable_shared_from_this<QuotaState> {
   void push_settled(double extra_tokens, double cost_usd) noexcept;
   void leave(std::uint64_t ticket) noexcept;
   void end_call(const Usage& estimate, const Usage& charged) noexcept;
+  /// Adds `charged` to the spend and the totals. Under mu_.
+  void add_spend(const Usage& charged) noexcept;
 
   // Called by Permit. settle() returns what it charged.
   Usage settle(const Usage& estimate, Usage actual) noexcept;
@@ -130,7 +155,8 @@ class QuotaState : public std::enable_shared_from_this<QuotaState> {
   double learned_tpm_ = 0;
   std::int64_t tokens_total_ = 0;
   double spent_usd_ = 0;
-  double reserved_usd_ = 0;
+  double reserved_usd_ = 0;  ///< the estimates of the permits in flight
+  double held_usd_ = 0;      ///< reserve_budget()'s holds: work sent away
   bool budget_exhausted_ = false;
   // ---- with a shared quota ----
   bool shared_on_ = true;            ///< false: the store is lost, the local share applies

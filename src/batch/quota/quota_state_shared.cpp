@@ -16,7 +16,7 @@ bool QuotaState::admit_shared(std::unique_lock<std::mutex>& lock, const Usage& e
   // that restates the reservations meanwhile would leave it out.
   const std::lock_guard<std::mutex> store_guard(store_mu_);
   lock.lock();
-  const SharedHolding mine{.reserved_usd = quota_.budget_usd > 0 ? reserved_usd_ : 0.0, .spent_usd = spent_usd_};
+  const SharedHolding mine{.reserved_usd = quota_.budget_usd > 0 ? reserved_usd_ + held_usd_ : 0.0, .spent_usd = spent_usd_};
   lock.unlock();
   const SharedTake t = shared_->take(limits, tokens_of(estimate), estimate.cost_usd, mine);
   lock.lock();
@@ -79,7 +79,7 @@ void QuotaState::push_settled(double extra_tokens, double cost_usd) noexcept {
     if (limits.tokens_per_minute <= 0) limits.tokens_per_minute = learned_tpm_;
     cost += unpushed_usd_;
     unpushed_usd_ = 0;
-    reserved = reserved_usd_;
+    reserved = reserved_usd_ + held_usd_;
   }
   // Without a budget nothing is reserved, and a call that changed nothing need not be told.
   if (extra_tokens == 0.0 && cost == 0.0 && quota_.budget_usd <= 0) return;

@@ -2,9 +2,10 @@
 #include "batch/batch_runner.hpp"
 
 #include <algorithm>
-#include <cstdio>
+#include <utility>
 
 #include "batch/anthropic_batch.hpp"
+#include "batch/batch_notes.hpp"
 #include "batch/batch_reply.hpp"
 #include "batch/openai_batch.hpp"
 #include "call.hpp"
@@ -15,22 +16,9 @@ namespace leadscout::llm::detail {
 
 namespace {
 
-using nlohmann::json;
 using std::chrono::milliseconds;
 
 constexpr std::size_t kChunksInFlight = 20;  ///< chunks admitted ahead: items in them count as in flight
-
-/// FNV-1a of the ids in order: names a chunk at the provider.
-std::string digest(const std::vector<std::string>& ids) {
-  std::uint64_t h = 1469598103934665603ULL;
-  for (const std::string& id : ids) {
-    for (const char c : id) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
-    h = (h ^ 0xFFU) * 1099511628211ULL;
-  }
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
 
 bool retryable_row(const BatchRow& row) {
   if (!row.error_code.empty() && row.status_code == 0) return true;  // batch_expired, batch_cancelled, ...
@@ -54,6 +42,7 @@ std::unique_ptr<BatchApi> api_of(const ResolvedEndpoint& e, const ClientOptions&
 BatchRunner::BatchRunner(ClientState& client, const RunOptions& options, std::function<Request(std::size_t)> request_of)
     : client_(client), options_(options), request_of_(std::move(request_of)),
       api_(api_of(client.endpoints.front(), client.options)),
+      budget_(client.endpoints.front().spec.quota, client.endpoints.front().batch_price),
       cache_(client.cache.get(), client.endpoints.front().spec.api, client.endpoints.front().spec.model) {
   options_.max_batch_requests = std::clamp<std::size_t>(options_.max_batch_requests, 1, api_->max_requests());
   options_.poll_interval = std::max(options_.poll_interval, milliseconds(1));
@@ -70,47 +59,30 @@ void BatchRunner::run(DeferredPort& port) noexcept {
     if (!held_.empty()) finish(port, std::string(held_.begin()->first), failed(why, true), false);
   }
   if (options_.cancel_on_stop) cancel_open();
-  // Stopped: the provider keeps the batches; a resume collects them.
+  // Stopped: the provider keeps the batches; a resume collects them. (Rows hold a reservation
+  // only when their quota was found.)
+  budget_.release_all(port);
   for (auto& [id, held] : held_) port.abandon(held.attempt);
   held_.clear();
 }
 
 void BatchRunner::restore(DeferredPort& port) {
-  std::unordered_map<std::uint64_t, Open> chunks;
-  std::unordered_map<std::uint64_t, std::string> keys;
-  for (const std::string& text : port.notes()) {
-    const json n = json::parse(text, nullptr, false);
-    if (!n.is_object() || !n.contains("chunk")) continue;
-    const std::uint64_t chunk = n["chunk"].get<std::uint64_t>();
-    next_chunk_ = std::max(next_chunk_, chunk + 1);
-    if (n.value("done", false)) {
-      chunks.erase(chunk);
-    } else if (n.contains("ids")) {
-      Open& open = chunks[chunk];
-      open.chunk = chunk;
-      open.ids = n["ids"].get<std::vector<std::string>>();
-      keys[chunk] = n.value("key", "");
-    } else if (auto it = chunks.find(chunk); it != chunks.end() && n.contains("batch")) {
-      it->second.batch = n["batch"].get<std::string>();
-    }
-  }
-  for (auto& [chunk, open] : chunks) {
-    if (open.batch.empty()) {
-      const std::optional<std::string> found = api_->find(port.operation(), keys[chunk]);
+  for (NotedChunk& noted : unfinished_chunks(port.notes(), next_chunk_)) {
+    if (noted.batch.empty()) {
+      const std::optional<std::string> found = api_->find(port.operation(), noted.key);
       if (!found) continue;  // never created: its items go into a new chunk
-      open.batch = *found;
-      note(port, json{{"chunk", chunk}, {"batch", open.batch}});
+      noted.batch = *found;
+      note(port, batch_note(noted.chunk, noted.batch));
     }
-    client_.api.info("LLM batch resumed", {{"batch_id", open.batch}, {"chunk", chunk}, {"requests", open.ids.size()}});
-    for (const std::string& id : open.ids) {
-      expected_[id] = chunk;
+    client_.api.info("LLM batch resumed", {{"batch_id", noted.batch}, {"chunk", noted.chunk}, {"requests", noted.ids.size()}});
+    for (const std::string& id : noted.ids) {
+      expected_[id] = noted.chunk;
       if (std::string custom = api_->custom_id(id); custom != id) item_of_[custom] = id;
     }
-    open.next_poll = port.clock().now();
-    open.created = open.next_poll;
-    open.status_since = open.next_poll;
-    open.interval = std::min(options_.poll_interval, milliseconds(1000));
-    open_.push_back(std::move(open));
+    const auto now = port.clock().now();
+    open_.push_back(Open{.chunk = noted.chunk, .batch = std::move(noted.batch), .ids = std::move(noted.ids),
+                         .next_poll = now, .interval = std::min(options_.poll_interval, milliseconds(1000)),
+                         .status = {}, .status_since = now, .warned = false, .created = now, .attached = true});
   }
 }
 
@@ -118,6 +90,8 @@ void BatchRunner::loop(DeferredPort& port) {
   for (;;) {
     if (port.stopping()) return;
     const bool more = take(port);
+    admission_ended_ = !more;
+    budget_wait_ = false;
     submit(port);
     if (!more && held_.empty()) return;
     const auto now = port.clock().now();
@@ -128,23 +102,35 @@ void BatchRunner::loop(DeferredPort& port) {
     std::erase_if(open_, [](const Open& o) { return o.batch.empty(); });
     show(port);
     for (const Open& o : open_) wake = std::min(wake, o.next_poll);
-    if (!open_.empty() && queue_.empty()) port.sleep_until(wake);
+    // Spend of other shards or permits may settle meanwhile.
+    if (budget_wait_) wake = std::min(wake, now + milliseconds(1000));
+    if ((queue_.empty() || budget_wait_) && (!open_.empty() || budget_wait_)) port.sleep_until(wake);
   }
 }
 
 bool BatchRunner::take(DeferredPort& port) {
-  const std::size_t room = options_.max_batch_requests * kChunksInFlight;
+  // Room for every row of the earlier runs' batches, whose results wait for their items.
+  const std::size_t room = std::max(options_.max_batch_requests * kChunksInFlight,
+                                    expected_.size() + options_.max_batch_requests);
   if (held_.size() >= room) return true;
   std::vector<DeferredAttempt> got;
   const milliseconds wait = open_.empty() && queue_.empty() ? milliseconds(1000) : milliseconds(0);
   const bool more = port.take(got, room - held_.size(), wait);
+  std::vector<double> attached;  // the costs of rows at the provider already
   for (DeferredAttempt& a : got) {
     const auto expected = expected_.find(a.id);
-    Held held{.attempt = a, .batches = 0, .chunk = expected != expected_.end() ? expected->second : 0};
-    const bool is_new = held.chunk == 0;
-    held_[a.id] = std::move(held);
-    if (is_new) enqueue(port, a.id);
+    const std::uint64_t chunk = expected != expected_.end() ? expected->second : 0;
+    held_[a.id] = Held{.attempt = a, .batches = 0, .chunk = chunk};
+    if (chunk == 0) {
+      enqueue(port, a.id);
+      continue;
+    }
+    std::string error;
+    const wire::ChatRequest chat = chat_of(a.index, error);
+    attached.push_back(error.empty() ? budget_.estimate(estimate_tokens(chat), chat.max_tokens) : 0.0);
+    budget_.hold(a.id, attached.back());
   }
+  budget_.force(port, attached);
   return more;
 }
 
@@ -168,11 +154,8 @@ void BatchRunner::finish_cached(DeferredPort& port, const std::string& id, const
 }
 
 void BatchRunner::submit(DeferredPort& port) {
-  std::vector<std::string> ids;
-  std::vector<std::string> entries;
-  std::size_t bytes = 0;
-  std::int64_t tokens = 0;
-  while (!queue_.empty() && !port.stopping()) {
+  Chunk chunk;
+  while (!queue_.empty() && !port.stopping() && !budget_wait_) {
     const std::string id = std::move(queue_.front());
     queue_.pop_front();
     const auto it = held_.find(id);
@@ -188,32 +171,39 @@ void BatchRunner::submit(DeferredPort& port) {
     std::string entry = api_->entry(custom, chat);
     if (custom != id) item_of_[std::move(custom)] = id;
     const std::int64_t estimate = estimate_tokens(chat);
-    const bool over_tokens = options_.max_batch_tokens > 0 && tokens + estimate > options_.max_batch_tokens;
-    if (!ids.empty() && (ids.size() >= options_.max_batch_requests || bytes + entry.size() + 1 > api_->max_bytes() ||
-                         over_tokens)) {
-      submit_chunk(port, std::move(ids), std::move(entries));
-      ids.clear();
-      entries.clear();
-      bytes = 0;
-      tokens = 0;
+    const bool over_tokens = options_.max_batch_tokens > 0 && chunk.tokens + estimate > options_.max_batch_tokens;
+    if (!chunk.ids.empty() && (chunk.ids.size() >= options_.max_batch_requests ||
+                               chunk.bytes + entry.size() + 1 > api_->max_bytes() || over_tokens)) {
+      send(port, std::exchange(chunk, {}));
     }
-    bytes += entry.size() + 1;
-    tokens += estimate;
-    ids.push_back(id);
-    entries.push_back(std::move(entry));
+    chunk.bytes += entry.size() + 1;
+    chunk.tokens += estimate;
+    chunk.ids.push_back(id);
+    chunk.entries.push_back(std::move(entry));
+    chunk.costs.push_back(budget_.estimate(estimate, chat.max_tokens));
   }
-  if (!ids.empty()) submit_chunk(port, std::move(ids), std::move(entries));
+  if (!chunk.ids.empty()) send(port, std::move(chunk));
+}
+
+void BatchRunner::send(DeferredPort& port, Chunk chunk) {
+  const std::size_t fit = budget_.reserve(port, chunk.costs, budget_wait_);
+  for (std::size_t i = chunk.ids.size(); i-- > fit;) queue_.push_front(std::move(chunk.ids[i]));
+  if (fit == 0) return;
+  chunk.ids.resize(fit);
+  chunk.entries.resize(fit);
+  for (std::size_t i = 0; i < fit; ++i) budget_.hold(chunk.ids[i], chunk.costs[i]);
+  submit_chunk(port, std::move(chunk.ids), std::move(chunk.entries));
 }
 
 void BatchRunner::submit_chunk(DeferredPort& port, std::vector<std::string> sent, std::vector<std::string> entries) {
   const std::uint64_t chunk = next_chunk_++;
-  const std::string key = std::to_string(chunk) + "-" + digest(sent);
-  note(port, json{{"chunk", chunk}, {"run", port.operation()}, {"key", key}, {"ids", sent}});
+  const std::string key = chunk_key(chunk, sent);
+  note(port, chunk_note(chunk, port.operation(), key, sent));
   const BatchStatus created = api_->create(entries, port.operation(), key);
   entries = {};
   if (!created.error.empty()) {
     client_.api.warning("LLM batch not created", {{"chunk", chunk}, {"error", created.error}});
-    note(port, json{{"chunk", chunk}, {"done", true}});
+    note(port, done_note(chunk));
     const bool refused = created.http_status == 401 || created.http_status == 403;
     for (const std::string& id : sent) {
       if (refused) {
@@ -224,7 +214,7 @@ void BatchRunner::submit_chunk(DeferredPort& port, std::vector<std::string> sent
     }
     return;
   }
-  note(port, json{{"chunk", chunk}, {"batch", created.id}});
+  note(port, batch_note(chunk, created.id));
   client_.api.info("LLM batch created", {{"batch_id", created.id}, {"chunk", chunk}, {"requests", sent.size()},
                                          {"status", created.status}});
   for (const std::string& id : sent) {
@@ -234,7 +224,7 @@ void BatchRunner::submit_chunk(DeferredPort& port, std::vector<std::string> sent
   }
   Open open{.chunk = chunk, .batch = created.id, .ids = std::move(sent), .next_poll = {},
             .interval = std::min(options_.poll_interval / 16, milliseconds(1000)), .status = created.status,
-            .status_since = port.clock().now(), .warned = false, .created = port.clock().now()};
+            .status_since = port.clock().now(), .warned = false, .created = port.clock().now(), .attached = false};
   schedule(open, port.clock().now());
   open_.push_back(std::move(open));
 }
@@ -253,7 +243,7 @@ void BatchRunner::poll(DeferredPort& port, Open& open) {
     return;
   }
   watch(open, status, port.clock().now());
-  if (!status.ended) {
+  if (!status.ended || awaits_items(open)) {
     schedule(open, port.clock().now());
     return;
   }
@@ -293,7 +283,13 @@ void BatchRunner::collect(DeferredPort& port, const Open& open, const BatchStatu
     const auto it = held_.find(id);
     if (it != held_.end() && it->second.chunk == open.chunk) again(port, id, "batch_" + status.status);
   }
-  note(port, json{{"chunk", open.chunk}, {"done", true}});
+  note(port, done_note(open.chunk));
+}
+
+bool BatchRunner::awaits_items(const Open& open) const {
+  // Once every item was taken, an id not held was finished by an earlier run.
+  if (!open.attached || admission_ended_) return false;
+  return std::any_of(open.ids.begin(), open.ids.end(), [this](const std::string& id) { return !held_.contains(id); });
 }
 
 const std::string& BatchRunner::item_id(const std::string& custom_id) const {
@@ -316,6 +312,7 @@ void BatchRunner::on_row(DeferredPort& port, std::uint64_t chunk, const BatchRow
 }
 
 void BatchRunner::again(DeferredPort& port, const std::string& id, const std::string& reason) {
+  budget_.release(port, id);
   Held& held = held_.at(id);
   held.chunk = 0;
   if (held.batches <= options_.resubmit) {
@@ -334,7 +331,9 @@ void BatchRunner::finish(DeferredPort& port, const std::string& id, Reply reply,
   held_.erase(it);
   current_ = std::move(reply);
   current_online_ = online;
-  port.finish(attempt);  // the item's callback reads current()
+  if (online) budget_.release(port, id);  // the call takes a permit of its own
+  port.finish(attempt);  // the item's callback reads current(), and charges the row
+  budget_.release(port, id);
   // Identical requests that waited for this one: its answer, else each asks again.
   std::optional<CachedAnswer> answer;
   for (const std::string& waiting : cache_.finished(id, current_, answer)) {
@@ -393,8 +392,8 @@ void BatchRunner::show(DeferredPort& port) const {
   port.show(std::move(batches));
 }
 
-void BatchRunner::note(DeferredPort& port, const nlohmann::json& record) {
-  if (const int err = port.note(record.dump()); err != 0) throw Error("journal write failed for a batch note");
+void BatchRunner::note(DeferredPort& port, const std::string& record) {
+  if (const int err = port.note(record); err != 0) throw Error("journal write failed for a batch note");
 }
 
 }  // namespace leadscout::llm::detail

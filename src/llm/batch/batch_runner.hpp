@@ -6,15 +6,15 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
-#include <memory>
-
 #include "batch/batch_api.hpp"
+#include "batch/batch_budget.hpp"
 #include "batch/batch_cache.hpp"
 #include "client_state.hpp"
 #include "leadscout/batch/detail/deferred.hpp"
@@ -22,13 +22,10 @@
 
 namespace leadscout::llm::detail {
 
-/// Runs on the engine's deferred thread. Journal notes (JSON) make it resumable:
-///   {"chunk":3,"run":"demo","key":"3-9f…","ids":[…]}   before the batch is created
-///   {"chunk":3,"batch":"batch_abc"}                     after
-///   {"chunk":3,"done":true}                             once its rows are all finished
-/// A resumed run polls and collects the batches it finds there; a chunk without a batch id is
+/// Runs on the engine's deferred thread. Its journal notes (batch_notes.hpp) make it resumable:
+/// a resumed run polls and collects the batches it finds there; a chunk without a batch id is
 /// looked up by its metadata first, so that a kill between the create and its note makes no
-/// second batch.
+/// second batch. Each batch holds its rows' estimated cost in the quota's budget (BatchBudget).
 class BatchRunner final : public batch::detail::DeferredRunner {
  public:
   using DeferredPort = batch::detail::DeferredPort;
@@ -62,6 +59,15 @@ class BatchRunner final : public batch::detail::DeferredRunner {
     bool warned = false;                      ///< the stuck warning of this status was logged
     batch::Clock::time_point created{};       ///< when this run created or re-attached it
     std::uint64_t completed = 0, failed = 0;  ///< rows, as the provider last reported
+    bool attached = false;                    ///< made by an earlier run
+  };
+  /// Requests gathered for one batch.
+  struct Chunk {
+    std::vector<std::string> ids;
+    std::vector<std::string> entries;
+    std::vector<double> costs;  ///< each row's estimated cost
+    std::size_t bytes = 0;
+    std::int64_t tokens = 0;
   };
 
   void restore(DeferredPort& port);
@@ -73,9 +79,14 @@ class BatchRunner final : public batch::detail::DeferredRunner {
   void finish_cached(DeferredPort& port, const std::string& id, const CachedAnswer& answer);
   /// Cuts the queue into chunks and makes a batch of each.
   void submit(DeferredPort& port);
+  /// Reserves the chunk's cost and makes a batch of the rows the budget holds; the rest go back
+  /// to the head of the queue.
+  void send(DeferredPort& port, Chunk chunk);
   /// Makes a batch of `entries`, the requests of the items `sent`.
   void submit_chunk(DeferredPort& port, std::vector<std::string> sent, std::vector<std::string> entries);
   void poll(DeferredPort& port, Open& open);
+  /// An earlier run's batch whose rows this run has not all admitted yet: its results wait.
+  [[nodiscard]] bool awaits_items(const Open& open) const;
   void collect(DeferredPort& port, const Open& open, const BatchStatus& status);
   void on_row(DeferredPort& port, std::uint64_t chunk, const BatchRow& row);
   /// A row that expired, was cancelled or failed retryably: a new batch, online, or failed.
@@ -88,7 +99,7 @@ class BatchRunner final : public batch::detail::DeferredRunner {
   void schedule(Open& open, batch::Clock::time_point now);
   /// Logs a status change, or once a WARNING for a status held past its limit.
   void watch(Open& open, const BatchStatus& status, batch::Clock::time_point now);
-  void note(DeferredPort& port, const nlohmann::json& record);
+  void note(DeferredPort& port, const std::string& record);
   /// Hands the open batches to the progress file.
   void show(DeferredPort& port) const;
   /// On a stop with RunOptions::cancel_on_stop: asks the provider to cancel every open batch.
@@ -105,6 +116,9 @@ class BatchRunner final : public batch::detail::DeferredRunner {
   std::vector<Open> open_;
   std::unordered_map<std::string, std::uint64_t> expected_;  ///< ids of re-attached batches
   std::uint64_t next_chunk_ = 1;
+  bool admission_ended_ = false;  ///< every item of the run was taken
+  bool budget_wait_ = false;      ///< the queue waits for the budget to free
+  BatchBudget budget_;
   std::minstd_rand jitter_{0x2545F491U};
   BatchCache cache_;
   Reply current_;

@@ -14,7 +14,8 @@ batch::detail::DeferredRunner& BatchSession::runner() noexcept { return *runner_
 const Reply* BatchSession::current() const noexcept { return runner_->current(); }
 
 // At collection, with the reported usage: a finished row is never counted at $0, and the
-// journal carries the spend into the budget of a resumed run.
+// journal carries the spend into the budget of a resumed run. The batch reserved the row's
+// estimate when it was made; the runner returns it once this charge is in.
 void BatchSession::charge(batch::Context& ctx) const {
   const Reply* reply = runner_->current();
   if (reply == nullptr) return;
@@ -26,8 +27,7 @@ void BatchSession::charge(batch::Context& ctx) const {
   if (cache.enabled() && reply->ok()) record_cache_miss(ctx, cache.backend());
   const batch::Usage used{.tokens = reply->usage().input_tokens + reply->usage().output_tokens, .cost_usd = reply->cost_usd()};
   if (used.tokens == 0 && used.cost_usd == 0) return;
-  batch::Permit permit = ctx.acquire(runner_->endpoint().spec.quota, used);
-  if (permit) permit.settle(used);
+  ctx.charge(runner_->endpoint().spec.quota, used);
 }
 
 }  // namespace leadscout::llm::detail

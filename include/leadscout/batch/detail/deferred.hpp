@@ -31,6 +31,13 @@ struct DeferredBatch {
   Clock::time_point status_since{};  ///< on the run's clock
 };
 
+/// How DeferredPort::reserve() went.
+enum class Reservation {
+  granted,  ///< held until release()
+  later,    ///< fits only once spend in flight settles (a batch's rows, permits)
+  never,    ///< does not fit beside what is spent: smaller pieces may
+};
+
 /// The engine's side, given to DeferredRunner::run(). Thread-safe.
 class LEADSCOUT_BATCH_EXPORT DeferredPort {
  public:
@@ -49,6 +56,16 @@ class LEADSCOUT_BATCH_EXPORT DeferredPort {
   [[nodiscard]] virtual int note(std::string_view json) = 0;
   /// The runner's records of earlier runs of this journal, oldest first.
   [[nodiscard]] virtual const std::vector<std::string>& notes() const = 0;
+  /// Holds `cost_usd` of the budget of the quota named `quota` for work sent away (a batch at
+  /// the provider) until release() returns it: permits and other reservations see it as spent.
+  /// `force` holds it whatever the budget says (work that is at the provider already). Throws
+  /// Error for a name that is not a quota of the run.
+  [[nodiscard]] virtual Reservation reserve(std::string_view quota, double cost_usd, bool force) = 0;
+  /// Returns `cost_usd` of what reserve() held (a row answered, resubmitted or abandoned).
+  virtual void release(std::string_view quota, double cost_usd) = 0;
+  /// The budget of `quota` cannot hold the next piece of work: stops the run with
+  /// Status::budget_exhausted, as a permit that can never fit does.
+  virtual void budget_exhausted(std::string_view quota) = 0;
   /// Replaces the batches the progress file, the dashboard and the status tool show.
   virtual void show(std::vector<DeferredBatch> batches) = 0;
   /// True once the run stops: submit nothing more and return from run().
