@@ -87,6 +87,7 @@ class OkJob final : public lbd::Job {
   }
   [[nodiscard]] std::size_t size() const noexcept override { return ids_.size(); }
   [[nodiscard]] const std::vector<std::string>& ids() const noexcept override { return ids_; }
+  [[nodiscard]] const void* item(std::size_t index) const noexcept override { return &ids_[index]; }
   bool attempt(std::size_t, std::size_t, lb::Context&, lb::Failure&, std::string& result_json) noexcept override {
     result_json = "1";
     return true;

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <ranges>
 #include <thread>
 
 #include "batch/batch_test_utils.hpp"
@@ -275,6 +276,41 @@ TEST(LlmRun, AResumeWithSmallerBatchesCollectsEveryRowOfTheEarlierBatches) {
   EXPECT_EQ(provider.batches_created(), 20) << "every row collected from the earlier batches";
   EXPECT_EQ(provider.duplicates(), 0);
   for (const auto& [id, count] : ok_counts(resumed.journal_file)) EXPECT_EQ(count, 1) << id;
+}
+
+// A single-pass input (a view made on the fly) runs in batch mode as a span does, stop and
+// resume included.
+TEST(LlmRun, AStreamedInputRunsInBatchModeAndAResumeCollectsItsBatches) {
+  TempDir dir;
+  init_logging(dir.path());
+  FakeBatchProvider provider({.hold = true});
+  llm::Client client = client_of(provider.url());
+  const auto stream = [] {
+    return std::views::iota(0, 30) | std::views::transform([](int i) { return Item{"item-" + std::to_string(i), i}; });
+  };
+  lb::BackgroundProcessor<Item, Label> first(options_in(dir, client));
+  std::atomic<bool> done{false};
+  std::thread stopper([&] {
+    while (!done.load() && provider.batches_created() < 8) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    first.stop(SIGINT);
+  });
+  const auto stopped = llm::run(first, client, stream(), label_pipeline(), batch_options());
+  done = true;
+  stopper.join();
+  ASSERT_EQ(stopped.status, lb::Status::interrupted) << stopped.reason;
+  ASSERT_EQ(provider.batches_created(), 8) << "30 rows in batches of 4";
+
+  provider.release();
+  lb::BackgroundProcessor<Item, Label> second(options_in(dir, client));
+  const auto resumed = llm::run(second, client, stream(), label_pipeline(), batch_options());
+  ASSERT_EQ(resumed.status, lb::Status::completed) << resumed.reason;
+  EXPECT_EQ(resumed.succeeded, 30U);
+  EXPECT_EQ(provider.batches_created(), 8) << "collected, none made again";
+  EXPECT_EQ(provider.duplicates(), 0);
+  EXPECT_EQ(provider.online_calls(), 0);
+  const auto counts = ok_counts(resumed.journal_file);
+  EXPECT_EQ(counts.size(), 30U);
+  for (const auto& [id, count] : counts) EXPECT_EQ(count, 1) << id;
 }
 
 TEST(LlmRun, CancelOnStopCancelsTheBatchesAtTheProvider) {

@@ -129,6 +129,7 @@ class TypedJob final : public TypedJobBase<Item, Result, F> {
   [[nodiscard]] std::size_t size() const noexcept override { return items_.size(); }
   [[nodiscard]] const std::vector<std::string>& ids() const noexcept override { return ids_; }
 
+  [[nodiscard]] const void* item(std::size_t index) const noexcept override { return &items_[index]; }
   bool attempt(std::size_t worker, std::size_t index, Context& ctx, Failure& failure,
                std::string& result_json) noexcept override {
     return this->attempt_on(items_[index], worker, ctx, failure, result_json);
@@ -195,6 +196,7 @@ class StreamJob final : public TypedJobBase<Item, Result, F> {
     return true;
   }
 
+  [[nodiscard]] const void* item(std::size_t index) const noexcept override { return &*items_[index]; }
   bool attempt(std::size_t worker, std::size_t index, Context& ctx, Failure& failure,
                std::string& result_json) noexcept override {
     return this->attempt_on(*items_[index], worker, ctx, failure, result_json);
@@ -285,6 +287,18 @@ class BackgroundProcessor {
     requires std::invocable<F&, const Item&, Context&>
   Summary<Result> run_deferred(std::span<const Item> items, F&& fn, detail::DeferredRunner& runner) {
     detail::TypedJob<Item, Result, std::remove_reference_t<F>> job(items, fn, options_.id, options_.results, 1);
+    return run_job(job, &runner);
+  }
+
+  /// run_deferred() over any input range, read as run(items, fn) reads it: the runner's
+  /// capacity() bounds the items held in memory.
+  template <std::ranges::input_range R, class F>
+    requires(!std::convertible_to<R, std::span<const Item>>) &&
+            std::convertible_to<std::ranges::range_reference_t<R>, const Item&> &&
+            std::invocable<F&, const Item&, Context&>
+  Summary<Result> run_deferred(R&& items, F&& fn, detail::DeferredRunner& runner) {
+    detail::StreamJob<Item, Result, std::remove_reference_t<R>, std::remove_reference_t<F>> job(
+        items, fn, options_.id, options_.results, 1);
     return run_job(job, &runner);
   }
 

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <ranges>
 #include <span>
 #include <type_traits>
 
@@ -65,8 +66,8 @@ class BatchRunner;
 /// batches, and the answer it hands to the item's callback.
 class LEADSCOUT_LLM_EXPORT BatchSession {
  public:
-  /// `request_of(index)`: the request of the item at `index`.
-  BatchSession(Client& client, const RunOptions& options, std::function<Request(std::size_t)> request_of);
+  /// `request_of(item)`: the request of an item of the run (an Item, type-erased).
+  BatchSession(Client& client, const RunOptions& options, std::function<Request(const void*)> request_of);
   ~BatchSession();
   BatchSession(const BatchSession&) = delete;
   BatchSession& operator=(const BatchSession&) = delete;
@@ -81,30 +82,48 @@ class LEADSCOUT_LLM_EXPORT BatchSession {
   std::unique_ptr<BatchRunner> runner_;
 };
 
-}  // namespace detail
-
-/// Runs `pipeline` over `items` with `proc`: online, each item's request through
-/// client.complete(); or in batch mode through the provider's batch API (the client's first
-/// endpoint: OpenAI's Batch API or Anthropic's Message Batches), journaled so that a resumed run collects the batches already made rather than
-/// making them again. Returns what proc.run() returns.
-template <class Item, class Result>
-batch::Summary<Result> run(batch::BackgroundProcessor<Item, Result>& proc, Client& client,
-                           std::type_identity_t<std::span<const Item>> items, const Pipeline<Item, Result>& pipeline,
-                           const RunOptions& options = {}) {
-  const auto online = [&](const Item& item, batch::Context& ctx) {
-    return detail::outcome_of(pipeline, item, client.complete(ctx, pipeline.request(item)));
+/// llm::run over a span or an input range.
+template <class Item, class Result, class Items>
+batch::Summary<Result> run_items(batch::BackgroundProcessor<Item, Result>& proc, Client& client, Items&& items,
+                                 const Pipeline<Item, Result>& pipeline, const RunOptions& options) {
+  const auto online = [&](const Item& item, batch::Context& ctx) -> batch::Outcome<Result> {
+    return outcome_of(pipeline, item, client.complete(ctx, pipeline.request(item)));
   };
-  if (options.mode == Mode::online) {
-    return proc.run(items, [&](const Item& item, batch::Context& ctx) -> batch::Outcome<Result> { return online(item, ctx); });
-  }
-  detail::BatchSession session(client, options, [&](std::size_t index) { return pipeline.request(items[index]); });
+  if (options.mode == Mode::online) return proc.run(std::forward<Items>(items), online);
+  BatchSession session(client, options,
+                       [&](const void* item) { return pipeline.request(*static_cast<const Item*>(item)); });
   const auto answered = [&](const Item& item, batch::Context& ctx) -> batch::Outcome<Result> {
     const Reply* reply = session.current();
     if (reply == nullptr) return online(item, ctx);
     session.charge(ctx);
-    return detail::outcome_of(pipeline, item, *reply);
+    return outcome_of(pipeline, item, *reply);
   };
-  return proc.run_deferred(items, answered, session.runner());
+  return proc.run_deferred(std::forward<Items>(items), answered, session.runner());
+}
+
+}  // namespace detail
+
+/// Runs `pipeline` over `items` with `proc`: online, each item's request through
+/// client.complete(); or in batch mode through the provider's batch API (the client's first
+/// endpoint: OpenAI's Batch API or Anthropic's Message Batches), journaled so that a resumed run
+/// collects the batches already made rather than making them again. Returns what proc.run()
+/// returns.
+template <class Item, class Result>
+batch::Summary<Result> run(batch::BackgroundProcessor<Item, Result>& proc, Client& client,
+                           std::type_identity_t<std::span<const Item>> items, const Pipeline<Item, Result>& pipeline,
+                           const RunOptions& options = {}) {
+  return detail::run_items(proc, client, items, pipeline, options);
+}
+
+/// run() over any input range, read once as the run goes (a generator, a file reader), as
+/// BackgroundProcessor::run() reads it. In batch mode the items of the open batches stay in
+/// memory: up to 20 × max_batch_requests.
+template <class Item, class Result, std::ranges::input_range R>
+  requires(!std::convertible_to<R, std::span<const Item>>) &&
+          std::convertible_to<std::ranges::range_reference_t<R>, const Item&>
+batch::Summary<Result> run(batch::BackgroundProcessor<Item, Result>& proc, Client& client, R&& items,
+                           const Pipeline<Item, Result>& pipeline, const RunOptions& options = {}) {
+  return detail::run_items(proc, client, std::forward<R>(items), pipeline, options);
 }
 
 }  // namespace leadscout::llm

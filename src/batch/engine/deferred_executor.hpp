@@ -43,6 +43,7 @@ class DeferredExecutor final : public Executor, public DeferredPort {
 
   // ---- DeferredPort (the runner's thread, without the lock) ----
   bool take(std::vector<DeferredAttempt>& out, std::size_t max, std::chrono::milliseconds wait) override;
+  [[nodiscard]] const void* item(std::size_t index) const override { return env_.job.item(index); }
   void finish(const DeferredAttempt& attempt) override;
   void abandon(const DeferredAttempt& attempt) override;
   [[nodiscard]] int note(std::string_view json) override;

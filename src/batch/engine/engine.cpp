@@ -45,7 +45,6 @@ void Engine::request_stop(int signal) noexcept { state_->request_stop(signal); }
 RunStats Engine::run(Job& job) { return state_->run(job); }
 
 RunStats Engine::run(Job& job, DeferredRunner& runner) {
-  if (job.streaming()) throw leadscout::Error("a deferred executor needs the items in a span, not a streamed input");
   state_->set_runner(runner);
   return state_->run(job);
 }
@@ -99,7 +98,8 @@ std::optional<ShardSpec> Engine::State::prepare(Job& job, std::optional<Resume>&
   const std::optional<ShardSpec> wanted_shard = opt_.shard ? opt_.shard : shard_from_env();
   if (job.streaming()) {
     stream_resume_ = std::make_unique<StreamResume>(wanted_shard);
-    feeder_ = std::make_unique<StreamFeeder>(opt_.concurrency, *stream_resume_);
+    const std::size_t in_flight = runner_ != nullptr ? runner_->capacity() : 2 * opt_.concurrency;
+    feeder_ = std::make_unique<StreamFeeder>(in_flight, *stream_resume_);
     job.set_slots(feeder_->slot_count());
   } else {
     resume.emplace(job.ids(), wanted_shard);
@@ -176,6 +176,7 @@ void Engine::State::load_stream() {
   const JournalHeader header = resume.header(opt_.operation, publisher_.started_at());
   resume.replay(journal_, publisher_.files().journal, header, *job_, opt_, log_, report_, reconcile_results());
   end_reconcile();
+  notes_ = resume.notes();
   const StreamFeeder::Chunk chunk = feeder_->read(*job_, feeder_->take_slots(), journal_);
   if (!chunk.error.empty()) throw leadscout::Error(chunk.error);
   std::lock_guard lock(m_);

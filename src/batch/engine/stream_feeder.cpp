@@ -9,8 +9,8 @@
 
 namespace leadscout::batch::detail {
 
-StreamFeeder::StreamFeeder(std::size_t concurrency, StreamResume& resume)
-    : resume_(resume), slot_count_(2 * kChunk + 2 * concurrency) {
+StreamFeeder::StreamFeeder(std::size_t in_flight, StreamResume& resume)
+    : resume_(resume), slot_count_(2 * kChunk + in_flight) {
   free_.reserve(slot_count_);
   for (std::size_t i = slot_count_; i > 0; --i) free_.push_back(i - 1);
 }

@@ -32,8 +32,9 @@ class StreamFeeder {
     std::string error;                ///< the input changed, or reading it failed
   };
 
-  /// Enough slots for two chunks and the retries and stragglers of `concurrency` workers.
-  StreamFeeder(std::size_t concurrency, StreamResume& resume);
+  /// Enough slots for two chunks and `in_flight` items held by the executor (for a worker
+  /// pool, the retries and stragglers of its workers: twice their number).
+  StreamFeeder(std::size_t in_flight, StreamResume& resume);
 
   [[nodiscard]] std::size_t slot_count() const noexcept { return slot_count_; }
   [[nodiscard]] bool ended() const noexcept { return ended_; }

@@ -30,7 +30,11 @@ void StreamResume::on_record(const JournalRecord& r, Job& job, const leadscout::
     if (r.input_end) end_ = r.input_items;
     return;
   }
-  if (r.partial || r.note) return;
+  if (r.note) {
+    notes_.emplace_back(r.note_text);
+    return;
+  }
+  if (r.partial) return;
   const IdDigest digest = id_digest(r.id, stable_hash(r.id));
   if (!r.ok) {
     index_.add(digest, false);

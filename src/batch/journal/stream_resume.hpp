@@ -56,6 +56,8 @@ class StreamResume {
 
   [[nodiscard]] std::size_t dropped_lines() const noexcept { return dropped_lines_; }
   [[nodiscard]] const UsageList& prior_usage() const noexcept { return prior_usage_; }
+  /// A deferred executor's records (Resume::notes()).
+  [[nodiscard]] const std::vector<std::string>& notes() const noexcept { return notes_; }
   /// Heap bytes of the resume index.
   [[nodiscard]] std::size_t index_bytes() const noexcept { return index_.bytes(); }
 
@@ -79,6 +81,7 @@ class StreamResume {
   std::size_t unloadable_ = 0;
   std::size_t dropped_lines_ = 0;
   UsageList prior_usage_;
+  std::vector<std::string> notes_;
 };
 
 }  // namespace leadscout::batch::detail

@@ -39,7 +39,7 @@ std::unique_ptr<BatchApi> api_of(const ResolvedEndpoint& e, const ClientOptions&
 
 }  // namespace
 
-BatchRunner::BatchRunner(ClientState& client, const RunOptions& options, std::function<Request(std::size_t)> request_of)
+BatchRunner::BatchRunner(ClientState& client, const RunOptions& options, std::function<Request(const void*)> request_of)
     : client_(client), options_(options), request_of_(std::move(request_of)),
       api_(api_of(client.endpoints.front(), client.options)),
       budget_(client.endpoints.front().spec.quota, client.endpoints.front().batch_price),
@@ -48,7 +48,10 @@ BatchRunner::BatchRunner(ClientState& client, const RunOptions& options, std::fu
   options_.poll_interval = std::max(options_.poll_interval, milliseconds(1));
 }
 
+std::size_t BatchRunner::capacity() const noexcept { return options_.max_batch_requests * kChunksInFlight; }
+
 void BatchRunner::run(DeferredPort& port) noexcept {
+  port_ = &port;
   try {
     restore(port);
     loop(port);
@@ -76,13 +79,13 @@ void BatchRunner::restore(DeferredPort& port) {
     }
     client_.api.info("LLM batch resumed", {{"batch_id", noted.batch}, {"chunk", noted.chunk}, {"requests", noted.ids.size()}});
     for (const std::string& id : noted.ids) {
-      expected_[id] = noted.chunk;
+      reattached_.expect(id, noted.chunk);
       if (std::string custom = api_->custom_id(id); custom != id) item_of_[custom] = id;
     }
     const auto now = port.clock().now();
     open_.push_back(Open{.chunk = noted.chunk, .batch = std::move(noted.batch), .ids = std::move(noted.ids),
                          .next_poll = now, .interval = std::min(options_.poll_interval, milliseconds(1000)),
-                         .status = {}, .status_since = now, .warned = false, .created = now, .attached = true});
+                         .status = {}, .status_since = now, .warned = false, .created = now});
   }
 }
 
@@ -90,7 +93,7 @@ void BatchRunner::loop(DeferredPort& port) {
   for (;;) {
     if (port.stopping()) return;
     const bool more = take(port);
-    admission_ended_ = !more;
+    if (!more) reattached_.admission_ended();
     budget_wait_ = false;
     submit(port);
     if (!more && held_.empty()) return;
@@ -109,17 +112,17 @@ void BatchRunner::loop(DeferredPort& port) {
 }
 
 bool BatchRunner::take(DeferredPort& port) {
-  // Room for every row of the earlier runs' batches, whose results wait for their items.
-  const std::size_t room = std::max(options_.max_batch_requests * kChunksInFlight,
-                                    expected_.size() + options_.max_batch_requests);
+  const std::size_t room = capacity();
   if (held_.size() >= room) return true;
   std::vector<DeferredAttempt> got;
   const milliseconds wait = open_.empty() && queue_.empty() ? milliseconds(1000) : milliseconds(0);
   const bool more = port.take(got, room - held_.size(), wait);
   std::vector<double> attached;  // the costs of rows at the provider already
+  std::vector<std::pair<std::uint64_t, BatchRow>> returned;  // rows that came back before their item
   for (DeferredAttempt& a : got) {
-    const auto expected = expected_.find(a.id);
-    const std::uint64_t chunk = expected != expected_.end() ? expected->second : 0;
+    std::uint64_t chunk = reattached_.chunk_of(a.id);
+    std::optional<BatchRow> row = reattached_.take_row(a.id);
+    if (!row && !is_open(chunk)) chunk = 0;  // its batch ended without its row: asked again
     held_[a.id] = Held{.attempt = a, .batches = 0, .chunk = chunk};
     if (chunk == 0) {
       enqueue(port, a.id);
@@ -129,8 +132,10 @@ bool BatchRunner::take(DeferredPort& port) {
     const wire::ChatRequest chat = chat_of(a.index, error);
     attached.push_back(error.empty() ? budget_.estimate(estimate_tokens(chat), chat.max_tokens) : 0.0);
     budget_.hold(a.id, attached.back());
+    if (row) returned.emplace_back(chunk, std::move(*row));
   }
   budget_.force(port, attached);
+  for (const auto& [chunk, row] : returned) on_row(port, chunk, row);
   return more;
 }
 
@@ -224,15 +229,9 @@ void BatchRunner::submit_chunk(DeferredPort& port, std::vector<std::string> sent
   }
   Open open{.chunk = chunk, .batch = created.id, .ids = std::move(sent), .next_poll = {},
             .interval = std::min(options_.poll_interval / 16, milliseconds(1000)), .status = created.status,
-            .status_since = port.clock().now(), .warned = false, .created = port.clock().now(), .attached = false};
+            .status_since = port.clock().now(), .warned = false, .created = port.clock().now()};
   schedule(open, port.clock().now());
   open_.push_back(std::move(open));
-}
-
-void BatchRunner::schedule(Open& open, batch::Clock::time_point now) {
-  open.interval = std::clamp(open.interval * 2, milliseconds(1), options_.poll_interval);
-  std::uniform_int_distribution<long long> spread(0, open.interval.count() / 10);
-  open.next_poll = now + open.interval - milliseconds(spread(jitter_));
 }
 
 void BatchRunner::poll(DeferredPort& port, Open& open) {
@@ -243,34 +242,12 @@ void BatchRunner::poll(DeferredPort& port, Open& open) {
     return;
   }
   watch(open, status, port.clock().now());
-  if (!status.ended || awaits_items(open)) {
+  if (!status.ended) {
     schedule(open, port.clock().now());
     return;
   }
   collect(port, open, status);
   open.batch.clear();  // erased by the loop
-}
-
-// A batch runs for up to its 24-hour window; any other status (validating, finalizing,
-// cancelling) should pass within minutes, and one that does not is worth a person's look.
-void BatchRunner::watch(Open& open, const BatchStatus& status, batch::Clock::time_point now) {
-  open.completed = static_cast<std::uint64_t>(std::max<std::int64_t>(status.completed, 0));
-  open.failed = static_cast<std::uint64_t>(std::max<std::int64_t>(status.failed, 0));
-  if (status.status != open.status) {
-    client_.api.info("LLM batch status", {{"batch_id", open.batch}, {"status", status.status},
-                                          {"completed", status.completed}, {"failed", status.failed},
-                                          {"total", status.total}});
-    open.status = status.status;
-    open.status_since = now;
-    open.warned = false;
-    return;
-  }
-  const milliseconds limit = status.status == "in_progress" ? milliseconds(std::chrono::hours(25)) : options_.poll_interval * 60;
-  if (open.warned || now - open.status_since < limit) return;
-  open.warned = true;
-  client_.api.warning("LLM batch stuck", {{"batch_id", open.batch}, {"status", status.status},
-                                          {"in_status_s", std::chrono::duration_cast<std::chrono::seconds>(now - open.status_since).count()},
-                                          {"completed", status.completed}, {"total", status.total}});
 }
 
 void BatchRunner::collect(DeferredPort& port, const Open& open, const BatchStatus& status) {
@@ -286,10 +263,8 @@ void BatchRunner::collect(DeferredPort& port, const Open& open, const BatchStatu
   note(port, done_note(open.chunk));
 }
 
-bool BatchRunner::awaits_items(const Open& open) const {
-  // Once every item was taken, an id not held was finished by an earlier run.
-  if (!open.attached || admission_ended_) return false;
-  return std::any_of(open.ids.begin(), open.ids.end(), [this](const std::string& id) { return !held_.contains(id); });
+bool BatchRunner::is_open(std::uint64_t chunk) const {
+  return chunk != 0 && std::any_of(open_.begin(), open_.end(), [chunk](const Open& o) { return o.chunk == chunk && !o.batch.empty(); });
 }
 
 const std::string& BatchRunner::item_id(const std::string& custom_id) const {
@@ -300,7 +275,11 @@ const std::string& BatchRunner::item_id(const std::string& custom_id) const {
 void BatchRunner::on_row(DeferredPort& port, std::uint64_t chunk, const BatchRow& row) {
   const std::string id = item_id(row.custom_id);
   const auto it = held_.find(id);
-  if (it == held_.end() || it->second.chunk != chunk) return;  // finished already, or not this run's
+  if (it == held_.end()) {
+    (void)reattached_.keep(id, chunk, row);  // for its item, when admitted
+    return;
+  }
+  if (it->second.chunk != chunk) return;  // finished already
   if (row.status_code == 200) {
     finish(port, id, reply_of(id, row), false);
   } else if (retryable_row(row)) {
@@ -349,7 +328,7 @@ void BatchRunner::finish(DeferredPort& port, const std::string& id, Reply reply,
 
 bool BatchRunner::request_at(std::size_t index, Request& out, std::string& error) {
   try {
-    out = request_of_(index);
+    out = request_of_(port_->item(index));
     return true;
   } catch (const std::exception& e) {
     error = std::string("exception: ") + e.what();  // the item fails; the run goes on
@@ -368,28 +347,6 @@ Reply BatchRunner::reply_of(const std::string& id, const BatchRow& row) {
   std::string request_error;
   const bool asked = request_at(held_.at(id).attempt.index, request, request_error);
   return row_reply(client_, endpoint(), api_->api(), id, asked ? &request : nullptr, request_error, row);
-}
-
-void BatchRunner::cancel_open() {
-  for (const Open& open : open_) {
-    if (open.batch.empty()) continue;
-    const BatchStatus status = api_->cancel(open.batch);
-    if (status.error.empty()) {
-      client_.api.warning("LLM batch cancelled", {{"batch_id", open.batch}, {"chunk", open.chunk}});
-    } else {
-      client_.api.error("LLM batch not cancelled", {{"batch_id", open.batch}, {"error", status.error}});
-    }
-  }
-}
-
-void BatchRunner::show(DeferredPort& port) const {
-  std::vector<batch::detail::DeferredBatch> batches;
-  batches.reserve(open_.size());
-  for (const Open& o : open_) {
-    batches.push_back({.id = o.batch, .status = o.status, .requests = o.ids.size(), .completed = o.completed,
-                       .failed = o.failed, .created = o.created, .status_since = o.status_since});
-  }
-  port.show(std::move(batches));
 }
 
 void BatchRunner::note(DeferredPort& port, const std::string& record) {

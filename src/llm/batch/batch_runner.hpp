@@ -16,6 +16,7 @@
 #include "batch/batch_api.hpp"
 #include "batch/batch_budget.hpp"
 #include "batch/batch_cache.hpp"
+#include "batch/reattached.hpp"
 #include "client_state.hpp"
 #include "leadscout/batch/detail/deferred.hpp"
 #include "leadscout/llm/run.hpp"
@@ -31,9 +32,11 @@ class BatchRunner final : public batch::detail::DeferredRunner {
   using DeferredPort = batch::detail::DeferredPort;
   using DeferredAttempt = batch::detail::DeferredAttempt;
 
-  BatchRunner(ClientState& client, const RunOptions& options, std::function<Request(std::size_t)> request_of);
+  /// `request_of(item)`: the request of an item of the run (DeferredPort::item()).
+  BatchRunner(ClientState& client, const RunOptions& options, std::function<Request(const void*)> request_of);
 
   void run(DeferredPort& port) noexcept override;
+  [[nodiscard]] std::size_t capacity() const noexcept override;
   [[nodiscard]] const Reply* current() const noexcept { return current_online_ ? nullptr : &current_; }
   [[nodiscard]] const log::Logger& log() const noexcept { return client_.api; }
   /// The cache that answers or deduplicates the run's requests (BatchCache::enabled()).
@@ -59,7 +62,6 @@ class BatchRunner final : public batch::detail::DeferredRunner {
     bool warned = false;                      ///< the stuck warning of this status was logged
     batch::Clock::time_point created{};       ///< when this run created or re-attached it
     std::uint64_t completed = 0, failed = 0;  ///< rows, as the provider last reported
-    bool attached = false;                    ///< made by an earlier run
   };
   /// Requests gathered for one batch.
   struct Chunk {
@@ -85,15 +87,15 @@ class BatchRunner final : public batch::detail::DeferredRunner {
   /// Makes a batch of `entries`, the requests of the items `sent`.
   void submit_chunk(DeferredPort& port, std::vector<std::string> sent, std::vector<std::string> entries);
   void poll(DeferredPort& port, Open& open);
-  /// An earlier run's batch whose rows this run has not all admitted yet: its results wait.
-  [[nodiscard]] bool awaits_items(const Open& open) const;
+  /// Whether chunk `chunk`'s batch is still waited for.
+  [[nodiscard]] bool is_open(std::uint64_t chunk) const;
   void collect(DeferredPort& port, const Open& open, const BatchStatus& status);
   void on_row(DeferredPort& port, std::uint64_t chunk, const BatchRow& row);
   /// A row that expired, was cancelled or failed retryably: a new batch, online, or failed.
   void again(DeferredPort& port, const std::string& id, const std::string& reason);
   void finish(DeferredPort& port, const std::string& id, Reply reply, bool online);
   [[nodiscard]] Reply reply_of(const std::string& id, const BatchRow& row);
-  /// The pipeline's request of item `index`; false with `error` when it threw.
+  /// The pipeline's request of the item at `index`; false with `error` when it threw.
   bool request_at(std::size_t index, Request& out, std::string& error);
   [[nodiscard]] wire::ChatRequest chat_of(std::size_t index, std::string& schema_error);
   void schedule(Open& open, batch::Clock::time_point now);
@@ -108,15 +110,15 @@ class BatchRunner final : public batch::detail::DeferredRunner {
 
   ClientState& client_;
   RunOptions options_;
-  std::function<Request(std::size_t)> request_of_;
+  std::function<Request(const void*)> request_of_;
+  DeferredPort* port_ = nullptr;  ///< during run()
   std::unique_ptr<BatchApi> api_;
   std::unordered_map<std::string, std::string> item_of_;  ///< custom_id to item id, where they differ
   std::unordered_map<std::string, Held> held_;
   std::deque<std::string> queue_;
   std::vector<Open> open_;
-  std::unordered_map<std::string, std::uint64_t> expected_;  ///< ids of re-attached batches
+  Reattached reattached_;  ///< the items and rows of the batches of earlier runs
   std::uint64_t next_chunk_ = 1;
-  bool admission_ended_ = false;  ///< every item of the run was taken
   bool budget_wait_ = false;      ///< the queue waits for the budget to free
   BatchBudget budget_;
   std::minstd_rand jitter_{0x2545F491U};

@@ -4,7 +4,7 @@
 
 namespace leadscout::llm::detail {
 
-BatchSession::BatchSession(Client& client, const RunOptions& options, std::function<Request(std::size_t)> request_of)
+BatchSession::BatchSession(Client& client, const RunOptions& options, std::function<Request(const void*)> request_of)
     : runner_(std::make_unique<BatchRunner>(*client.state_, options, std::move(request_of))) {}
 
 BatchSession::~BatchSession() = default;

@@ -46,6 +46,8 @@ class LEADSCOUT_BATCH_EXPORT DeferredPort {
   /// Admits up to `max` attempts into `out`, waiting up to `wait` for the first. Returns false
   /// once admission ended (every item admitted or done, or the run stops) and none was added.
   virtual bool take(std::vector<DeferredAttempt>& out, std::size_t max, std::chrono::milliseconds wait) = 0;
+  /// The item of `attempt.index` (an Item of the run), while the attempt is held.
+  [[nodiscard]] virtual const void* item(std::size_t index) const = 0;
   /// Ends `attempt` by running the run's callback for its item on this thread (the callback
   /// reads what the runner prepared for it), then journals the outcome as a worker would.
   virtual void finish(const DeferredAttempt& attempt) = 0;
@@ -85,6 +87,9 @@ class DeferredRunner {
   /// Runs on a thread of the engine: takes attempts, finishes or abandons every one it took,
   /// and returns once take() reports the end or the run stops. Must not throw.
   virtual void run(DeferredPort& port) noexcept = 0;
+  /// The most attempts it holds at once: a streamed input keeps that many items in memory
+  /// besides the chunks being read.
+  [[nodiscard]] virtual std::size_t capacity() const noexcept { return 1024; }
 };
 
 }  // namespace leadscout::batch::detail

@@ -31,6 +31,8 @@ class Job {
     (void)slot;
     return false;
   }
+  /// The item at `index` (an Item of the run): an input position, or a filled slot.
+  [[nodiscard]] virtual const void* item(std::size_t index) const noexcept = 0;
   /// Runs one attempt of item `index` on worker `worker`. On success stages the result (for
   /// commit) and sets `result_json` to its JSON; on failure fills `failure`. Never throws.
   virtual bool attempt(std::size_t worker, std::size_t index, Context& ctx, Failure& failure,
