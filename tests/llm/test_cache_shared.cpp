@@ -46,6 +46,16 @@ json child_results(const fs::path& dir) {
   return json::parse(in, nullptr, false);
 }
 
+/// The cache's warnings in a child's log.
+std::string cache_warnings(const fs::path& dir) {
+  std::ifstream in(dir / "logs" / "all.log");
+  std::string out;
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("LLM cache") != std::string::npos) out += line + "\n";
+  }
+  return out;
+}
+
 // Run by the tests below as a child process; skipped otherwise.
 TEST(LlmCacheChild, RunsTheJob) {
   const char* spec = std::getenv(kChildVariable);
@@ -79,7 +89,7 @@ TEST(LlmCacheShared, TwoProcessesShareOneSqliteFile) {
   ASSERT_TRUE(b.is_object()) << leadscout::test::read_file(dir.path() / "b.out");
   EXPECT_EQ(a.at("labels"), b.at("labels"));
   EXPECT_GE(provider.count(), 40U);
-  EXPECT_LE(provider.count(), 80U);
+  EXPECT_LE(provider.count(), 80U) << cache_warnings(dir.path() / "a") << cache_warnings(dir.path() / "b");
   // A third process after them: every answer is in the file.
   const std::size_t before = provider.count();
   ASSERT_EQ(std::system(child_command(provider.url(), cache, dir.path() / "c", 200, 40).c_str()), 0)

@@ -185,15 +185,17 @@ TEST(LlmRun, AnthropicMessageBatchesGiveTheOnlineLabelsAtHalfTheSpend) {
   EXPECT_NEAR(batched.quotas.at("anthropic").spent_usd, 5 * online_per_item / 2, 1e-12);
 }
 
-/// Runs in batch mode until the provider made `batches` batches, then stops the run.
-lb::Summary<Label> run_until_created(lb::BackgroundProcessor<Item, Label>& proc, llm::Client& client,
-                                     const std::vector<Item>& items, const FakeBatchProvider& provider, int batches) {
+/// Runs in batch mode until the provider made `batches` batches, then stops the run. `items`:
+/// a vector or any input range.
+template <class Items>
+lb::Summary<Label> run_until_created(lb::BackgroundProcessor<Item, Label>& proc, llm::Client& client, Items&& items,
+                                     const FakeBatchProvider& provider, int batches) {
   std::atomic<bool> done{false};
   std::thread stopper([&] {
     while (!done.load() && provider.batches_created() < batches) std::this_thread::sleep_for(std::chrono::milliseconds(2));
     proc.stop(SIGINT);
   });
-  auto summary = llm::run(proc, client, items, label_pipeline(), batch_options());
+  auto summary = llm::run(proc, client, std::forward<Items>(items), label_pipeline(), batch_options());
   done = true;
   stopper.join();
   return summary;
@@ -289,14 +291,7 @@ TEST(LlmRun, AStreamedInputRunsInBatchModeAndAResumeCollectsItsBatches) {
     return std::views::iota(0, 30) | std::views::transform([](int i) { return Item{"item-" + std::to_string(i), i}; });
   };
   lb::BackgroundProcessor<Item, Label> first(options_in(dir, client));
-  std::atomic<bool> done{false};
-  std::thread stopper([&] {
-    while (!done.load() && provider.batches_created() < 8) std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    first.stop(SIGINT);
-  });
-  const auto stopped = llm::run(first, client, stream(), label_pipeline(), batch_options());
-  done = true;
-  stopper.join();
+  const auto stopped = run_until_created(first, client, stream(), provider, 8);
   ASSERT_EQ(stopped.status, lb::Status::interrupted) << stopped.reason;
   ASSERT_EQ(provider.batches_created(), 8) << "30 rows in batches of 4";
 

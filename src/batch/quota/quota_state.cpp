@@ -245,7 +245,6 @@ void QuotaState::record_timeout() noexcept {
   if (overloads) note_overloads(*overloads, true);
 }
 
-
 void QuotaState::learn_limit(TokenBucket& bucket, double configured, double& learned, std::optional<double> limit,
                              std::optional<double> remaining, double claimed_by_others, Clock::time_point now) noexcept {
   if (!limit || *limit <= 0.0) return;

@@ -21,8 +21,11 @@ Reservation QuotaState::reserve_budget(double cost_usd, bool force) {
   {
     const std::lock_guard<std::mutex> guard(mu_);
     const BudgetView b = budget_view();
+    // A shared quota's reservations are every shard's, as the store last said.
+    double reserved = reserved_usd_ + held_usd_;
+    if (shared_ && shared_on_) reserved = std::max(reserved, shared_report_.reserved_usd);
     if (!force && (budget_exhausted_ || b.spent + cost > b.budget + kBudgetSlack)) return Reservation::never;
-    if (!force && b.spent + reserved_usd_ + held_usd_ + cost > b.budget + kBudgetSlack) return Reservation::later;
+    if (!force && b.spent + reserved + cost > b.budget + kBudgetSlack) return Reservation::later;
     held_usd_ += cost;
   }
   if (shared_) push_settled(0.0, 0.0);  // the other shards see the hold

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <system_error>
+#include <thread>
 
 #include "leadscout/error.hpp"
 
@@ -14,6 +15,7 @@ namespace {
 /// PRAGMA user_version of a cache file of this layout; 0 is a new, empty file.
 constexpr int kVersion = 0x6c730001;
 constexpr int kBusyTimeoutMs = 5000;
+constexpr int kRetryMs = 20;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS entries(
@@ -37,6 +39,12 @@ std::string failure_text(sqlite3* db) {
   const int code = sqlite3_errcode(db) & 0xff;
   const std::string message = sqlite3_errmsg(db);
   return code == SQLITE_CORRUPT || code == SQLITE_NOTADB ? "corrupt: " + message : message;
+}
+
+/// Whether the last failure of `db` was another connection's lock.
+bool busy(sqlite3* db) {
+  const int code = db != nullptr ? sqlite3_errcode(db) & 0xff : SQLITE_OK;
+  return code == SQLITE_BUSY || code == SQLITE_LOCKED;
 }
 
 /// Whether `error` from open_locked() is the file's own fault.
@@ -76,6 +84,14 @@ SqliteStore::SqliteStore(std::filesystem::path path, CacheOptions options, log::
   if (path_.has_parent_path()) std::filesystem::create_directories(path_.parent_path(), ec);
   const std::lock_guard lock(mutex_);
   std::string error = open_locked();
+  // A new file that another process is setting up can refuse at once with "database is
+  // locked", without the busy handler's wait (SQLite does not wait where waiting could
+  // deadlock): try again for as long as that wait would last.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+  while (!error.empty() && busy(db_) && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(kRetryMs));
+    error = open_locked();
+  }
   if (error.empty()) return;
   if (db_ == nullptr) throw Error("leadscout::llm: cannot open the LLM cache " + path_.string() + ": " + error);
   if (file_is_bad(error)) {
