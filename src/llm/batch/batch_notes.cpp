@@ -8,12 +8,10 @@
 
 namespace leadscout::llm::detail {
 
-using nlohmann::json;
-
 std::vector<NotedChunk> unfinished_chunks(const std::vector<std::string>& notes, std::uint64_t& next_chunk) {
   std::map<std::uint64_t, NotedChunk> chunks;
   for (const std::string& text : notes) {
-    const json n = json::parse(text, nullptr, false);
+    const nlohmann::json n = nlohmann::json::parse(text, nullptr, false);
     if (!n.is_object() || !n.contains("chunk") || !n["chunk"].is_number_unsigned()) continue;  // another runner's
     const std::uint64_t chunk = n["chunk"].get<std::uint64_t>();
     next_chunk = std::max(next_chunk, chunk + 1);
@@ -46,13 +44,13 @@ std::string chunk_key(std::uint64_t chunk, const std::vector<std::string>& ids) 
 
 std::string chunk_note(std::uint64_t chunk, const std::string& run, const std::string& key,
                        const std::vector<std::string>& ids) {
-  return json{{"chunk", chunk}, {"run", run}, {"key", key}, {"ids", ids}}.dump();
+  return nlohmann::json{{"chunk", chunk}, {"run", run}, {"key", key}, {"ids", ids}}.dump();
 }
 
 std::string batch_note(std::uint64_t chunk, const std::string& batch) {
-  return json{{"chunk", chunk}, {"batch", batch}}.dump();
+  return nlohmann::json{{"chunk", chunk}, {"batch", batch}}.dump();
 }
 
-std::string done_note(std::uint64_t chunk) { return json{{"chunk", chunk}, {"done", true}}.dump(); }
+std::string done_note(std::uint64_t chunk) { return nlohmann::json{{"chunk", chunk}, {"done", true}}.dump(); }
 
 }  // namespace leadscout::llm::detail
