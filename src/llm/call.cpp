@@ -123,8 +123,8 @@ CallResult call_endpoint(const ResolvedEndpoint& e, const wire::ChatRequest& req
                          milliseconds timeout) {
   CallResult out;
   const std::int64_t tokens = estimate_tokens(request);
-  batch::Permit permit = ctx.acquire(
-      e.spec.quota, batch::Usage{.tokens = tokens, .cost_usd = e.price.cost(tokens - request.max_tokens, request.max_tokens)});
+  batch::Permit permit =
+      ctx.acquire(e.spec.quota, batch::Usage{.tokens = tokens, .cost_usd = e.price.estimate(tokens, request.max_tokens)});
   if (!permit) {
     out.failure = permit.failure();
     out.outcome = out.failure.reason;

@@ -16,6 +16,10 @@ struct Price {
     return (static_cast<double>(input_tokens) * input_per_mtok + static_cast<double>(output_tokens) * output_per_mtok) /
            1e6;
   }
+  /// What a request of `tokens` in all may cost: max_tokens of them output, the rest input.
+  [[nodiscard]] double estimate(std::int64_t tokens, std::int64_t max_tokens) const noexcept {
+    return cost(tokens - max_tokens, max_tokens);
+  }
 };
 
 /// A row of the built-in table.

@@ -29,6 +29,7 @@ class FakeBatchProvider {
     int polls = 2;                 ///< retrieves before a batch ends
     bool hold = false;             ///< batches never end while set
     std::string hold_as = "in_progress";  ///< the status of a held batch
+    int hold_from = 0;             ///< hold applies to the batches from the Nth (0-based) on
     int expire_batches = 0;        ///< the first N batches expire with their odd rows unanswered
     std::set<std::string> refuse{};///< custom_ids answered with a 400
   };
@@ -207,15 +208,16 @@ class FakeBatchProvider {
       if (b.id != id) continue;
       const bool over = b.object.value("status", "") == "completed" || b.object.value("status", "") == "expired" ||
                         b.object.value("processing_status", "") == "ended";
-      if (!settings_.hold && ++b.polls >= settings_.polls && !over) {
+      const bool held = settings_.hold && static_cast<int>(n) >= settings_.hold_from;
+      if (!held && ++b.polls >= settings_.polls && !over) {
         const bool expire = static_cast<int>(n) < settings_.expire_batches;
         if (b.anthropic) {
           finish_anthropic(b, expire);
         } else {
           finish(b, expire);
         }
-      } else if (b.object.value("status", "") == "validating" || (settings_.hold && !b.anthropic)) {
-        b.object["status"] = settings_.hold ? settings_.hold_as : "in_progress";
+      } else if (b.object.value("status", "") == "validating" || (held && !b.anthropic)) {
+        b.object["status"] = held ? settings_.hold_as : "in_progress";
       }
       res.set_content(b.object.dump(), "application/json");
       return;

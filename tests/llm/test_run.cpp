@@ -480,3 +480,50 @@ TEST(LlmRunBudget, OnlyTheRowsTheBudgetCanPayAreSubmittedAndAResumeFinishesTheRe
   EXPECT_EQ(counts.size(), 10U);
   for (const auto& [id, count] : counts) EXPECT_EQ(count, 1) << id;
 }
+
+// A row asked online after its batch expired, while other batches hold most of the budget: its
+// call waits until their rows settle. (Its permit would otherwise wait for holds that only the
+// runner, blocked in that call, releases.)
+TEST(LlmRunBudget, AnOnlineFallbackWaitsForTheOpenBatchesToSettleInsteadOfBlockingThem) {
+  TempDir dir;
+  init_logging(dir.path());
+  // Batch 1 ends at once, its second row expired; batches 2 and 3 stay at the provider.
+  FakeBatchProvider provider({.hold = true, .hold_from = 1, .expire_batches = 1});
+  llm::Client client = priced_client(provider.url());
+  // A row's estimate: its text at 4 characters a token plus max_tokens, $1 a token in a batch
+  // and $2 online. The budget holds the 6 rows' batches, but not the expired row's online call
+  // beside the 4 rows still held and the $110 the answered row cost.
+  const std::size_t text = std::string("Classify the name.").size() + std::string("item-0").size() +
+                           nlohmann::json::parse(kLabelSchema).dump().size();
+  const double row = static_cast<double>((text + 3) / 4 + 1000);
+  const double budget = 6 * row + 55;
+  lb::BackgroundProcessor<Item, Label> proc(budget_options(dir, client, budget));
+  llm::RunOptions o = batch_options();
+  o.max_batch_requests = 2;
+  o.resubmit = 0;
+  lb::Summary<Label> summary;
+  std::atomic<bool> done{false};
+  std::thread run([&] {
+    summary = llm::run(proc, client, make_items(6), long_answer_pipeline(), o);
+    done = true;
+  });
+  lb::QuotaReport waiting;
+  for (int i = 0; i < 5000 && !(waiting.spent_usd > 0 && waiting.reserved_usd < 5 * row); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    if (provider.batches_created() == 3) waiting = lb::read_progress(dir / "progress/test_op.json").quotas["openai"];
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_NEAR(waiting.spent_usd, 110, 1e-6) << "batch 1's answered row";
+  EXPECT_NEAR(waiting.reserved_usd, 4 * row, 1e-6) << "batches 2 and 3";
+  EXPECT_EQ(provider.online_calls(), 0) << "the call waits while it does not fit";
+  provider.release();
+  for (int i = 0; i < 1000 && !done; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  const bool finished = done;
+  if (!finished) proc.stop(SIGINT);
+  run.join();
+  ASSERT_TRUE(finished) << "the run stopped making progress";
+  ASSERT_EQ(summary.succeeded, 6U) << summary.reason;
+  EXPECT_EQ(provider.online_calls(), 1);
+  EXPECT_LE(summary.quotas.at("openai").spent_usd, budget);
+  for (const auto& [id, count] : ok_counts(summary.journal_file)) EXPECT_EQ(count, 1) << id;
+}

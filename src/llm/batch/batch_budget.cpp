@@ -24,6 +24,13 @@ std::size_t BatchBudget::reserve(DeferredPort& port, std::span<const double> cos
   return 0;
 }
 
+Reservation BatchBudget::fits(DeferredPort& port, double cost) {
+  const Reservation r = port.reserve(quota_, cost, false);
+  if (r == Reservation::granted) port.release(quota_, cost);
+  if (r == Reservation::never) port.budget_exhausted(quota_);
+  return r;
+}
+
 void BatchBudget::force(DeferredPort& port, std::span<const double> costs) {
   const double cost = std::accumulate(costs.begin(), costs.end(), 0.0);
   if (cost > 0) (void)port.reserve(quota_, cost, true);

@@ -22,13 +22,16 @@ class BatchBudget {
 
   /// What a row may cost: `estimated_tokens` (estimate_tokens()), max_tokens of them output.
   [[nodiscard]] double estimate(std::int64_t estimated_tokens, std::int64_t max_tokens) const {
-    return price_.cost(estimated_tokens - max_tokens, max_tokens);
+    return price_.estimate(estimated_tokens, max_tokens);
   }
 
   /// Reserves the longest leading part of `costs` the budget holds now, halving on a refusal,
   /// and returns its length. 0 when not even the first row fits: `wait` is set when it may fit
   /// once other spend settles; else the budget is exhausted and the run stops.
   [[nodiscard]] std::size_t reserve(DeferredPort& port, std::span<const double> costs, bool& wait);
+  /// Whether `cost` fits the budget now, beside everything reserved (nothing is held); a cost
+  /// that never fits stops the run.
+  [[nodiscard]] batch::detail::Reservation fits(DeferredPort& port, double cost);
   /// Reserves `costs` whatever the budget says: rows at the provider already (a resume).
   void force(DeferredPort& port, std::span<const double> costs);
   /// Notes that row `id` holds `cost` of what reserve() or force() reserved.

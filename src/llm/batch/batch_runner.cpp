@@ -96,6 +96,7 @@ void BatchRunner::loop(DeferredPort& port) {
     if (!more) reattached_.admission_ended();
     budget_wait_ = false;
     submit(port);
+    go_online(port);
     if (!more && held_.empty()) return;
     const auto now = port.clock().now();
     auto wake = now + options_.poll_interval;
@@ -297,7 +298,7 @@ void BatchRunner::again(DeferredPort& port, const std::string& id, const std::st
   if (held.batches <= options_.resubmit) {
     queue_.push_back(id);
   } else if (options_.online_fallback) {
-    finish(port, id, Reply(), true);
+    online_.push_back(id);
   } else {
     finish(port, id, failed(reason), false);
   }
@@ -319,10 +320,27 @@ void BatchRunner::finish(DeferredPort& port, const std::string& id, Reply reply,
     if (answer) {
       finish_cached(port, waiting, *answer);
     } else if (online) {
-      finish(port, waiting, Reply(), true);
+      online_.push_back(waiting);
     } else {
       enqueue(port, waiting);
     }
+  }
+}
+
+void BatchRunner::go_online(DeferredPort& port) {
+  while (!online_.empty() && !port.stopping() && !budget_wait_) {
+    const auto it = held_.find(online_.front());
+    if (it != held_.end()) {
+      std::string error;
+      const wire::ChatRequest chat = chat_of(it->second.attempt.index, error);
+      const double cost = error.empty() ? endpoint().price.estimate(estimate_tokens(chat), chat.max_tokens) : 0.0;
+      const batch::detail::Reservation fit = budget_.fits(port, cost);
+      if (fit == batch::detail::Reservation::later) budget_wait_ = true;
+      if (fit != batch::detail::Reservation::granted) return;
+    }
+    const std::string id = std::move(online_.front());
+    online_.pop_front();
+    finish(port, id, Reply(), true);
   }
 }
 

@@ -84,6 +84,9 @@ class BatchRunner final : public batch::detail::DeferredRunner {
   /// Reserves the chunk's cost and makes a batch of the rows the budget holds; the rest go back
   /// to the head of the queue.
   void send(DeferredPort& port, Chunk chunk);
+  /// Asks the rows of online_ online, each once its call fits the budget beside what this run's
+  /// batches hold: its permit would otherwise wait for holds only this thread releases.
+  void go_online(DeferredPort& port);
   /// Makes a batch of `entries`, the requests of the items `sent`.
   void submit_chunk(DeferredPort& port, std::vector<std::string> sent, std::vector<std::string> entries);
   void poll(DeferredPort& port, Open& open);
@@ -116,10 +119,11 @@ class BatchRunner final : public batch::detail::DeferredRunner {
   std::unordered_map<std::string, std::string> item_of_;  ///< custom_id to item id, where they differ
   std::unordered_map<std::string, Held> held_;
   std::deque<std::string> queue_;
+  std::deque<std::string> online_;  ///< rows to ask online (RunOptions::online_fallback)
   std::vector<Open> open_;
   Reattached reattached_;  ///< the items and rows of the batches of earlier runs
   std::uint64_t next_chunk_ = 1;
-  bool budget_wait_ = false;      ///< the queue waits for the budget to free
+  bool budget_wait_ = false;      ///< the queue or online_ waits for the budget to free
   BatchBudget budget_;
   std::minstd_rand jitter_{0x2545F491U};
   BatchCache cache_;
