@@ -29,7 +29,7 @@ echo "== logging: leadscout vs plain spdlog, disabled event"
 # Five repetitions, medians kept: single runs of the caller and throughput cases swing by 2x on a busy VM.
 "$build_dir/bench/log/bench_logging" --benchmark_format=json --benchmark_out="$out/logging.json" \
   --benchmark_out_format=json --benchmark_repetitions=5 --benchmark_report_aggregates_only=true >/dev/null
-echo "== logging latency from a thread's first call: leadscout, leadscout after preallocate(), spdlog async"
+echo "== logging latency from a thread's first call: leadscout, leadscout after preallocate(), spdlog async, and leadscout without fields and at a level not written"
 "$build_dir/bench/log/bench_latency" --runs 5 >"$out/latency.txt"
 echo "== batch: no-op items and resume ($items items)"
 LEADSCOUT_BENCH_ITEMS=$items "$build_dir/bench/batch/bench_batch" --benchmark_out="$out/batch.json" \

@@ -5,7 +5,8 @@
 // logs from a new thread, so a run sees everything a thread's first calls pay. Each call is
 // timed with steady_clock, less the cost of the two clock reads. Cases: leadscout (routed JSON
 // files, async), leadscout after preallocate() on the thread, spdlog's async logger with the
-// same JSON line formatted by hand. Runs alternate between the cases, so a change in the
+// same JSON line formatted by hand, and two that show where leadscout's time goes: the call with
+// no fields, and the reference event at a level not written. Runs alternate between the cases, so a change in the
 // machine's load hits all of them alike.
 //
 //   build/release/bench/log/bench_latency [--runs N]    (default 5 runs of each case)
@@ -77,9 +78,22 @@ std::vector<double> timed_calls(Prepare prepare, Event event, double timer_ns) {
   return samples;
 }
 
-enum class Subject { leadscout, leadscout_preallocated, spdlog };
+// The last two show where the reference event's time goes: the same call with no fields, and
+// the call at a level the logger does not write (the level check alone).
+enum class Subject { leadscout, leadscout_preallocated, spdlog, leadscout_no_fields, leadscout_disabled };
 
-void leadscout_run(bool preallocate, double timer_ns, std::vector<double>& samples) {
+/// The reference event, at `level`.
+template <ll::Level level>
+void reference_event(const ll::Logger& log, int i) {
+  log.log(level, "Item processed", {{"item_id", i},
+                                    {"name", "MOKGADI MOTALE"},
+                                    {"result", "african"},
+                                    {"confidence", 0.85},
+                                    {"provider", "anthropic"},
+                                    {"elapsed_ms", 412}});
+}
+
+void leadscout_run(Subject subject, double timer_ns, std::vector<double>& samples) {
   const fs::path dir = scratch_dir("leadscout");
   ll::Config cfg;
   cfg.dir = dir;
@@ -87,16 +101,17 @@ void leadscout_run(bool preallocate, double timer_ns, std::vector<double>& sampl
   cfg.retention_days = 0;
   ll::init(cfg);
   const ll::Logger log = ll::get("production");
-  samples = timed_calls([preallocate] { if (preallocate) ll::preallocate(); },
-                        [&log](int i) {
-                          log.info("Item processed", {{"item_id", i},
-                                                      {"name", "MOKGADI MOTALE"},
-                                                      {"result", "african"},
-                                                      {"confidence", 0.85},
-                                                      {"provider", "anthropic"},
-                                                      {"elapsed_ms", 412}});
-                        },
-                        timer_ns);
+  switch (subject) {
+    case Subject::leadscout_no_fields:
+      samples = timed_calls([] {}, [&log](int) { log.info("Item processed"); }, timer_ns);
+      break;
+    case Subject::leadscout_disabled:
+      samples = timed_calls([] {}, [&log](int i) { reference_event<ll::Level::debug>(log, i); }, timer_ns);
+      break;
+    default:
+      samples = timed_calls([subject] { if (subject == Subject::leadscout_preallocated) ll::preallocate(); },
+                            [&log](int i) { reference_event<ll::Level::info>(log, i); }, timer_ns);
+  }
   ll::shutdown();
   fs::remove_all(dir);
 }
@@ -130,7 +145,7 @@ std::vector<double> run_in_child(Subject subject, double timer_ns) {
     if (subject == Subject::spdlog) {
       spdlog_run(timer_ns, samples);
     } else {
-      leadscout_run(subject == Subject::leadscout_preallocated, timer_ns, samples);
+      leadscout_run(subject, timer_ns, samples);
     }
     const auto* bytes = reinterpret_cast<const char*>(samples.data());
     std::size_t left = samples.size() * sizeof(double);
@@ -176,7 +191,9 @@ int main(int argc, char** argv) {
   }
   std::vector<Case> cases{{"leadscout", Subject::leadscout, {}, {}},
                           {"leadscout, preallocate() first", Subject::leadscout_preallocated, {}, {}},
-                          {"spdlog async, JSON by hand", Subject::spdlog, {}, {}}};
+                          {"spdlog async, JSON by hand", Subject::spdlog, {}, {}},
+                          {"leadscout, the event without fields", Subject::leadscout_no_fields, {}, {}},
+                          {"leadscout, a level not written", Subject::leadscout_disabled, {}, {}}};
   const double timer_ns = timer_cost_ns();
   for (int r = 0; r < runs; ++r) {
     for (Case& c : cases) {
