@@ -208,10 +208,6 @@ if [ -f "$output" ]; then
   echo "   results   $output ($(($(wc -l <"$output") - 1)) rows)"
   head -n 4 "$output" | sed 's/^/             /'
 fi
-local_output=${output%.*}_local.${output##*.}
-if [ "$batch" = 1 ] && [ -f "$local_output" ]; then
-  echo "   local     $local_output (the leads the rules answered, before the batches)"
-fi
 echo "   logs      $log_dir"
 find "$log_dir" -type f | sort | while read -r f; do
   printf '             %-60s %8s bytes\n' "$f" "$(stat -c %s "$f")"

@@ -17,3 +17,10 @@ struct Classification {
   double confidence = 0.0;
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Classification, label, confidence)
+
+/// What the provider answers about a lead, in the leadscout::llm examples.
+struct Label {
+  std::string label;
+  double confidence = 0.0;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Label, label, confidence)

@@ -10,13 +10,6 @@
 
 #include "doc_types.hpp"
 
-/// What the provider answers about a lead.
-struct Label {
-  std::string label;
-  double confidence = 0.0;
-};
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Label, label, confidence)
-
 int main() {
   const std::vector<Lead> leads = {{"1", "DIEMBY LUBAMBO"}};
   // @example@

@@ -12,12 +12,6 @@
 
 #include "doc_types.hpp"
 
-struct Label {
-  std::string origin;
-};
-inline void to_json(nlohmann::json& j, const Label& l) { j = nlohmann::json{{"origin", l.origin}}; }
-inline void from_json(const nlohmann::json& j, Label& l) { j.at("origin").get_to(l.origin); }
-
 struct Response {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;

@@ -11,9 +11,7 @@
 #include <cstdio>
 #include <exception>
 #include <fstream>
-#include <map>
 #include <memory>
-#include <span>
 #include <string>
 #include <vector>
 
@@ -145,46 +143,12 @@ lb::ResultsSink results_sink(const std::filesystem::path& path) {
   return path.extension() == ".jsonl" ? lb::jsonl_results(path) : lb::csv_results(path);
 }
 
-/// Adds the counts of `from` (an earlier run of the same command) to `into`.
-void add_counts(lb::Summary<demo::Classification>& into, const lb::Summary<demo::Classification>& from) {
-  into.total += from.total;
-  into.succeeded += from.succeeded;
-  into.failed += from.failed;
-  into.remaining += from.remaining;
-  for (const auto& [name, value] : from.metrics) into.metrics[name] += value;
-}
-
-/// --llm-batch: the leads the rules answer run first, as "<operation>_local" into
-/// <output>_local; the leads that need the model then go through the provider's batch API as
-/// <operation> into the output. Both runs are journaled: the same command resumes either, and
-/// the batches already made are collected, not made again. Returns the first run's summary when
-/// it did not complete, else the second's with the first's counts added.
+/// --llm-batch: one run whose leads the rules answer are classified at once, and whose other
+/// leads go through the provider's batch API. It is journaled: the same command resumes it, and
+/// the batches already made are collected, not made again.
 lb::Summary<demo::Classification> run_with_llm_batches(const demo::DemoOptions& o, lb::Options opt, demo::LeadStream& stream,
-                                                       llm::Client& client, const demo::Classifier& classifier,
-                                                       std::shared_ptr<bool>& monitoring_failed) {
+                                                       llm::Client& client, const demo::Classifier& classifier) {
   const ll::Logger clog = ll::get("classification");
-  std::vector<demo::Lead> local, asked;
-  std::map<std::string, demo::Classification, std::less<>> answered;
-  for (const demo::Lead& lead : stream) {
-    if (auto c = classifier.classify(lead.name, clog)) {
-      answered.emplace(lead.id, std::move(*c));
-      local.push_back(lead);
-    } else {
-      asked.push_back(lead);
-    }
-  }
-  const std::filesystem::path output = o.output_path();
-  lb::Options local_opt = opt;
-  local_opt.operation = o.operation + "_local";
-  local_opt.results = results_sink(output.parent_path() / (output.stem().string() + "_local" + output.extension().string()));
-  lb::BackgroundProcessor<demo::Lead, demo::Classification> local_proc(local_opt);
-  const auto local_summary = local_proc.run(std::span<const demo::Lead>(local), [&](const demo::Lead& lead, lb::Context& ctx) {
-    return lb::Outcome<demo::Classification>(count(ctx, answered.find(lead.id)->second));
-  });
-  if (local_summary.status != lb::Status::completed) return local_summary;
-
-  opt.results = results_sink(output);
-  monitoring_failed = attach_monitoring(opt);
   lb::BackgroundProcessor<demo::Lead, demo::Classification> proc(opt);
   const std::string provider(llm::to_string(client.options().endpoints.front().api));
   const llm::Pipeline<demo::Lead, demo::Classification> pipeline{
@@ -192,19 +156,19 @@ lb::Summary<demo::Classification> run_with_llm_batches(const demo::DemoOptions& 
       .result = [&provider](const demo::Lead& lead, const llm::Reply& reply) -> lb::Outcome<demo::Classification> {
         const demo::Answer answer = demo::read_answer(reply.json());
         return demo::Classification{lead.name, answer.label, answer.confidence, "llm", provider};
+      },
+      .local = [&](const demo::Lead& lead) -> std::optional<lb::Outcome<demo::Classification>> {
+        if (auto c = classifier.classify(lead.name, clog)) return std::move(*c);
+        return std::nullopt;
+      },
+      .on_outcome = [](const demo::Lead&, const lb::Outcome<demo::Classification>& outcome, lb::Context& ctx) {
+        if (outcome.ok()) count(ctx, outcome.value());
       }};
   const llm::RunOptions batch{.mode = llm::Mode::batch,
                               .max_batch_requests = o.batch_requests,
                               .poll_interval = o.batch_poll_interval,
                               .cancel_on_stop = o.cancel_batches};
-  lb::Summary<demo::Classification> summary = llm::run(proc, client, std::span<const demo::Lead>(asked), pipeline, batch);
-  // The pipeline's result sees no context to count in: the answers of this run are counted here.
-  for (const auto& [id, c] : summary.results) {
-    ++summary.metrics["classified_by_llm"];
-    if (c.label == demo::kAfrican) ++summary.metrics["african_businesses"];
-  }
-  add_counts(summary, local_summary);
-  return summary;
+  return llm::run(proc, client, stream, pipeline, batch);
 }
 
 int run(const demo::DemoOptions& o, const ll::Config& log_config) {
@@ -269,13 +233,13 @@ int run(const demo::DemoOptions& o, const ll::Config& log_config) {
   auto monitoring_failed = std::make_shared<bool>(false);
   lb::Summary<demo::Classification> summary;
   try {
+    // Each classified lead is appended as it finishes; a resumed run completes the file.
+    opt.results = results_sink(output);
+    if (o.input.empty()) opt.expected_total = o.leads;
+    monitoring_failed = attach_monitoring(opt);
     if (o.llm_batch) {
-      summary = run_with_llm_batches(o, opt, *leads, *client, classifier, monitoring_failed);
+      summary = run_with_llm_batches(o, opt, *leads, *client, classifier);
     } else {
-      // Each classified lead is appended as it finishes; a resumed run completes the file.
-      opt.results = results_sink(output);
-      if (o.input.empty()) opt.expected_total = o.leads;
-      monitoring_failed = attach_monitoring(opt);
       lb::BackgroundProcessor<demo::Lead, demo::Classification> processor(opt);
       summary = processor.run(*leads, classify);
     }

@@ -400,6 +400,62 @@ TEST(LlmRun, RowsRefusedWithA4xxAreFailedItemsWithTheProvidersError) {
   EXPECT_EQ(lb::exit_code(summary), 5);
 }
 
+// pipeline.local answers the even items: they are never sent, and land in the journal and the
+// results with the others; pipeline.on_outcome counts each item's outcome.
+void expect_local_answers_are_not_sent(llm::Mode mode) {
+  TempDir dir;
+  init_logging(dir.path());
+  FakeBatchProvider provider({});
+  llm::Client client = client_of(provider.url());
+  lb::BackgroundProcessor<Item, Label> proc(options_in(dir, client));
+  llm::Pipeline<Item, Label> pipeline = label_pipeline();
+  pipeline.local = [](const Item& item) -> std::optional<lb::Outcome<Label>> {
+    if (item.value % 2 == 0) return Label{"by-rule", 1.0};
+    return std::nullopt;
+  };
+  pipeline.on_outcome = [](const Item&, const lb::Outcome<Label>& outcome, lb::Context& ctx) {
+    ctx.metric(outcome.value().label, 1);
+  };
+  llm::RunOptions o = batch_options();
+  o.mode = mode;
+  const auto summary = llm::run(proc, client, make_items(10), pipeline, o);
+  ASSERT_EQ(summary.succeeded, 10U) << summary.reason;
+  EXPECT_EQ(summary.metrics.at("by-rule"), 5) << "on_outcome sees every outcome, with its context";
+  EXPECT_EQ(summary.metrics.at("english"), 5);
+  EXPECT_EQ(provider.online_calls() + provider.batch_rows(), 5) << "the odd items only";
+  EXPECT_EQ(mode == llm::Mode::online ? provider.batch_rows() : provider.online_calls(), 0);
+  ASSERT_EQ(summary.results.size(), 10U);
+  for (const auto& [id, label] : summary.results) {
+    EXPECT_EQ(label.label, std::stoi(id.substr(5)) % 2 == 0 ? "by-rule" : "english") << id;
+  }
+  const auto counts = ok_counts(summary.journal_file);
+  EXPECT_EQ(counts.size(), 10U);
+  for (const auto& [id, count] : counts) EXPECT_EQ(count, 1) << id;
+}
+
+TEST(LlmRun, ItemsThePipelineAnswersLocallyAreNeverAskedOnline) { expect_local_answers_are_not_sent(llm::Mode::online); }
+
+TEST(LlmRun, ItemsThePipelineAnswersLocallyNeverGoIntoABatch) { expect_local_answers_are_not_sent(llm::Mode::batch); }
+
+TEST(LlmRun, ALocalAnswerThatThrowsFailsItsItemAndTheRunGoesOn) {
+  TempDir dir;
+  init_logging(dir.path());
+  FakeBatchProvider provider({});
+  llm::Client client = client_of(provider.url());
+  lb::BackgroundProcessor<Item, Label> proc(options_in(dir, client));
+  llm::Pipeline<Item, Label> pipeline = label_pipeline();
+  pipeline.local = [](const Item& item) -> std::optional<lb::Outcome<Label>> {
+    if (item.id == "item-1") throw std::runtime_error("no rule");
+    return std::nullopt;
+  };
+  const auto summary = llm::run(proc, client, make_items(3), pipeline, batch_options());
+  EXPECT_EQ(summary.succeeded, 2U) << summary.reason;
+  ASSERT_EQ(summary.failures.size(), 1U);
+  EXPECT_EQ(summary.failures.front().id, "item-1");
+  EXPECT_EQ(summary.failures.front().reason, "exception: no rule");
+  EXPECT_EQ(provider.batch_rows(), 2);
+}
+
 }  // namespace
 
 // ---- the budget ---------------------------------------------------------------------------------

@@ -8,11 +8,14 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <ranges>
 #include <span>
 #include <type_traits>
+#include <utility>
 
 #include "leadscout/batch/context.hpp"
 #include "leadscout/batch/detail/deferred.hpp"
@@ -30,6 +33,13 @@ struct Pipeline {
   std::function<Request(const Item&)> request{};  ///< the question for an item
   /// The item's result from a successful reply (its JSON checked against the request's schema).
   std::function<batch::Outcome<Result>(const Item&, const Reply&)> result{};
+  /// Optional: the item's outcome without the model (a rule, a lookup), or nullopt to ask the
+  /// model. Asked first, in either mode: the items it answers are never sent, and are journaled
+  /// and written to the results like the others. An exception is a failed attempt, as in run().
+  std::function<std::optional<batch::Outcome<Result>>(const Item&)> local{};
+  /// Optional: called in the item's callback with its outcome, whichever step gave it, in either
+  /// mode: the place to count it with ctx.metric(), which the journal keeps for a resume.
+  std::function<void(const Item&, const batch::Outcome<Result>&, batch::Context&)> on_outcome{};
 };
 
 /// How llm::run asks.
@@ -67,7 +77,10 @@ class BatchRunner;
 class LEADSCOUT_LLM_EXPORT BatchSession {
  public:
   /// `request_of(item)`: the request of an item of the run (an Item, type-erased).
-  BatchSession(Client& client, const RunOptions& options, std::function<Request(const void*)> request_of);
+  /// `answered_locally(item)`: true when the pipeline answers the item without the model; its
+  /// callback then runs at once, with current() null. May be empty.
+  BatchSession(Client& client, const RunOptions& options, std::function<Request(const void*)> request_of,
+               std::function<bool(const void*)> answered_locally);
   ~BatchSession();
   BatchSession(const BatchSession&) = delete;
   BatchSession& operator=(const BatchSession&) = delete;
@@ -86,17 +99,49 @@ class LEADSCOUT_LLM_EXPORT BatchSession {
 template <class Item, class Result, class Items>
 batch::Summary<Result> run_items(batch::BackgroundProcessor<Item, Result>& proc, Client& client, Items&& items,
                                  const Pipeline<Item, Result>& pipeline, const RunOptions& options) {
+  const auto observed = [&](const Item& item, batch::Context& ctx, batch::Outcome<Result> outcome) {
+    if (pipeline.on_outcome) pipeline.on_outcome(item, outcome, ctx);
+    return outcome;
+  };
+  const auto ask_online = [&](const Item& item, batch::Context& ctx) {
+    return observed(item, ctx, outcome_of(pipeline, item, client.complete(ctx, pipeline.request(item))));
+  };
   const auto online = [&](const Item& item, batch::Context& ctx) -> batch::Outcome<Result> {
-    return outcome_of(pipeline, item, client.complete(ctx, pipeline.request(item)));
+    std::optional<batch::Outcome<Result>> answer;
+    if (pipeline.local) answer = pipeline.local(item);
+    return answer ? observed(item, ctx, std::move(*answer)) : ask_online(item, ctx);
   };
   if (options.mode == Mode::online) return proc.run(std::forward<Items>(items), online);
-  BatchSession session(client, options,
-                       [&](const void* item) { return pipeline.request(*static_cast<const Item*>(item)); });
+  // The runner asks pipeline.local before it queues an item; the answer (or what it threw)
+  // waits here for the item's callback, which the runner then calls at once, on its thread.
+  std::optional<batch::Outcome<Result>> local_answer;
+  std::exception_ptr local_error;
+  std::function<bool(const void*)> answered_locally;
+  if (pipeline.local) {
+    answered_locally = [&](const void* item) {
+      try {
+        local_answer = pipeline.local(*static_cast<const Item*>(item));
+        return local_answer.has_value();
+      } catch (...) {
+        local_error = std::current_exception();
+        return true;
+      }
+    };
+  }
+  BatchSession session(
+      client, options, [&](const void* item) { return pipeline.request(*static_cast<const Item*>(item)); },
+      std::move(answered_locally));
   const auto answered = [&](const Item& item, batch::Context& ctx) -> batch::Outcome<Result> {
+    if (local_error) std::rethrow_exception(std::exchange(local_error, nullptr));  // a failed attempt, as in run()
+    if (local_answer) {
+      batch::Outcome<Result> answer = std::move(*local_answer);
+      local_answer.reset();
+      return observed(item, ctx, std::move(answer));
+    }
     const Reply* reply = session.current();
-    if (reply == nullptr) return online(item, ctx);
+    if (reply == nullptr) return ask_online(item, ctx);
     session.charge(ctx);
-    return outcome_of(pipeline, item, *reply);
+    return observed(item, ctx, outcome_of(pipeline, item, *reply));
   };
   return proc.run_deferred(std::forward<Items>(items), answered, session.runner());
 }

@@ -39,8 +39,9 @@ std::unique_ptr<BatchApi> api_of(const ResolvedEndpoint& e, const ClientOptions&
 
 }  // namespace
 
-BatchRunner::BatchRunner(ClientState& client, const RunOptions& options, std::function<Request(const void*)> request_of)
-    : client_(client), options_(options), request_of_(std::move(request_of)),
+BatchRunner::BatchRunner(ClientState& client, const RunOptions& options, std::function<Request(const void*)> request_of,
+                         std::function<bool(const void*)> answered_locally)
+    : client_(client), options_(options), request_of_(std::move(request_of)), answered_locally_(std::move(answered_locally)),
       api_(api_of(client.endpoints.front(), client.options)),
       budget_(client.endpoints.front().spec.quota, client.endpoints.front().batch_price),
       cache_(client.cache.get(), client.endpoints.front().spec.api, client.endpoints.front().spec.model) {
@@ -126,7 +127,11 @@ bool BatchRunner::take(DeferredPort& port) {
     if (!row && !is_open(chunk)) chunk = 0;  // its batch ended without its row: asked again
     held_[a.id] = Held{.attempt = a, .batches = 0, .chunk = chunk};
     if (chunk == 0) {
-      enqueue(port, a.id);
+      if (answered_locally_ && answered_locally_(port.item(a.index))) {
+        finish(port, a.id, Reply(), true);  // no row: the callback takes the pipeline's answer
+      } else {
+        enqueue(port, a.id);
+      }
       continue;
     }
     std::string error;

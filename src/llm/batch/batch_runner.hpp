@@ -33,10 +33,13 @@ class BatchRunner final : public batch::detail::DeferredRunner {
   using DeferredAttempt = batch::detail::DeferredAttempt;
 
   /// `request_of(item)`: the request of an item of the run (DeferredPort::item()).
-  BatchRunner(ClientState& client, const RunOptions& options, std::function<Request(const void*)> request_of);
+  /// `answered_locally(item)`: true when the item's callback answers it without a row (may be empty).
+  BatchRunner(ClientState& client, const RunOptions& options, std::function<Request(const void*)> request_of,
+              std::function<bool(const void*)> answered_locally);
 
   void run(DeferredPort& port) noexcept override;
   [[nodiscard]] std::size_t capacity() const noexcept override;
+  /// The row of the item whose callback runs; nullptr when it is asked online or answered locally.
   [[nodiscard]] const Reply* current() const noexcept { return current_online_ ? nullptr : &current_; }
   [[nodiscard]] const log::Logger& log() const noexcept { return client_.api; }
   /// The cache that answers or deduplicates the run's requests (BatchCache::enabled()).
@@ -114,6 +117,7 @@ class BatchRunner final : public batch::detail::DeferredRunner {
   ClientState& client_;
   RunOptions options_;
   std::function<Request(const void*)> request_of_;
+  std::function<bool(const void*)> answered_locally_;
   DeferredPort* port_ = nullptr;  ///< during run()
   std::unique_ptr<BatchApi> api_;
   std::unordered_map<std::string, std::string> item_of_;  ///< custom_id to item id, where they differ

@@ -4,8 +4,9 @@
 
 namespace leadscout::llm::detail {
 
-BatchSession::BatchSession(Client& client, const RunOptions& options, std::function<Request(const void*)> request_of)
-    : runner_(std::make_unique<BatchRunner>(*client.state_, options, std::move(request_of))) {}
+BatchSession::BatchSession(Client& client, const RunOptions& options, std::function<Request(const void*)> request_of,
+                           std::function<bool(const void*)> answered_locally)
+    : runner_(std::make_unique<BatchRunner>(*client.state_, options, std::move(request_of), std::move(answered_locally))) {}
 
 BatchSession::~BatchSession() = default;
 
