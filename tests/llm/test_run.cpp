@@ -64,6 +64,13 @@ llm::Client client_of(const std::string& url, llm::Api api = llm::Api::openai) {
   return llm::Client({.endpoints = {{.api = api, .base_url = url, .model = model}}});
 }
 
+// $2 a token online and $1 in a batch; with max_tokens 1000 a row's estimate is over $1000,
+// while the fake's answers use 110 tokens ($110).
+llm::Client priced_client(const std::string& url) {
+  return llm::Client({.endpoints = {{.api = llm::Api::openai, .base_url = url, .model = "priced-model",
+                                     .price_in_usd_per_mtok = 2e6, .price_out_usd_per_mtok = 2e6}}});
+}
+
 llm::RunOptions batch_options() {
   return {.mode = llm::Mode::batch, .max_batch_requests = 4, .poll_interval = std::chrono::milliseconds(20)};
 }
@@ -72,6 +79,13 @@ lb::Options options_in(const TempDir& dir, const llm::Client& client) {
   lb::Options opt = test_options(dir.path());
   opt.quotas = client.quotas();
   return opt;
+}
+
+/// Each of the `n` items is journaled as done exactly once.
+void expect_each_item_once(const std::filesystem::path& journal, std::size_t n) {
+  const auto counts = ok_counts(journal);
+  EXPECT_EQ(counts.size(), n);
+  for (const auto& [id, count] : counts) EXPECT_EQ(count, 1) << id;
 }
 
 TEST(LlmRun, BatchModeGivesTheOnlineLabelsAtHalfTheSpend) {
@@ -107,7 +121,7 @@ TEST(LlmRun, BatchModeGivesTheOnlineLabelsAtHalfTheSpend) {
   EXPECT_EQ(create.at("endpoint"), "/v1/chat/completions");
   EXPECT_EQ(create.at("completion_window"), "24h");
   EXPECT_EQ(create.at("metadata").at("leadscout_run"), "test_op");
-  for (const auto& [id, count] : ok_counts(batched.journal_file)) EXPECT_EQ(count, 1) << id;
+  expect_each_item_once(batched.journal_file, 10);
 }
 
 TEST(LlmRun, BatchesAreCutByTheirEstimatedTokens) {
@@ -185,59 +199,74 @@ TEST(LlmRun, AnthropicMessageBatchesGiveTheOnlineLabelsAtHalfTheSpend) {
   EXPECT_NEAR(batched.quotas.at("anthropic").spent_usd, 5 * online_per_item / 2, 1e-12);
 }
 
-/// Runs in batch mode until the provider made `batches` batches, then stops the run. `items`:
-/// a vector or any input range.
-template <class Items>
-lb::Summary<Label> run_until_created(lb::BackgroundProcessor<Item, Label>& proc, llm::Client& client, Items&& items,
-                                     const FakeBatchProvider& provider, int batches) {
-  std::atomic<bool> done{false};
-  std::thread stopper([&] {
-    while (!done.load() && provider.batches_created() < batches) std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    proc.stop(SIGINT);
-  });
-  auto summary = llm::run(proc, client, std::forward<Items>(items), label_pipeline(), batch_options());
-  done = true;
-  stopper.join();
-  return summary;
-}
+/// A test's surroundings: logging into a fresh directory, a FakeBatchProvider, and a client of
+/// it (client_of(), unless `client_for` is given).
+struct FakeRun {
+  explicit FakeRun(FakeBatchProvider::Settings settings, llm::Client (*client_for)(const std::string&) = nullptr)
+      : provider(std::move(settings)),
+        client(client_for != nullptr ? client_for(provider.url()) : client_of(provider.url())) {}
+
+  TempDir dir;
+  std::filesystem::path log_file = init_logging(dir.path());
+  FakeBatchProvider provider;
+  llm::Client client;
+
+  /// Runs in batch mode until the provider made `batches` batches, then stops the run.
+  /// `items`: a vector or any input range.
+  template <class Items>
+  lb::Summary<Label> run_until_created(Items&& items, int batches) {
+    lb::BackgroundProcessor<Item, Label> proc(options_in(dir, client));
+    std::atomic<bool> done{false};
+    std::thread stopper([&] {
+      while (!done.load() && provider.batches_created() < batches) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+      proc.stop(SIGINT);
+    });
+    auto summary = llm::run(proc, client, std::forward<Items>(items), label_pipeline(), batch_options());
+    done = true;
+    stopper.join();
+    return summary;
+  }
+
+  /// Releases held batches and resumes the run with `options`: it must collect the `batches`
+  /// batches of the stopped run, make none again and send no row twice.
+  template <class Items>
+  lb::Summary<Label> resume(Items&& items, int batches, const llm::RunOptions& options = batch_options()) {
+    provider.release();
+    lb::BackgroundProcessor<Item, Label> proc(options_in(dir, client));
+    auto resumed = llm::run(proc, client, std::forward<Items>(items), label_pipeline(), options);
+    EXPECT_EQ(provider.batches_created(), batches) << "the journaled batches were collected, none made again";
+    EXPECT_EQ(provider.duplicates(), 0);
+    return resumed;
+  }
+};
 
 TEST(LlmRun, AStoppedBatchRunResumesByCollectingItsBatches) {
-  TempDir dir;
-  init_logging(dir.path());
-  FakeBatchProvider provider({.hold = true});
-  llm::Client client = client_of(provider.url());
+  FakeRun fake({.hold = true});
   const std::vector<Item> items = make_items(8);
-  lb::BackgroundProcessor<Item, Label> first(options_in(dir, client));
-  const auto stopped = run_until_created(first, client, items, provider, 2);
+  const auto stopped = fake.run_until_created(items, 2);
   EXPECT_EQ(stopped.status, lb::Status::interrupted);
   EXPECT_EQ(lb::exit_code(stopped), 130);
   EXPECT_EQ(stopped.remaining, 8U) << "items in a batch stay for the resume";
-  EXPECT_EQ(provider.batches_created(), 2);
+  EXPECT_EQ(fake.provider.batches_created(), 2);
   // The provider keeps them: the progress file still names both for whoever looks.
-  const auto shown = lb::read_progress(dir / "progress/test_op.json").batches;
+  const auto shown = lb::read_progress(fake.dir / "progress/test_op.json").batches;
   ASSERT_EQ(shown.size(), 2U);
   EXPECT_EQ(shown[0].id, "batch_1");
   EXPECT_EQ(shown[1].id, "batch_2");
   EXPECT_TRUE(shown[0].status == "validating" || shown[0].status == "in_progress") << shown[0].status;
   EXPECT_EQ(shown[0].requests + shown[1].requests, 8U);
 
-  provider.release();
-  lb::BackgroundProcessor<Item, Label> second(options_in(dir, client));
-  const auto resumed = llm::run(second, client, items, label_pipeline(), batch_options());
+  const auto resumed = fake.resume(items, 2);
   ASSERT_EQ(resumed.succeeded, 8U) << resumed.reason;
-  EXPECT_EQ(provider.batches_created(), 2) << "the journaled batches were collected, none made again";
-  EXPECT_EQ(provider.duplicates(), 0);
-  for (const auto& [id, count] : ok_counts(resumed.journal_file)) EXPECT_EQ(count, 1) << id;
+  expect_each_item_once(resumed.journal_file, 8);
 }
 
 TEST(LlmRun, ABatchCreatedButNotJournaledIsFoundByItsMetadata) {
-  TempDir dir;
-  init_logging(dir.path());
-  FakeBatchProvider provider({.hold = true});
-  llm::Client client = client_of(provider.url());
+  FakeRun fake({.hold = true});
   const std::vector<Item> items = make_items(4);
-  lb::BackgroundProcessor<Item, Label> first(options_in(dir, client));
-  const auto stopped = run_until_created(first, client, items, provider, 1);
+  const auto stopped = fake.run_until_created(items, 1);
   ASSERT_EQ(stopped.status, lb::Status::interrupted);
   // As if killed between the create and its note: drop the note that names the batch.
   std::ifstream in(stopped.journal_file);
@@ -248,64 +277,42 @@ TEST(LlmRun, ABatchCreatedButNotJournaledIsFoundByItsMetadata) {
   in.close();
   std::ofstream(stopped.journal_file, std::ios::trunc) << kept;
 
-  provider.release();
-  lb::BackgroundProcessor<Item, Label> second(options_in(dir, client));
-  const auto resumed = llm::run(second, client, items, label_pipeline(), batch_options());
+  const auto resumed = fake.resume(items, 1);
   ASSERT_EQ(resumed.succeeded, 4U) << resumed.reason;
-  EXPECT_EQ(provider.batches_created(), 1);
-  EXPECT_EQ(provider.duplicates(), 0);
 }
 
 // The resume makes smaller batches: it still takes in every row of the earlier run's 20
 // batches before it reads their results, so none is dropped and sent again.
 TEST(LlmRun, AResumeWithSmallerBatchesCollectsEveryRowOfTheEarlierBatches) {
-  TempDir dir;
-  init_logging(dir.path());
-  FakeBatchProvider provider({.hold = true});
-  llm::Client client = client_of(provider.url());
+  FakeRun fake({.hold = true});
   const std::vector<Item> items = make_items(80);
-  lb::BackgroundProcessor<Item, Label> first(options_in(dir, client));
-  const auto stopped = run_until_created(first, client, items, provider, 20);
+  const auto stopped = fake.run_until_created(items, 20);
   ASSERT_EQ(stopped.status, lb::Status::interrupted);
-  ASSERT_EQ(provider.batches_created(), 20) << "80 rows in batches of 4";
+  ASSERT_EQ(fake.provider.batches_created(), 20) << "80 rows in batches of 4";
 
-  provider.release();
-  lb::BackgroundProcessor<Item, Label> second(options_in(dir, client));
   llm::RunOptions smaller = batch_options();
   smaller.max_batch_requests = 1;
-  const auto resumed = llm::run(second, client, items, label_pipeline(), smaller);
+  const auto resumed = fake.resume(items, 20, smaller);
   ASSERT_EQ(resumed.succeeded, 80U) << resumed.reason;
-  EXPECT_EQ(provider.batches_created(), 20) << "every row collected from the earlier batches";
-  EXPECT_EQ(provider.duplicates(), 0);
-  for (const auto& [id, count] : ok_counts(resumed.journal_file)) EXPECT_EQ(count, 1) << id;
+  expect_each_item_once(resumed.journal_file, 80);
 }
 
 // A single-pass input (a view made on the fly) runs in batch mode as a span does, stop and
 // resume included.
 TEST(LlmRun, AStreamedInputRunsInBatchModeAndAResumeCollectsItsBatches) {
-  TempDir dir;
-  init_logging(dir.path());
-  FakeBatchProvider provider({.hold = true});
-  llm::Client client = client_of(provider.url());
+  FakeRun fake({.hold = true});
   const auto stream = [] {
     return std::views::iota(0, 30) | std::views::transform([](int i) { return Item{"item-" + std::to_string(i), i}; });
   };
-  lb::BackgroundProcessor<Item, Label> first(options_in(dir, client));
-  const auto stopped = run_until_created(first, client, stream(), provider, 8);
+  const auto stopped = fake.run_until_created(stream(), 8);
   ASSERT_EQ(stopped.status, lb::Status::interrupted) << stopped.reason;
-  ASSERT_EQ(provider.batches_created(), 8) << "30 rows in batches of 4";
+  ASSERT_EQ(fake.provider.batches_created(), 8) << "30 rows in batches of 4";
 
-  provider.release();
-  lb::BackgroundProcessor<Item, Label> second(options_in(dir, client));
-  const auto resumed = llm::run(second, client, stream(), label_pipeline(), batch_options());
+  const auto resumed = fake.resume(stream(), 8);
   ASSERT_EQ(resumed.status, lb::Status::completed) << resumed.reason;
   EXPECT_EQ(resumed.succeeded, 30U);
-  EXPECT_EQ(provider.batches_created(), 8) << "collected, none made again";
-  EXPECT_EQ(provider.duplicates(), 0);
-  EXPECT_EQ(provider.online_calls(), 0);
-  const auto counts = ok_counts(resumed.journal_file);
-  EXPECT_EQ(counts.size(), 30U);
-  for (const auto& [id, count] : counts) EXPECT_EQ(count, 1) << id;
+  EXPECT_EQ(fake.provider.online_calls(), 0);
+  expect_each_item_once(resumed.journal_file, 30);
 }
 
 TEST(LlmRun, CancelOnStopCancelsTheBatchesAtTheProvider) {
@@ -364,7 +371,7 @@ TEST(LlmRun, ExpiredRowsGoIntoNewBatchesThenOnlineAndFinishedOnesAreKept) {
   // and is then asked online.
   EXPECT_EQ(provider.batches_created(), 2);
   EXPECT_EQ(provider.online_calls(), 1);
-  for (const auto& [id, count] : ok_counts(summary.journal_file)) EXPECT_EQ(count, 1) << id;
+  expect_each_item_once(summary.journal_file, 4);
 }
 
 TEST(LlmRun, ARequestThatThrowsFailsItsItemAndTheRunGoesOn) {
@@ -403,11 +410,8 @@ TEST(LlmRun, RowsRefusedWithA4xxAreFailedItemsWithTheProvidersError) {
 // pipeline.local answers the even items: they are never sent, and land in the journal and the
 // results with the others; pipeline.on_outcome counts each item's outcome.
 void expect_local_answers_are_not_sent(llm::Mode mode) {
-  TempDir dir;
-  init_logging(dir.path());
-  FakeBatchProvider provider({});
-  llm::Client client = client_of(provider.url());
-  lb::BackgroundProcessor<Item, Label> proc(options_in(dir, client));
+  FakeRun fake({});
+  lb::BackgroundProcessor<Item, Label> proc(options_in(fake.dir, fake.client));
   llm::Pipeline<Item, Label> pipeline = label_pipeline();
   pipeline.local = [](const Item& item) -> std::optional<lb::Outcome<Label>> {
     if (item.value % 2 == 0) return Label{"by-rule", 1.0};
@@ -418,54 +422,46 @@ void expect_local_answers_are_not_sent(llm::Mode mode) {
   };
   llm::RunOptions o = batch_options();
   o.mode = mode;
-  const auto summary = llm::run(proc, client, make_items(10), pipeline, o);
+  const auto summary = llm::run(proc, fake.client, make_items(10), pipeline, o);
   ASSERT_EQ(summary.succeeded, 10U) << summary.reason;
   EXPECT_EQ(summary.metrics.at("by-rule"), 5) << "on_outcome sees every outcome, with its context";
   EXPECT_EQ(summary.metrics.at("english"), 5);
-  EXPECT_EQ(provider.online_calls() + provider.batch_rows(), 5) << "the odd items only";
-  EXPECT_EQ(mode == llm::Mode::online ? provider.batch_rows() : provider.online_calls(), 0);
+  EXPECT_EQ(fake.provider.online_calls() + fake.provider.batch_rows(), 5) << "the odd items only";
+  EXPECT_EQ(mode == llm::Mode::online ? fake.provider.batch_rows() : fake.provider.online_calls(), 0);
   ASSERT_EQ(summary.results.size(), 10U);
   for (const auto& [id, label] : summary.results) {
     EXPECT_EQ(label.label, std::stoi(id.substr(5)) % 2 == 0 ? "by-rule" : "english") << id;
   }
-  const auto counts = ok_counts(summary.journal_file);
-  EXPECT_EQ(counts.size(), 10U);
-  for (const auto& [id, count] : counts) EXPECT_EQ(count, 1) << id;
+  expect_each_item_once(summary.journal_file, 10);
 }
 
-TEST(LlmRun, ItemsThePipelineAnswersLocallyAreNeverAskedOnline) { expect_local_answers_are_not_sent(llm::Mode::online); }
+TEST(LlmRun, ItemsThePipelineAnswersLocallyAreNeverAskedOnline) {
+  expect_local_answers_are_not_sent(llm::Mode::online);
+}
 
-TEST(LlmRun, ItemsThePipelineAnswersLocallyNeverGoIntoABatch) { expect_local_answers_are_not_sent(llm::Mode::batch); }
+TEST(LlmRun, ItemsThePipelineAnswersLocallyNeverGoIntoABatch) {
+  expect_local_answers_are_not_sent(llm::Mode::batch);
+}
 
 TEST(LlmRun, ALocalAnswerThatThrowsFailsItsItemAndTheRunGoesOn) {
-  TempDir dir;
-  init_logging(dir.path());
-  FakeBatchProvider provider({});
-  llm::Client client = client_of(provider.url());
-  lb::BackgroundProcessor<Item, Label> proc(options_in(dir, client));
+  FakeRun fake({});
+  lb::BackgroundProcessor<Item, Label> proc(options_in(fake.dir, fake.client));
   llm::Pipeline<Item, Label> pipeline = label_pipeline();
   pipeline.local = [](const Item& item) -> std::optional<lb::Outcome<Label>> {
     if (item.id == "item-1") throw std::runtime_error("no rule");
     return std::nullopt;
   };
-  const auto summary = llm::run(proc, client, make_items(3), pipeline, batch_options());
+  const auto summary = llm::run(proc, fake.client, make_items(3), pipeline, batch_options());
   EXPECT_EQ(summary.succeeded, 2U) << summary.reason;
   ASSERT_EQ(summary.failures.size(), 1U);
   EXPECT_EQ(summary.failures.front().id, "item-1");
   EXPECT_EQ(summary.failures.front().reason, "exception: no rule");
-  EXPECT_EQ(provider.batch_rows(), 2);
+  EXPECT_EQ(fake.provider.batch_rows(), 2);
 }
 
 }  // namespace
 
 // ---- the budget ---------------------------------------------------------------------------------
-
-// $2 a token online and $1 in a batch; with max_tokens 1000 a row's estimate is over $1000,
-// while the fake's answers use 110 tokens ($110).
-llm::Client priced_client(const std::string& url) {
-  return llm::Client({.endpoints = {{.api = llm::Api::openai, .base_url = url, .model = "priced-model",
-                                     .price_in_usd_per_mtok = 2e6, .price_out_usd_per_mtok = 2e6}}});
-}
 
 llm::Pipeline<Item, Label> long_answer_pipeline() {
   llm::Pipeline<Item, Label> pipeline = label_pipeline();
@@ -483,19 +479,20 @@ lb::Options budget_options(const TempDir& dir, const llm::Client& client, double
 }
 
 TEST(LlmRunBudget, ABatchHoldsItsRowsEstimatedCostUntilEachRowIsCharged) {
-  TempDir dir;
-  init_logging(dir.path());
-  FakeBatchProvider provider({.hold = true});
-  llm::Client client = priced_client(provider.url());
-  lb::BackgroundProcessor<Item, Label> proc(budget_options(dir, client, 1e6));
+  FakeRun fake({.hold = true}, priced_client);
+  lb::BackgroundProcessor<Item, Label> proc(budget_options(fake.dir, fake.client, 1e6));
   lb::Summary<Label> summary;
-  std::thread run([&] { summary = llm::run(proc, client, make_items(8), long_answer_pipeline(), batch_options()); });
+  std::thread run([&] {
+    summary = llm::run(proc, fake.client, make_items(8), long_answer_pipeline(), batch_options());
+  });
   lb::QuotaReport held;
   for (int i = 0; i < 5000 && held.reserved_usd < 8000; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    if (provider.batches_created() == 2) held = lb::read_progress(dir / "progress/test_op.json").quotas["openai"];
+    if (fake.provider.batches_created() == 2) {
+      held = lb::read_progress(fake.dir / "progress/test_op.json").quotas["openai"];
+    }
   }
-  provider.release();
+  fake.provider.release();
   run.join();
   EXPECT_GE(held.reserved_usd, 8000) << "8 rows of at least 1000 tokens at $1, reserved while at the provider";
   EXPECT_EQ(held.spent_usd, 0);
@@ -509,43 +506,36 @@ TEST(LlmRunBudget, ABatchHoldsItsRowsEstimatedCostUntilEachRowIsCharged) {
 // A budget for a few rows: only what it can pay is submitted, the run stops with exit 4, and a
 // resume with more budget finishes the rest without a row sent twice.
 TEST(LlmRunBudget, OnlyTheRowsTheBudgetCanPayAreSubmittedAndAResumeFinishesTheRest) {
-  TempDir dir;
-  init_logging(dir.path());
-  FakeBatchProvider provider({});
-  llm::Client client = priced_client(provider.url());
+  FakeRun fake({}, priced_client);
   const std::vector<Item> items = make_items(10);
-  lb::BackgroundProcessor<Item, Label> first(budget_options(dir, client, 1500));
-  const auto stopped = llm::run(first, client, items, long_answer_pipeline(), batch_options());
+  lb::BackgroundProcessor<Item, Label> first(budget_options(fake.dir, fake.client, 1500));
+  const auto stopped = llm::run(first, fake.client, items, long_answer_pipeline(), batch_options());
   EXPECT_EQ(stopped.status, lb::Status::budget_exhausted) << stopped.reason;
   EXPECT_EQ(lb::exit_code(stopped), 4);
   ASSERT_GT(stopped.succeeded, 0U);
   ASSERT_LT(stopped.succeeded, 10U);
-  EXPECT_EQ(provider.batch_rows(), static_cast<int>(stopped.succeeded)) << "no row was sent that the budget could not hold";
+  EXPECT_EQ(fake.provider.batch_rows(), static_cast<int>(stopped.succeeded))
+      << "no row was sent that the budget could not hold";
   const lb::QuotaReport& spent = stopped.quotas.at("openai");
   EXPECT_NEAR(spent.spent_usd, 110.0 * static_cast<double>(stopped.succeeded), 1e-6) << "no answered row at $0";
   EXPECT_LE(spent.spent_usd, 1500);
-  EXPECT_EQ(provider.online_calls(), 0);
+  EXPECT_EQ(fake.provider.online_calls(), 0);
 
-  lb::BackgroundProcessor<Item, Label> second(budget_options(dir, client, 1e6));
-  const auto resumed = llm::run(second, client, items, long_answer_pipeline(), batch_options());
+  lb::BackgroundProcessor<Item, Label> second(budget_options(fake.dir, fake.client, 1e6));
+  const auto resumed = llm::run(second, fake.client, items, long_answer_pipeline(), batch_options());
   ASSERT_EQ(resumed.status, lb::Status::completed) << resumed.reason;
-  EXPECT_EQ(provider.batch_rows(), 10);
-  EXPECT_EQ(provider.duplicates(), 0);
+  EXPECT_EQ(fake.provider.batch_rows(), 10);
+  EXPECT_EQ(fake.provider.duplicates(), 0);
   EXPECT_NEAR(resumed.quotas.at("openai").spent_usd, 110.0 * 10, 1e-6) << "the first run's spend counts";
-  const auto counts = ok_counts(resumed.journal_file);
-  EXPECT_EQ(counts.size(), 10U);
-  for (const auto& [id, count] : counts) EXPECT_EQ(count, 1) << id;
+  expect_each_item_once(resumed.journal_file, 10);
 }
 
 // A row asked online after its batch expired, while other batches hold most of the budget: its
 // call waits until their rows settle. (Its permit would otherwise wait for holds that only the
 // runner, blocked in that call, releases.)
 TEST(LlmRunBudget, AnOnlineFallbackWaitsForTheOpenBatchesToSettleInsteadOfBlockingThem) {
-  TempDir dir;
-  init_logging(dir.path());
   // Batch 1 ends at once, its second row expired; batches 2 and 3 stay at the provider.
-  FakeBatchProvider provider({.hold = true, .hold_from = 1, .expire_batches = 1});
-  llm::Client client = priced_client(provider.url());
+  FakeRun fake({.hold = true, .hold_from = 1, .expire_batches = 1}, priced_client);
   // A row's estimate: its text at 4 characters a token plus max_tokens, $1 a token in a batch
   // and $2 online. The budget holds the 6 rows' batches, but not the expired row's online call
   // beside the 4 rows still held and the $110 the answered row cost.
@@ -553,33 +543,35 @@ TEST(LlmRunBudget, AnOnlineFallbackWaitsForTheOpenBatchesToSettleInsteadOfBlocki
                            nlohmann::json::parse(kLabelSchema).dump().size();
   const double row = static_cast<double>((text + 3) / 4 + 1000);
   const double budget = 6 * row + 55;
-  lb::BackgroundProcessor<Item, Label> proc(budget_options(dir, client, budget));
+  lb::BackgroundProcessor<Item, Label> proc(budget_options(fake.dir, fake.client, budget));
   llm::RunOptions o = batch_options();
   o.max_batch_requests = 2;
   o.resubmit = 0;
   lb::Summary<Label> summary;
   std::atomic<bool> done{false};
   std::thread run([&] {
-    summary = llm::run(proc, client, make_items(6), long_answer_pipeline(), o);
+    summary = llm::run(proc, fake.client, make_items(6), long_answer_pipeline(), o);
     done = true;
   });
   lb::QuotaReport waiting;
   for (int i = 0; i < 5000 && !(waiting.spent_usd > 0 && waiting.reserved_usd < 5 * row); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    if (provider.batches_created() == 3) waiting = lb::read_progress(dir / "progress/test_op.json").quotas["openai"];
+    if (fake.provider.batches_created() == 3) {
+      waiting = lb::read_progress(fake.dir / "progress/test_op.json").quotas["openai"];
+    }
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_NEAR(waiting.spent_usd, 110, 1e-6) << "batch 1's answered row";
   EXPECT_NEAR(waiting.reserved_usd, 4 * row, 1e-6) << "batches 2 and 3";
-  EXPECT_EQ(provider.online_calls(), 0) << "the call waits while it does not fit";
-  provider.release();
+  EXPECT_EQ(fake.provider.online_calls(), 0) << "the call waits while it does not fit";
+  fake.provider.release();
   for (int i = 0; i < 1000 && !done; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   const bool finished = done;
   if (!finished) proc.stop(SIGINT);
   run.join();
   ASSERT_TRUE(finished) << "the run stopped making progress";
   ASSERT_EQ(summary.succeeded, 6U) << summary.reason;
-  EXPECT_EQ(provider.online_calls(), 1);
+  EXPECT_EQ(fake.provider.online_calls(), 1);
   EXPECT_LE(summary.quotas.at("openai").spent_usd, budget);
-  for (const auto& [id, count] : ok_counts(summary.journal_file)) EXPECT_EQ(count, 1) << id;
+  expect_each_item_once(summary.journal_file, 6);
 }
